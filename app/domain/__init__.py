@@ -1,0 +1,1 @@
+"""Rendo's stock arithmetic: pure Python, no Qt, no database, no HTTP (DESIGN.md)."""

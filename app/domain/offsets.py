@@ -1,0 +1,56 @@
+"""Display offsets (表示在庫設定): +N, -N or a fixed N on a channel's share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import QT_TRANSLATE_NOOP, BadInput
+
+
+class OffsetKind(StrEnum):
+    ADD = "add"
+    SUBTRACT = "subtract"
+    FIXED = "fixed"
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayOffset:
+    kind: OffsetKind
+    amount: int
+
+    def apply(self, share: int) -> int:
+        """The number a channel shows for *share* (DESIGN.md, pipeline step 5)."""
+        if self.kind is OffsetKind.ADD:
+            return share + self.amount
+        if self.kind is OffsetKind.SUBTRACT:
+            return max(0, share - self.amount)
+        return min(self.amount, share)
+
+    def __str__(self) -> str:
+        if self.kind is OffsetKind.ADD:
+            return f"+{self.amount}"
+        if self.kind is OffsetKind.SUBTRACT:
+            return f"-{self.amount}"
+        return str(self.amount)
+
+
+_OFFSET = re.compile(r"^\s*([+\-]?)\s*(\d+)\s*$")
+
+
+def parse_offset(text: str) -> DisplayOffset | None:
+    """Parse ``+N``, ``-N``, ``N`` or ``none`` (returns None). Anything else is refused."""
+    if text.strip().lower() in ("none", ""):
+        return None
+    match = _OFFSET.match(text.replace("−", "-").replace("＋", "+"))
+    if not match:
+        raise BadInput(
+            QT_TRANSLATE_NOOP(
+                "Errors", "Display offset {text!r} is not +N, -N, a fixed N or none."
+            ),
+            text=text,
+        )
+    sign, digits = match.groups()
+    kind = {"+": OffsetKind.ADD, "-": OffsetKind.SUBTRACT, "": OffsetKind.FIXED}[sign]
+    return DisplayOffset(kind, int(digits))

@@ -1,0 +1,57 @@
+"""Steps 4–6 of the stock pipeline: allocation, display offset, unlimited and clamping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .allocation import AllocationPattern, allocate
+from .offsets import DisplayOffset
+
+DEFAULT_UNLIMITED_QTY = 9999
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    """What the pipeline needs to know of a channel."""
+
+    name: str
+    maximum: int | None = None
+    unlimited_qty: int = DEFAULT_UNLIMITED_QTY
+
+    def clamp(self, quantity: int) -> int:
+        if quantity < 0:
+            return 0
+        if self.maximum is not None and quantity > self.maximum:
+            return self.maximum
+        return quantity
+
+
+def channel_quantities(
+    sellable: int,
+    channels: Sequence[ChannelSpec],
+    *,
+    unlimited: bool = False,
+    pattern: AllocationPattern | None = None,
+    offset: DisplayOffset | None = None,
+    channel_offsets: Mapping[str, DisplayOffset] | None = None,
+) -> dict[str, int]:
+    """The quantity each channel should show for an item with *sellable*.
+
+    A per-channel offset replaces the item's offset on that channel.
+    """
+    if unlimited:
+        return {c.name: c.clamp(c.unlimited_qty) for c in channels}
+    shares = None
+    if pattern is not None:
+        shares = allocate(pattern, sellable, [c.name for c in channels])
+    result: dict[str, int] = {}
+    for channel in channels:
+        share = sellable if shares is None else shares[channel.name]
+        chosen = offset
+        if channel_offsets:
+            chosen = channel_offsets.get(channel.name, offset)
+        if chosen is not None:
+            share = chosen.apply(share)
+        result[channel.name] = channel.clamp(share)
+    return result

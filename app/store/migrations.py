@@ -1,0 +1,124 @@
+"""Schema versions. Each migration is code (no files to load, so a frozen build has them).
+
+A database made by any older version opens in a newer one: ``migrate_to_latest`` applies
+the missing steps in order, each in its own transaction, and records the version reached.
+DDL is written once with placeholders for the few words SQLite and PostgreSQL spell apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+
+_SQLITE = {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "ts": "DATETIME", "bool": "INTEGER"}
+_POSTGRES = {"pk": "SERIAL PRIMARY KEY", "ts": "TIMESTAMP", "bool": "BOOLEAN"}
+
+V1 = [
+    """CREATE TABLE schema_version (id {pk}, version INTEGER NOT NULL, applied_at {ts} NOT NULL)""",
+    """CREATE TABLE allocation_pattern (
+        id {pk}, name TEXT NOT NULL UNIQUE, tiers TEXT NOT NULL, priority TEXT NOT NULL,
+        hold_back {bool} NOT NULL)""",
+    """CREATE TABLE item (
+        id {pk}, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
+        jan TEXT, variant TEXT NOT NULL, unlimited {bool} NOT NULL, reserved INTEGER NOT NULL,
+        backorder_allowance INTEGER NOT NULL, reorder_point INTEGER,
+        pattern_id INTEGER REFERENCES allocation_pattern (id) ON DELETE SET NULL,
+        on_hand INTEGER NOT NULL, created_at {ts} NOT NULL)""",
+    "CREATE INDEX item_jan ON item (jan)",
+    "CREATE INDEX item_pattern_id ON item (pattern_id)",
+    """CREATE TABLE set_component (
+        id {pk}, set_item_id INTEGER NOT NULL REFERENCES item (id) ON DELETE CASCADE,
+        component_id INTEGER NOT NULL REFERENCES item (id), quantity INTEGER NOT NULL,
+        position INTEGER NOT NULL)""",
+    "CREATE UNIQUE INDEX set_component_set_item_id_component_id ON set_component "
+    "(set_item_id, component_id)",
+    "CREATE INDEX set_component_component_id ON set_component (component_id)",
+    """CREATE TABLE movement (
+        id {pk}, item_id INTEGER NOT NULL REFERENCES item (id), delta INTEGER NOT NULL,
+        reason TEXT NOT NULL, reference TEXT NOT NULL, created_at {ts} NOT NULL,
+        "user" TEXT NOT NULL, undoes_id INTEGER REFERENCES movement (id), batch TEXT)""",
+    "CREATE INDEX movement_item_id ON movement (item_id)",
+    "CREATE INDEX movement_created_at ON movement (created_at)",
+    "CREATE INDEX movement_undoes_id ON movement (undoes_id)",
+    "CREATE INDEX movement_batch ON movement (batch)",
+    """CREATE TABLE channel (
+        id {pk}, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL, maximum INTEGER,
+        unlimited_qty INTEGER NOT NULL, enabled {bool} NOT NULL, settings TEXT NOT NULL,
+        connected_at {ts} NOT NULL, position INTEGER NOT NULL)""",
+    """CREATE TABLE display_offset (
+        id {pk}, item_id INTEGER NOT NULL REFERENCES item (id) ON DELETE CASCADE,
+        channel_id INTEGER REFERENCES channel (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL, amount INTEGER NOT NULL)""",
+    "CREATE INDEX display_offset_item_id ON display_offset (item_id)",
+]
+
+V2_ORDERS = [
+    """CREATE TABLE code_map (
+        id {pk}, channel_id INTEGER NOT NULL REFERENCES channel (id) ON DELETE CASCADE,
+        channel_item_id TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES item (id) ON DELETE CASCADE)""",
+    "CREATE UNIQUE INDEX code_map_channel_id_channel_item_id ON code_map "
+    "(channel_id, channel_item_id)",
+    """CREATE TABLE applied_line (
+        id {pk}, channel_id INTEGER NOT NULL REFERENCES channel (id),
+        order_id TEXT NOT NULL, line_id TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES item (id), quantity INTEGER NOT NULL,
+        updated_at {ts} NOT NULL)""",
+    "CREATE UNIQUE INDEX applied_line_channel_id_order_id_line_id ON applied_line "
+    "(channel_id, order_id, line_id)",
+    """CREATE TABLE unmatched_line (
+        id {pk}, channel_id INTEGER NOT NULL REFERENCES channel (id),
+        order_id TEXT NOT NULL, line_id TEXT NOT NULL, channel_item_id TEXT NOT NULL,
+        quantity INTEGER NOT NULL, cancelled {bool} NOT NULL, placed_at {ts},
+        seen_at {ts} NOT NULL)""",
+    "CREATE UNIQUE INDEX unmatched_line_channel_id_order_id_line_id ON unmatched_line "
+    "(channel_id, order_id, line_id)",
+]
+
+
+def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
+    def run(database: peewee.Database) -> None:
+        words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
+        for statement in statements:
+            database.execute_sql(statement.format(**words))
+
+    return run
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
+    (1, "items, sets, ledger, channels, patterns, offsets", _ddl(V1)),
+    (2, "order lines applied, unmatched lines, channel code maps", _ddl(V2_ORDERS)),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(database: peewee.Database) -> int:
+    if "schema_version" not in database.get_tables():
+        return 0
+    row = database.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate_to_latest(database: peewee.Database, target: int = LATEST) -> int:
+    """Apply every migration above the database's version up to *target*; return it."""
+    from .models import utcnow
+
+    version = current_version(database)
+    if version > LATEST:
+        raise RuntimeError(
+            f"This database was written by a newer Rendo (schema {version}, this one knows "
+            f"{LATEST}). Update Rendo before opening it."
+        )
+    for number, _title, step in MIGRATIONS:
+        if version < number <= target:
+            with database.atomic():
+                step(database)
+                database.execute_sql(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (%s, %s)"
+                    % (database.param, database.param),
+                    (number, utcnow()),
+                )
+            version = number
+    return version

@@ -1,0 +1,171 @@
+"""peewee models of the current schema (the migrations build it; see migrations.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import peewee as pw
+
+from .database import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JSONField(pw.TextField):
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+    applied_at = pw.DateTimeField(default=utcnow)
+
+
+class AllocationPatternRow(BaseModel):
+    name = pw.TextField(unique=True)
+    tiers = JSONField(default=list)  # ["<=10:A=50%,B=30%,C=20%", …] in order
+    priority = JSONField(default=list)
+    hold_back = pw.BooleanField(default=False)
+
+    class Meta:
+        table_name = "allocation_pattern"
+
+
+class ItemRow(BaseModel):
+    code = pw.TextField(unique=True)
+    name = pw.TextField(default="")
+    kind = pw.TextField(default="single")
+    jan = pw.TextField(null=True, index=True)
+    variant = JSONField(default=dict)
+    unlimited = pw.BooleanField(default=False)
+    reserved = pw.IntegerField(default=0)
+    backorder_allowance = pw.IntegerField(default=0)
+    reorder_point = pw.IntegerField(null=True)
+    pattern = pw.ForeignKeyField(AllocationPatternRow, null=True, on_delete="SET NULL")
+    on_hand = pw.IntegerField(default=0)  # cache: always the sum of this item's movements
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "item"
+
+
+class SetComponentRow(BaseModel):
+    set_item = pw.ForeignKeyField(ItemRow, backref="components", on_delete="CASCADE")
+    component = pw.ForeignKeyField(ItemRow, backref="used_in")
+    quantity = pw.IntegerField()
+    position = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "set_component"
+        indexes = ((("set_item", "component"), True),)
+
+
+class MovementRow(BaseModel):
+    """One ledger row. Never updated or deleted: undo appends the reverse."""
+
+    item = pw.ForeignKeyField(ItemRow, backref="movements")
+    delta = pw.IntegerField()
+    reason = pw.TextField()
+    reference = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+    user = pw.TextField(default="")
+    undoes = pw.ForeignKeyField("self", null=True, backref="undone_by")
+    batch = pw.TextField(null=True, index=True)
+
+    class Meta:
+        table_name = "movement"
+
+
+class ChannelRow(BaseModel):
+    name = pw.TextField(unique=True)
+    type = pw.TextField(default="manual")
+    maximum = pw.IntegerField(null=True)
+    unlimited_qty = pw.IntegerField(default=9999)
+    enabled = pw.BooleanField(default=True)
+    settings = JSONField(default=dict)  # url and other non-secret settings; secrets: keyring
+    connected_at = pw.DateTimeField(default=utcnow)
+    position = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "channel"
+
+
+class DisplayOffsetRow(BaseModel):
+    item = pw.ForeignKeyField(ItemRow, backref="offsets", on_delete="CASCADE")
+    channel = pw.ForeignKeyField(ChannelRow, null=True, on_delete="CASCADE")
+    kind = pw.TextField()
+    amount = pw.IntegerField()
+
+    class Meta:
+        table_name = "display_offset"
+
+
+class CodeMapRow(BaseModel):
+    """A channel whose codes differ from ours: its item id → our item."""
+
+    channel = pw.ForeignKeyField(ChannelRow, on_delete="CASCADE")
+    channel_item_id = pw.TextField()
+    item = pw.ForeignKeyField(ItemRow, on_delete="CASCADE")
+
+    class Meta:
+        table_name = "code_map"
+        indexes = ((("channel", "channel_item_id"), True),)
+
+
+class AppliedLineRow(BaseModel):
+    """How much of one order line has been applied (the idempotency record)."""
+
+    channel = pw.ForeignKeyField(ChannelRow)
+    order_id = pw.TextField()
+    line_id = pw.TextField()
+    item = pw.ForeignKeyField(ItemRow)
+    quantity = pw.IntegerField()
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "applied_line"
+        indexes = ((("channel", "order_id", "line_id"), True),)
+
+
+class UnmatchedLineRow(BaseModel):
+    """An order line Rendo could not map to an item yet; applied once the user maps it."""
+
+    channel = pw.ForeignKeyField(ChannelRow)
+    order_id = pw.TextField()
+    line_id = pw.TextField()
+    channel_item_id = pw.TextField()
+    quantity = pw.IntegerField()
+    cancelled = pw.BooleanField(default=False)
+    placed_at = pw.DateTimeField(null=True)
+    seen_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "unmatched_line"
+        indexes = ((("channel", "order_id", "line_id"), True),)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    SchemaVersion,
+    AllocationPatternRow,
+    ItemRow,
+    SetComponentRow,
+    MovementRow,
+    ChannelRow,
+    DisplayOffsetRow,
+    CodeMapRow,
+    AppliedLineRow,
+    UnmatchedLineRow,
+]
