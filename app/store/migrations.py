@@ -115,9 +115,9 @@ def migrate_to_latest(database: peewee.Database, target: int = LATEST) -> int:
         if version < number <= target:
             with database.atomic():
                 step(database)
+                param = database.param
                 database.execute_sql(
-                    "INSERT INTO schema_version (version, applied_at) VALUES (%s, %s)"
-                    % (database.param, database.param),
+                    f"INSERT INTO schema_version (version, applied_at) VALUES ({param}, {param})",
                     (number, utcnow()),
                 )
             version = number

@@ -1,0 +1,309 @@
+"""The ``rendo`` command line: the same services as the window, for scripts and tests.
+
+Exit codes: 0 ok; 1 ``check`` found a problem; 2 bad input (one line on stderr, nothing
+written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from PySide6.QtCore import QCoreApplication
+
+from app.domain.errors import RendoError
+from app.domain.offsets import parse_offset
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("cli", text)
+
+
+def error_text(error: RendoError) -> str:
+    """*error* in the user's language."""
+    return QCoreApplication.translate("Errors", error.template).format(**error.params)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line naming what is wrong, exit 2 (argparse prints the whole usage)."""
+        self.exit(EXIT_BAD_INPUT, f"rendo: {message}\n")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be negative")
+    return value
+
+
+def _optional_count(text: str) -> int | None:
+    return None if text.lower() == "none" else _count(text)
+
+
+def _component(text: str) -> tuple[str, int]:
+    code, sep, qty = text.rpartition(":")
+    if not sep:
+        return text, 1
+    try:
+        return code, int(qty)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not COMPONENT:QUANTITY") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rendo", description="Rendo: one stock ledger for every channel.")
+    parser.add_argument("--db", help="database file or URL (default: RENDO_DB or the user's "
+                        "data directory)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="open the window offscreen once and exit (packaging check)")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    item = sub.add_parser("item", help="items").add_subparsers(dest="action", required=True,
+                                                                parser_class=_Parser)
+    add = item.add_parser("add", help="add a single item")
+    add.add_argument("code")
+    add.add_argument("--name", default="")
+    add.add_argument("--jan")
+    add.add_argument("--unlimited", action="store_true")
+    item_list = item.add_parser("list", help="list items")
+    item_list.add_argument("--json", action="store_true")
+
+    set_ = sub.add_parser("set", help="set products").add_subparsers(
+        dest="action", required=True, parser_class=_Parser)
+    define = set_.add_parser("define", help="define a set: rendo set define SET A:1 B:2")
+    define.add_argument("set_code")
+    define.add_argument("components", nargs="+", type=_component)
+
+    adjust = sub.add_parser("adjust", help="change on hand: +N, -N or =N")
+    adjust.add_argument("code")
+    adjust.add_argument("change")
+    adjust.add_argument("--reason", default="manual",
+                        help="manual, stocktake, receive, damage, return or a note")
+
+    for name, helptext in (("reserve", "units kept back from every channel"),
+                           ("backorder", "units an item may sell below zero"),
+                           ("reorder-point", "low-stock threshold (or none)")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("code")
+        p.add_argument("amount", type=_optional_count if name == "reorder-point" else _count)
+
+    channel = sub.add_parser("channel", help="channels").add_subparsers(
+        dest="action", required=True, parser_class=_Parser)
+    channel_add = channel.add_parser("add", help="add a channel")
+    channel_add.add_argument("name")
+    channel_add.add_argument("--type", default="manual", choices=("manual",))
+    channel_add.add_argument("--max", type=_count, dest="maximum")
+    channel_add.add_argument("--unlimited-qty", type=_count, default=9999)
+    channel.add_parser("list", help="list channels")
+
+    pattern = sub.add_parser("pattern", help="allocation patterns").add_subparsers(
+        dest="action", required=True, parser_class=_Parser)
+    pattern_add = pattern.add_parser("add", help="add an allocation pattern")
+    pattern_add.add_argument("name")
+    pattern_add.add_argument("--priority", default="")
+    pattern_add.add_argument("--tier", action="append", required=True,
+                             help='e.g. "<=10:A=50%%,B=30%%,C=20%%"; tried in the order given')
+    pattern_add.add_argument("--hold-back", action="store_true",
+                             help="keep units left by rounding instead of giving them out")
+    pattern_assign = pattern.add_parser("assign", help="give items a pattern")
+    pattern_assign.add_argument("name")
+    pattern_assign.add_argument("codes", nargs="+")
+    pattern.add_parser("list", help="list patterns")
+
+    offset = sub.add_parser("offset", help="display offset: +N, -N, N or none")
+    offset.add_argument("code")
+    offset.add_argument("offset")
+    offset.add_argument("--channel")
+
+    undo = sub.add_parser("undo", help="append the reverse of a movement")
+    undo.add_argument("movement_id", type=int)
+    history = sub.add_parser("history", help="movements of an item")
+    history.add_argument("code")
+    sub.add_parser("check", help="verify that on hand equals the sum of movements")
+    stock = sub.add_parser("stock", help="computed stock of every item")
+    stock.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from app import __version__
+
+        print(__version__)
+        return EXIT_OK
+    if args.command is None:
+        from app.ui.app_main import run_gui
+
+        return run_gui(args.db, smoke=args.smoke)
+    return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from app.store.database import close_database, open_database
+    from app.ui.translations import install_translators
+
+    app = QCoreApplication.instance() or QCoreApplication(["rendo"])
+    translators = install_translators(app)
+    try:
+        open_database(args.db)
+        handler = COMMANDS[args.command]
+        return handler(args)
+    except RendoError as error:
+        print(f"rendo: {error_text(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        close_database()
+        del translators
+
+
+# -- commands -----------------------------------------------------------------------------
+
+def _shop():  # type: ignore[no-untyped-def]
+    from app.services.shop import Shop
+
+    return Shop()
+
+
+def cmd_item(args: argparse.Namespace) -> int:
+    shop = _shop()
+    if args.action == "add":
+        shop.add_item(args.code, args.name, args.jan, args.unlimited)
+        return EXIT_OK
+    items = [
+        {"code": i.code, "name": i.name, "kind": i.kind.value, "jan": i.jan,
+         "unlimited": i.unlimited, "reserved": i.reserved,
+         "backorder_allowance": i.backorder_allowance, "reorder_point": i.reorder_point,
+         "pattern": i.pattern}
+        for i in (shop.book.items[c] for c in sorted(shop.book.items))
+    ]
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=1))
+    else:
+        for i in items:
+            print(f"{i['code']}\t{i['kind']}\t{i['name']}\t{i['jan'] or ''}")
+    return EXIT_OK
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    _shop().define_set(args.set_code, args.components)
+    return EXIT_OK
+
+
+def cmd_adjust(args: argparse.Namespace) -> int:
+    movement = _shop().adjust(args.code, args.change, args.reason)
+    if movement is not None:
+        print(tr("movement {id}").format(id=movement))
+    return EXIT_OK
+
+
+def _field_command(field: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        _shop().set_item_field([args.code], field, args.amount)
+        return EXIT_OK
+
+    return run
+
+
+def cmd_channel(args: argparse.Namespace) -> int:
+    shop = _shop()
+    if args.action == "add":
+        shop.add_channel(args.name, args.type, args.maximum, args.unlimited_qty)
+        return EXIT_OK
+    from app.store.models import ChannelRow
+
+    for row in ChannelRow.select().order_by(ChannelRow.position, ChannelRow.id):
+        maximum = "-" if row.maximum is None else row.maximum
+        state = tr("enabled") if row.enabled else tr("disabled")
+        print(f"{row.name}\t{row.type}\tmax {maximum}\tunlimited {row.unlimited_qty}\t{state}")
+    return EXIT_OK
+
+
+def cmd_pattern(args: argparse.Namespace) -> int:
+    shop = _shop()
+    if args.action == "add":
+        shop.save_pattern(args.name, args.tier, args.priority.split(","), args.hold_back)
+    elif args.action == "assign":
+        shop.assign_pattern(args.name, args.codes)
+    else:
+        for pattern in shop.patterns():
+            tiers = " | ".join(str(t) for t in pattern.tiers)
+            hold = " hold-back" if pattern.hold_back else ""
+            print(f"{pattern.name}\t{tiers}\tpriority {','.join(pattern.priority)}{hold}")
+    return EXIT_OK
+
+
+def cmd_offset(args: argparse.Namespace) -> int:
+    _shop().set_offset([args.code], parse_offset(args.offset), args.channel)
+    return EXIT_OK
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    print(tr("movement {id}").format(id=_shop().undo(args.movement_id)))
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    for m in _shop().history(args.code):
+        undone = f"\t(undone by {m.undone_by})" if m.undone_by else ""
+        print(f"{m.id}\t{m.created_at:%Y-%m-%d %H:%M:%S}\t{m.delta:+d}\t{m.reason}\t"
+              f"{m.reference}\t{m.user}{undone}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from app.services.report import check_ledger
+
+    mismatches = check_ledger()
+    for m in mismatches:
+        print(tr("{code}: on hand {cached} but movements add up to {ledger}").format(
+            code=m.code, cached=m.cached, ledger=m.ledger), file=sys.stderr)
+    if mismatches:
+        return EXIT_CHECK_FAILED
+    print(tr("ledger ok"))
+    return EXIT_OK
+
+
+def cmd_stock(args: argparse.Namespace) -> int:
+    from app.services.report import stock_rows
+
+    rows = stock_rows(_shop())
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return EXIT_OK
+    channels = list(rows[0]["channels"]) if rows else []
+    print("\t".join(["code", "kind", "on_hand", "reserved", "sellable", "limited_by",
+                     *channels]))
+    for row in rows:
+        on_hand = "" if row["on_hand"] is None else row["on_hand"]
+        print("\t".join(str(v) for v in (
+            row["code"], row["kind"], on_hand, row["reserved"], row["sellable"],
+            row["limited_by"] or "", *(row["channels"][c] for c in channels))))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "item": cmd_item,
+    "set": cmd_set,
+    "adjust": cmd_adjust,
+    "reserve": _field_command("reserved"),
+    "backorder": _field_command("backorder_allowance"),
+    "reorder-point": _field_command("reorder_point"),
+    "channel": cmd_channel,
+    "pattern": cmd_pattern,
+    "offset": cmd_offset,
+    "undo": cmd_undo,
+    "history": cmd_history,
+    "check": cmd_check,
+    "stock": cmd_stock,
+}

@@ -1,0 +1,55 @@
+"""What the stock looks like: the rows of ``rendo stock --json`` and the ledger check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import peewee as pw
+
+from app.store.models import ItemRow, MovementRow
+
+from .shop import Shop
+
+
+def stock_rows(shop: Shop) -> list[dict[str, Any]]:
+    """One object per item; the format is a contract read by scripts (README)."""
+    book = shop.book
+    rows: list[dict[str, Any]] = []
+    for code in sorted(book.items):
+        item = book.items[code]
+        stock = book.stock[code]
+        rows.append({
+            "code": code,
+            "kind": item.kind.value,
+            "on_hand": None if item.is_set else book.on_hand.get(code, 0),
+            "reserved": item.reserved,
+            "sellable": stock.sellable,
+            "limited_by": stock.limited_by,
+            "channels": dict(stock.channels),
+        })
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerMismatch:
+    code: str
+    cached: int
+    ledger: int
+
+
+def check_ledger() -> list[LedgerMismatch]:
+    """Items whose cached on hand differs from the sum of their movements."""
+    sums = dict(
+        MovementRow.select(MovementRow.item, pw.fn.SUM(MovementRow.delta))
+        .group_by(MovementRow.item)
+        .tuples()
+    )
+    found = []
+    for item_id, code, on_hand in ItemRow.select(
+        ItemRow.id, ItemRow.code, ItemRow.on_hand
+    ).tuples().iterator():
+        ledger = int(sums.get(item_id) or 0)
+        if ledger != on_hand:
+            found.append(LedgerMismatch(code, on_hand, ledger))
+    return found

@@ -1,0 +1,444 @@
+"""The use cases the window, the command line and the sync engine share.
+
+``Shop`` writes to the database in one transaction per use case, then updates the stock
+book it keeps in memory (incrementally where it can) and tells its listeners which items
+changed, so the sync engine and the window can react within seconds.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.domain import allocation
+from app.domain.allocation import AllocationPattern, parse_tier
+from app.domain.book import StockBook
+from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, UnknownItem
+from app.domain.items import ItemKind, check_count, clean_code
+from app.domain.offsets import DisplayOffset
+from app.domain.sets import Compositions, check_components, check_no_loop
+from app.store.database import write_transaction
+from app.store.models import (
+    AllocationPatternRow,
+    ChannelRow,
+    DisplayOffsetRow,
+    ItemRow,
+    MovementRow,
+    SetComponentRow,
+    utcnow,
+)
+
+from .loading import channel_specs, item_from_values, load_book, pattern_from_row
+
+MANUAL_REASONS = ("manual", "stocktake", "receive", "damage", "return")
+CHANNEL_TYPES = ("manual",)
+
+Listener = Callable[[list[str]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class MovementView:
+    id: int
+    code: str
+    delta: int
+    reason: str
+    reference: str
+    created_at: datetime
+    user: str
+    undoes: int | None
+    undone_by: int | None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (service account, frozen build on some systems)
+        return "rendo"
+
+
+def _item_row(code: str) -> ItemRow:
+    row = ItemRow.get_or_none(ItemRow.code == code)
+    if row is None:
+        raise UnknownItem(
+            QT_TRANSLATE_NOOP("Errors", "There is no item with code {code}."), code=code
+        )
+    return row
+
+
+def _channel_row(name: str) -> ChannelRow:
+    row = ChannelRow.get_or_none(ChannelRow.name == name)
+    if row is None:
+        raise BadInput(
+            QT_TRANSLATE_NOOP("Errors", "There is no channel called {name}."), name=name
+        )
+    return row
+
+
+_ADJUST = re.compile(r"^\s*([+\-=])\s*(\d+)\s*$")
+
+
+def parse_adjustment(text: str) -> tuple[str, int]:
+    """``+N`` (add), ``-N`` (take away) or ``=N`` (count is N)."""
+    match = _ADJUST.match(text.replace("−", "-"))
+    if not match:
+        raise BadInput(
+            QT_TRANSLATE_NOOP("Errors", "Adjustment {text!r} is not +N, -N or =N."), text=text
+        )
+    return match.group(1), int(match.group(2))
+
+
+class Shop:
+    def __init__(self) -> None:
+        self._book: StockBook | None = None
+        self.listeners: list[Listener] = []
+        self._pending: dict[str, int] = {}
+
+    @contextmanager
+    def ledger_transaction(self) -> Iterator[None]:
+        """One database transaction; the book sees its movements only once it commits."""
+        self._pending = {}
+        with write_transaction():
+            yield
+        pending, self._pending = self._pending, {}
+        if self._book is not None:
+            for code, delta in pending.items():
+                self._book.on_hand[code] = self._book.on_hand.get(code, 0) + delta
+        if pending:
+            self._changed(pending)
+
+    # -- the computed stock ---------------------------------------------------------------
+    @property
+    def book(self) -> StockBook:
+        if self._book is None:
+            self._book = load_book()
+        return self._book
+
+    def reload(self) -> None:
+        """Forget the computed stock (another process changed the database)."""
+        self._book = None
+
+    def _changed(self, codes: Iterable[str]) -> list[str]:
+        if self._book is None:
+            return sorted(set(codes))
+        touched = self._book.recompute(codes)
+        for listener in self.listeners:
+            listener(touched)
+        return touched
+
+    def _refresh_items(self, codes: Iterable[str]) -> list[str]:
+        """Reload master data of *codes* into the book, then recompute them."""
+        codes = list(codes)
+        if self._book is None:
+            return codes
+        names = {r.id: r.name for r in AllocationPatternRow.select()}
+        for values in ItemRow.select().where(ItemRow.code.in_(codes)).dicts():
+            item = item_from_values(values, names)
+            existing = self._book.items.get(item.code)
+            if existing is None:
+                self._book.add_item(item, int(values["on_hand"]))
+            else:
+                item.kind = existing.kind
+                self._book.items[item.code] = item
+        return self._changed(codes)
+
+    def _full_refresh(self) -> None:
+        self._book = None
+        book = self.book
+        for listener in self.listeners:
+            listener(list(book.items))
+
+    # -- items --------------------------------------------------------------------------------
+    def add_item(
+        self,
+        code: str,
+        name: str = "",
+        jan: str | None = None,
+        unlimited: bool = False,
+        variant: dict[str, str] | None = None,
+    ) -> str:
+        code = clean_code(code)
+        with write_transaction():
+            if ItemRow.get_or_none(ItemRow.code == code) is not None:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "An item with code {code} already exists."),
+                    code=code,
+                )
+            ItemRow.create(
+                code=code, name=name.strip(), jan=(jan or "").strip() or None,
+                unlimited=unlimited, variant=variant or {},
+            )
+        self._refresh_items([code])
+        return code
+
+    def set_item_field(self, codes: Sequence[str], field: str, value: object) -> list[str]:
+        """Set reserved, backorder_allowance, reorder_point, unlimited, name or jan."""
+        labels = {
+            "reserved": QT_TRANSLATE_NOOP("Errors", "Reserved"),
+            "backorder_allowance": QT_TRANSLATE_NOOP("Errors", "Backorder allowance"),
+            "reorder_point": QT_TRANSLATE_NOOP("Errors", "Reorder point"),
+        }
+        if field not in (*labels, "unlimited", "name", "jan"):
+            raise ValueError(field)
+        with write_transaction():
+            for code in codes:
+                row = _item_row(code)
+                if field in labels and value is not None:
+                    check_count(int(value), labels[field], code)  # type: ignore[call-overload]
+                if field == "backorder_allowance" and row.kind == ItemKind.SET.value:
+                    raise BadInput(
+                        QT_TRANSLATE_NOOP("Errors", "{code} is a set: backorders are set on "
+                                          "its components."), code=code)
+                setattr(row, field, value)
+                row.save()
+        return self._refresh_items(codes)
+
+    def define_set(self, set_code: str, components: Sequence[tuple[str, int]]) -> None:
+        """Make *set_code* a set of *components* (created if it does not exist)."""
+        set_code = clean_code(set_code)
+        parts = check_components(set_code, [(clean_code(c), q) for c, q in components])
+        with write_transaction():
+            row = ItemRow.get_or_none(ItemRow.code == set_code)
+            if row is None:
+                row = ItemRow.create(code=set_code, name=set_code, kind=ItemKind.SET.value)
+            elif row.kind == ItemKind.SINGLE.value and (
+                row.on_hand != 0 or MovementRow.select().where(MovementRow.item == row).exists()
+            ):
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "{code} has stock movements of its own, so it "
+                                      "cannot become a set (a set has no shelf stock)."),
+                    code=set_code,
+                )
+            component_rows = {code: _item_row(code) for code, _ in parts}
+            check_no_loop(set_code, parts, self.compositions())
+            SetComponentRow.delete().where(SetComponentRow.set_item == row).execute()
+            for position, (code, quantity) in enumerate(parts):
+                SetComponentRow.create(
+                    set_item=row, component=component_rows[code], quantity=quantity,
+                    position=position,
+                )
+            row.kind = ItemKind.SET.value
+            row.save()
+        if self._book is not None:
+            if set_code not in self._book.items:
+                self._refresh_items([set_code])
+            self._book.define_set(set_code, parts)
+            self._changed([set_code])
+
+    def compositions(self) -> Compositions:
+        if self._book is not None:
+            return self._book.components
+        code = {r.id: r.code for r in ItemRow.select(ItemRow.id, ItemRow.code)}
+        result: dict[str, list[tuple[str, int]]] = {}
+        for set_id, comp_id, qty in SetComponentRow.select(
+            SetComponentRow.set_item, SetComponentRow.component, SetComponentRow.quantity
+        ).tuples():
+            result.setdefault(code[set_id], []).append((code[comp_id], qty))
+        return result
+
+    # -- the ledger ------------------------------------------------------------------------
+    def record_movement(
+        self, row: ItemRow, delta: int, reason: str, reference: str = "",
+        undoes: int | None = None, batch: str | None = None,
+    ) -> MovementRow:
+        """Append one movement and keep the on-hand cache equal to the ledger's sum."""
+        movement = MovementRow.create(
+            item=row, delta=delta, reason=reason, reference=reference, user=_user(),
+            undoes=undoes, batch=batch, created_at=utcnow(),
+        )
+        ItemRow.update(on_hand=ItemRow.on_hand + delta).where(ItemRow.id == row.id).execute()
+        row.on_hand += delta
+        self._pending[row.code] = self._pending.get(row.code, 0) + delta
+        return movement
+
+    def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
+        """Apply ``+N``, ``-N`` or ``=N`` to a single's on hand; returns the movement id."""
+        op, amount = parse_adjustment(change)
+        if reason not in MANUAL_REASONS:
+            note, reason = (f"{reason} {note}".strip(), "manual")
+        with self.ledger_transaction():
+            row = _item_row(code)
+            if row.kind == ItemKind.SET.value:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "{code} is a set: it has no shelf stock of its "
+                                      "own. Adjust its components instead."), code=code)
+            delta = {"+": amount, "-": -amount, "=": amount - row.on_hand}[op]
+            if row.on_hand + delta < 0:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "{code}: on hand {on_hand} {change} would go "
+                                      "below 0."), code=code, on_hand=row.on_hand, change=change)
+            if delta == 0:
+                return None
+            movement = self.record_movement(row, delta, reason, note)
+        return int(movement.id)
+
+    def undo(self, movement_id: int) -> int:
+        """Append the reverse of movement *movement_id*; returns the new movement's id."""
+        with self.ledger_transaction():
+            original = MovementRow.get_or_none(MovementRow.id == movement_id)
+            if original is None:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "There is no movement {id}."), id=movement_id
+                )
+            if original.reason in ("order", "cancel"):
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "Movement {id} comes from an order; cancel or "
+                                      "change the order on its channel instead."), id=movement_id)
+            if MovementRow.select().where(MovementRow.undoes == original.id).exists():
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "Movement {id} has already been undone."),
+                    id=movement_id,
+                )
+            row = original.item
+            if row.on_hand - original.delta < 0:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "Undoing movement {id} would take {code} below "
+                                      "0 (on hand {on_hand})."),
+                    id=movement_id, code=row.code, on_hand=row.on_hand)
+            movement = self.record_movement(
+                row, -original.delta, "undo", f"#{original.id}", undoes=original.id
+            )
+        return int(movement.id)
+
+    def history(self, code: str, limit: int | None = None) -> list[MovementView]:
+        row = _item_row(code)
+        undone = {
+            m.undoes_id: m.id
+            for m in MovementRow.select(MovementRow.id, MovementRow.undoes).where(
+                MovementRow.item == row, MovementRow.undoes.is_null(False)
+            )
+        }
+        query = MovementRow.select().where(MovementRow.item == row).order_by(
+            MovementRow.id.desc()
+        )
+        if limit:
+            query = query.limit(limit)
+        return [
+            MovementView(m.id, row.code, m.delta, m.reason, m.reference, m.created_at, m.user,
+                         m.undoes_id, undone.get(m.id))
+            for m in query
+        ]
+
+    def set_reserved(self, code: str, amount: int) -> list[str]:
+        return self.set_item_field([code], "reserved", amount)
+
+    def set_backorder(self, code: str, amount: int) -> list[str]:
+        return self.set_item_field([code], "backorder_allowance", amount)
+
+    def set_reorder_point(self, code: str, amount: int | None) -> list[str]:
+        return self.set_item_field([code], "reorder_point", amount)
+
+    # -- channels ---------------------------------------------------------------------------
+    def add_channel(
+        self, name: str, type_: str = "manual", maximum: int | None = None,
+        unlimited_qty: int = 9999, settings: dict[str, object] | None = None,
+    ) -> None:
+        name = name.strip()
+        if not name or "=" in name or "," in name or ":" in name:
+            raise BadInput(
+                QT_TRANSLATE_NOOP("Errors", "Channel name {name!r} must not be empty or "
+                                  "contain = , or :."), name=name)
+        if maximum is not None and maximum < 0:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The maximum of channel {name} cannot "
+                                             "be negative."), name=name)
+        if unlimited_qty < 0:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The unlimited number of channel {name} "
+                                             "cannot be negative."), name=name)
+        with write_transaction():
+            if ChannelRow.get_or_none(ChannelRow.name == name) is not None:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "A channel called {name} already exists."),
+                    name=name,
+                )
+            position = ChannelRow.select().count()
+            ChannelRow.create(
+                name=name, type=type_, maximum=maximum, unlimited_qty=unlimited_qty,
+                settings=settings or {}, position=position, connected_at=utcnow(),
+            )
+        self._full_refresh()
+
+    def channel_names(self) -> list[str]:
+        return [spec.name for spec in channel_specs()]
+
+    # -- allocation patterns ------------------------------------------------------------------
+    def save_pattern(
+        self, name: str, tiers: Sequence[str], priority: Sequence[str] = (),
+        hold_back: bool = False, replace: bool = False,
+    ) -> AllocationPattern:
+        """Create (or with *replace*, overwrite) a pattern after checking every rule."""
+        pattern = AllocationPattern(
+            name.strip(), tuple(parse_tier(t) for t in tiers),
+            tuple(p.strip() for p in priority if p.strip()), hold_back,
+        )
+        allocation.validate(pattern, self.channel_names())
+        with write_transaction():
+            row = AllocationPatternRow.get_or_none(AllocationPatternRow.name == pattern.name)
+            if row is not None and not replace:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "An allocation pattern called {name} already "
+                                      "exists."), name=pattern.name)
+            row = row or AllocationPatternRow(name=pattern.name)
+            row.tiers = [str(t) for t in pattern.tiers]
+            row.priority = list(pattern.priority)
+            row.hold_back = hold_back
+            row.save()
+        if self._book is not None:
+            self._book.patterns[pattern.name] = pattern
+            users = [c for c, item in self._book.items.items() if item.pattern == pattern.name]
+            self._changed(users)
+        return pattern
+
+    def patterns(self) -> list[AllocationPattern]:
+        return [pattern_from_row(r) for r in AllocationPatternRow.select().order_by(
+            AllocationPatternRow.name)]
+
+    def assign_pattern(self, name: str | None, codes: Sequence[str]) -> list[str]:
+        """Give *codes* the pattern *name* (None: no pattern, 全店同数)."""
+        pattern_row = None
+        if name is not None:
+            pattern_row = AllocationPatternRow.get_or_none(AllocationPatternRow.name == name)
+            if pattern_row is None:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "There is no allocation pattern called "
+                                      "{name}."), name=name)
+        with write_transaction():
+            rows = [_item_row(code) for code in codes]
+            ItemRow.update(pattern=pattern_row).where(
+                ItemRow.id.in_([r.id for r in rows])
+            ).execute()
+        return self._refresh_items(codes)
+
+    # -- display offsets -----------------------------------------------------------------------
+    def set_offset(
+        self, codes: Sequence[str], offset: DisplayOffset | None, channel: str | None = None
+    ) -> list[str]:
+        """Set (or with None, remove) the display offset of *codes*, for one channel or all."""
+        with write_transaction():
+            channel_row = _channel_row(channel) if channel else None
+            for code in codes:
+                row = _item_row(code)
+                DisplayOffsetRow.delete().where(
+                    DisplayOffsetRow.item == row,
+                    DisplayOffsetRow.channel.is_null() if channel_row is None
+                    else DisplayOffsetRow.channel == channel_row,
+                ).execute()
+                if offset is not None:
+                    DisplayOffsetRow.create(
+                        item=row, channel=channel_row, kind=offset.kind.value,
+                        amount=offset.amount,
+                    )
+        if self._book is not None:
+            for code in codes:
+                if channel is None:
+                    self._book.offsets.pop(code, None)
+                    if offset is not None:
+                        self._book.offsets[code] = offset
+                else:
+                    per_channel = self._book.channel_offsets.setdefault(code, {})
+                    per_channel.pop(channel, None)
+                    if offset is not None:
+                        per_channel[channel] = offset
+        return self._changed(codes)
