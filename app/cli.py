@@ -101,10 +101,42 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True, parser_class=_Parser)
     channel_add = channel.add_parser("add", help="add a channel")
     channel_add.add_argument("name")
-    channel_add.add_argument("--type", default="manual", choices=("manual",))
+    channel_add.add_argument("--type", default="manual", choices=("manual", "sandbox"))
+    channel_add.add_argument("--url", help="the channel's API address (https://…)")
+    channel_add.add_argument("--first", choices=("push", "pull"),
+                             help="first sync: push Rendo's numbers or pull the channel's")
+    channel_add.add_argument("--token-stdin", action="store_true",
+                             help="read the API token from standard input (kept in the keyring)")
     channel_add.add_argument("--max", type=_count, dest="maximum")
     channel_add.add_argument("--unlimited-qty", type=_count, default=9999)
-    channel.add_parser("list", help="list channels")
+    channel.add_parser("list", help="list channels with their sync status")
+    channel_first = channel.add_parser("first", help="choose the first sync: push or pull")
+    channel_first.add_argument("name")
+    channel_first.add_argument("mode", choices=("push", "pull"))
+    channel_preview = channel.add_parser("preview", help="what the first sync would change")
+    channel_preview.add_argument("name")
+
+    sync = sub.add_parser("sync", help="sync the channels")
+    mode = sync.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--once", action="store_true", help="one cycle of every channel")
+    mode.add_argument("--watch", action="store_true", help="keep syncing until Ctrl+C")
+    sync.add_argument("--interval", type=float, default=None,
+                      help="seconds between cycles with --watch (default 15)")
+    sub.add_parser("unmatched", help="order lines no item matches yet")
+    map_ = sub.add_parser("map", help="map a channel's item id to an item code")
+    map_.add_argument("channel")
+    map_.add_argument("channel_item_id")
+    map_.add_argument("code")
+
+    sandbox = sub.add_parser("sandbox", help="the local sandbox shop").add_subparsers(
+        dest="action", required=True, parser_class=_Parser)
+    serve = sandbox.add_parser("serve", help="run a sandbox shop on this PC")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--catalog", help="CSV of sku,quantity")
+    demo = sub.add_parser("demo", help="a demo shop with three sandbox channels")
+    demo.add_argument("--headless", action="store_true", help="no window: sync in the terminal")
+    demo.add_argument("--seconds", type=float, default=None,
+                      help="with --headless, stop after this many seconds")
 
     pattern = sub.add_parser("pattern", help="allocation patterns").add_subparsers(
         dest="action", required=True, parser_class=_Parser)
@@ -146,6 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.ui.app_main import run_gui
 
         return run_gui(args.db, smoke=args.smoke)
+    if args.command == "sandbox":
+        from app import cli_sync as commands
+
+        return commands.sandbox_serve(args)
+    if args.command == "demo":
+        from app.demo import run_demo
+
+        return run_demo(args)
     return run_command(args)
 
 
@@ -216,17 +256,9 @@ def _field_command(field: str) -> Callable[[argparse.Namespace], int]:
 
 
 def cmd_channel(args: argparse.Namespace) -> int:
-    shop = _shop()
-    if args.action == "add":
-        shop.add_channel(args.name, args.type, args.maximum, args.unlimited_qty)
-        return EXIT_OK
-    from app.store.models import ChannelRow
+    from app import cli_sync as commands
 
-    for row in ChannelRow.select().order_by(ChannelRow.position, ChannelRow.id):
-        maximum = "-" if row.maximum is None else row.maximum
-        state = tr("enabled") if row.enabled else tr("disabled")
-        print(f"{row.name}\t{row.type}\tmax {maximum}\tunlimited {row.unlimited_qty}\t{state}")
-    return EXIT_OK
+    return commands.channel(_shop(), args)
 
 
 def cmd_pattern(args: argparse.Namespace) -> int:
@@ -292,7 +324,19 @@ def cmd_stock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sync_command(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from app import cli_sync as commands
+
+        return getattr(commands, name)(_shop(), args)  # type: ignore[no-any-return]
+
+    return run
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "sync": _sync_command("sync"),
+    "unmatched": _sync_command("unmatched"),
+    "map": _sync_command("map_code"),
     "item": cmd_item,
     "set": cmd_set,
     "adjust": cmd_adjust,

@@ -27,6 +27,8 @@ class OrderOutcome:
     unmatched: int = 0
     before_connection: int = 0
     touched: set[str] = field(default_factory=set)
+    # units each channel item id sold (negative: given back) by what was applied now
+    sold: dict[str, int] = field(default_factory=dict)
 
 
 def _resolve(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
@@ -72,6 +74,8 @@ def _apply_line(
         record.updated_at = utcnow()
         record.save()
     outcome.applied += 1
+    sold = plan.applied_after - plan.applied_before
+    outcome.sold[line.channel_item_id] = outcome.sold.get(line.channel_item_id, 0) + sold
 
 
 def _keep_unmatched(channel: ChannelRow, line: OrderLine) -> None:

@@ -7,13 +7,18 @@ changed, so the sync engine and the window can react within seconds.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
+from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
+from app.channels.urls import check_channel_url
 from app.domain import allocation
 from app.domain.allocation import AllocationPattern, parse_tier
 from app.domain.book import StockBook
@@ -21,7 +26,7 @@ from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, UnknownItem
 from app.domain.items import ItemKind, check_count, clean_code
 from app.domain.offsets import DisplayOffset
 from app.domain.sets import Compositions, check_components, check_no_loop
-from app.store.database import write_transaction
+from app.store.database import db, write_transaction
 from app.store.models import (
     AllocationPatternRow,
     ChannelRow,
@@ -33,11 +38,23 @@ from app.store.models import (
 )
 
 from .loading import channel_specs, item_from_values, load_book, pattern_from_row
+from .secrets import store_secret
 
 MANUAL_REASONS = ("manual", "stocktake", "receive", "damage", "return")
-CHANNEL_TYPES = ("manual",)
 
 Listener = Callable[[list[str]], None]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """Run *method* holding the shop's lock (the window and the sync worker share a Shop)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Shop, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,27 +113,54 @@ class Shop:
         self._book: StockBook | None = None
         self.listeners: list[Listener] = []
         self._pending: dict[str, int] = {}
+        self._nesting = 0
+        # The window and the sync worker share one Shop: every change holds this lock.
+        self.lock = threading.RLock()
 
     @contextmanager
     def ledger_transaction(self) -> Iterator[None]:
-        """One database transaction; the book sees its movements only once it commits."""
-        self._pending = {}
-        with write_transaction():
-            yield
-        pending, self._pending = self._pending, {}
-        if self._book is not None:
-            for code, delta in pending.items():
-                self._book.on_hand[code] = self._book.on_hand.get(code, 0) + delta
-        if pending:
-            self._changed(pending)
+        """One database transaction; the book sees its movements only once it commits.
+
+        Nested use (one order inside a page of orders) is a savepoint: when it fails, only
+        its own movements are forgotten.
+        """
+        with self.lock:
+            if self._nesting:
+                saved = dict(self._pending)
+                try:
+                    with db.atomic():
+                        yield
+                except BaseException:
+                    self._pending = saved
+                    raise
+                return
+            self._pending = {}
+            self._nesting += 1
+            try:
+                with write_transaction():
+                    yield
+            except BaseException:
+                self._pending = {}
+                raise
+            finally:
+                self._nesting -= 1
+            pending, self._pending = self._pending, {}
+            if self._book is not None:
+                for code, delta in pending.items():
+                    self._book.on_hand[code] = self._book.on_hand.get(code, 0) + delta
+            if pending:
+                self._changed(pending)
 
     # -- the computed stock ---------------------------------------------------------------
     @property
     def book(self) -> StockBook:
         if self._book is None:
-            self._book = load_book()
+            with self.lock:
+                if self._book is None:
+                    self._book = load_book()
         return self._book
 
+    @_locked
     def reload(self) -> None:
         """Forget the computed stock (another process changed the database)."""
         self._book = None
@@ -152,6 +196,7 @@ class Shop:
             listener(list(book.items))
 
     # -- items --------------------------------------------------------------------------------
+    @_locked
     def add_item(
         self,
         code: str,
@@ -174,6 +219,7 @@ class Shop:
         self._refresh_items([code])
         return code
 
+    @_locked
     def set_item_field(self, codes: Sequence[str], field: str, value: object) -> list[str]:
         """Set reserved, backorder_allowance, reorder_point, unlimited, name or jan."""
         labels = {
@@ -196,6 +242,7 @@ class Shop:
                 row.save()
         return self._refresh_items(codes)
 
+    @_locked
     def define_set(self, set_code: str, components: Sequence[tuple[str, int]]) -> None:
         """Make *set_code* a set of *components* (created if it does not exist)."""
         set_code = clean_code(set_code)
@@ -254,6 +301,7 @@ class Shop:
         self._pending[row.code] = self._pending.get(row.code, 0) + delta
         return movement
 
+    @_locked
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
         """Apply ``+N``, ``-N`` or ``=N`` to a single's on hand; returns the movement id."""
         op, amount = parse_adjustment(change)
@@ -275,6 +323,7 @@ class Shop:
             movement = self.record_movement(row, delta, reason, note)
         return int(movement.id)
 
+    @_locked
     def undo(self, movement_id: int) -> int:
         """Append the reverse of movement *movement_id*; returns the new movement's id."""
         with self.ledger_transaction():
@@ -332,10 +381,13 @@ class Shop:
         return self.set_item_field([code], "reorder_point", amount)
 
     # -- channels ---------------------------------------------------------------------------
+    @_locked
     def add_channel(
         self, name: str, type_: str = "manual", maximum: int | None = None,
         unlimited_qty: int = 9999, settings: dict[str, object] | None = None,
+        token: str | None = None,
     ) -> None:
+        """Add a channel; its *token* goes to the OS keyring, never to the database."""
         name = name.strip()
         if not name or "=" in name or "," in name or ":" in name:
             raise BadInput(
@@ -347,6 +399,15 @@ class Shop:
         if unlimited_qty < 0:
             raise BadInput(QT_TRANSLATE_NOOP("Errors", "The unlimited number of channel {name} "
                                              "cannot be negative."), name=name)
+        if type_ not in CHANNEL_TYPES:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "Unknown channel type {type}."),
+                           type=type_)
+        url = str((settings or {}).get("url") or "")
+        if type_ in SYNCED_TYPES and not url:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {name} needs the address of "
+                                             "its API (--url)."), name=name)
+        if url:
+            check_channel_url(url)
         with write_transaction():
             if ChannelRow.get_or_none(ChannelRow.name == name) is not None:
                 raise BadInput(
@@ -358,12 +419,15 @@ class Shop:
                 name=name, type=type_, maximum=maximum, unlimited_qty=unlimited_qty,
                 settings=settings or {}, position=position, connected_at=utcnow(),
             )
+        if token:
+            store_secret(name, token)
         self._full_refresh()
 
     def channel_names(self) -> list[str]:
         return [spec.name for spec in channel_specs()]
 
     # -- allocation patterns ------------------------------------------------------------------
+    @_locked
     def save_pattern(
         self, name: str, tiers: Sequence[str], priority: Sequence[str] = (),
         hold_back: bool = False, replace: bool = False,
@@ -395,6 +459,7 @@ class Shop:
         return [pattern_from_row(r) for r in AllocationPatternRow.select().order_by(
             AllocationPatternRow.name)]
 
+    @_locked
     def assign_pattern(self, name: str | None, codes: Sequence[str]) -> list[str]:
         """Give *codes* the pattern *name* (None: no pattern, 全店同数)."""
         pattern_row = None
@@ -412,6 +477,7 @@ class Shop:
         return self._refresh_items(codes)
 
     # -- display offsets -----------------------------------------------------------------------
+    @_locked
     def set_offset(
         self, codes: Sequence[str], offset: DisplayOffset | None, channel: str | None = None
     ) -> list[str]:

@@ -77,6 +77,25 @@ V2_ORDERS = [
 ]
 
 
+V3_SYNC = [
+    """CREATE TABLE channel_sync (
+        id {pk}, channel_id INTEGER NOT NULL UNIQUE REFERENCES channel (id) ON DELETE CASCADE,
+        first_mode TEXT, first_done {bool} NOT NULL, cursor TEXT, interval_s INTEGER NOT NULL,
+        last_sync_at {ts}, last_ok_at {ts}, next_sync_at {ts}, last_error TEXT NOT NULL,
+        failures INTEGER NOT NULL, last_drift_check_at {ts},
+        orders_applied INTEGER NOT NULL, uploads INTEGER NOT NULL, calls INTEGER NOT NULL)""",
+    """CREATE TABLE listing (
+        id {pk}, channel_id INTEGER NOT NULL REFERENCES channel (id) ON DELETE CASCADE,
+        item_id INTEGER NOT NULL REFERENCES item (id) ON DELETE CASCADE,
+        channel_item_id TEXT NOT NULL, believed_qty INTEGER, confirmed_at {ts},
+        failures INTEGER NOT NULL, suspended {bool} NOT NULL, last_error TEXT NOT NULL,
+        drift_qty INTEGER, drift_seen_at {ts})""",
+    "CREATE UNIQUE INDEX listing_channel_id_channel_item_id ON listing "
+    "(channel_id, channel_item_id)",
+    "CREATE INDEX listing_item_id ON listing (item_id)",
+]
+
+
 def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
     def run(database: peewee.Database) -> None:
         words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
@@ -89,6 +108,7 @@ def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
 MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
     (1, "items, sets, ledger, channels, patterns, offsets", _ddl(V1)),
     (2, "order lines applied, unmatched lines, channel code maps", _ddl(V2_ORDERS)),
+    (3, "sync state per channel, listings", _ddl(V3_SYNC)),
 ]
 
 LATEST = MIGRATIONS[-1][0]

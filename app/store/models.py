@@ -157,6 +157,47 @@ class UnmatchedLineRow(BaseModel):
         indexes = ((("channel", "order_id", "line_id"), True),)
 
 
+class ChannelSyncRow(BaseModel):
+    """Where the sync of one channel stands: cursor, first-connection choice, status."""
+
+    channel = pw.ForeignKeyField(ChannelRow, unique=True, backref="sync", on_delete="CASCADE")
+    first_mode = pw.TextField(null=True)  # None: waiting for the user; "push" or "pull"
+    first_done = pw.BooleanField(default=False)
+    cursor = pw.TextField(null=True)
+    interval_s = pw.IntegerField(default=30)
+    last_sync_at = pw.DateTimeField(null=True)
+    last_ok_at = pw.DateTimeField(null=True)
+    next_sync_at = pw.DateTimeField(null=True)
+    last_error = pw.TextField(default="")
+    failures = pw.IntegerField(default=0)  # cycles failed in a row
+    last_drift_check_at = pw.DateTimeField(null=True)
+    orders_applied = pw.IntegerField(default=0)
+    uploads = pw.IntegerField(default=0)
+    calls = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "channel_sync"
+
+
+class ListingRow(BaseModel):
+    """An item on one channel (出品) and the quantity Rendo believes the channel shows."""
+
+    channel = pw.ForeignKeyField(ChannelRow, backref="listings", on_delete="CASCADE")
+    item = pw.ForeignKeyField(ItemRow, backref="listings", on_delete="CASCADE")
+    channel_item_id = pw.TextField()
+    believed_qty = pw.IntegerField(null=True)  # None: never confirmed by the channel
+    confirmed_at = pw.DateTimeField(null=True)
+    failures = pw.IntegerField(default=0)  # uploads refused in a row
+    suspended = pw.BooleanField(default=False)
+    last_error = pw.TextField(default="")
+    drift_qty = pw.IntegerField(null=True)  # the channel shows this, changed by hand
+    drift_seen_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "listing"
+        indexes = ((("channel", "channel_item_id"), True),)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion,
     AllocationPatternRow,
@@ -168,4 +209,6 @@ ALL_MODELS: list[type[BaseModel]] = [
     CodeMapRow,
     AppliedLineRow,
     UnmatchedLineRow,
+    ChannelSyncRow,
+    ListingRow,
 ]

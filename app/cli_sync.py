@@ -1,0 +1,126 @@
+"""The sync half of the ``rendo`` command line: channels, sync, unmatched lines, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from PySide6.QtCore import QCoreApplication
+
+from app.services.shop import Shop
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("cli", text)
+
+
+def _when(value: object) -> str:
+    return "-" if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
+
+
+def channel(shop: Shop, args: argparse.Namespace) -> int:
+    from app.sync.state import channel_statuses, choose_first
+
+    if args.action == "add":
+        settings: dict[str, object] = {"url": args.url} if args.url else {}
+        token = sys.stdin.readline().strip() if args.token_stdin else None
+        shop.add_channel(args.name, args.type, args.maximum, args.unlimited_qty, settings,
+                         token=token)
+        if args.first:
+            choose_first(args.name, args.first)
+        return EXIT_OK
+    if args.action == "first":
+        choose_first(args.name, args.mode)
+        return EXIT_OK
+    if args.action == "preview":
+        from app.channels.registry import adapter_for
+        from app.sync.engine import SyncEngine
+
+        rows = SyncEngine(shop, adapter_for).preview_first(args.name)
+        print("\t".join((tr("code"), tr("channel item"), tr("channel shows"), tr("Rendo"))))
+        for row in rows:
+            rendo = "-" if row.rendo_qty is None else str(row.rendo_qty)
+            print(f"{row.code or tr('(not in Rendo)')}\t{row.channel_item_id}\t"
+                  f"{row.channel_qty}\t{rendo}")
+        return EXIT_OK
+    for status in channel_statuses():
+        print("\t".join((
+            status.name, status.type, tr(status.state),
+            tr("last {when}").format(when=_when(status.last_sync_at)),
+            tr("next {when}").format(when=_when(status.next_sync_at)),
+            tr("listings {n}").format(n=status.listings),
+            tr("suspended {n}").format(n=status.suspended),
+            tr("drift {n}").format(n=status.drift),
+            status.last_error,
+        )).rstrip())
+    return EXIT_OK
+
+
+def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
+    ok = True
+    for report in reports:
+        if report.waiting:
+            print(tr("{channel}: waiting for the first sync choice: rendo channel first "
+                     "{channel} push|pull").format(channel=report.channel))
+            continue
+        ok = ok and report.ok
+        print(tr("{channel}: orders {orders}, unmatched {unmatched}, uploaded {uploaded}, "
+                 "refused {refused}, drift {drift}{error}").format(
+            channel=report.channel, orders=report.orders_applied, unmatched=report.unmatched,
+            uploaded=report.uploaded, refused=report.refused, drift=len(report.drift),
+            error=f", {report.error}" if report.error else ""))
+    return ok
+
+
+def sync(shop: Shop, args: argparse.Namespace) -> int:
+    from app.channels.registry import adapter_for
+    from app.sync.engine import SyncEngine
+
+    engine = SyncEngine(shop, adapter_for)
+    if args.once:
+        return EXIT_OK if _print_reports(engine.run_due(force=True)) else 1
+    interval = args.interval
+    try:
+        while True:
+            _print_reports(engine.run_due(force=interval is not None))
+            time.sleep(interval if interval is not None else 1.0)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def unmatched(shop: Shop, args: argparse.Namespace) -> int:
+    from app.services.orders import unmatched_lines
+
+    for row in unmatched_lines():
+        state = tr("cancelled") if row.cancelled else ""
+        print(f"{row.channel.name}\t{row.order_id}\t{row.line_id}\t{row.channel_item_id}\t"
+              f"{row.quantity}\t{state}".rstrip())
+    return EXIT_OK
+
+
+def map_code(shop: Shop, args: argparse.Namespace) -> int:
+    from app.services.orders import map_code as map_item
+
+    outcome = map_item(shop, args.channel, args.channel_item_id, args.code)
+    print(tr("{n} waiting order lines applied").format(n=outcome.applied))
+    return EXIT_OK
+
+
+def sandbox_serve(args: argparse.Namespace) -> int:
+    from app.channels.sandbox_server import SandboxServer, SandboxShop, load_catalog_csv
+
+    shop = SandboxShop()
+    if args.catalog:
+        load_catalog_csv(shop, args.catalog)
+    server = SandboxServer(shop, port=args.port)
+    server.start()
+    print(tr("sandbox shop at {url} (Ctrl+C to stop)").format(url=server.url), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+    return EXIT_OK

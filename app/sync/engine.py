@@ -1,0 +1,365 @@
+"""One sync cycle per channel, exactly as DESIGN.md orders it.
+
+read orders since the cursor (with overlap; the idempotency key removes repeats) and apply
+them, advancing the cursor in the same transaction → the stock book recomputes what they
+touched → upload only the listings whose number differs from what the channel shows, in
+the largest batches it takes, with compare-and-set (or a fresh read of orders right before
+an absolute set) so that an order the channel took meanwhile is never erased.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from app.channels.base import (
+    ChannelAdapter,
+    ChannelError,
+    QuantityUpdate,
+    UpdateResult,
+    UpdateStatus,
+)
+from app.domain.errors import RendoError
+from app.domain.orders import OrderLine
+from app.services.orders import apply_order
+from app.services.shop import Shop
+from app.store.models import ChannelRow, ItemRow, ListingRow, utcnow
+
+from .state import backoff_delay, resolve_item, sync_row
+
+log = logging.getLogger("rendo.sync")
+
+AdapterFactory = Callable[[ChannelRow], ChannelAdapter | None]
+SUSPEND_AFTER = 5  # uploads refused in a row before a listing is suspended
+DRIFT_EVERY = timedelta(minutes=10)
+
+
+@dataclass
+class CycleReport:
+    channel: str
+    ok: bool = True
+    waiting: bool = False
+    orders_applied: int = 0
+    unmatched: int = 0
+    uploaded: int = 0
+    refused: int = 0
+    conflicts: int = 0
+    suspended: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    error: str = ""
+    touched: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRow:
+    code: str | None
+    channel_item_id: str
+    channel_qty: int
+    rendo_qty: int | None
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        shop: Shop,
+        adapter_for: AdapterFactory,
+        clock: Callable[[], datetime] = utcnow,
+        drift_every: timedelta = DRIFT_EVERY,
+    ) -> None:
+        self.shop = shop
+        self.adapter_for = adapter_for
+        self.clock = clock
+        self.drift_every = drift_every
+
+    # -- scheduling ----------------------------------------------------------------------
+    def due_channels(self, force: bool = False) -> list[str]:
+        now = self.clock()
+        names = []
+        for channel in ChannelRow.select().where(ChannelRow.enabled == True):  # noqa: E712
+            if channel.type == "manual":
+                continue
+            row = sync_row(channel)
+            if force or row.next_sync_at is None or row.next_sync_at <= now:
+                names.append(channel.name)
+        return names
+
+    def run_due(self, force: bool = False) -> list[CycleReport]:
+        return [self.run_cycle(name) for name in self.due_channels(force)]
+
+    # -- one cycle -------------------------------------------------------------------------
+    def run_cycle(self, name: str) -> CycleReport:
+        report = CycleReport(name)
+        channel = ChannelRow.get(ChannelRow.name == name)
+        state = sync_row(channel)
+        if state.first_mode is None:
+            report.waiting = True
+            log.info("%s: waiting for the first-sync choice (push or pull)", name)
+            return report
+        adapter = self.adapter_for(channel)
+        if adapter is None:
+            return report
+        retry_after: float | None = None
+        try:
+            if not state.first_done:
+                self._first_connection(channel, adapter, state.first_mode, report)
+            self._read_orders(channel, adapter, report)
+            state = sync_row(channel)
+            due = state.last_drift_check_at is None or (
+                self.clock() - state.last_drift_check_at >= self.drift_every
+            )
+            if due:
+                self._check_drift(channel, adapter, report)
+            self._upload(channel, adapter, report)
+        except ChannelError as error:
+            report.ok, report.error, retry_after = False, str(error), error.retry_after
+        self._finish(channel, report, retry_after)
+        return report
+
+    def upload_only(self, name: str) -> CycleReport:
+        """After a local change: push the new numbers now, not at the next poll."""
+        report = CycleReport(name)
+        channel = ChannelRow.get(ChannelRow.name == name)
+        state = sync_row(channel)
+        adapter = self.adapter_for(channel)
+        if adapter is None or not state.first_done or not channel.enabled:
+            return report
+        try:
+            self._upload(channel, adapter, report)
+        except ChannelError as error:
+            report.ok, report.error = False, str(error)
+            self._finish(channel, report, error.retry_after)
+        return report
+
+    def _finish(self, channel: ChannelRow, report: CycleReport, retry_after: float | None) -> None:
+        with self.shop.lock:
+            state = sync_row(channel)
+            now = self.clock()
+            state.last_sync_at = now
+            state.orders_applied += report.orders_applied
+            state.uploads += report.uploaded
+            if report.ok:
+                state.failures, state.last_error, state.last_ok_at = 0, "", now
+            else:
+                state.failures += 1
+                state.last_error = report.error
+            delay = (
+                timedelta(seconds=state.interval_s) if report.ok
+                else backoff_delay(state.interval_s, state.failures, retry_after)
+            )
+            state.next_sync_at = now + delay
+            state.save()
+        level = logging.INFO if report.ok else logging.WARNING
+        log.log(level, "%s: ok=%s orders=%d unmatched=%d uploaded=%d refused=%d conflicts=%d "
+                "suspended=%d drift=%d %s", report.channel, report.ok, report.orders_applied,
+                report.unmatched, report.uploaded, report.refused, report.conflicts,
+                len(report.suspended), len(report.drift), report.error)
+
+    # -- orders -----------------------------------------------------------------------------
+    def _read_orders(self, channel: ChannelRow, adapter: ChannelAdapter,
+                     report: CycleReport) -> None:
+        """Read every page since the cursor; each page's orders and cursor in one transaction."""
+        while True:
+            state = sync_row(channel)
+            page = adapter.read_orders(state.cursor, channel.connected_at)
+            by_order: dict[str, list[OrderLine]] = {}
+            for line in page.lines:
+                by_order.setdefault(line.order_id, []).append(line)
+            with self.shop.ledger_transaction():
+                for lines in by_order.values():
+                    self._apply_one(channel, adapter, lines, report)
+                state = sync_row(channel)
+                state.cursor = page.next_cursor
+                state.save()
+            if not page.more:
+                return
+
+    def _apply_one(self, channel: ChannelRow, adapter: ChannelAdapter,
+                   lines: Sequence[OrderLine], report: CycleReport) -> None:
+        try:
+            outcome = apply_order(self.shop, lines)
+        except RendoError as error:
+            report.error = str(error)
+            log.error("%s: order %s not applied: %s", channel.name, lines[0].order_id, error)
+            return
+        report.orders_applied += 1 if outcome.applied else 0
+        report.unmatched += outcome.unmatched
+        report.touched |= outcome.touched
+        restocks = adapter.limits.restocks_on_cancel
+        for channel_item_id, sold in outcome.sold.items():
+            # The channel already took these units off (or, restocking, put them back) itself.
+            change = -sold if (sold > 0 or restocks) else 0
+            if change:
+                ListingRow.update(believed_qty=ListingRow.believed_qty + change).where(
+                    ListingRow.channel == channel,
+                    ListingRow.channel_item_id == channel_item_id,
+                    ListingRow.believed_qty.is_null(False),
+                ).execute()
+
+    # -- uploads ----------------------------------------------------------------------------
+    def _wanted(self, channel: ChannelRow, cas: bool,
+                only: set[str] | None = None) -> list[QuantityUpdate]:
+        """Listings whose computed number differs from what the channel shows."""
+        book = self.shop.book
+        updates = []
+        query = (
+            ListingRow.select(ListingRow.channel_item_id, ListingRow.believed_qty, ItemRow.code)
+            .join(ItemRow)
+            .where(ListingRow.channel == channel, ListingRow.suspended == False,  # noqa: E712
+                   ListingRow.drift_qty.is_null())
+        )
+        for channel_item_id, believed, code in query.tuples().iterator():
+            if only is not None and channel_item_id not in only:
+                continue
+            stock = book.stock.get(code)
+            if stock is None:
+                continue
+            target = stock.channels.get(channel.name)
+            if target is not None and target != believed:
+                updates.append(QuantityUpdate(channel_item_id, target, believed if cas else None))
+        return updates
+
+    def _upload(self, channel: ChannelRow, adapter: ChannelAdapter, report: CycleReport) -> None:
+        cas = adapter.limits.compare_and_set
+        updates = self._wanted(channel, cas)
+        if not updates:
+            return
+        if not cas:
+            # No compare-and-set: read the orders taken meanwhile right before setting.
+            self._read_orders(channel, adapter, report)
+            updates = self._wanted(channel, cas)
+        conflicts = self._send(channel, adapter, updates, report)
+        if not conflicts:
+            return
+        # The channel's number moved since we last knew it: read its orders, then try once more.
+        report.conflicts += len(conflicts)
+        self._read_orders(channel, adapter, report)
+        again = self._wanted(channel, cas, only={r.channel_item_id for r in conflicts})
+        for result in self._send(channel, adapter, again, report):
+            self._mark_drift(channel, result, report)
+
+    def _send(self, channel: ChannelRow, adapter: ChannelAdapter,
+              updates: list[QuantityUpdate], report: CycleReport) -> list[UpdateResult]:
+        conflicts: list[UpdateResult] = []
+        size = max(1, adapter.limits.batch_size)
+        for start in range(0, len(updates), size):
+            batch = updates[start:start + size]
+            results = adapter.set_quantities(batch)
+            wanted = {u.channel_item_id: u.quantity for u in batch}
+            with self.shop.lock:
+                for result in results:
+                    if result.status is UpdateStatus.CONFLICT:
+                        conflicts.append(result)
+                    else:
+                        self._record(channel, result, wanted.get(result.channel_item_id), report)
+            if any(r.status is UpdateStatus.RETRY for r in results):
+                message = next(r.message for r in results if r.status is UpdateStatus.RETRY)
+                raise ChannelError(message)
+        return conflicts
+
+    def _record(self, channel: ChannelRow, result: UpdateResult, quantity: int | None,
+                report: CycleReport) -> None:
+        listing = ListingRow.get_or_none(ListingRow.channel == channel,
+                                         ListingRow.channel_item_id == result.channel_item_id)
+        if listing is None:
+            return
+        if result.status is UpdateStatus.OK:
+            listing.believed_qty = result.quantity if result.quantity is not None else quantity
+            listing.confirmed_at = self.clock()
+            listing.failures, listing.last_error = 0, ""
+            report.uploaded += 1
+        elif result.status is UpdateStatus.REJECTED:
+            listing.failures += 1
+            listing.last_error = result.message
+            report.refused += 1
+            if listing.failures >= SUSPEND_AFTER and not listing.suspended:
+                listing.suspended = True
+                report.suspended.append(result.channel_item_id)
+                log.warning("%s: listing %s suspended after %d refusals: %s", channel.name,
+                            result.channel_item_id, listing.failures, result.message)
+        listing.save()
+
+    def _mark_drift(self, channel: ChannelRow, result: UpdateResult, report: CycleReport) -> None:
+        if result.quantity is None:
+            return
+        with self.shop.lock:
+            ListingRow.update(drift_qty=result.quantity, drift_seen_at=self.clock()).where(
+                ListingRow.channel == channel,
+                ListingRow.channel_item_id == result.channel_item_id,
+            ).execute()
+        report.drift.append(result.channel_item_id)
+
+    # -- drift and first connection --------------------------------------------------------
+    def _check_drift(self, channel: ChannelRow, adapter: ChannelAdapter,
+                     report: CycleReport) -> None:
+        """Compare the channel's numbers with what we believe it shows; a difference that
+        no order explains was made by hand on the channel and is shown, not overwritten."""
+        shown = adapter.read_quantities()
+        before = {
+            r.channel_item_id: r.believed_qty
+            for r in ListingRow.select().where(ListingRow.channel == channel)
+        }
+        self._read_orders(channel, adapter, report)  # orders taken while we were reading
+        with self.shop.lock:
+            for channel_item_id, quantity in shown.items():
+                listing = ListingRow.get_or_none(ListingRow.channel == channel,
+                                                 ListingRow.channel_item_id == channel_item_id)
+                if listing is None:
+                    self._new_listing(channel, channel_item_id, quantity)
+                    continue
+                moved = before.get(channel_item_id) != listing.believed_qty
+                if listing.believed_qty is None or moved or quantity == listing.believed_qty:
+                    continue
+                listing.drift_qty, listing.drift_seen_at = quantity, self.clock()
+                listing.save()
+                report.drift.append(channel_item_id)
+            state = sync_row(channel)
+            state.last_drift_check_at = self.clock()
+            state.save()
+
+    def _new_listing(self, channel: ChannelRow, channel_item_id: str, quantity: int) -> bool:
+        item = resolve_item(channel, channel_item_id)
+        if item is None:
+            return False
+        ListingRow.create(channel=channel, item=item, channel_item_id=channel_item_id,
+                          believed_qty=quantity, confirmed_at=self.clock())
+        return True
+
+    def preview_first(self, name: str) -> list[PreviewRow]:
+        """What the channel shows now next to what Rendo would upload (nothing is written)."""
+        channel = ChannelRow.get(ChannelRow.name == name)
+        adapter = self.adapter_for(channel)
+        if adapter is None:
+            return []
+        book = self.shop.book
+        rows = []
+        for channel_item_id, quantity in sorted(adapter.read_quantities().items()):
+            item = resolve_item(channel, channel_item_id)
+            code = item.code if item is not None else None
+            stock = book.stock.get(code) if code else None
+            rendo = stock.channels.get(channel.name) if stock else None
+            rows.append(PreviewRow(code, channel_item_id, quantity, rendo))
+        return rows
+
+    def _first_connection(self, channel: ChannelRow, adapter: ChannelAdapter, mode: str,
+                          report: CycleReport) -> None:
+        shown = adapter.read_quantities()
+        with self.shop.ledger_transaction():
+            for channel_item_id, quantity in shown.items():
+                if ListingRow.get_or_none(ListingRow.channel == channel,
+                                          ListingRow.channel_item_id == channel_item_id):
+                    continue
+                if not self._new_listing(channel, channel_item_id, quantity):
+                    continue
+                item = resolve_item(channel, channel_item_id)
+                if mode == "pull" and item is not None and item.kind == "single":
+                    delta = quantity - item.on_hand
+                    if delta:
+                        self.shop.record_movement(item, delta, "stocktake", f"pull:{channel.name}")
+                        report.touched.add(item.code)
+            state = sync_row(channel)
+            state.first_done = True
+            state.save()
+        log.info("%s: first sync (%s), %d listings on the channel", channel.name, mode,
+                 len(shown))

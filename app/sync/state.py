@@ -1,0 +1,102 @@
+"""What the sync keeps per channel and per listing, and the questions asked of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+from app.store.database import write_transaction
+from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, ListingRow
+
+DEFAULT_INTERVAL_S = 15
+FIRST_MODES = ("push", "pull")
+
+
+def sync_row(channel: ChannelRow) -> ChannelSyncRow:
+    row = ChannelSyncRow.get_or_none(ChannelSyncRow.channel == channel)
+    if row is None:
+        row = ChannelSyncRow.create(channel=channel, interval_s=DEFAULT_INTERVAL_S)
+    return row  # type: ignore[no-any-return]
+
+
+def choose_first(channel_name: str, mode: str) -> None:
+    """The user's choice for the first sync: push Rendo's numbers, or pull the channel's."""
+    if mode not in FIRST_MODES:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "The first sync is push or pull, not "
+                                         "{mode!r}."), mode=mode)
+    channel = ChannelRow.get_or_none(ChannelRow.name == channel_name)
+    if channel is None:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "There is no channel called {name}."),
+                       name=channel_name)
+    with write_transaction():
+        row = sync_row(channel)
+        if row.first_done:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {name} has already had its "
+                                             "first sync."), name=channel_name)
+        row.first_mode = mode
+        row.next_sync_at = None
+        row.save()
+
+
+def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
+    """Our item for a channel's id: the channel's code map, else the same code."""
+    mapped = CodeMapRow.get_or_none(
+        CodeMapRow.channel == channel, CodeMapRow.channel_item_id == channel_item_id
+    )
+    if mapped is not None:
+        return mapped.item  # type: ignore[no-any-return]
+    return ItemRow.get_or_none(ItemRow.code == channel_item_id)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    name: str
+    type: str
+    enabled: bool
+    waiting_for_choice: bool
+    last_sync_at: datetime | None
+    last_ok_at: datetime | None
+    next_sync_at: datetime | None
+    last_error: str
+    failures: int
+    listings: int
+    suspended: int
+    drift: int
+    orders_applied: int
+    uploads: int
+
+    @property
+    def state(self) -> str:
+        if not self.enabled:
+            return "disabled"
+        if self.waiting_for_choice:
+            return "waiting"
+        if self.failures:
+            return "failing"
+        return "ok" if self.last_ok_at else "new"
+
+
+def channel_statuses() -> list[ChannelStatus]:
+    result = []
+    for channel in ChannelRow.select().order_by(ChannelRow.position, ChannelRow.id):
+        row = sync_row(channel)
+        listings = ListingRow.select().where(ListingRow.channel == channel)
+        result.append(ChannelStatus(
+            channel.name, channel.type, bool(channel.enabled),
+            channel.type != "manual" and row.first_mode is None,
+            row.last_sync_at, row.last_ok_at, row.next_sync_at, row.last_error, row.failures,
+            listings.count(),
+            listings.where(ListingRow.suspended == True).count(),  # noqa: E712
+            listings.where(ListingRow.drift_qty.is_null(False)).count(),
+            row.orders_applied, row.uploads,
+        ))
+    return result
+
+
+def backoff_delay(interval_s: int, failures: int, retry_after: float | None) -> timedelta:
+    """Wait longer after each failed cycle (up to 10 minutes), never less than Retry-After."""
+    seconds = min(interval_s * 2 ** min(failures, 10), 600)
+    if retry_after:
+        seconds = max(seconds, retry_after)
+    return timedelta(seconds=seconds)
