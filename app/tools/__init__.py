@@ -1,0 +1,1 @@
+"""Developer tools (translations, icon); not used by the running program."""

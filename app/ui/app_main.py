@@ -1,0 +1,129 @@
+"""Starting the window: QApplication, translations, icon, database, and the --smoke check."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    QtMsgType,
+    qInstallMessageHandler,
+    qVersion,
+)
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import __version__
+from app.logsetup import configure_logging
+from app.store.database import close_database, open_database, resolve_location
+from app.ui.main_window import MainWindow
+from app.ui.translations import install_translators, remove_translators, resources_dir
+
+log = logging.getLogger(__name__)
+qt_log = logging.getLogger("qt")
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+# Harmless notes of the offscreen platform (used by --smoke and the tests).
+_QT_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Send Qt's own messages to the log: a windowed build has no stderr to print them on."""
+    if message not in _QT_NOISE:
+        qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def app_icon() -> QIcon:
+    """Rendo's icon; empty if resources/ is missing."""
+    return QIcon(str(resources_dir() / "icons" / "rendo.png"))
+
+
+def display_location(location: str) -> str:
+    """The database location as the user may see it: a URL's password hidden."""
+    if "://" not in location:
+        return location
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def run_gui(db_path: str | None, smoke: bool = False) -> int:
+    """Open the main window on `db_path` (None: RENDO_DB or the default file) until it closes.
+
+    With smoke=True the window is shown (offscreen unless QT_QPA_PLATFORM says otherwise),
+    events are processed once, and a one-line JSON report is logged, printed when there is a
+    stdout, and written to the file named by RENDO_SMOKE_REPORT; 0 is returned when it is ok.
+    """
+    configure_logging()
+    qInstallMessageHandler(_log_qt_message)
+    if smoke:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    QCoreApplication.setApplicationName("Rendo")
+    QCoreApplication.setOrganizationName("Rendo")
+    QCoreApplication.setApplicationVersion(__version__)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setWindowIcon(app_icon())
+    translators = install_translators(app)
+    location = resolve_location(db_path)
+    shown = display_location(location)
+    try:
+        open_database(location)
+    except Exception as error:  # the user must see why, whatever the cause
+        log.exception("cannot open database %s", shown)
+        if smoke:
+            _report_smoke(ok=False, translations=len(translators), error=f"{shown}: {error}")
+        else:
+            message = app.translate(
+                "AppMain", "Rendo cannot open the database {location}:\n{error}"
+            ).format(location=shown, error=error)
+            QMessageBox.critical(None, "Rendo", message)
+        remove_translators(app, translators)
+        return 1
+    try:
+        window = MainWindow(shown)
+        window.show()
+        if not smoke:
+            return app.exec()
+        app.processEvents()
+        ok = _report_smoke(ok=window.isVisible(), translations=len(translators))
+        window.close()
+        window.deleteLater()
+        return 0 if ok else 1
+    finally:
+        close_database()
+        remove_translators(app, translators)
+
+
+def _report_smoke(ok: bool, **details: Any) -> bool:
+    report = {
+        "ok": ok,
+        "version": __version__,
+        "platform": QGuiApplication.platformName(),
+        "qt": qVersion(),
+        "frozen": bool(getattr(sys, "frozen", False)),
+        **details,
+    }
+    line = json.dumps(report, ensure_ascii=False)
+    log.info("smoke: %s", line)
+    if sys.stdout is not None:
+        print(line, flush=True)
+    report_path = os.environ.get("RENDO_SMOKE_REPORT")
+    if report_path:
+        with open(report_path, "w", encoding="utf-8") as report_file:
+            report_file.write(line + "\n")
+    return ok
