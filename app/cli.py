@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication
 
 from app.domain.errors import RendoError
 from app.domain.offsets import parse_offset
+from app.i18n import error_text, tr
+
+if TYPE_CHECKING:
+    from app.services.shop import Shop
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("cli", text)
-
-
-def error_text(error: RendoError) -> str:
-    """*error* in the user's language."""
-    return QCoreApplication.translate("Errors", error.template).format(**error.params)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -168,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for name in ("stdout", "stderr"):  # a windowed build (Windows) has neither
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     args = build_parser().parse_args(argv)
     if args.version:
         from app import __version__
@@ -209,7 +208,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 # -- commands -----------------------------------------------------------------------------
 
-def _shop():  # type: ignore[no-untyped-def]
+def _shop() -> Shop:
     from app.services.shop import Shop
 
     return Shop()

@@ -6,15 +6,10 @@ import argparse
 import sys
 import time
 
-from PySide6.QtCore import QCoreApplication
-
+from app.i18n import tr
 from app.services.shop import Shop
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("cli", text)
 
 
 def _when(value: object) -> str:

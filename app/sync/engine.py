@@ -67,11 +67,13 @@ class SyncEngine:
         adapter_for: AdapterFactory,
         clock: Callable[[], datetime] = utcnow,
         drift_every: timedelta = DRIFT_EVERY,
+        push_on_change: bool = True,
     ) -> None:
         self.shop = shop
         self.adapter_for = adapter_for
         self.clock = clock
         self.drift_every = drift_every
+        self.push_on_change = push_on_change
 
     # -- scheduling ----------------------------------------------------------------------
     def due_channels(self, force: bool = False) -> list[str]:
@@ -86,7 +88,15 @@ class SyncEngine:
         return names
 
     def run_due(self, force: bool = False) -> list[CycleReport]:
-        return [self.run_cycle(name) for name in self.due_channels(force)]
+        """Run the channels that are due; then, if their orders changed any stock, push the
+        new numbers to every other channel now rather than at its next poll."""
+        reports = [self.run_cycle(name) for name in self.due_channels(force)]
+        if self.push_on_change and any(report.touched for report in reports):
+            for name in self.due_channels(force=True):
+                extra = self.upload_only(name)
+                if extra.uploaded or not extra.ok:
+                    reports.append(extra)
+        return reports
 
     # -- one cycle -------------------------------------------------------------------------
     def run_cycle(self, name: str) -> CycleReport:

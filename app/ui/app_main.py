@@ -20,8 +20,11 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
+from app.channels.registry import adapter_for
 from app.logsetup import configure_logging
+from app.services.shop import Shop
 from app.store.database import close_database, open_database, resolve_location
+from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
 from app.ui.translations import install_translators, remove_translators, resources_dir
 
@@ -61,7 +64,7 @@ def display_location(location: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def run_gui(db_path: str | None, smoke: bool = False) -> int:
+def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) -> int:
     """Open the main window on `db_path` (None: RENDO_DB or the default file) until it closes.
 
     With smoke=True the window is shown (offscreen unless QT_QPA_PLATFORM says otherwise),
@@ -82,7 +85,9 @@ def run_gui(db_path: str | None, smoke: bool = False) -> int:
     location = resolve_location(db_path)
     shown = display_location(location)
     try:
-        open_database(location)
+        if shop is None:
+            open_database(location)
+            shop = Shop()
     except Exception as error:  # the user must see why, whatever the cause
         log.exception("cannot open database %s", shown)
         if smoke:
@@ -94,10 +99,13 @@ def run_gui(db_path: str | None, smoke: bool = False) -> int:
             QMessageBox.critical(None, "Rendo", message)
         remove_translators(app, translators)
         return 1
+    sync: SyncThread | None = None
     try:
         window = MainWindow(shown)
         window.show()
         if not smoke:
+            sync = SyncThread(shop, adapter_for)
+            sync.start()
             return app.exec()
         app.processEvents()
         ok = _report_smoke(ok=window.isVisible(), translations=len(translators))
@@ -105,6 +113,8 @@ def run_gui(db_path: str | None, smoke: bool = False) -> int:
         window.deleteLater()
         return 0 if ok else 1
     finally:
+        if sync is not None:
+            sync.stop()
         close_database()
         remove_translators(app, translators)
 
