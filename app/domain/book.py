@@ -14,7 +14,7 @@ from .errors import QT_TRANSLATE_NOOP, UnknownItem
 from .items import Item, ItemKind
 from .offsets import DisplayOffset
 from .pipeline import ChannelSpec, channel_quantities
-from .sets import check_components, check_no_loop
+from .sets import check_components, check_no_loop, explode
 from .stock import set_sellable, single_sellable
 
 
@@ -41,6 +41,7 @@ class StockBook:
     stock: dict[str, ItemStock] = field(default_factory=dict)
     _parents: dict[str, set[str]] = field(default_factory=dict)
     _depth: dict[str, int] = field(default_factory=dict)
+    _units: dict[str, dict[str, int]] = field(default_factory=dict)
 
     # -- building -----------------------------------------------------------------------
     def item(self, code: str) -> Item:
@@ -71,6 +72,7 @@ class StockBook:
         item.kind = ItemKind.SET
         self.on_hand.pop(code, None)
         self._depth.clear()
+        self._units.clear()
 
     def rebuild_index(self) -> None:
         """Rebuild the component → containing sets index after loading compositions."""
@@ -79,6 +81,7 @@ class StockBook:
             for component, _ in parts:
                 self._parents.setdefault(component, set()).add(code)
         self._depth.clear()
+        self._units.clear()
 
     # -- queries --------------------------------------------------------------------------
     def depth(self, code: str) -> int:
@@ -122,6 +125,20 @@ class StockBook:
         self.on_hand[code] = self.on_hand.get(code, 0) + delta
         return self.recompute((code,))
 
+    def _shared_singles_bound(
+        self, code: str, can_build: int, limited_by: str | None
+    ) -> tuple[int, str | None]:
+        """A nested set may use one single both directly and inside a component set (or in
+        two component sets): it must not build more than those singles' units allow."""
+        units = self._units.get(code)
+        if units is None:
+            units = self._units[code] = explode(code, 1, self.components)
+        for single, per_set in units.items():
+            numbers = self.stock[single]
+            if not numbers.unlimited and numbers.sellable // per_set < can_build:
+                can_build, limited_by = numbers.sellable // per_set, single
+        return can_build, limited_by
+
     def _compute(self, code: str) -> None:
         item = self.items[code]
         parts = self.components.get(code)
@@ -134,7 +151,14 @@ class StockBook:
             def never_limits(c: str) -> bool:
                 return stock[c].unlimited
 
-            sellable, limited_by = set_sellable(parts, sellable_of, item.reserved, never_limits)
+            if self.depth(code) > 1:
+                can_build, limited_by = set_sellable(parts, sellable_of, 0, never_limits)
+                can_build, limited_by = self._shared_singles_bound(code, can_build, limited_by)
+                sellable = max(0, can_build - item.reserved)
+            else:
+                sellable, limited_by = set_sellable(
+                    parts, sellable_of, item.reserved, never_limits
+                )
             unlimited = item.unlimited or all(stock[c].unlimited for c, _ in parts)
         else:
             sellable = 0 if item.is_set else single_sellable(

@@ -36,6 +36,12 @@ class DisplayOffset:
         return str(self.amount)
 
 
+def normalise_signs(text: str) -> str:
+    """Plain + and - for the signs a Japanese IME or a word processor types."""
+    return text.translate(_SIGNS)
+
+
+_SIGNS = str.maketrans({"−": "-", "－": "-", "‐": "-", "–": "-", "＋": "+", "＝": "="})
 _OFFSET = re.compile(r"^\s*([+\-]?)\s*(\d+)\s*$")
 
 
@@ -43,7 +49,7 @@ def parse_offset(text: str) -> DisplayOffset | None:
     """Parse ``+N``, ``-N``, ``N`` or ``none`` (returns None). Anything else is refused."""
     if text.strip().lower() in ("none", ""):
         return None
-    match = _OFFSET.match(text.replace("−", "-").replace("＋", "+"))
+    match = _OFFSET.match(normalise_signs(text))
     if not match:
         raise BadInput(
             QT_TRANSLATE_NOOP(

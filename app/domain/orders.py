@@ -1,12 +1,14 @@
 """Order application: the movements an order line causes, applied exactly once.
 
 Applying is keyed by (channel, order id, line id). What was applied is remembered, so a
-changed quantity applies the difference and a cancellation gives back what was applied,
-to the item it was applied to even if the code map changed since.
+changed quantity applies the difference and a cancellation gives back what was applied:
+to the item it was applied to even if the code map changed since, and with the set's
+composition as it was then even if the set was recomposed since.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +39,7 @@ class Applied:
 
     code: str
     quantity: int
+    units: Mapping[str, int] | None = None  # singles one unit used when first applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class LinePlan:
     applied_before: int
     applied_after: int
     movements: dict[str, int]
+    units: dict[str, int]  # singles one unit of the line's item uses; kept with the line
 
 
 def plan_line(
@@ -69,5 +73,9 @@ def plan_line(
     sold = target - before
     if sold == 0:
         return None
-    movements = {single: -units for single, units in explode(code, sold, compositions).items()}
-    return LinePlan(line, code, before, target, movements)
+    if applied is not None and applied.units:
+        units = dict(applied.units)
+    else:
+        units = explode(code, 1, compositions)
+    movements = {single: -per_unit * sold for single, per_unit in units.items()}
+    return LinePlan(line, code, before, target, movements, units)

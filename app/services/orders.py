@@ -54,7 +54,9 @@ def _apply_line(
         _keep_unmatched(channel, line)
         outcome.unmatched += 1
         return
-    applied = Applied(target_row.code, record.quantity) if record is not None else None
+    applied = (
+        Applied(target_row.code, record.quantity, record.units) if record is not None else None
+    )
     plan = plan_line(line, applied, target_row.code, compositions)
     if plan is None:
         outcome.unchanged += 1
@@ -67,7 +69,7 @@ def _apply_line(
     if record is None:
         AppliedLineRow.create(
             channel=channel, order_id=line.order_id, line_id=line.line_id, item=target_row,
-            quantity=plan.applied_after, updated_at=utcnow(),
+            quantity=plan.applied_after, units=plan.units, updated_at=utcnow(),
         )
     else:
         record.quantity = plan.applied_after

@@ -24,7 +24,7 @@ from app.domain.allocation import AllocationPattern, parse_tier
 from app.domain.book import StockBook
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, UnknownItem
 from app.domain.items import ItemKind, check_count, clean_code
-from app.domain.offsets import DisplayOffset
+from app.domain.offsets import DisplayOffset, normalise_signs
 from app.domain.sets import Compositions, check_components, check_no_loop
 from app.store.database import db, write_transaction
 from app.store.models import (
@@ -100,7 +100,7 @@ _ADJUST = re.compile(r"^\s*([+\-=])\s*(\d+)\s*$")
 
 def parse_adjustment(text: str) -> tuple[str, int]:
     """``+N`` (add), ``-N`` (take away) or ``=N`` (count is N)."""
-    match = _ADJUST.match(text.replace("−", "-"))
+    match = _ADJUST.match(normalise_signs(text))
     if not match:
         raise BadInput(
             QT_TRANSLATE_NOOP("Errors", "Adjustment {text!r} is not +N, -N or =N."), text=text

@@ -64,7 +64,7 @@ V2_ORDERS = [
         id {pk}, channel_id INTEGER NOT NULL REFERENCES channel (id),
         order_id TEXT NOT NULL, line_id TEXT NOT NULL,
         item_id INTEGER NOT NULL REFERENCES item (id), quantity INTEGER NOT NULL,
-        updated_at {ts} NOT NULL)""",
+        units TEXT, updated_at {ts} NOT NULL)""",
     "CREATE UNIQUE INDEX applied_line_channel_id_order_id_line_id ON applied_line "
     "(channel_id, order_id, line_id)",
     """CREATE TABLE unmatched_line (

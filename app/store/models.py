@@ -133,6 +133,7 @@ class AppliedLineRow(BaseModel):
     line_id = pw.TextField()
     item = pw.ForeignKeyField(ItemRow)
     quantity = pw.IntegerField()
+    units = JSONField(null=True)  # singles one unit used when first applied (set recipes)
     updated_at = pw.DateTimeField(default=utcnow)
 
     class Meta:
