@@ -423,6 +423,29 @@ class Shop:
             store_secret(name, token)
         self._full_refresh()
 
+    @_locked
+    def update_channel(
+        self, name: str, *, enabled: bool | None = None, maximum: int | None | str = "keep",
+        unlimited_qty: int | None = None, url: str | None = None, token: str | None = None,
+    ) -> None:
+        """Change a channel's settings; a new *token* replaces the one in the keyring."""
+        if url:
+            check_channel_url(url)
+        with write_transaction():
+            row = _channel_row(name)
+            if enabled is not None:
+                row.enabled = enabled
+            if maximum != "keep":
+                row.maximum = maximum
+            if unlimited_qty is not None:
+                row.unlimited_qty = unlimited_qty
+            if url:
+                row.settings = {**(row.settings or {}), "url": url}
+            row.save()
+        if token:
+            store_secret(name, token)
+        self._full_refresh()
+
     def channel_names(self) -> list[str]:
         return [spec.name for spec in channel_specs()]
 
@@ -454,6 +477,21 @@ class Shop:
             users = [c for c, item in self._book.items.items() if item.pattern == pattern.name]
             self._changed(users)
         return pattern
+
+    @_locked
+    def delete_pattern(self, name: str) -> list[str]:
+        """Remove a pattern; the items that used it show sellable everywhere (全店同数)."""
+        with write_transaction():
+            row = AllocationPatternRow.get_or_none(AllocationPatternRow.name == name)
+            if row is None:
+                raise BadInput(QT_TRANSLATE_NOOP("Errors", "There is no allocation pattern "
+                                                 "called {name}."), name=name)
+            users = [r.code for r in ItemRow.select(ItemRow.code).where(ItemRow.pattern == row)]
+            ItemRow.update(pattern=None).where(ItemRow.pattern == row).execute()
+            row.delete_instance()
+        if self._book is not None:
+            self._book.patterns.pop(name, None)
+        return self._refresh_items(users)
 
     def patterns(self) -> list[AllocationPattern]:
         return [pattern_from_row(r) for r in AllocationPatternRow.select().order_by(

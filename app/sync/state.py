@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+from app.services.shop import Shop
 from app.store.database import write_transaction
 from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, ListingRow
 
@@ -92,6 +93,95 @@ def channel_statuses() -> list[ChannelStatus]:
             row.orders_applied, row.uploads,
         ))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class ListingView:
+    channel: str
+    code: str
+    channel_item_id: str
+    believed_qty: int | None
+    confirmed_at: datetime | None
+    failures: int
+    suspended: bool
+    last_error: str
+    drift_qty: int | None
+
+    @property
+    def state(self) -> str:
+        if self.suspended:
+            return "suspended"
+        if self.drift_qty is not None:
+            return "drift"
+        if self.failures:
+            return "failed"
+        return "ok" if self.believed_qty is not None else "pending"
+
+
+def _views(query: object) -> list[ListingView]:
+    return [
+        ListingView(r.channel.name, r.item.code, r.channel_item_id, r.believed_qty,
+                    r.confirmed_at, r.failures, bool(r.suspended), r.last_error, r.drift_qty)
+        for r in query  # type: ignore[attr-defined]
+    ]
+
+
+def _listing_query():  # type: ignore[no-untyped-def]
+    return (ListingRow.select(ListingRow, ChannelRow, ItemRow)
+            .join(ChannelRow).switch(ListingRow).join(ItemRow))
+
+
+def listings_of(code: str) -> list[ListingView]:
+    """Every channel's listing of one item (item detail)."""
+    return _views(_listing_query().where(ItemRow.code == code).order_by(ChannelRow.position))
+
+
+def problem_listings() -> list[ListingView]:
+    """Suspended listings and listings whose channel number was changed by hand."""
+    return _views(_listing_query().where(
+        (ListingRow.suspended == True) | ListingRow.drift_qty.is_null(False)  # noqa: E712
+    ).order_by(ChannelRow.position, ItemRow.code))
+
+
+def _listing(channel_name: str, channel_item_id: str) -> ListingRow:
+    row = (ListingRow.select().join(ChannelRow)
+           .where(ChannelRow.name == channel_name,
+                  ListingRow.channel_item_id == channel_item_id).first())
+    if row is None:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {channel} has no listing "
+                                         "{listing}."), channel=channel_name,
+                       listing=channel_item_id)
+    return row  # type: ignore[no-any-return]
+
+
+def resume_listing(channel_name: str, channel_item_id: str) -> None:
+    """Retry a suspended listing from the next sync on."""
+    with write_transaction():
+        row = _listing(channel_name, channel_item_id)
+        row.suspended, row.failures, row.last_error = False, 0, ""
+        row.save()
+
+
+def resolve_drift(shop: Shop, channel_name: str, channel_item_id: str,
+                  take_channel: bool) -> None:
+    """A number changed by hand on the channel: take it as on hand, or push ours over it."""
+    with shop.ledger_transaction():
+        row = _listing(channel_name, channel_item_id)
+        shown = row.drift_qty
+        if shown is None:
+            return
+        item = row.item
+        if take_channel:
+            if item.kind != "single":
+                raise BadInput(QT_TRANSLATE_NOOP("Errors", "{code} is a set: its number on "
+                                                 "{channel} cannot become on hand; adjust its "
+                                                 "components."), code=item.code,
+                               channel=channel_name)
+            if shown != item.on_hand:
+                shop.record_movement(item, shown - item.on_hand, "stocktake",
+                                     f"drift:{channel_name}")
+        row.believed_qty, row.drift_qty, row.drift_seen_at = shown, None, None
+        row.save()
 
 
 def backoff_delay(interval_s: int, failures: int, retry_after: float | None) -> timedelta:
