@@ -192,6 +192,9 @@ def run_command(args: argparse.Namespace) -> int:
     from app.store.database import close_database, open_database
     from app.ui.translations import install_translators
 
+    from app.logsetup import configure_logging
+
+    configure_logging()
     app = QCoreApplication.instance() or QCoreApplication(["rendo"])
     translators = install_translators(app)
     try:

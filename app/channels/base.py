@@ -60,6 +60,7 @@ class UpdateResult:
     status: UpdateStatus
     quantity: int | None = None  # what the channel shows now, when it said
     message: str = ""
+    retry_after: float | None = None  # RETRY: the channel asked to wait this long
 
 
 class ChannelError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
 from app.domain.orders import Applied, OrderLine, plan_line
@@ -76,6 +77,11 @@ def _apply_line(
         record.updated_at = utcnow()
         record.save()
     outcome.applied += 1
+    UnmatchedLineRow.delete().where(
+        UnmatchedLineRow.channel == channel,
+        UnmatchedLineRow.order_id == line.order_id,
+        UnmatchedLineRow.line_id == line.line_id,
+    ).execute()
     sold = plan.applied_after - plan.applied_before
     outcome.sold[line.channel_item_id] = outcome.sold.get(line.channel_item_id, 0) + sold
 
@@ -97,6 +103,13 @@ def _keep_unmatched(channel: ChannelRow, line: OrderLine) -> None:
         )
 
 
+def _utc_naive(moment: datetime) -> datetime:
+    """*moment* in UTC without a zone (how the database keeps times); naive means UTC."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
     """Apply all lines of one order (same channel and order id) in one transaction."""
     outcome = OrderOutcome()
@@ -111,7 +124,7 @@ def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
         connected = channel.connected_at
         compositions = shop.compositions()
         for line in lines:
-            if line.placed_at is not None and line.placed_at.replace(tzinfo=None) < connected:
+            if line.placed_at is not None and _utc_naive(line.placed_at) < connected:
                 outcome.before_connection += 1
                 continue
             _apply_line(shop, channel, line, outcome, compositions)

@@ -11,6 +11,12 @@ from collections.abc import Callable
 
 import peewee
 
+from app.domain.errors import QT_TRANSLATE_NOOP, RendoError
+
+
+class SchemaTooNew(RendoError):
+    """The database was written by a newer Rendo than this one."""
+
 _SQLITE = {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "ts": "DATETIME", "bool": "INTEGER"}
 _POSTGRES = {"pk": "SERIAL PRIMARY KEY", "ts": "TIMESTAMP", "bool": "BOOLEAN"}
 
@@ -64,7 +70,7 @@ V2_ORDERS = [
         id {pk}, channel_id INTEGER NOT NULL REFERENCES channel (id),
         order_id TEXT NOT NULL, line_id TEXT NOT NULL,
         item_id INTEGER NOT NULL REFERENCES item (id), quantity INTEGER NOT NULL,
-        units TEXT, updated_at {ts} NOT NULL)""",
+        updated_at {ts} NOT NULL)""",
     "CREATE UNIQUE INDEX applied_line_channel_id_order_id_line_id ON applied_line "
     "(channel_id, order_id, line_id)",
     """CREATE TABLE unmatched_line (
@@ -96,6 +102,14 @@ V3_SYNC = [
 ]
 
 
+V4_RECIPES_AND_PENDING = [
+    # the singles one unit of an order line used when first applied (set recipes)
+    "ALTER TABLE applied_line ADD COLUMN units TEXT",
+    # numbers sent to a channel whose answer never came
+    "ALTER TABLE listing ADD COLUMN pending TEXT NOT NULL DEFAULT '[]'",
+]
+
+
 def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
     def run(database: peewee.Database) -> None:
         words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
@@ -109,6 +123,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
     (1, "items, sets, ledger, channels, patterns, offsets", _ddl(V1)),
     (2, "order lines applied, unmatched lines, channel code maps", _ddl(V2_ORDERS)),
     (3, "sync state per channel, listings", _ddl(V3_SYNC)),
+    (4, "set recipes kept with order lines; unanswered channel writes",
+     _ddl(V4_RECIPES_AND_PENDING)),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -127,9 +143,11 @@ def migrate_to_latest(database: peewee.Database, target: int = LATEST) -> int:
 
     version = current_version(database)
     if version > LATEST:
-        raise RuntimeError(
-            f"This database was written by a newer Rendo (schema {version}, this one knows "
-            f"{LATEST}). Update Rendo before opening it."
+        raise SchemaTooNew(
+            QT_TRANSLATE_NOOP("Errors", "This database was written by a newer Rendo (schema "
+                              "{version}, this one knows {latest}). Update Rendo before "
+                              "opening it."),
+            version=version, latest=LATEST,
         )
     for number, _title, step in MIGRATIONS:
         if version < number <= target:

@@ -187,6 +187,8 @@ class ListingRow(BaseModel):
     item = pw.ForeignKeyField(ItemRow, backref="listings", on_delete="CASCADE")
     channel_item_id = pw.TextField()
     believed_qty = pw.IntegerField(null=True)  # None: never confirmed by the channel
+    # numbers sent whose answer never came (a crash, a dropped line): the channel may show one
+    pending = JSONField(default=list)
     confirmed_at = pw.DateTimeField(null=True)
     failures = pw.IntegerField(default=0)  # uploads refused in a row
     suspended = pw.BooleanField(default=False)

@@ -25,6 +25,7 @@ from app.domain.errors import RendoError
 from app.domain.orders import OrderLine
 from app.services.orders import apply_order
 from app.services.shop import Shop
+from app.store.database import write_transaction
 from app.store.models import ChannelRow, ItemRow, ListingRow, utcnow
 
 from .state import backoff_delay, resolve_item, sync_row
@@ -34,6 +35,18 @@ log = logging.getLogger("rendo.sync")
 AdapterFactory = Callable[[ChannelRow], ChannelAdapter | None]
 SUSPEND_AFTER = 5  # uploads refused in a row before a listing is suspended
 DRIFT_EVERY = timedelta(minutes=10)
+
+
+MAX_CANDIDATES = 5  # unanswered writes remembered per listing
+
+
+def _candidates(listing: ListingRow) -> list[int]:
+    """Numbers the channel may show for *listing*: what we believe, then unanswered writes."""
+    found: list[int] = []
+    for value in [listing.believed_qty, *reversed(listing.pending)]:
+        if value is not None and value >= 0 and value not in found:
+            found.append(value)
+    return found
 
 
 @dataclass
@@ -201,11 +214,12 @@ class SyncEngine:
             # The channel already took these units off (or, restocking, put them back) itself.
             change = -sold if (sold > 0 or restocks) else 0
             if change:
-                ListingRow.update(believed_qty=ListingRow.believed_qty + change).where(
-                    ListingRow.channel == channel,
-                    ListingRow.channel_item_id == channel_item_id,
-                    ListingRow.believed_qty.is_null(False),
-                ).execute()
+                listing = ListingRow.get_or_none(ListingRow.channel == channel,
+                                                 ListingRow.channel_item_id == channel_item_id)
+                if listing is not None and listing.believed_qty is not None:
+                    listing.believed_qty += change
+                    listing.pending = [p + change for p in listing.pending]
+                    listing.save()
 
     # -- uploads ----------------------------------------------------------------------------
     def _wanted(self, channel: ChannelRow, cas: bool,
@@ -214,12 +228,13 @@ class SyncEngine:
         book = self.shop.book
         updates = []
         query = (
-            ListingRow.select(ListingRow.channel_item_id, ListingRow.believed_qty, ItemRow.code)
+            ListingRow.select(ListingRow.channel_item_id, ListingRow.believed_qty,
+                              ListingRow.pending, ItemRow.code)
             .join(ItemRow)
             .where(ListingRow.channel == channel, ListingRow.suspended == False,  # noqa: E712
                    ListingRow.drift_qty.is_null())
         )
-        for channel_item_id, believed, code in query.tuples().iterator():
+        for channel_item_id, believed, pending, code in query.tuples().iterator():
             if only is not None and channel_item_id not in only:
                 continue
             stock = book.stock.get(code)
@@ -227,7 +242,12 @@ class SyncEngine:
                 continue
             target = stock.channels.get(channel.name)
             if target is not None and target != believed:
-                updates.append(QuantityUpdate(channel_item_id, target, believed if cas else None))
+                expected = believed if cas else None
+                if expected is not None and expected < 0:
+                    # Our belief cannot be right; a write whose answer was lost must have landed.
+                    landed = [p for p in pending if p >= 0]
+                    expected = landed[-1] if landed else None
+                updates.append(QuantityUpdate(channel_item_id, target, expected))
         return updates
 
     def _upload(self, channel: ChannelRow, adapter: ChannelAdapter, report: CycleReport) -> None:
@@ -242,12 +262,45 @@ class SyncEngine:
         conflicts = self._send(channel, adapter, updates, report)
         if not conflicts:
             return
-        # The channel's number moved since we last knew it: read its orders, then try once more.
+        # The channel's number moved since we last knew it: read its orders, then set again
+        # against what we now believe it shows; failing that, against the number we were
+        # setting last (our write landed but its answer was lost: a crash, a dropped line).
         report.conflicts += len(conflicts)
         self._read_orders(channel, adapter, report)
-        again = self._wanted(channel, cas, only={r.channel_item_id for r in conflicts})
-        for result in self._send(channel, adapter, again, report):
-            self._mark_drift(channel, result, report)
+        for attempt in range(MAX_CANDIDATES + 1):
+            retry = self._retries(channel, conflicts, attempt)
+            if not retry:
+                break
+            retried = {u.channel_item_id for u in retry}
+            conflicts = [c for c in conflicts if c.channel_item_id not in retried]
+            conflicts += self._send(channel, adapter, retry, report)
+        # Still no match: an order raced us (the next cycle reads it and sets again), or the
+        # number was changed by hand, which the slower read-back finds and shows to the user.
+        # Either way nothing is overwritten without compare-and-set.
+        for result in conflicts:
+            log.info("%s: %s still differs from what Rendo expected (%s)", channel.name,
+                     result.channel_item_id, result.quantity)
+
+    def _retries(self, channel: ChannelRow, conflicts: list[UpdateResult],
+                 attempt: int) -> list[QuantityUpdate]:
+        """Set again, against the *attempt*-th number the channel may show: first what we
+        believe, then the numbers we sent whose answers were lost."""
+        book = self.shop.book
+        retries = []
+        for result in conflicts:
+            listing = (ListingRow.select(ListingRow, ItemRow).join(ItemRow)
+                       .where(ListingRow.channel == channel,
+                              ListingRow.channel_item_id == result.channel_item_id).first())
+            if listing is None or listing.drift_qty is not None:
+                continue
+            candidates = _candidates(listing)
+            if attempt >= len(candidates):
+                continue
+            target = book.stock[listing.item.code].channels.get(channel.name)
+            if target is not None:
+                retries.append(QuantityUpdate(result.channel_item_id, target,
+                                              candidates[attempt]))
+        return retries
 
     def _send(self, channel: ChannelRow, adapter: ChannelAdapter,
               updates: list[QuantityUpdate], report: CycleReport) -> list[UpdateResult]:
@@ -255,6 +308,7 @@ class SyncEngine:
         size = max(1, adapter.limits.batch_size)
         for start in range(0, len(updates), size):
             batch = updates[start:start + size]
+            self._note_pending(channel, batch)
             results = adapter.set_quantities(batch)
             wanted = {u.channel_item_id: u.quantity for u in batch}
             with self.shop.lock:
@@ -263,10 +317,22 @@ class SyncEngine:
                         conflicts.append(result)
                     else:
                         self._record(channel, result, wanted.get(result.channel_item_id), report)
-            if any(r.status is UpdateStatus.RETRY for r in results):
-                message = next(r.message for r in results if r.status is UpdateStatus.RETRY)
-                raise ChannelError(message)
+            failed = [r for r in results if r.status is UpdateStatus.RETRY]
+            if failed:
+                raise ChannelError(failed[0].message, failed[0].retry_after)
         return conflicts
+
+    def _note_pending(self, channel: ChannelRow, batch: list[QuantityUpdate]) -> None:
+        """Write down what is about to be set, before setting it: should the answer be lost,
+        the next cycle recognises its own number instead of calling it a change by hand."""
+        with self.shop.lock, write_transaction():
+            for update in batch:
+                listing = ListingRow.get_or_none(
+                    ListingRow.channel == channel,
+                    ListingRow.channel_item_id == update.channel_item_id)
+                if listing is not None and update.quantity not in listing.pending:
+                    listing.pending = [*listing.pending, update.quantity][-MAX_CANDIDATES:]
+                    listing.save()
 
     def _record(self, channel: ChannelRow, result: UpdateResult, quantity: int | None,
                 report: CycleReport) -> None:
@@ -276,6 +342,7 @@ class SyncEngine:
             return
         if result.status is UpdateStatus.OK:
             listing.believed_qty = result.quantity if result.quantity is not None else quantity
+            listing.pending = []
             listing.confirmed_at = self.clock()
             listing.failures, listing.last_error = 0, ""
             report.uploaded += 1
@@ -289,16 +356,6 @@ class SyncEngine:
                 log.warning("%s: listing %s suspended after %d refusals: %s", channel.name,
                             result.channel_item_id, listing.failures, result.message)
         listing.save()
-
-    def _mark_drift(self, channel: ChannelRow, result: UpdateResult, report: CycleReport) -> None:
-        if result.quantity is None:
-            return
-        with self.shop.lock:
-            ListingRow.update(drift_qty=result.quantity, drift_seen_at=self.clock()).where(
-                ListingRow.channel == channel,
-                ListingRow.channel_item_id == result.channel_item_id,
-            ).execute()
-        report.drift.append(result.channel_item_id)
 
     # -- drift and first connection --------------------------------------------------------
     def _check_drift(self, channel: ChannelRow, adapter: ChannelAdapter,
@@ -320,6 +377,10 @@ class SyncEngine:
                     continue
                 moved = before.get(channel_item_id) != listing.believed_qty
                 if listing.believed_qty is None or moved or quantity == listing.believed_qty:
+                    continue
+                if quantity in listing.pending:  # our own write, its answer lost
+                    listing.believed_qty, listing.pending = quantity, []
+                    listing.save()
                     continue
                 listing.drift_qty, listing.drift_seen_at = quantity, self.clock()
                 listing.save()

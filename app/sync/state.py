@@ -143,6 +143,15 @@ def problem_listings() -> list[ListingView]:
     ).order_by(ChannelRow.position, ItemRow.code))
 
 
+def unsettled_listings() -> list[ListingView]:
+    """Listings not simply in step: never confirmed, refused, suspended or changed by hand
+    (the stock grid marks them in the channel's column)."""
+    return _views(_listing_query().where(
+        (ListingRow.suspended == True) | ListingRow.drift_qty.is_null(False)  # noqa: E712
+        | (ListingRow.failures > 0) | ListingRow.believed_qty.is_null()
+    ))
+
+
 def _listing(channel_name: str, channel_item_id: str) -> ListingRow:
     row = (ListingRow.select().join(ChannelRow)
            .where(ChannelRow.name == channel_name,
@@ -181,6 +190,7 @@ def resolve_drift(shop: Shop, channel_name: str, channel_item_id: str,
                 shop.record_movement(item, shown - item.on_hand, "stocktake",
                                      f"drift:{channel_name}")
         row.believed_qty, row.drift_qty, row.drift_seen_at = shown, None, None
+        row.pending = []
         row.save()
 
 
