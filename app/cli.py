@@ -189,10 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from app.logsetup import configure_logging
     from app.store.database import close_database, open_database
     from app.ui.translations import install_translators
-
-    from app.logsetup import configure_logging
 
     configure_logging()
     app = QCoreApplication.instance() or QCoreApplication(["rendo"])

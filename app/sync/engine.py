@@ -26,7 +26,7 @@ from app.domain.orders import OrderLine
 from app.services.orders import apply_order
 from app.services.shop import Shop
 from app.store.database import write_transaction
-from app.store.models import ChannelRow, ItemRow, ListingRow, utcnow
+from app.store.models import ChannelRow, CodeMapRow, ItemRow, ListingRow, utcnow
 
 from .state import backoff_delay, resolve_item, sync_row
 
@@ -311,12 +311,17 @@ class SyncEngine:
             self._note_pending(channel, batch)
             results = adapter.set_quantities(batch)
             wanted = {u.channel_item_id: u.quantity for u in batch}
-            with self.shop.lock:
-                for result in results:
-                    if result.status is UpdateStatus.CONFLICT:
-                        conflicts.append(result)
-                    else:
-                        self._record(channel, result, wanted.get(result.channel_item_id), report)
+            conflicts += [r for r in results if r.status is UpdateStatus.CONFLICT]
+            answered = [r for r in results if r.status in (UpdateStatus.OK,
+                                                           UpdateStatus.REJECTED)]
+            if answered:
+                with self.shop.lock, write_transaction():
+                    listings = self._listings(channel, [r.channel_item_id for r in answered])
+                    for result in answered:
+                        listing = listings.get(result.channel_item_id)
+                        if listing is not None:
+                            self._record(channel, listing, result,
+                                         wanted.get(result.channel_item_id), report)
             failed = [r for r in results if r.status is UpdateStatus.RETRY]
             if failed:
                 raise ChannelError(failed[0].message, failed[0].retry_after)
@@ -326,20 +331,21 @@ class SyncEngine:
         """Write down what is about to be set, before setting it: should the answer be lost,
         the next cycle recognises its own number instead of calling it a change by hand."""
         with self.shop.lock, write_transaction():
+            listings = self._listings(channel, [u.channel_item_id for u in batch])
             for update in batch:
-                listing = ListingRow.get_or_none(
-                    ListingRow.channel == channel,
-                    ListingRow.channel_item_id == update.channel_item_id)
+                listing = listings.get(update.channel_item_id)
                 if listing is not None and update.quantity not in listing.pending:
                     listing.pending = [*listing.pending, update.quantity][-MAX_CANDIDATES:]
                     listing.save()
 
-    def _record(self, channel: ChannelRow, result: UpdateResult, quantity: int | None,
-                report: CycleReport) -> None:
-        listing = ListingRow.get_or_none(ListingRow.channel == channel,
-                                         ListingRow.channel_item_id == result.channel_item_id)
-        if listing is None:
-            return
+    @staticmethod
+    def _listings(channel: ChannelRow, ids: list[str]) -> dict[str, ListingRow]:
+        rows = ListingRow.select().where(ListingRow.channel == channel,
+                                         ListingRow.channel_item_id.in_(ids))
+        return {row.channel_item_id: row for row in rows}
+
+    def _record(self, channel: ChannelRow, listing: ListingRow, result: UpdateResult,
+                quantity: int | None, report: CycleReport) -> None:
         if result.status is UpdateStatus.OK:
             listing.believed_qty = result.quantity if result.quantity is not None else quantity
             listing.pending = []
@@ -417,18 +423,27 @@ class SyncEngine:
                           report: CycleReport) -> None:
         shown = adapter.read_quantities()
         with self.shop.ledger_transaction():
+            known = {r.channel_item_id for r in ListingRow.select(ListingRow.channel_item_id)
+                     .where(ListingRow.channel == channel)}
+            mapped = {m.channel_item_id: m.item_id for m in
+                      CodeMapRow.select().where(CodeMapRow.channel == channel)}
+            items = {r.code: r for r in ItemRow.select()}
+            by_id = {r.id: r for r in items.values()}
+            new_rows = []
             for channel_item_id, quantity in shown.items():
-                if ListingRow.get_or_none(ListingRow.channel == channel,
-                                          ListingRow.channel_item_id == channel_item_id):
+                item = (by_id.get(mapped[channel_item_id]) if channel_item_id in mapped
+                        else items.get(channel_item_id))
+                if channel_item_id in known or item is None:
                     continue
-                if not self._new_listing(channel, channel_item_id, quantity):
-                    continue
-                item = resolve_item(channel, channel_item_id)
-                if mode == "pull" and item is not None and item.kind == "single":
-                    delta = quantity - item.on_hand
-                    if delta:
-                        self.shop.record_movement(item, delta, "stocktake", f"pull:{channel.name}")
-                        report.touched.add(item.code)
+                new_rows.append({"channel": channel, "item": item, "believed_qty": quantity,
+                                 "channel_item_id": channel_item_id,
+                                 "confirmed_at": self.clock()})
+                if mode == "pull" and item.kind == "single" and quantity != item.on_hand:
+                    self.shop.record_movement(item, quantity - item.on_hand, "stocktake",
+                                              f"pull:{channel.name}")
+                    report.touched.add(item.code)
+            for start in range(0, len(new_rows), 500):
+                ListingRow.insert_many(new_rows[start:start + 500]).execute()
             state = sync_row(channel)
             state.first_done = True
             state.save()
