@@ -32,6 +32,9 @@ class SyncWorker(QObject):
     running = Signal(bool)
     stopped = Signal()
     _shop_changed = Signal(list, bool)  # codes, changed by this worker's own cycle
+    # For the window (another thread): emitting these queues the call in the worker's thread.
+    sync_now_requested = Signal()
+    pause_requested = Signal(bool)
 
     def __init__(self, shop: Shop, adapter_for: AdapterFactory) -> None:
         super().__init__()
@@ -45,6 +48,8 @@ class SyncWorker(QObject):
         self._busy = False
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
+        self.sync_now_requested.connect(self.sync_now)
+        self.pause_requested.connect(self.set_paused)
 
     # -- life ----------------------------------------------------------------------------
     @Slot()
