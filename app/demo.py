@@ -39,6 +39,7 @@ SETS = [
     ("TW-001x3", "今治タオル 白 3枚組", [("TW-001", 3)]),
 ]
 CHANNELS = ["rakuten", "yahoo", "base"]
+DEMO_INTERVAL_S = 5
 
 
 def build_catalogue(shop: Shop) -> None:
@@ -101,7 +102,7 @@ class Customers:
 def start_channels(shop: Shop) -> list[SandboxServer]:
     """Three sandbox shops listing every item; the channels point at them and push first."""
     from app.store.models import ChannelRow
-    from app.sync.state import choose_first
+    from app.sync.state import choose_first, sync_row
 
     servers = []
     for name in CHANNELS:
@@ -111,9 +112,13 @@ def start_channels(shop: Shop) -> list[SandboxServer]:
         server = SandboxServer(sandbox)
         server.start()
         servers.append(server)
-        ChannelRow.update(type="sandbox", settings={"url": server.url}).where(
-            ChannelRow.name == name).execute()
+        channel = ChannelRow.get(ChannelRow.name == name)
+        channel.type, channel.settings = "sandbox", {"url": server.url}
+        channel.save()
         choose_first(name, "push")
+        state = sync_row(channel)
+        state.interval_s = DEMO_INTERVAL_S  # livelier than the default, for watching
+        state.save()
     return servers
 
 
