@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="verify that on hand equals the sum of movements")
     stock = sub.add_parser("stock", help="computed stock of every item")
     stock.add_argument("--json", action="store_true")
+    from app import cli_files  # import, import-undo, export, template
+
+    cli_files.add_parsers(sub)
     return parser
 
 
@@ -334,6 +337,15 @@ def _sync_command(name: str) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _files_command(name: str, args: argparse.Namespace) -> int:
+    from app import cli_files as commands
+
+    handler = getattr(commands, name)
+    if name == "cmd_template":
+        return handler(args)  # type: ignore[no-any-return]
+    return handler(_shop(), args)  # type: ignore[no-any-return]
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sync": _sync_command("sync"),
     "unmatched": _sync_command("unmatched"),
@@ -351,4 +363,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "history": cmd_history,
     "check": cmd_check,
     "stock": cmd_stock,
+    "import": lambda args: _files_command("cmd_import", args),
+    "import-undo": lambda args: _files_command("cmd_import_undo", args),
+    "undo-import": lambda args: _files_command("cmd_import_undo", args),
+    "export": lambda args: _files_command("cmd_export", args),
+    "template": lambda args: _files_command("cmd_template", args),
 }

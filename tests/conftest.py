@@ -1,31 +1,30 @@
-"""Shared test set-up."""
+"""Fixtures shared by every test: offscreen Qt, a fresh database, the command line."""
+
+from __future__ import annotations
 
 import os
 
-# ---- Qt: no display needed. Must run before anything imports Qt. -------------------------------
+# Before anything imports Qt: the tests run without a display (CI has none).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# ---- Database fixtures ------------------------------------------------------------------------
-# --- database fixtures ---
-# A fresh SQLite file per test, the Shop on it, and the `rendo` command line run on it
-# in-process (fast) or as a real process (exit codes, stderr, encoding end to end).
-
-import json as _json  # noqa: E402
-import sqlite3 as _sqlite3  # noqa: E402
-import subprocess as _subprocess  # noqa: E402
-import sys as _sys  # noqa: E402
-from collections.abc import Callable as _Callable  # noqa: E402
-from collections.abc import Iterator as _Iterator  # noqa: E402
-from dataclasses import dataclass as _dataclass  # noqa: E402
-from pathlib import Path as _Path  # noqa: E402
-from typing import Any as _Any  # noqa: E402
+import json  # noqa: E402
+import sqlite3  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
-REPO_ROOT = _Path(__file__).resolve().parent.parent
+# A fresh SQLite file per test, the Shop on it, and the `rendo` command line run on it
+# in-process (fast) or as a real process (exit codes, stderr, encoding end to end).
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class RendoRun:
     """What one `rendo …` call did: its exit code and what it printed."""
 
@@ -37,22 +36,22 @@ class RendoRun:
     def err_lines(self) -> list[str]:
         return self.err.splitlines()
 
-    def json(self) -> _Any:
-        return _json.loads(self.out)
+    def json(self) -> Any:
+        return json.loads(self.out)
 
 
-def dump_database(path: str | _Path) -> list[str]:
+def dump_database(path: str | Path) -> list[str]:
     """Every table's schema and rows (sqlite_sequence included), as SQL text lines."""
-    connection = _sqlite3.connect(str(path))
+    connection = sqlite3.connect(str(path))
     try:
         return list(connection.iterdump())
     finally:
         connection.close()
 
 
-def execute_sql(path: str | _Path, sql: str, params: tuple[_Any, ...] = ()) -> None:
+def execute_sql(path: str | Path, sql: str, params: tuple[Any, ...] = ()) -> None:
     """Raw SQL on the file behind Rendo's back (a tampered cache, a newer schema…)."""
-    connection = _sqlite3.connect(str(path))
+    connection = sqlite3.connect(str(path))
     try:
         connection.execute(sql, params)
         connection.commit()
@@ -61,12 +60,12 @@ def execute_sql(path: str | _Path, sql: str, params: tuple[_Any, ...] = ()) -> N
 
 
 @pytest.fixture
-def db_path(tmp_path: _Path) -> str:
+def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "rendo.sqlite3")
 
 
 @pytest.fixture
-def shop(db_path: str) -> _Iterator[_Any]:
+def shop(db_path: str) -> Iterator[Any]:
     """The service layer on a fresh, migrated database; closed after the test."""
     from app.services.shop import Shop
     from app.store.database import close_database, open_database
@@ -80,8 +79,8 @@ def shop(db_path: str) -> _Iterator[_Any]:
 
 @pytest.fixture
 def rendo(
-    db_path: str, capsys: pytest.CaptureFixture[str], qapp: _Any
-) -> _Callable[..., RendoRun]:
+    db_path: str, capsys: pytest.CaptureFixture[str], qapp: Any
+) -> Callable[..., RendoRun]:
     """`rendo --db <db_path> ARGS…` run in-process through app.cli.main.
 
     Each call opens and closes the database (as the command does), so do not use it in the
@@ -104,14 +103,14 @@ def rendo(
 
 
 @pytest.fixture
-def rendo_process(db_path: str) -> _Callable[..., RendoRun]:
+def rendo_process(db_path: str) -> Callable[..., RendoRun]:
     """`python -m app --db <db_path> ARGS…` as a separate process (slower: use sparingly)."""
     env = {k: v for k, v in os.environ.items() if k != "RENDO_DB"}
     env.update(QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
 
     def run(*args: str, db: str | None = None) -> RendoRun:
-        done = _subprocess.run(
-            [_sys.executable, "-m", "app", "--db", db or db_path, *args],
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "--db", db or db_path, *args],
             cwd=REPO_ROOT, env=env, capture_output=True, encoding="utf-8", timeout=60,
         )
         return RendoRun(done.returncode, done.stdout, done.stderr)
@@ -120,16 +119,16 @@ def rendo_process(db_path: str) -> _Callable[..., RendoRun]:
 
 
 @pytest.fixture
-def db_dump(db_path: str) -> _Callable[..., list[str]]:
+def db_dump(db_path: str) -> Callable[..., list[str]]:
     """A dump of the whole test database (or of *path*) now: equal dumps, nothing written."""
     return lambda path=None: dump_database(path or db_path)
 
 
 @pytest.fixture
-def raw_sql(db_path: str) -> _Callable[..., None]:
+def raw_sql(db_path: str) -> Callable[..., None]:
     """Run raw SQL on the test database (or on *path*) behind Rendo's back."""
 
-    def run(sql: str, params: tuple[_Any, ...] = (), path: str | None = None) -> None:
+    def run(sql: str, params: tuple[Any, ...] = (), path: str | None = None) -> None:
         execute_sql(path or db_path, sql, params)
 
     return run

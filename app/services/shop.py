@@ -26,7 +26,8 @@ from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, UnknownItem
 from app.domain.items import ItemKind, check_count, clean_code
 from app.domain.offsets import DisplayOffset, normalise_signs
 from app.domain.sets import Compositions, check_components, check_no_loop
-from app.store.database import db, write_transaction
+from app.files.common import OperationCancelled
+from app.store.database import db, is_sqlite, write_transaction
 from app.store.models import (
     AllocationPatternRow,
     ChannelRow,
@@ -300,6 +301,44 @@ class Shop:
         row.on_hand += delta
         self._pending[row.code] = self._pending.get(row.code, 0) + delta
         return movement
+
+    def record_movements(
+        self, movements: Sequence[tuple[int, int, str, str, int | None]], batch: str,
+        cancelled: Callable[[], bool] = lambda: False,
+        progress: Callable[[int, int], None] = lambda done, total: None,
+    ) -> None:
+        """Append many ledger rows ``(item id, delta, reason, reference, undoes)`` at once
+        inside the caller's ledger transaction, keeping each on-hand cache equal to the sum.
+
+        The rows ``record_movement`` writes, with one prepared statement for all of them: a
+        100,000-row stocktake takes well under a second instead of a minute. Callers (imports)
+        ``reload()`` the computed stock after commit.
+        """
+        if not movements:
+            return
+        now, user = utcnow(), _user()
+        stamp = MovementRow.created_at.db_value(now)
+        if is_sqlite() and isinstance(stamp, datetime):  # as sqlite3 stores it; once, not per row
+            stamp = stamp.isoformat(" ")
+        fields = [MovementRow.item, MovementRow.delta, MovementRow.reason, MovementRow.reference,
+                  MovementRow.created_at, MovementRow.user, MovementRow.undoes, MovementRow.batch]
+        insert_sql, _ = MovementRow.insert_many(
+            [(1, 0, "", "", now, user, None, batch)], fields=fields).sql()
+        update_sql, _ = ItemRow.update(on_hand=ItemRow.on_hand + 1).where(ItemRow.id == 1).sql()
+        totals: dict[int, int] = {}
+        cursor = db.cursor()
+        chunk_size = 5_000
+        for start in range(0, len(movements), chunk_size):
+            if cancelled():
+                raise OperationCancelled
+            chunk = movements[start:start + chunk_size]
+            cursor.executemany(insert_sql, [
+                (item_id, delta, reason, reference, stamp, user, undoes, batch)
+                for item_id, delta, reason, reference, undoes in chunk])
+            for item_id, delta, *_ in chunk:
+                totals[item_id] = totals.get(item_id, 0) + delta
+            progress(start + len(chunk), len(movements))
+        cursor.executemany(update_sql, [(delta, item_id) for item_id, delta in totals.items()])
 
     @_locked
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:

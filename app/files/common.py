@@ -1,0 +1,148 @@
+"""What the readers and writers share: tables read from a file, problems, progress and cancel.
+
+Long work (reading 100,000 rows, writing an export) takes two callables so a Qt worker can run
+it off the UI thread: ``progress(done, total)`` (``total`` 0 when not known yet) and
+``cancelled()``, polled every few hundred rows; when it returns True the work stops by raising
+``OperationCancelled`` before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.domain.errors import QT_TRANSLATE_NOOP, RendoError
+
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+Translate = Callable[[str, str], str]
+
+CHECK_EVERY = 500  # rows between progress reports and cancel checks
+
+
+def no_progress(done: int, total: int) -> None:
+    """The default progress callback: report nothing."""
+
+
+def never_cancelled() -> bool:
+    return False
+
+
+class OperationCancelled(Exception):  # noqa: N818 - not an error: the user asked for it
+    """The user cancelled; nothing was written."""
+
+
+def _identity(context: str, text: str) -> str:
+    return text
+
+
+def column_letter(index: int) -> str:
+    """Excel's name of the 0-based column *index*: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a file, named by file, row (1-based, as Excel shows it) and column.
+
+    ``template`` is an English message marked for translation in the "Errors" context and
+    formatted with ``params``; ``text()`` puts the location in front of it.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    template: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def reason(self, translate: Translate = _identity) -> str:
+        return translate("Errors", self.template).format(**self.params)
+
+    def text(self, translate: Translate = _identity) -> str:
+        reason = self.reason(translate)
+        if self.row is not None and self.column:
+            where = translate("Errors", QT_TRANSLATE_NOOP(
+                "Errors", "{file}, row {row}, column {column}: {reason}"))
+        elif self.row is not None:
+            where = translate("Errors", QT_TRANSLATE_NOOP("Errors", "{file}, row {row}: {reason}"))
+        elif self.column:
+            where = translate("Errors", QT_TRANSLATE_NOOP(
+                "Errors", "{file}, column {column}: {reason}"))
+        else:
+            where = translate("Errors", QT_TRANSLATE_NOOP("Errors", "{file}: {reason}"))
+        return where.format(file=self.file, row=self.row, column=self.column, reason=reason)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class FileRefused(RendoError):
+    """A file (or a whole import or export) was refused; ``problems`` says every reason."""
+
+    def __init__(self, template: str, problems: list[Problem], **params: Any) -> None:
+        self.problems = problems
+        super().__init__(template, count=len(problems), **params)
+
+
+def refuse_file(path: Path | str, template: str, **params: Any) -> FileRefused:
+    """A refusal of a whole file for one reason (no row or column to name)."""
+    name = Path(path).name
+    problem = Problem(name, None, None, template, params)
+    return FileRefused(QT_TRANSLATE_NOOP("Errors", "{file}: {reason}"), [problem], file=name,
+                       reason=problem.reason())
+
+
+@dataclass(frozen=True, slots=True)
+class CellRange:
+    """A block of merged cells (1-based rows and columns, inclusive)."""
+
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+    def holds(self, row: int, col: int) -> bool:
+        return self.min_row <= row <= self.max_row and self.min_col <= col <= self.max_col
+
+    @property
+    def ref(self) -> str:
+        return (f"{column_letter(self.min_col - 1)}{self.min_row}:"
+                f"{column_letter(self.max_col - 1)}{self.max_row}")
+
+
+@dataclass
+class Table:
+    """The non-blank rows of one file, with the row numbers Excel would show.
+
+    Values are what the cell holds: ``str`` for every CSV cell; for .xlsx ``str``, ``int``,
+    ``float``, ``bool``, ``datetime``/``date``/``time``/``timedelta``, ``CellError`` or
+    ``MissingResult`` (see values.py). Numbers stored in a text-like format are already turned
+    into the text Excel displays.
+    """
+
+    path: Path
+    format: str  # "csv" or "xlsx"
+    rows: list[tuple[int, tuple[Any, ...]]]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    merged: list[CellRange] = field(default_factory=list)
+    blank_rows: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def merged_range(self, row: int, col: int) -> CellRange | None:
+        """The merged block holding the 1-based (row, col), if any."""
+        for block in self.merged:
+            if block.holds(row, col):
+                return block
+        return None

@@ -1,0 +1,279 @@
+"""CSV files as Japanese shops exchange them: UTF-8 (with or without BOM), CP932, UTF-16.
+
+Reading detects the encoding and the delimiter unless told; writing refuses characters the
+chosen encoding cannot hold, naming row and column, instead of replacing them with ``?``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import locale
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+
+from .common import (
+    CHECK_EVERY,
+    CancelCheck,
+    FileRefused,
+    OperationCancelled,
+    Problem,
+    Progress,
+    Table,
+    column_letter,
+    never_cancelled,
+    no_progress,
+    refuse_file,
+)
+
+# Encodings a user may name, and what Rendo uses for them. Shift_JIS files are read as CP932,
+# its superset (Windows' own: ①, ㈱, 髙 …).
+_ALIASES = {
+    "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig",
+    "utf-8-bom": "utf-8-sig", "bom": "utf-8-sig",
+    "cp932": "cp932", "sjis": "cp932", "shift_jis": "cp932", "shift-jis": "cp932",
+    "ms932": "cp932", "windows-31j": "cp932", "mskanji": "cp932",
+    "utf-16": "utf-16", "utf16": "utf-16", "euc-jp": "euc_jp", "euc_jp": "euc_jp",
+}
+_DELIMITERS = {",": ",", "comma": ",", "\t": "\t", "\\t": "\t", "tab": "\t", ";": ";",
+               "semicolon": ";", "|": "|", "pipe": "|"}
+WRITE_ENCODINGS = ("utf-8-sig", "cp932")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+
+
+def normalize_encoding(name: str) -> str:
+    """The codec Rendo uses for the encoding called *name*; refuses unknown names."""
+    key = name.strip().lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "Unknown encoding {name!r}; use utf-8, "
+                                         "utf-8-sig or cp932."), name=name) from None
+
+
+def normalize_delimiter(name: str) -> str:
+    key = name if name in _DELIMITERS else name.strip().lower()
+    if key in _DELIMITERS:
+        return _DELIMITERS[key]
+    if len(name) == 1:
+        return name
+    raise BadInput(QT_TRANSLATE_NOOP("Errors", "Unknown delimiter {name!r}; use comma, tab or "
+                                     "semicolon."), name=name)
+
+
+def system_is_japanese() -> bool:
+    names = [os.environ.get(v, "") for v in ("LC_ALL", "LC_CTYPE", "LANG")]
+    with contextlib.suppress(ValueError):
+        names.append(locale.getlocale()[0] or "")
+    return any(n.lower().startswith(("ja", "japanese")) for n in names if n)
+
+
+def default_encoding() -> str:
+    """CP932 on a Japanese system (Excel there opens it directly), else UTF-8 with BOM."""
+    return "cp932" if system_is_japanese() else "utf-8-sig"
+
+
+def detect_encoding(data: bytes) -> str:
+    """BOMs first; then UTF-8 if the bytes are valid UTF-8; then CP932; then a guess."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "euc_jp" if _looks_like_euc_jp(data, text) else "cp932"
+    best = from_bytes(data[:200_000]).best()
+    if best is None:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "cannot tell the file's encoding; choose "
+                                         "it (utf-8, cp932…)."))
+    return normalize_encoding(best.encoding)
+
+
+def detect_delimiter(text: str) -> str:
+    """Comma, tab or semicolon: the one that splits the first lines into the most equal
+    number (2 or more) of fields. A file with one column gets a comma."""
+    sample = [line for line in text.splitlines()[:30] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for candidate in ("\t", ",", ";"):
+        widths = [len(row) for row in csv.reader(sample, delimiter=candidate)]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        if common < 2:
+            continue
+        score = (widths.count(common), common)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _looks_like_euc_jp(data: bytes, cp932_text: str) -> bool:
+    """EUC-JP kana and kanji read as CP932 come out as runs of half-width katakana."""
+    sample = cp932_text[:100_000]
+    wide = len(_NON_ASCII.findall(sample))
+    if not wide or len(_HALFWIDTH_KANA.findall(sample)) * 2 < wide:
+        return False
+    try:
+        data.decode("euc_jp")
+    except UnicodeDecodeError:
+        return False
+    best = from_bytes(data[:200_000], cp_isolation=["cp932", "euc_jp"]).best()
+    return best is not None and normalize_encoding(best.encoding) == "euc_jp"
+
+
+def _decode(data: bytes, encoding: str, name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problem = Problem(name, line, None, QT_TRANSLATE_NOOP(
+            "Errors", "byte 0x{byte} cannot be read as {encoding}; choose the file's encoding."),
+            {"byte": f"{data[error.start]:02X}", "encoding": encoding})
+        raise FileRefused(QT_TRANSLATE_NOOP("Errors", "{file} cannot be read as {encoding}."),
+                          [problem], file=name, encoding=encoding) from None
+
+
+def read_csv(
+    path: Path | str, encoding: str | None = None, delimiter: str | None = None,
+    progress: Progress = no_progress, cancelled: CancelCheck = never_cancelled,
+) -> Table:
+    """Read every non-blank row of *path* (all cells are text)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise refuse_file(path, QT_TRANSLATE_NOOP("Errors", "cannot read the file ({error})."),
+                          error=error.strerror or str(error)) from None
+    try:
+        encoding = normalize_encoding(encoding) if encoding else detect_encoding(data)
+    except BadInput as error:
+        raise refuse_file(path, error.template, **error.params) from None
+    if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    text = _decode(data, encoding, path.name)
+    delimiter = normalize_delimiter(delimiter) if delimiter else detect_delimiter(text)
+    total = text.count("\n") + 1
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    blank = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number % CHECK_EVERY == 0:
+                if cancelled():
+                    raise OperationCancelled
+                progress(reader.line_num, total)
+            if not any(cell.strip() for cell in record):
+                blank += 1
+                continue
+            rows.append((number, tuple(record)))
+    except csv.Error as error:
+        raise refuse_file(path, QT_TRANSLATE_NOOP("Errors", "the file is not valid CSV near "
+                                                  "line {line} ({error})."),
+                          line=reader.line_num, error=str(error)) from None
+    progress(total, total)
+    return Table(path, "csv", rows, encoding=encoding, delimiter=delimiter, blank_rows=blank)
+
+
+def _first_unwritable(value: str, encoding: str) -> tuple[str, str | None] | None:
+    """The first character of *value* that *encoding* cannot write as itself, and what the
+    codec would silently write instead (CP932 turns 〜 U+301C into ～, − into －)."""
+    try:
+        if value.encode(encoding).decode(encoding) == value:
+            return None
+    except UnicodeError:
+        pass
+    for char in value:
+        try:
+            back = char.encode(encoding).decode(encoding)
+        except UnicodeError:
+            return char, None
+        if back != char:
+            return char, back
+    return None
+
+
+def unencodable(rows: Iterable[Sequence[Any]], encoding: str, name: str,
+                first_row: int = 1) -> list[Problem]:
+    """Every cell of *rows* holding a character *encoding* cannot write unchanged."""
+    problems: list[Problem] = []
+    for number, row in enumerate(rows, start=first_row):
+        for index, value in enumerate(row):
+            if not isinstance(value, str) or value.isascii():
+                continue
+            found = _first_unwritable(value, encoding)
+            if found is None:
+                continue
+            char, instead = found
+            params = {"encoding": encoding, "char": char, "code": ord(char), "value": value,
+                      "instead": instead}
+            if instead is None:
+                template = QT_TRANSLATE_NOOP(
+                    "Errors", "{encoding} cannot hold the character {char!r} (U+{code:04X}) in "
+                    "{value!r}; export as UTF-8 (BOM) or .xlsx, or change the text.")
+            else:
+                template = QT_TRANSLATE_NOOP(
+                    "Errors", "{encoding} cannot hold the character {char!r} (U+{code:04X}) in "
+                    "{value!r} (it would become {instead!r}); export as UTF-8 (BOM) or .xlsx, "
+                    "or change the text.")
+            problems.append(Problem(name, number, column_letter(index), template, params))
+    return problems
+
+
+def write_csv(
+    path: Path | str, header: Sequence[str], rows: Sequence[Sequence[Any]], encoding: str,
+    cancelled: CancelCheck = never_cancelled, progress: Progress = no_progress,
+    delimiter: str = ",",
+) -> None:
+    """Write *header* and *rows*; nothing is written when a cell cannot be encoded."""
+    path = Path(path)
+    encoding = normalize_encoding(encoding)
+    problems = unencodable([header, *rows], encoding, path.name)
+    if problems:
+        raise FileRefused(QT_TRANSLATE_NOOP(
+            "Errors", "{file}: {count} cells hold characters {encoding} cannot write; nothing "
+            "was written."), problems, file=path.name, encoding=encoding)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    for number, row in enumerate(rows, start=1):
+        if number % CHECK_EVERY == 0:
+            if cancelled():
+                raise OperationCancelled
+            progress(number, len(rows))
+        writer.writerow(["" if v is None else v for v in row])
+    replace_atomically(path, buffer.getvalue().encode(encoding))
+    progress(len(rows), len(rows))
+
+
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write *data* to *path* through a temporary file: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
