@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     channel_first.add_argument("mode", choices=("push", "pull"))
     channel_preview = channel.add_parser("preview", help="what the first sync would change")
     channel_preview.add_argument("name")
+    channel_interval = channel.add_parser("interval", help="seconds between syncs (5-3600)")
+    channel_interval.add_argument("name")
+    channel_interval.add_argument("seconds", type=int)
 
     sync = sub.add_parser("sync", help="sync the channels")
     mode = sync.add_mutually_exclusive_group(required=True)

@@ -17,7 +17,7 @@ def _when(value: object) -> str:
 
 
 def channel(shop: Shop, args: argparse.Namespace) -> int:
-    from app.sync.state import channel_statuses, choose_first
+    from app.sync.state import channel_statuses, choose_first, set_interval
 
     if args.action == "add":
         settings: dict[str, object] = {"url": args.url} if args.url else {}
@@ -29,6 +29,9 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "first":
         choose_first(args.name, args.mode)
+        return EXIT_OK
+    if args.action == "interval":
+        set_interval(args.name, args.seconds)
         return EXIT_OK
     if args.action == "preview":
         from app.channels.registry import adapter_for

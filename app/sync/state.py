@@ -40,6 +40,26 @@ def choose_first(channel_name: str, mode: str) -> None:
         row.save()
 
 
+MIN_INTERVAL_S, MAX_INTERVAL_S = 5, 3600
+
+
+def set_interval(channel_name: str, seconds: int) -> None:
+    """How often a channel is polled (its orders read, its numbers checked)."""
+    if not MIN_INTERVAL_S <= seconds <= MAX_INTERVAL_S:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "The sync interval must be between {low} "
+                                         "and {high} seconds (got {seconds})."),
+                       low=MIN_INTERVAL_S, high=MAX_INTERVAL_S, seconds=seconds)
+    channel = ChannelRow.get_or_none(ChannelRow.name == channel_name)
+    if channel is None:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "There is no channel called {name}."),
+                       name=channel_name)
+    with write_transaction():
+        row = sync_row(channel)
+        row.interval_s = seconds
+        row.next_sync_at = None
+        row.save()
+
+
 def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
     """Our item for a channel's id: the channel's code map, else the same code."""
     mapped = CodeMapRow.get_or_none(
