@@ -8,7 +8,6 @@ import io
 import pytest
 
 from app.channels.sandbox_server import SandboxServer, SandboxShop
-from ui.sync_support import memory_keyring  # noqa: F401 - a fixture
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def mall():
 
 
 def test_a_token_goes_to_the_keyring_and_never_to_the_database(
-    rendo, mall, memory_keyring, monkeypatch, db_dump  # noqa: F811
+    rendo, mall, memory_keyring, monkeypatch, db_dump
 ):
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-token\n"))
     assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
