@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(
     "args",
     [
-        pytest.param(["ruff", "check", "app", "tests", "bench"], id="ruff"),
+        pytest.param(["ruff", "check", "--no-cache", "app", "tests", "bench"], id="ruff"),
         pytest.param(["mypy"], id="mypy"),
     ],
 )

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import requests
-from app.channels.http import HttpClient
-from app.channels.sandbox import SandboxChannel
-from app.channels.sandbox_server import SandboxServer, SandboxShop
 
 from app.channels.base import ChannelInfo
+from app.channels.http import HttpClient
 from app.channels.registry import channel_info
+from app.channels.sandbox import SandboxChannel
+from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.domain.sets import explode
 from app.services.shop import Shop
 from app.store.models import AppliedLineRow, ChannelRow, MovementRow
