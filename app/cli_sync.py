@@ -16,6 +16,11 @@ def _when(value: object) -> str:
     return "-" if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
 
 
+def _state_words() -> dict[str, str]:
+    return {"disabled": tr("disabled"), "waiting": tr("waiting for the first-sync choice"),
+            "failing": tr("failing"), "ok": tr("ok"), "new": tr("not synced yet")}
+
+
 def channel(shop: Shop, args: argparse.Namespace) -> int:
     from app.sync.state import channel_statuses, choose_first, set_interval
 
@@ -46,7 +51,7 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
         return EXIT_OK
     for status in channel_statuses():
         print("\t".join((
-            status.name, status.type, tr(status.state),
+            status.name, status.type, _state_words()[status.state],
             tr("last {when}").format(when=_when(status.last_sync_at)),
             tr("next {when}").format(when=_when(status.next_sync_at)),
             tr("listings {n}").format(n=status.listings),

@@ -49,13 +49,11 @@ def clean_code(code: str) -> str:
     return cleaned
 
 
-def check_count(value: int, what: str, code: str) -> int:
-    """Refuse a negative count for a quantity that cannot go below zero (reserved, allowance…)."""
+def check_count(value: int, template: str, code: str) -> int:
+    """Refuse a negative count for a quantity that cannot go below zero (reserved, allowance…).
+
+    *template* is the message, with ``{code}`` and ``{value}``, marked for translation.
+    """
     if value < 0:
-        raise BadInput(
-            QT_TRANSLATE_NOOP("Errors", "{what} of {code} cannot be negative (got {value})."),
-            what=what,
-            code=code,
-            value=value,
-        )
+        raise BadInput(template, code=code, value=value)
     return value

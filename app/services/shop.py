@@ -224,9 +224,12 @@ class Shop:
     def set_item_field(self, codes: Sequence[str], field: str, value: object) -> list[str]:
         """Set reserved, backorder_allowance, reorder_point, unlimited, name or jan."""
         labels = {
-            "reserved": QT_TRANSLATE_NOOP("Errors", "Reserved"),
-            "backorder_allowance": QT_TRANSLATE_NOOP("Errors", "Backorder allowance"),
-            "reorder_point": QT_TRANSLATE_NOOP("Errors", "Reorder point"),
+            "reserved": QT_TRANSLATE_NOOP(
+                "Errors", "{code}: reserved cannot be negative (got {value})."),
+            "backorder_allowance": QT_TRANSLATE_NOOP(
+                "Errors", "{code}: the backorder allowance cannot be negative (got {value})."),
+            "reorder_point": QT_TRANSLATE_NOOP(
+                "Errors", "{code}: the reorder point cannot be negative (got {value})."),
         }
         if field not in (*labels, "unlimited", "name", "jan"):
             raise ValueError(field)
