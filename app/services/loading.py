@@ -56,10 +56,24 @@ def load_book() -> StockBook:
         pattern_names[row.id] = row.name
         book.patterns[row.name] = pattern_from_row(row)
     code_of: dict[int, str] = {}
-    for values in ItemRow.select().dicts().iterator():
-        item = item_from_values(values, pattern_names)
-        code_of[values["id"]] = item.code
-        book.add_item(item, int(values["on_hand"]))
+    # Only the columns the book needs, as tuples: a third of the time of whole rows as
+    # dicts at 100,000 items (the window's first paint waits for this).
+    columns = (
+        ItemRow.id, ItemRow.code, ItemRow.name, ItemRow.kind, ItemRow.jan, ItemRow.variant,
+        ItemRow.unlimited, ItemRow.reserved, ItemRow.backorder_allowance, ItemRow.reorder_point,
+        ItemRow.pattern, ItemRow.on_hand,
+    )
+    kinds = {kind.value: kind for kind in ItemKind}
+    for (item_id, code, name, kind, jan, variant, unlimited, reserved, allowance,
+         reorder_point, pattern_id, on_hand) in ItemRow.select(*columns).tuples().iterator():
+        item = Item(
+            code=code, name=name, kind=kinds[kind], jan=jan, variant=dict(variant or {}),
+            unlimited=bool(unlimited), reserved=reserved, backorder_allowance=allowance,
+            reorder_point=reorder_point,
+            pattern=pattern_names.get(pattern_id) if pattern_id else None,
+        )
+        code_of[item_id] = code
+        book.add_item(item, on_hand)
     rows = SetComponentRow.select(
         SetComponentRow.set_item, SetComponentRow.component, SetComponentRow.quantity
     ).order_by(SetComponentRow.set_item, SetComponentRow.position, SetComponentRow.id)

@@ -40,14 +40,17 @@ def main() -> int:
     lupdate, lrelease = qt_tool("lupdate"), qt_tool("lrelease")
     for language in LANGUAGES:
         ts_file = TRANSLATIONS / f"rendo_{language}.ts"
+        # English is the source language: its file only needs the plural forms.
+        source_only = ["-pluralonly"] if language == "en" else []
         subprocess.run(
-            [lupdate, "-silent", "-no-obsolete", "-locations", "none",
+            [lupdate, "-silent", "-no-obsolete", "-locations", "none", *source_only,
              "-source-language", "en", "-target-language", language,
              *sources(), "-ts", str(ts_file)],
             cwd=ROOT, check=True,
         )  # fmt: skip
         subprocess.run(
-            [lrelease, "-silent", str(ts_file), "-qm", str(ts_file.with_suffix(".qm"))],
+            [lrelease, "-silent", "-nounfinished", str(ts_file),
+             "-qm", str(ts_file.with_suffix(".qm"))],
             cwd=ROOT, check=True,
         )  # fmt: skip
     print(f"updated {TRANSLATIONS}", file=sys.stderr)

@@ -101,10 +101,11 @@ def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) 
         return 1
     sync: SyncThread | None = None
     try:
-        window = MainWindow(shown)
-        window.show()
         if not smoke:
             sync = SyncThread(shop, adapter_for)
+        window = MainWindow(shop, shown, sync)
+        window.show()
+        if sync is not None:
             sync.start()
             return app.exec()
         app.processEvents()

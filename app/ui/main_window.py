@@ -1,49 +1,527 @@
-"""The main window: for now an empty stock grid and a status bar."""
+"""The main window: quick filters and search over the stock grid, the item panel, the
+status bar, and the menus that reach every dialog."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
-from PySide6.QtGui import QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMainWindow, QTableView, QWidget
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
 
-# Marked for lupdate here, translated at run time with self.tr (same context).
-STOCK_COLUMNS = (
-    QT_TRANSLATE_NOOP("MainWindow", "Code"),
-    QT_TRANSLATE_NOOP("MainWindow", "Name"),
-    QT_TRANSLATE_NOOP("MainWindow", "On hand"),
-    QT_TRANSLATE_NOOP("MainWindow", "Reserved"),
-    QT_TRANSLATE_NOOP("MainWindow", "Sellable"),
-    QT_TRANSLATE_NOOP("MainWindow", "Status"),
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
 )
+from PySide6.QtGui import (
+    QCloseEvent,
+    QKeySequence,
+    QShowEvent,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QHeaderView,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.domain.errors import RendoError
+from app.i18n import error_text
+from app.services.orders import unmatched_lines
+from app.services.shop import Shop
+from app.sync.state import channel_statuses, unsettled_listings
+from app.sync.worker import SyncThread
+
+from .adjust_dialog import AdjustDialog
+from .bulk_actions import BulkEdits
+from .filter_bar import FilterBar
+from .integration import available, entry_point
+from .item_detail import ItemDetailPanel
+from .status_bar import StatusParts
+from .stock_filter import QuickFilter, StockFilter, search_key
+from .stock_model import Kind, StockModel
+from .stock_view import GRID_STYLE, StockView
+from .undo import AdjustCommand, CommandErrors, UndoMovementCommand
+from .unmatched import UnmatchedPage
+from .window_actions import QUICK_FILTERS, WindowActions
+
+log = logging.getLogger(__name__)
+
+
+class ShopEvents(QObject):
+    """The Shop's listeners may run in the sync thread: a signal brings them to the GUI."""
+
+    changed = Signal(list)
+
+    def __init__(self, shop: Shop, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.shop = shop
+        shop.listeners.append(self._listener)
+
+    def _listener(self, codes: list[str]) -> None:
+        with contextlib.suppress(RuntimeError):  # the window is gone; sync carries on
+            self.changed.emit(list(codes))
+
+    def detach(self) -> None:
+        if self._listener in self.shop.listeners:
+            self.shop.listeners.remove(self._listener)
 
 
 class MainWindow(QMainWindow):
     """Rendo's main window."""
 
-    def __init__(self, db_label: str | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Rendo")
-        self.stock_model = QStandardItemModel(0, len(STOCK_COLUMNS), self)
-        self.stock_model.setHorizontalHeaderLabels(
-            [self.tr(str(column)) for column in STOCK_COLUMNS]
-        )
-        self.stock_view = self._make_stock_view()
-        self.setCentralWidget(self.stock_view)
-        if db_label:
-            self.statusBar().showMessage(self.tr("Database: {path}").format(path=db_label))
-        else:
-            self.statusBar().showMessage(self.tr("Ready"))
-        self.resize(1000, 640)
+    sync_requested = Signal()
+    pause_requested = Signal(bool)
 
-    def _make_stock_view(self) -> QTableView:
-        view = QTableView(self)
-        view.setObjectName("stockGrid")
-        view.setModel(self.stock_model)
-        view.setAlternatingRowColors(True)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSortingEnabled(True)
-        view.verticalHeader().setVisible(False)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(90)
-        return view
+    def __init__(
+        self, shop: Shop, db_label: str, sync: SyncThread | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Rendo")
+        self.shop = shop
+        self.sync = sync
+        self.db_label = db_label
+        self.undo_stack = QUndoStack(self)
+        self.command_errors = CommandErrors(self)
+        self.command_errors.refused.connect(self.show_error)
+
+        self.model = StockModel(shop, self)
+        self.proxy = StockFilter(self.model, self)
+        self.view = StockView(self)
+        self.view.setModel(self.proxy)
+        self.view.install_delegates()
+        self.filter_bar = FilterBar(self)
+        self.unmatched_page = UnmatchedPage(shop, self)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.view)
+        self.pages.addWidget(self.unmatched_page)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        central.setStyleSheet(GRID_STYLE)  # the tables' padding and flat headers
+
+        self.detail = ItemDetailPanel(shop, self)
+        self.detail.setStyleSheet(GRID_STYLE)
+        self.detail_dock = QDockWidget(self.tr("Item details"), self)
+        self.detail_dock.setObjectName("itemDock")
+        self.detail_dock.setWidget(self.detail)
+        self.detail_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                     | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
+        self.sync_panel: QWidget | None = None
+        self.tray: Any = None
+
+        self.status = StatusParts(self.statusBar(), db_label)
+        self.bulk = BulkEdits(self)
+        self.act = WindowActions(self)
+        self._connect()
+        self._attach_optional_parts()
+        self._restore_settings()
+        self.refresh_counts()
+        self.refresh_listings()
+        self.status.set_statuses(channel_statuses())
+        self._update_selection_actions()
+
+    # -- building ---------------------------------------------------------------------------
+    def _connect(self) -> None:
+        self.events = ShopEvents(self.shop, self)
+        self.events.changed.connect(self.on_shop_changed)
+        self.model.on_hand_entered.connect(self.ask_adjust, Qt.ConnectionType.QueuedConnection)
+        self.proxy.counts_changed.connect(self.refresh_counts)
+        self.model.modelAboutToBeReset.connect(self._before_reset)
+        self.model.modelReset.connect(self._after_reset)
+        self.filter_bar.filter_chosen.connect(self.set_quick_filter)
+        # A barcode scanner types a whole code in a burst: filter once the burst's keys have
+        # been handled (a zero-time timer runs after the input already queued).
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(0)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.filter_bar.search_changed.connect(lambda _text: self._search_timer.start())
+        self.filter_bar.search_entered.connect(self.select_scanned)
+        self.view.open_requested.connect(lambda _index: self.open_current())
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.view.selectionModel().selectionChanged.connect(self._update_selection_actions)
+        self.detail.undo_requested.connect(self.undo_movement)
+        self.detail.edit_set_requested.connect(self.edit_set)
+        self.unmatched_page.mapped.connect(self.refresh_counts)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(60)
+        self._detail_timer.timeout.connect(self._show_current_detail)
+        self._listing_timer = QTimer(self)
+        self._listing_timer.setSingleShot(True)
+        self._listing_timer.setInterval(500)
+        self._listing_timer.timeout.connect(self.refresh_listings)
+        if self.sync is not None:
+            from app.ui.sync_panel import SyncControl
+
+            worker = self.sync.worker
+            # One control object talks to the worker, so the menu, panel and tray agree.
+            control = SyncControl.of(self.sync)
+            self.sync_requested.connect(control.sync_now)
+            self.pause_requested.connect(control.set_paused)
+            control.paused_changed.connect(self.act.pause.setChecked)
+            worker.statuses.connect(self.status.set_statuses)
+            worker.running.connect(self.status.set_running)
+            worker.cycle_done.connect(lambda _report: self._listing_timer.start())
+            worker.failed.connect(self._sync_failed)
+
+    def _attach_optional_parts(self) -> None:
+        """Wire the dialogs, sync panel and tray that exist (app.ui.integration)."""
+        self.act.edit_set.setEnabled(available("edit_set"))
+        self.act.new_set.setEnabled(available("edit_set"))
+        self.act.packs.setEnabled(available("create_packs"))
+        self.act.channels.setEnabled(available("edit_channels"))
+        if self.sync is None:
+            return
+        panel = self._build_part("SyncPanel", self.shop, self.sync, self)
+        if isinstance(panel, QDockWidget):
+            self.sync_panel = panel
+            panel.setObjectName(panel.objectName() or "syncPanel")
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
+            panel.hide()  # until the user opens it (or the saved layout shows it)
+            toggle = panel.toggleViewAction()
+            toggle.setShortcut(QKeySequence("Ctrl+Shift+S"))
+            self.act.view_menu.addAction(toggle)
+            self.act.sync_menu.insertAction(self.act.channels, toggle)
+            if hasattr(panel, "item_activated"):
+                panel.item_activated.connect(self.show_item)
+        label = self._build_part("SyncStatusLabel", self.sync, self)
+        if isinstance(label, QWidget):
+            self.status.use_sync_label(self.statusBar(), label)
+            if self.sync_panel is not None and hasattr(label, "clicked"):
+                label.clicked.connect(self.show_sync_panel)
+        self.tray = self._build_part("Tray", self, self.sync)
+
+    def _build_part(self, name: str, *args: Any) -> Any:
+        part = entry_point(name)
+        if part is None:
+            return None
+        try:
+            return part(*args)
+        except Exception:  # another part's bug must not keep the window from opening
+            log.exception("%s could not be built", name)
+            return None
+
+    def show_sync_panel(self) -> None:
+        if self.sync_panel is not None:
+            self.sync_panel.show()
+            self.sync_panel.raise_()
+
+    def show_item(self, code: str) -> None:
+        """Select *code* in the grid (leaving a filter that hides it) and show its panel."""
+        if not self.proxy.accepts_code(code):
+            self.filter_bar.search.clear()
+            self.set_quick_filter(QuickFilter.ALL)
+        if self.select_code(code):
+            self.open_current()
+
+    def _set_default_widths(self) -> None:
+        metrics = self.view.fontMetrics()
+        header = self.view.horizontalHeader()
+        wide = {Kind.CODE: 8, Kind.NAME: 12, Kind.VARIANT: 9, Kind.LIMITED_BY: 7}
+        status_width = max(metrics.horizontalAdvance(text) for text in self.model.status_texts())
+        title_metrics = header.fontMetrics()
+        for column, spec in enumerate(self.model.columns):
+            title = self.model.headerData(column, Qt.Orientation.Horizontal) or ""
+            width = title_metrics.horizontalAdvance(title) + 24  # padding, sort arrow
+            if spec.kind in wide:
+                width = max(width, metrics.horizontalAdvance("あ") * wide[spec.kind])
+            elif spec.kind is Kind.STATUS:
+                width = max(width, status_width + 42)
+            else:
+                width = max(width, metrics.horizontalAdvance("00,000") + 20)
+            header.resizeSection(column, width)
+        # The name takes the room left (no sideways scrolling at the usual window sizes).
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(self.model.column_of(Kind.NAME), QHeaderView.ResizeMode.Stretch)
+
+    # -- settings ---------------------------------------------------------------------------
+    def _header_key(self) -> str:
+        return "grid/header/" + ("|".join(self.model.channel_names) or "-")
+
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 820)
+        state = settings.value("window/state")
+        self._first_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
+        self._apply_header_layout()
+        try:
+            quick = QuickFilter(str(settings.value("grid/filter", QuickFilter.ALL.value)))
+        except ValueError:
+            quick = QuickFilter.ALL
+        self.set_quick_filter(quick)
+
+    def _apply_header_layout(self) -> None:
+        """Column widths, order, visibility and sort: as saved for these channels, or the
+        defaults (the columns differ when channels are added or removed)."""
+        self._layout_key = self._header_key()
+        self._set_default_widths()
+        header = self.view.horizontalHeader()
+        saved = QSettings().value(self._layout_key)
+        header.blockSignals(True)  # the rows are in code order already: no sort to start with
+        if not (isinstance(saved, QByteArray) and header.restoreState(saved)):
+            header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+            if not any(item.variant for item in list(self.shop.book.items.values())):
+                header.hideSection(self.model.column_of(Kind.VARIANT))
+        header.blockSignals(False)
+        section, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+        if section > 0 or (section == 0 and order != Qt.SortOrder.AscendingOrder):
+            self.model.sort(section, order)
+
+    def save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue(self._layout_key, self.view.horizontalHeader().saveState())
+        settings.setValue("grid/filter", self.filter_bar.current().value)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._first_layout:  # no saved layout: give the item panel room once laid out
+            self._first_layout = False
+            QTimer.singleShot(0, lambda: self.resizeDocks(
+                [self.detail_dock], [self.detail.sizeHint().width()], Qt.Orientation.Horizontal))
+        if not self.view.currentIndex().isValid() and self.proxy.rowCount():
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
+        QTimer.singleShot(200, self.proxy.prepare_search)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_settings()
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.events.detach()
+            self._detail_timer.stop()
+            self._listing_timer.stop()
+
+    # -- changes ---------------------------------------------------------------------------
+    def on_shop_changed(self, codes: list[str]) -> None:
+        self.model.refresh_codes(codes)
+        if self.detail.code is not None and self.detail.code in set(codes):
+            self._detail_timer.start()
+
+    def _before_reset(self) -> None:
+        self._last_header_state = self.view.horizontalHeader().saveState()
+
+    def _after_reset(self) -> None:
+        self.view.install_delegates()
+        if self._header_key() != self._layout_key:  # channels changed: other columns
+            QSettings().setValue(self._layout_key, self._last_header_state)
+            self._apply_header_layout()
+        self.refresh_counts()
+        self._detail_timer.start()
+
+    def refresh_counts(self) -> None:
+        counts = {quick: self.proxy.count(quick) for quick in QUICK_FILTERS}
+        counts[QuickFilter.UNMATCHED] = len(unmatched_lines())
+        self.filter_bar.set_counts(counts)
+        self.status.set_items(self.model.rowCount(), counts[QuickFilter.SETS])
+
+    def refresh_listings(self) -> None:
+        """Read the listings that are not in step (after a sync cycle)."""
+        self.model.set_listings(unsettled_listings())
+        self.refresh_counts()
+        if self.detail.code is not None:
+            self.detail.refresh_listings()
+
+    def _sync_failed(self, channel: str, message: str) -> None:
+        self.statusBar().showMessage(
+            self.tr("{channel}: {message}").format(channel=channel, message=message), 15000)
+
+    def show_error(self, error: RendoError) -> None:
+        QMessageBox.warning(self, self.tr("Rendo"), error_text(error))
+
+    # -- filters and search ----------------------------------------------------------------
+    def set_quick_filter(self, quick: QuickFilter) -> None:
+        self.filter_bar.set_current(quick)
+        self.act.filters[quick].setChecked(True)
+        if quick is QuickFilter.UNMATCHED:
+            self.unmatched_page.reload()
+            self.pages.setCurrentWidget(self.unmatched_page)
+        else:
+            self.proxy.set_quick(quick)
+            self.pages.setCurrentWidget(self.view)
+        self.refresh_counts()
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        self.proxy.set_search(self.filter_bar.search.text())
+
+    def find_exact(self, text: str) -> str | None:
+        """The item whose code or JAN is exactly *text* (a scanned barcode)."""
+        text = text.strip()
+        items = self.shop.book.items
+        if text in items:
+            return text
+        for code, item in list(items.items()):
+            if item.jan == text:
+                return code
+        wanted = search_key(text)
+        for code, item in list(items.items()):
+            if search_key(code) == wanted or (item.jan and search_key(item.jan) == wanted):
+                return code
+        return None
+
+    def select_scanned(self, text: str) -> None:
+        """Enter in the search box: an exact code or JAN (a scanned barcode) selects that
+        item's row and keeps the box ready for the next scan; other text goes to the first
+        item found."""
+        self.apply_search()
+        code = self.find_exact(text) if text.strip() else None
+        if code is None:
+            if self.proxy.rowCount() and text.strip():
+                self.view.setCurrentIndex(self.proxy.index(0, 0))
+                self.view.selectRow(0)
+                self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            elif text.strip():
+                QApplication.beep()
+                self.statusBar().showMessage(
+                    self.tr("No item has the code or JAN “{text}”.").format(text=text.strip()),
+                    6000)
+            return
+        if self.filter_bar.current() is not QuickFilter.ALL and not self.proxy.accepts_code(code):
+            self.set_quick_filter(QuickFilter.ALL)
+        self.select_code(code)
+        self.filter_bar.search.selectAll()
+
+    def select_code(self, code: str) -> bool:
+        row = self.model.row_of(code)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.view.setCurrentIndex(index)
+        self.view.selectRow(index.row())
+        self.view.scrollTo(index, StockView.ScrollHint.PositionAtCenter)
+        return True
+
+    # -- the current item ------------------------------------------------------------------
+    def current_code(self) -> str | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.code_at(self.proxy.mapToSource(index).row())
+
+    def selected_codes(self) -> list[str]:
+        rows = self.view.selectionModel().selectedRows()
+        codes = [self.model.code_at(self.proxy.mapToSource(index).row()) for index in rows]
+        if not codes:
+            current = self.current_code()
+            codes = [current] if current is not None else []
+        return codes
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._detail_timer.start()
+        self._update_selection_actions()
+
+    def _show_current_detail(self) -> None:
+        if self.isVisible() and self.pages.currentWidget() is self.view:
+            code = self.current_code()
+            if code != self.detail.code or code is None:
+                self.detail.show_code(code)
+            else:
+                self.detail.refresh()
+
+    def open_current(self) -> None:
+        """Enter or double-click: show the item panel on the current item."""
+        self.detail_dock.show()
+        self.detail_dock.raise_()
+        self.detail.show_code(self.current_code())
+
+    def _update_selection_actions(self) -> None:
+        """Enable what applies to the selection (cheap: no list of 100,000 rows is made)."""
+        code = self.current_code()
+        anything = code is not None or self.view.selectionModel().hasSelection()
+        for action in self.act.bulk:
+            action.setEnabled(anything)
+        item = self.shop.book.items.get(code) if code is not None else None
+        self.act.adjust.setEnabled(item is not None and not item.is_set)
+        self.act.edit_set.setEnabled(available("edit_set"))
+        self.act.details.setEnabled(code is not None)
+
+    # -- stock edits -----------------------------------------------------------------------
+    def edit_on_hand(self) -> None:
+        if not self.view.edit_on_hand():
+            code = self.current_code()
+            if code is not None and self.shop.book.items[code].is_set:
+                self.statusBar().showMessage(self.tr("{code} is a set: change the on hand of "
+                                                     "its components.").format(code=code), 6000)
+
+    def ask_adjust(self, code: str, count: int | None = None) -> AdjustDialog:
+        """Ask the reason for a new on hand (typed in the grid), then record it."""
+        book = self.shop.book
+        dialog = AdjustDialog(code, book.items[code].name, book.on_hand.get(code, 0), count, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.record_adjustment(
+            code, dialog.count.value(), dialog.reason, dialog.note.text().strip()))
+        dialog.open()
+        return dialog
+
+    def record_adjustment(self, code: str, count: int, reason: str, note: str = "") -> None:
+        if count == self.shop.book.on_hand.get(code, 0):
+            return
+        self.undo_stack.push(
+            AdjustCommand(self.shop, self.command_errors, code, count, reason, note))
+
+    def undo_movement(self, movement_id: int, code: str) -> None:
+        self.undo_stack.push(
+            UndoMovementCommand(self.shop, self.command_errors, movement_id, code))
+
+    # -- other parts -----------------------------------------------------------------------
+    def call_part(self, part: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return part(*args)
+        except RendoError as error:
+            self.show_error(error)
+            return None
+
+    def edit_set(self, code: str | None = None, new: bool = False) -> None:
+        """Edit the set *code* (default: the current item), or make a new set."""
+        dialog = entry_point("edit_set")
+        if dialog is not None:
+            self.call_part(dialog, self.shop, None if new else code or self.current_code(),
+                            self)
+
+    def create_packs(self) -> None:
+        dialog = entry_point("create_packs")
+        if dialog is not None:
+            self.call_part(dialog, self.shop, self.current_code(), self)
+
+    def edit_channels(self) -> None:
+        dialog = entry_point("edit_channels")
+        if dialog is not None:
+            self.call_part(dialog, self.shop, self)
+            self.status.set_statuses(channel_statuses())
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.status.set_running(True)
+            self.sync_requested.emit()
+
+    def about(self) -> None:
+        QMessageBox.about(self, self.tr("About Rendo"), self.tr(
+            "<h3>Rendo {version}</h3><p>One stock ledger for every shop you sell on: orders "
+            "from each channel lower the numbers on all the others within seconds.</p>"
+        ).format(version=__version__))

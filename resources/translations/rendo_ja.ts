@@ -5,71 +5,178 @@
     <name></name>
     <message>
         <source>movement {id}</source>
-        <translation type="unfinished"></translation>
+        <translation>入出庫番号 {id}</translation>
     </message>
     <message>
         <source>{code}: on hand {cached} but movements add up to {ledger}</source>
-        <translation type="unfinished"></translation>
+        <translation>{code}: 実在庫 {cached} と入出庫履歴の合計 {ledger} が一致しません</translation>
     </message>
     <message>
         <source>ledger ok</source>
-        <translation type="unfinished"></translation>
+        <translation>入出庫履歴: 実在庫と一致しています</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>無効</translation>
+    </message>
+    <message>
+        <source>waiting for the first-sync choice</source>
+        <translation>初回同期の選択待ち</translation>
+    </message>
+    <message>
+        <source>failing</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>not synced yet</source>
+        <translation>未同期</translation>
     </message>
     <message>
         <source>code</source>
-        <translation type="unfinished"></translation>
+        <translation>商品コード</translation>
     </message>
     <message>
         <source>channel item</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗の商品ID</translation>
     </message>
     <message>
         <source>channel shows</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗の在庫数</translation>
     </message>
     <message>
         <source>Rendo</source>
-        <translation type="unfinished"></translation>
+        <translation>Rendo</translation>
     </message>
     <message>
         <source>last {when}</source>
-        <translation type="unfinished"></translation>
+        <translation>最終 {when}</translation>
     </message>
     <message>
         <source>next {when}</source>
-        <translation type="unfinished"></translation>
+        <translation>次回 {when}</translation>
     </message>
     <message>
         <source>listings {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>出品 {n}</translation>
     </message>
     <message>
         <source>suspended {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>停止中 {n}</translation>
     </message>
     <message>
         <source>drift {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>差異 {n}</translation>
     </message>
     <message>
         <source>{channel}: waiting for the first sync choice: rendo channel first {channel} push|pull</source>
-        <translation type="unfinished"></translation>
+        <translation>{channel}: 初回同期の方法の選択待ち（rendo channel first {channel} push|pull で選択）</translation>
     </message>
     <message>
         <source>{channel}: orders {orders}, unmatched {unmatched}, uploaded {uploaded}, refused {refused}, drift {drift}{error}</source>
-        <translation type="unfinished"></translation>
+        <translation>{channel}: 注文 {orders}、未割当 {unmatched}、送信 {uploaded}、拒否 {refused}、差異 {drift}{error}</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>キャンセル済み</translation>
     </message>
     <message>
         <source>{n} waiting order lines applied</source>
-        <translation type="unfinished"></translation>
+        <translation>未割当だった注文明細 {n} 件を在庫に反映しました</translation>
     </message>
     <message>
         <source>sandbox shop at {url} (Ctrl+C to stop)</source>
-        <translation type="unfinished"></translation>
+        <translation>サンドボックス店舗: {url}（Ctrl+C で停止）</translation>
+    </message>
+    <message>
+        <source>rendo: … and {count} more problems</source>
+        <translation>rendo: …ほか {count} 件の問題</translation>
+    </message>
+    <message>
+        <source>(unchanged)</source>
+        <translation>（変更なし）</translation>
+    </message>
+    <message>
+        <source>{file} ({read}): {rows} rows, {changed} changed, {created} new items</source>
+        <translation>{file}（{read}）: {rows} 行、変更 {changed} 件、新規商品 {created} 件</translation>
+    </message>
+    <message>
+        <source>dry run: nothing was written</source>
+        <translation>ドライラン: 確認のみで、何も書き込んでいません</translation>
+    </message>
+    <message>
+        <source>batch {batch}: undo with  rendo import-undo {batch}</source>
+        <translation>取り込み番号 {batch}（取り消すには: rendo import-undo {batch}）</translation>
+    </message>
+    <message>
+        <source>{count} movements reversed (batch {batch})</source>
+        <translation>入出庫 {count} 件を取り消しました（番号 {batch}）</translation>
+    </message>
+    <message>
+        <source>{file}: {rows} rows ({format})</source>
+        <translation>{file}: {rows} 行（{format}）</translation>
+    </message>
+</context>
+<context>
+    <name>AdjustDialog</name>
+    <message>
+        <source>Change on hand</source>
+        <translation>実在庫の変更</translation>
+    </message>
+    <message>
+        <source>&amp;Adjustment</source>
+        <translation>調整(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Stocktake</source>
+        <translation>棚卸(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Received</source>
+        <translation>入荷(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Damaged</source>
+        <translation>破損(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Re&amp;turned</source>
+        <translation>返品(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Optional: delivery slip, who counted…</source>
+        <translation>任意：納品書番号、担当者など</translation>
+    </message>
+    <message>
+        <source>On hand now:</source>
+        <translation>現在の実在庫：</translation>
+    </message>
+    <message>
+        <source>&amp;New on hand:</source>
+        <translation>新しい実在庫(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>理由：</translation>
+    </message>
+    <message>
+        <source>N&amp;ote:</source>
+        <translation>メモ(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>記録</translation>
+    </message>
+    <message>
+        <source>no change</source>
+        <translation>変更なし</translation>
+    </message>
+    <message>
+        <source>({delta:+d})</source>
+        <translation>（{delta:+d}）</translation>
     </message>
 </context>
 <context>
@@ -82,218 +189,1260 @@
     </message>
 </context>
 <context>
-    <name>Errors</name>
+    <name>BulkActions</name>
     <message>
-        <source>The allocation pattern needs a name.</source>
-        <translation type="unfinished"></translation>
+        <source>None: every channel shows sellable</source>
+        <translation>なし（全店同数）</translation>
     </message>
     <message>
-        <source>Pattern {pattern}: add at least one tier.</source>
-        <translation type="unfinished"></translation>
+        <source>Allocation pattern</source>
+        <translation>在庫配分パターン</translation>
     </message>
     <message>
-        <source>Pattern {pattern}, tier {tier}: the condition cannot use a negative number ({value}).</source>
-        <translation type="unfinished"></translation>
+        <source>Pattern for the selected items:</source>
+        <translation>選択した商品の在庫配分パターン：</translation>
     </message>
     <message>
-        <source>Pattern {pattern}, tier {tier}: channel {channel} is named twice.</source>
-        <translation type="unfinished"></translation>
+        <source>Display offset</source>
+        <translation>表示在庫設定</translation>
     </message>
     <message>
-        <source>Pattern {pattern}, tier {tier}: there is no channel called {channel}.</source>
-        <translation type="unfinished"></translation>
+        <source>+N shows N more, -N shows N fewer, N shows at most N.
+Leave empty for none. For every channel of the selected items:</source>
+        <translation>+N で N 個多く、-N で N 個少なく、N で最大 N 個を表示します。
+空欄にすると解除します。選択した商品の全チャネルに適用：</translation>
     </message>
-    <message>
-        <source>Pattern {pattern}, tier {tier}: the share of {channel} cannot be negative ({value}).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Pattern {pattern}, tier {tier}: the percentages add up to {total}%, more than 100%.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Pattern {pattern}, tier {tier}: &quot;same as sellable&quot; cannot be mixed with percentages or fixed counts (the channels would sell more than there is).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Pattern {pattern}: channel {channel} is twice in the priority order.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Pattern {pattern}: the priority order names {channel}, which is not a channel.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Condition {text!r} is not like &lt;=10, &lt;5, &gt;=3, =0 or *.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Share {text!r} is not N%, a count, same or 0.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Share {text!r} cannot be negative.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Tier {text!r} is not like &quot;&lt;=10:A=50%,B=30%,C=20%&quot;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>In tier {text!r}, {part!r} is not CHANNEL=SHARE.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>There is no item with code {code}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The item code is empty.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The item code {code!r} contains a control character.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{what} of {code} cannot be negative (got {value}).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Display offset {text!r} is not +N, -N, a fixed N or none.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Order {order} line {line} on {channel} has a negative quantity ({qty}).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Set {code} needs at least one component.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Set {code}: component {component} needs a quantity of 1 or more (got {quantity}).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Set {code}: component {component} is named twice.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Set {code} would contain itself: {loop}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lines of different orders were given as one order ({order}).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>There is no channel called {name}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Adjustment {text!r} is not +N, -N or =N.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>An item with code {code} already exists.</source>
-        <translation type="unfinished"></translation>
-    </message>
+</context>
+<context>
+    <name>BulkEdits</name>
     <message>
         <source>Reserved</source>
-        <translation type="unfinished">確保在庫</translation>
+        <translation>確保在庫</translation>
     </message>
     <message>
-        <source>Backorder allowance</source>
-        <translation type="unfinished"></translation>
+        <source>Reserved units of {n} items:</source>
+        <translation>{n} 品目の確保在庫：</translation>
+    </message>
+    <message>
+        <source>Set reserved to {n}</source>
+        <translation>確保在庫を {n} に設定</translation>
     </message>
     <message>
         <source>Reorder point</source>
-        <translation type="unfinished"></translation>
+        <translation>発注点</translation>
+    </message>
+    <message>
+        <source>Reorder point of {n} items:</source>
+        <translation>{n} 品目の発注点：</translation>
+    </message>
+    <message>
+        <source>No reorder point</source>
+        <translation>発注点なし</translation>
+    </message>
+    <message>
+        <source>Remove reorder point</source>
+        <translation>発注点を解除</translation>
+    </message>
+    <message>
+        <source>Set reorder point to {n}</source>
+        <translation>発注点を {n} に設定</translation>
+    </message>
+    <message>
+        <source>Backorders are set on singles, not on sets.</source>
+        <translation>バックオーダーは単品に設定します（セット商品には設定できません）。</translation>
+    </message>
+    <message>
+        <source>Backorder allowance</source>
+        <translation>バックオーダー許容数</translation>
+    </message>
+    <message>
+        <source>Units {n} items may sell below zero:</source>
+        <translation>{n} 品目が 0 未満まで販売できる数：</translation>
+    </message>
+    <message>
+        <source>Set backorder allowance to {n}</source>
+        <translation>バックオーダー許容数を {n} に設定</translation>
+    </message>
+    <message>
+        <source>Make unlimited</source>
+        <translation>無制限にする</translation>
+    </message>
+    <message>
+        <source>Make limited</source>
+        <translation>無制限を解除</translation>
+    </message>
+</context>
+<context>
+    <name>ChannelDialog</name>
+    <message>
+        <source>Channels</source>
+        <translation>店舗の設定</translation>
+    </message>
+    <message>
+        <source>Add channel</source>
+        <translation>店舗を追加</translation>
+    </message>
+    <message>
+        <source>Your channels</source>
+        <translation>登録済みの店舗</translation>
+    </message>
+    <message>
+        <source>e.g. rakuten</source>
+        <translation>例：rakuten</translation>
+    </message>
+    <message>
+        <source>Sync this channel</source>
+        <translation>この店舗と同期する</translation>
+    </message>
+    <message>
+        <source>Kept in this PC&apos;s keyring (Windows Credential Manager, macOS Keychain…), never in Rendo&apos;s database.</source>
+        <translation>トークンはこのPCの資格情報ストア（Windows 資格情報マネージャー、macOS キーチェーンなど）に保存され、Rendo のデータベースには保存されません。</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>上限なし</translation>
+    </message>
+    <message>
+        <source>The highest number Rendo ever shows on this channel.</source>
+        <translation>この店舗に表示する在庫数の上限です。</translation>
+    </message>
+    <message>
+        <source>What this channel shows for made-to-order (unlimited) items.</source>
+        <translation>受注生産・無制限の商品について、この店舗に表示する数です。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名前</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>種類</translation>
+    </message>
+    <message>
+        <source>API address</source>
+        <translation>APIのアドレス</translation>
+    </message>
+    <message>
+        <source>API token</source>
+        <translation>APIトークン</translation>
+    </message>
+    <message>
+        <source>Maximum shown</source>
+        <translation>表示の上限</translation>
+    </message>
+    <message>
+        <source>Shown for unlimited items</source>
+        <translation>無制限商品の表示数</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>接続テスト</translation>
+    </message>
+    <message>
+        <source>Choose first sync…</source>
+        <translation>初回同期の方法を選ぶ…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>{name} (disabled)</source>
+        <translation>{name}（無効）</translation>
+    </message>
+    <message>
+        <source>Saved — type a new one only to replace it</source>
+        <translation>保存済み（変更するときだけ入力してください）</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>未登録</translation>
+    </message>
+    <message>
+        <source>New channel</source>
+        <translation>新しい店舗</translation>
+    </message>
+    <message>
+        <source>The token issued in the channel&apos;s admin page</source>
+        <translation>店舗の管理画面で発行したトークン</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{name}&lt;/b&gt; is not synced yet: choose whether Rendo takes the channel&apos;s numbers or uploads its own.</source>
+        <translation>&lt;b&gt;{name}&lt;/b&gt; はまだ同期していません。店舗の在庫数を採用するか、Rendo の在庫数で上書きするかを選んでください。</translation>
+    </message>
+    <message>
+        <source>Give the channel a short name, e.g. rakuten or yahoo.</source>
+        <translation>店舗の名前を入力してください（例：rakuten、yahoo）。</translation>
+    </message>
+    <message>
+        <source>A channel name cannot contain = , or :</source>
+        <translation>店舗の名前に「=」「,」「:」は使えません。</translation>
+    </message>
+    <message>
+        <source>There is already a channel called {name}.</source>
+        <translation>「{name}」という店舗はすでに登録されています。</translation>
+    </message>
+    <message>
+        <source>Enter the address of the channel&apos;s API.</source>
+        <translation>店舗のAPIのアドレスを入力してください。</translation>
+    </message>
+    <message>
+        <source>The address must start with https:// (plain http:// only to this PC, for the sandbox shop).</source>
+        <translation>アドレスは https:// で始めてください（http:// はこのPC上のサンドボックス店舗にだけ使えます）。</translation>
+    </message>
+    <message>
+        <source>{name} added. Before it syncs, choose how the first sync starts.</source>
+        <translation>{name} を追加しました。同期を始める前に、初回同期の方法を選んでください。</translation>
+    </message>
+    <message>
+        <source>{name} saved.</source>
+        <translation>{name} の設定を保存しました。</translation>
+    </message>
+    <message>
+        <source>Asking the channel…</source>
+        <translation>店舗に問い合わせています…</translation>
+    </message>
+    <message>
+        <source>Connected: the channel answers.</source>
+        <translation>接続できました。店舗から応答があります。</translation>
+    </message>
+    <message>
+        <source>Not connected: {message}</source>
+        <translation>接続できません：{message}</translation>
+    </message>
+</context>
+<context>
+    <name>ConditionEditor</name>
+    <message>
+        <source>always</source>
+        <translation>いつでも</translation>
+    </message>
+    <message>
+        <source>The tier holds when the item&apos;s sellable is …</source>
+        <translation>商品の販売可能数がこの条件に当てはまるとき、この段の配分を使います</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>The allocation pattern needs a name.</source>
+        <translation>在庫配分パターンの名前を入力してください。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}: add at least one tier.</source>
+        <translation>パターン「{pattern}」：段階を1つ以上追加してください。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}, tier {tier}: the condition cannot use a negative number ({value}).</source>
+        <translation>パターン「{pattern}」の {tier} 段階目：条件にマイナスの数（{value}）は使えません。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}, tier {tier}: channel {channel} is named twice.</source>
+        <translation>パターン「{pattern}」の {tier} 段階目：店舗「{channel}」が2回指定されています。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}, tier {tier}: there is no channel called {channel}.</source>
+        <translation>パターン「{pattern}」の {tier} 段階目：「{channel}」という店舗はありません。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}, tier {tier}: the share of {channel} cannot be negative ({value}).</source>
+        <translation>パターン「{pattern}」の {tier} 段階目：店舗「{channel}」の配分はマイナスにできません（{value}）。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}, tier {tier}: the percentages add up to {total}%, more than 100%.</source>
+        <translation>パターン「{pattern}」の {tier} 段階目：割合の合計が {total}% になり、100% を超えています。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}, tier {tier}: &quot;same as sellable&quot; cannot be mixed with percentages or fixed counts (the channels would sell more than there is).</source>
+        <translation>パターン「{pattern}」の {tier} 段階目：「同数」（販売可能数をそのまま表示）は、割合や固定の個数と同じ段階では使えません（店舗の合計が在庫を上回り、売り越しになります）。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}: channel {channel} is twice in the priority order.</source>
+        <translation>パターン「{pattern}」：優先順位に店舗「{channel}」が2回入っています。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}: the priority order names {channel}, which is not a channel.</source>
+        <translation>パターン「{pattern}」：優先順位の「{channel}」は登録されている店舗ではありません。</translation>
+    </message>
+    <message>
+        <source>Condition {text!r} is not like &lt;=10, &lt;5, &gt;=3, =0 or *.</source>
+        <translation>条件 {text!r} の書き方が正しくありません。&lt;=10、&lt;5、&gt;=3、=0、* のように指定してください。</translation>
+    </message>
+    <message>
+        <source>Share {text!r} is not N%, a count, same or 0.</source>
+        <translation>配分 {text!r} の書き方が正しくありません。N%、個数、same（同数）、0 のいずれかで指定してください。</translation>
+    </message>
+    <message>
+        <source>Share {text!r} cannot be negative.</source>
+        <translation>配分 {text!r} はマイナスにできません。</translation>
+    </message>
+    <message>
+        <source>Tier {text!r} is not like &quot;&lt;=10:A=50%,B=30%,C=20%&quot;.</source>
+        <translation>段階 {text!r} の書き方が正しくありません（例：&lt;=10:A=50%,B=30%,C=20%）。</translation>
+    </message>
+    <message>
+        <source>In tier {text!r}, {part!r} is not CHANNEL=SHARE.</source>
+        <translation>段階 {text!r} の {part!r} が「店舗名=配分」の形になっていません。</translation>
+    </message>
+    <message>
+        <source>There is no item with code {code}.</source>
+        <translation>商品コード {code} の商品はありません。</translation>
+    </message>
+    <message>
+        <source>The item code is empty.</source>
+        <translation>商品コードが入力されていません。</translation>
+    </message>
+    <message>
+        <source>The item code {code!r} contains a control character.</source>
+        <translation>商品コード {code!r} に制御文字が含まれています。</translation>
+    </message>
+    <message>
+        <source>Display offset {text!r} is not +N, -N, a fixed N or none.</source>
+        <translation>表示在庫設定 {text!r} の書き方が正しくありません。+N（加算）、-N（減算）、N（固定）、none（なし）のいずれかで指定してください。</translation>
+    </message>
+    <message>
+        <source>Order {order} line {line} on {channel} has a negative quantity ({qty}).</source>
+        <translation>店舗「{channel}」の注文 {order}、明細 {line} の数量がマイナスです（{qty}）。</translation>
+    </message>
+    <message>
+        <source>Set {code} needs at least one component.</source>
+        <translation>セット商品 {code} には構成品を1つ以上登録してください。</translation>
+    </message>
+    <message>
+        <source>Set {code}: component {component} needs a quantity of 1 or more (got {quantity}).</source>
+        <translation>セット商品 {code}：構成品 {component} の数量は1以上にしてください（入力値：{quantity}）。</translation>
+    </message>
+    <message>
+        <source>Set {code}: component {component} is named twice.</source>
+        <translation>セット商品 {code}：構成品 {component} が2回指定されています。</translation>
+    </message>
+    <message>
+        <source>Set {code} would contain itself: {loop}.</source>
+        <translation>セット商品 {code} が自分自身を構成品に含むことになるため、登録できません（{loop}）。</translation>
+    </message>
+    <message>
+        <source>Lines of different orders were given as one order ({order}).</source>
+        <translation>別々の注文の明細が、1つの注文（{order}）としてまとめて渡されました。</translation>
+    </message>
+    <message>
+        <source>There is no channel called {name}.</source>
+        <translation>「{name}」という店舗はありません。</translation>
+    </message>
+    <message>
+        <source>Adjustment {text!r} is not +N, -N or =N.</source>
+        <translation>在庫調整 {text!r} の書き方が正しくありません。+N、-N、=N のいずれかで指定してください。</translation>
+    </message>
+    <message>
+        <source>An item with code {code} already exists.</source>
+        <translation>商品コード {code} の商品はすでに登録されています。</translation>
+    </message>
+    <message>
+        <source>Unknown import kind {kind}; use one of {kinds}.</source>
+        <translation>取り込みの種類 {kind} には対応していません。{kinds} のいずれかを指定してください。</translation>
+    </message>
+    <message>
+        <source>Unknown import mode {mode}; use overwrite, add or subtract.</source>
+        <translation>取り込み方法 {mode} には対応していません。overwrite（上書き）、add（加算）、subtract（減算）のいずれかを指定してください。</translation>
+    </message>
+    <message>
+        <source>{file} is an old Excel .xls file; save it as .xlsx (Excel workbook) or CSV and import that.</source>
+        <translation>{file} は古い Excel 形式（.xls）のファイルです。.xlsx（Excel ブック）または CSV 形式で保存し直してから取り込んでください。</translation>
+    </message>
+    <message>
+        <source>{file}: Rendo imports .csv, .txt, .tsv and .xlsx files.</source>
+        <translation>{file}：Rendo で取り込めるのは .csv、.txt、.tsv、.xlsx ファイルです。</translation>
+    </message>
+    <message>
+        <source>the cell is part of the merged cells {cells}; unmerge them and fill in every row.</source>
+        <translation>このセルは結合されたセル（{cells}）の一部です。セルの結合を解除し、すべての行に値を入力してください。</translation>
+    </message>
+    <message>
+        <source>the code is empty.</source>
+        <translation>商品コードが空欄です。</translation>
+    </message>
+    <message>
+        <source>the cell is empty.</source>
+        <translation>セルが空欄です。</translation>
+    </message>
+    <message>
+        <source>there is no item with code {code} (did you mean {similar}? Excel may have dropped its leading zeros: format the column as text).</source>
+        <translation>商品コード {code} の商品はありません（{similar} のことですか？ Excel で先頭の 0 が消えた可能性があります。列の書式を「文字列」にしてください）。</translation>
+    </message>
+    <message>
+        <source>there is no item with code {code}.</source>
+        <translation>商品コード {code} の商品はありません。</translation>
+    </message>
+    <message>
+        <source>{key} appears again in this file (first in row {first}).</source>
+        <translation>{key} がこのファイル内で重複しています（最初は {first} 行目）。</translation>
+    </message>
+    <message>
+        <source>negative count {value} in overwrite mode: a stocktake count cannot be below 0.</source>
+        <translation>上書き（棚卸）では、マイナスの数（{value}）は使えません。棚卸数は 0 以上にしてください。</translation>
+    </message>
+    <message>
+        <source>{value} is negative; to take stock away use the subtract mode.</source>
+        <translation>{value} はマイナスです。在庫を減らすときは減算（subtract）で取り込んでください。</translation>
+    </message>
+    <message>
+        <source>{value} is negative; to add stock use the add mode.</source>
+        <translation>{value} はマイナスです。在庫を増やすときは加算（add）で取り込んでください。</translation>
+    </message>
+    <message>
+        <source>no item has the JAN {jan}.</source>
+        <translation>JANコード {jan} の商品はありません。</translation>
+    </message>
+    <message>
+        <source>the JAN {jan} belongs to several items ({codes}); use their codes.</source>
+        <translation>JANコード {jan} の商品が複数あります（{codes}）。商品コードで指定してください。</translation>
+    </message>
+    <message>
+        <source>{code} is a set: it has no shelf stock of its own; count its components instead.</source>
+        <translation>{code} はセット商品のため、それ自体の実在庫はありません。構成品を棚卸してください。</translation>
+    </message>
+    <message>
+        <source>the count is empty (write 0 for none).</source>
+        <translation>在庫数が空欄です（在庫がないときは 0 を入力してください）。</translation>
+    </message>
+    <message>
+        <source>{code}: taking away {value} would leave {after} (on hand {before}); stock cannot go below 0.</source>
+        <translation>{code}：{value} を減らすと {after} になります（実在庫 {before}）。在庫は 0 未満にできません。</translation>
+    </message>
+    <message>
+        <source>{code}: on hand would become {after}, more than {max}.</source>
+        <translation>{code}：実在庫が {after} になり、上限の {max} を超えます。</translation>
+    </message>
+    <message>
+        <source>new item {code}: Excel stored this code as a number, so any leading zeros are lost; format the column as text if it had some.</source>
+        <translation>新規商品 {code}：Excel がこのコードを数値として保存しているため、先頭の 0 は失われています。先頭が 0 のコードの場合は、列の書式を「文字列」にしてください。</translation>
     </message>
     <message>
         <source>{code} is a set: backorders are set on its components.</source>
-        <translation type="unfinished"></translation>
+        <translation>{code} はセット商品です。バックオーダー(予約)可能数は構成品に設定してください。</translation>
+    </message>
+    <message>
+        <source>a component needs a quantity of 1 or more (got {value}).</source>
+        <translation>構成品の数量は 1 以上にしてください（入力値：{value}）。</translation>
     </message>
     <message>
         <source>{code} has stock movements of its own, so it cannot become a set (a set has no shelf stock).</source>
-        <translation type="unfinished"></translation>
+        <translation>{code} には在庫や入出庫履歴があるため、セット商品にできません（セット商品は実在庫を持ちません）。</translation>
+    </message>
+    <message>
+        <source>there is no allocation pattern called {name}.</source>
+        <translation>「{name}」という在庫配分パターンはありません。</translation>
+    </message>
+    <message>
+        <source>there is no channel called {name}.</source>
+        <translation>「{name}」という店舗はありません。</translation>
+    </message>
+    <message>
+        <source>{file}: {count} problems; nothing was imported.</source>
+        <translation>{file}：問題が {count} 件あるため、何も取り込んでいません。</translation>
+    </message>
+    <message>
+        <source>There is no import {batch}.</source>
+        <translation>取り込み番号 {batch} の取り込みはありません。</translation>
+    </message>
+    <message>
+        <source>Import {batch} has already been undone.</source>
+        <translation>取り込み番号 {batch} の取り込みはすでに取り消されています。</translation>
+    </message>
+    <message>
+        <source>{code}: undoing would leave {after} on hand (now {on_hand}); adjust it by hand instead.</source>
+        <translation>{code}：取り消すと実在庫が {after} になります（現在 {on_hand}）。手動で在庫を調整してください。</translation>
+    </message>
+    <message>
+        <source>Import {file} cannot be undone: {count} problems; nothing was changed.</source>
+        <translation>取り込み番号 {file} の取り込みは取り消せません。問題が {count} 件あるため、何も変更していません。</translation>
+    </message>
+    <message>
+        <source>{code}: reserved cannot be negative (got {value}).</source>
+        <translation>{code}：確保在庫はマイナスにできません（入力値 {value}）。</translation>
+    </message>
+    <message>
+        <source>{code}: the backorder allowance cannot be negative (got {value}).</source>
+        <translation>{code}：バックオーダー(予約)可能数はマイナスにできません（入力値 {value}）。</translation>
+    </message>
+    <message>
+        <source>{code}: the reorder point cannot be negative (got {value}).</source>
+        <translation>{code}：発注点はマイナスにできません（入力値 {value}）。</translation>
     </message>
     <message>
         <source>{code} is a set: it has no shelf stock of its own. Adjust its components instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>{code} はセット商品のため、それ自体の実在庫はありません。構成品の在庫を調整してください。</translation>
     </message>
     <message>
         <source>{code}: on hand {on_hand} {change} would go below 0.</source>
-        <translation type="unfinished"></translation>
+        <translation>{code}：実在庫 {on_hand} に {change} を適用すると 0 未満になります。</translation>
     </message>
     <message>
         <source>There is no movement {id}.</source>
-        <translation type="unfinished"></translation>
+        <translation>入出庫番号 {id} の入出庫履歴はありません。</translation>
     </message>
     <message>
         <source>Movement {id} comes from an order; cancel or change the order on its channel instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>入出庫番号 {id} は注文による入出庫のため、ここでは取り消せません。店舗側で注文をキャンセルまたは変更してください。</translation>
     </message>
     <message>
         <source>Movement {id} has already been undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>入出庫番号 {id} はすでに取り消されています。</translation>
     </message>
     <message>
         <source>Undoing movement {id} would take {code} below 0 (on hand {on_hand}).</source>
-        <translation type="unfinished"></translation>
+        <translation>入出庫番号 {id} を取り消すと、{code} の在庫が 0 未満になります（実在庫 {on_hand}）。</translation>
     </message>
     <message>
         <source>Channel name {name!r} must not be empty or contain = , or :.</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗名 {name!r} は使えません。店舗名は空欄にせず、「=」「,」「:」を含めないでください。</translation>
     </message>
     <message>
         <source>The maximum of channel {name} cannot be negative.</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗「{name}」の表示の上限はマイナスにできません。</translation>
     </message>
     <message>
         <source>The unlimited number of channel {name} cannot be negative.</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗「{name}」の無制限商品の表示数はマイナスにできません。</translation>
     </message>
     <message>
         <source>Unknown channel type {type}.</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗の種類 {type} には対応していません。</translation>
     </message>
     <message>
         <source>Channel {name} needs the address of its API (--url).</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗「{name}」の API のアドレスを指定してください（--url）。</translation>
     </message>
     <message>
         <source>A channel called {name} already exists.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{name}」という店舗はすでに登録されています。</translation>
     </message>
     <message>
         <source>An allocation pattern called {name} already exists.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{name}」という在庫配分パターンはすでにあります。</translation>
     </message>
     <message>
         <source>There is no allocation pattern called {name}.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{name}」という在庫配分パターンはありません。</translation>
     </message>
     <message>
         <source>The first sync is push or pull, not {mode!r}.</source>
-        <translation type="unfinished"></translation>
+        <translation>初回同期の方法は push（Rendo の在庫数で上書き）か pull（店舗の在庫数を採用）で指定してください（入力値：{mode!r}）。</translation>
     </message>
     <message>
         <source>Channel {name} has already had its first sync.</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗「{name}」は初回同期が済んでいます。</translation>
+    </message>
+    <message>
+        <source>The sync interval must be between {low} and {high} seconds (got {seconds}).</source>
+        <translation>同期の間隔は {low}～{high} 秒の範囲で指定してください（入力値：{seconds}）。</translation>
+    </message>
+    <message>
+        <source>Channel {channel} has no listing {listing}.</source>
+        <translation>店舗「{channel}」に出品 {listing} はありません。</translation>
+    </message>
+    <message>
+        <source>{code} is a set: its number on {channel} cannot become on hand; adjust its components.</source>
+        <translation>{code} はセット商品のため、店舗「{channel}」の在庫数を実在庫として採用できません。構成品の在庫を調整してください。</translation>
     </message>
     <message>
         <source>Channel address {url} must start with https:// (plain http:// only to this PC, for the sandbox).</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗のアドレス {url} は https:// で始めてください（http:// はこのPC上のサンドボックス店舗にだけ使えます）。</translation>
     </message>
     <message>
         <source>The credentials of channel {channel} could not be saved in the system&apos;s keyring ({kind}).</source>
-        <translation type="unfinished"></translation>
+        <translation>店舗「{channel}」の認証情報を資格情報ストア（OS のキーチェーン）に保存できませんでした（{kind}）。</translation>
+    </message>
+    <message>
+        <source>--from and --to are for the history export only.</source>
+        <translation>--from と --to は入出庫履歴の書き出し（history）でのみ使えます。</translation>
+    </message>
+    <message>
+        <source>{file}, row {row}, column {column}: {reason}</source>
+        <translation>{file}、{row} 行目、列 {column}：{reason}</translation>
+    </message>
+    <message>
+        <source>{file}, row {row}: {reason}</source>
+        <translation>{file}、{row} 行目：{reason}</translation>
+    </message>
+    <message>
+        <source>{file}, column {column}: {reason}</source>
+        <translation>{file}、列 {column}：{reason}</translation>
+    </message>
+    <message>
+        <source>{file}: {reason}</source>
+        <translation>{file}：{reason}</translation>
+    </message>
+    <message>
+        <source>Unknown encoding {name!r}; use utf-8, utf-8-sig or cp932.</source>
+        <translation>文字コード {name!r} には対応していません。utf-8、utf-8-sig、cp932 のいずれかを指定してください。</translation>
+    </message>
+    <message>
+        <source>Unknown delimiter {name!r}; use comma, tab or semicolon.</source>
+        <translation>区切り文字 {name!r} には対応していません。comma（カンマ）、tab（タブ）、semicolon（セミコロン）のいずれかを指定してください。</translation>
+    </message>
+    <message>
+        <source>cannot tell the file&apos;s encoding; choose it (utf-8, cp932…).</source>
+        <translation>ファイルの文字コードを判別できません。文字コード（utf-8、cp932 など）を指定してください。</translation>
+    </message>
+    <message>
+        <source>byte 0x{byte} cannot be read as {encoding}; choose the file&apos;s encoding.</source>
+        <translation>バイト 0x{byte} を {encoding} として読み取れません。ファイルの文字コードを指定してください。</translation>
+    </message>
+    <message>
+        <source>{file} cannot be read as {encoding}.</source>
+        <translation>{file} を {encoding} として読み取れません。</translation>
+    </message>
+    <message>
+        <source>cannot read the file ({error}).</source>
+        <translation>ファイルを読み込めません（{error}）。</translation>
+    </message>
+    <message>
+        <source>the file is not valid CSV near line {line} ({error}).</source>
+        <translation>{line} 行目付近が CSV として正しくありません（{error}）。</translation>
+    </message>
+    <message>
+        <source>{encoding} cannot hold the character {char!r} (U+{code:04X}) in {value!r}; export as UTF-8 (BOM) or .xlsx, or change the text.</source>
+        <translation>{value!r} の文字 {char!r}（U+{code:04X}）は {encoding} で保存できません。UTF-8（BOM付き）か .xlsx で書き出すか、文字を変更してください。</translation>
+    </message>
+    <message>
+        <source>{encoding} cannot hold the character {char!r} (U+{code:04X}) in {value!r} (it would become {instead!r}); export as UTF-8 (BOM) or .xlsx, or change the text.</source>
+        <translation>{value!r} の文字 {char!r}（U+{code:04X}）は {encoding} ではそのまま保存できません（{instead!r} に変わります）。UTF-8（BOM付き）か .xlsx で書き出すか、文字を変更してください。</translation>
+    </message>
+    <message>
+        <source>{file}: {count} cells hold characters {encoding} cannot write; nothing was written.</source>
+        <translation>{file}：{encoding} で保存できない文字を含むセルが {count} 個あるため、何も書き出していません。</translation>
+    </message>
+    <message>
+        <source>{field} is not a column of a {kind} import (columns: {fields}).</source>
+        <translation>{field} は {kind} の取り込みで使える項目ではありません（使える項目：{fields}）。</translation>
+    </message>
+    <message>
+        <source>the header row is empty.</source>
+        <translation>見出し行が空です。</translation>
+    </message>
+    <message>
+        <source>there is no column {column!r} for the {field}.</source>
+        <translation>{field} に指定された列 {column!r} がありません。</translation>
+    </message>
+    <message>
+        <source>columns {columns} could all be the {field}; choose one (--column {field}=COLUMN).</source>
+        <translation>{field} に当てはまる列が複数あります（{columns}）。どれか1つを選んでください（--column {field}=列）。</translation>
+    </message>
+    <message>
+        <source>no column for the {field} (a header such as {labels}); columns found: {present}. Choose it in the mapping step (--column {field}=COLUMN).</source>
+        <translation>{field} の列がありません（見出しの例：{labels}）。見つかった列：{present}。列の対応付けで選んでください（--column {field}=列）。</translation>
+    </message>
+    <message>
+        <source>no header row found for a {kind} import in the first {rows} rows; the file needs columns {wanted}. Rename the headers or choose the columns (--column FIELD=COLUMN).</source>
+        <translation>先頭から {rows} 行以内に、{kind} の取り込み用の見出し行が見つかりません。必要な列：{wanted}。見出しの名前を変えるか、列を選んでください（--column 項目=列）。</translation>
+    </message>
+    <message>
+        <source>Unknown template {kind}; use one of {kinds}.</source>
+        <translation>テンプレートの種類 {kind} には対応していません。{kinds} のいずれかを指定してください。</translation>
+    </message>
+    <message>
+        <source>{file}: a template is a .xlsx, .csv or .tsv file.</source>
+        <translation>{file}：テンプレートは .xlsx、.csv、.tsv のいずれかの形式で保存してください。</translation>
+    </message>
+    <message>
+        <source>the cell holds the Excel error {error}.</source>
+        <translation>セルが Excel のエラー値 {error} になっています。</translation>
+    </message>
+    <message>
+        <source>the cell holds a formula whose result was never saved; open the file in Excel, save it, and import again (or paste the values).</source>
+        <translation>セルの数式の計算結果が保存されていません。Excel でファイルを開いて保存してから、もう一度取り込んでください（または値として貼り付けてください）。</translation>
+    </message>
+    <message>
+        <source>the code cell holds a date ({value}); Excel may have turned the code into a date: format the column as text.</source>
+        <translation>商品コードのセルが日付（{value}）になっています。Excel がコードを日付に変換した可能性があります。列の書式を「文字列」にしてください。</translation>
+    </message>
+    <message>
+        <source>the code cell holds TRUE or FALSE.</source>
+        <translation>商品コードのセルが TRUE または FALSE になっています。</translation>
+    </message>
+    <message>
+        <source>the code {value} was stored as a number and Excel has dropped digits; format the column as text and enter the codes again.</source>
+        <translation>コード {value} が数値として保存され、Excel で桁が失われています。列の書式を「文字列」にして、コードを入力し直してください。</translation>
+    </message>
+    <message>
+        <source>the cell holds a date or time ({value}), not a number; format the column as a number.</source>
+        <translation>セルが数値ではなく日付・時刻（{value}）になっています。列の書式を「数値」にしてください。</translation>
+    </message>
+    <message>
+        <source>TRUE or FALSE is not a number.</source>
+        <translation>TRUE / FALSE は数値ではありません。</translation>
+    </message>
+    <message>
+        <source>{value} is not a whole number.</source>
+        <translation>{value} は整数ではありません。</translation>
+    </message>
+    <message>
+        <source>{value} is too large (at most {max}).</source>
+        <translation>{value} は大きすぎます（上限 {max}）。</translation>
+    </message>
+    <message>
+        <source>{value!r} is a date or time, not a number.</source>
+        <translation>{value!r} は日付・時刻です。数値を入力してください。</translation>
+    </message>
+    <message>
+        <source>{value!r} is not a whole number.</source>
+        <translation>{value!r} は整数ではありません。</translation>
+    </message>
+    <message>
+        <source>{value} is negative; it must be 0 or more.</source>
+        <translation>{value} はマイナスです。0 以上にしてください。</translation>
+    </message>
+    <message>
+        <source>{value!r} is not yes or no (1/0, ○/×).</source>
+        <translation>{value!r} は「はい／いいえ」として読み取れません（1/0、○/× などで入力してください）。</translation>
+    </message>
+    <message>
+        <source>this is not an Excel .xlsx file Rendo can read ({error}). Save it as .xlsx (Excel workbook) or CSV.</source>
+        <translation>Rendo で読み込める Excel（.xlsx）ファイルではありません（{error}）。.xlsx（Excel ブック）または CSV 形式で保存し直してください。</translation>
+    </message>
+    <message>
+        <source>there is no sheet called {sheet!r} (sheets: {sheets}).</source>
+        <translation>シート {sheet!r} がありません（シート：{sheets}）。</translation>
+    </message>
+    <message>
+        <source>the workbook has no visible sheet.</source>
+        <translation>ブックに表示されているシートがありません。</translation>
+    </message>
+    <message>
+        <source>{value!r} holds a control character that Excel cannot store.</source>
+        <translation>{value!r} に Excel で保存できない制御文字が含まれています。</translation>
+    </message>
+    <message>
+        <source>{file}: {count} cells hold characters Excel cannot store; nothing was written.</source>
+        <translation>{file}：Excel で保存できない文字を含むセルが {count} 個あるため、何も書き出していません。</translation>
+    </message>
+    <message>
+        <source>The start date {start} is after the end date {end}.</source>
+        <translation>開始日 {start} が終了日 {end} より後になっています。</translation>
+    </message>
+    <message>
+        <source>Unknown export {kind}; use one of {kinds}.</source>
+        <translation>書き出しの種類 {kind} には対応していません。{kinds} のいずれかを指定してください。</translation>
+    </message>
+    <message>
+        <source>{file}: Rendo exports .csv, .tsv and .xlsx files.</source>
+        <translation>{file}：Rendo で書き出せるのは .csv、.tsv、.xlsx ファイルです。</translation>
+    </message>
+    <message>
+        <source>This database was written by a newer Rendo (schema {version}, this one knows {latest}). Update Rendo before opening it.</source>
+        <translation>このデータベースは新しいバージョンの Rendo で作成されています（スキーマ {version}。このバージョンが対応しているのは {latest} までです）。Rendo をアップデートしてから開いてください。</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>All</source>
+        <translation>すべて</translation>
+    </message>
+    <message>
+        <source>Low stock</source>
+        <translation>在庫わずか</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>在庫切れ</translation>
+    </message>
+    <message>
+        <source>Sets</source>
+        <translation>セット商品</translation>
+    </message>
+    <message>
+        <source>Backordered</source>
+        <translation>バックオーダー</translation>
+    </message>
+    <message>
+        <source>Unmatched orders</source>
+        <translation>未照合の注文</translation>
+    </message>
+    <message>
+        <source>Sync problems</source>
+        <translation>同期の問題</translation>
+    </message>
+    <message>
+        <source>Every item</source>
+        <translation>すべての商品</translation>
+    </message>
+    <message>
+        <source>Sellable at or below the reorder point</source>
+        <translation>販売可能数が発注点以下の商品</translation>
+    </message>
+    <message>
+        <source>Nothing left to sell</source>
+        <translation>販売可能数が 0 の商品</translation>
+    </message>
+    <message>
+        <source>Sets made of other items</source>
+        <translation>他の商品を組み合わせたセット商品</translation>
+    </message>
+    <message>
+        <source>Sold below zero: on hand is negative</source>
+        <translation>マイナス在庫まで販売済み（実在庫が 0 未満）</translation>
+    </message>
+    <message>
+        <source>Order lines no item matches yet</source>
+        <translation>どの商品にも対応していない注文明細</translation>
+    </message>
+    <message>
+        <source>Listings refused, suspended or changed on the channel</source>
+        <translation>更新が拒否・停止された出品、またはチャネル側で数が変更された出品</translation>
+    </message>
+    <message>
+        <source>Search code, name, JAN</source>
+        <translation>コード・商品名・JANで検索</translation>
+    </message>
+    <message>
+        <source>Search (Ctrl+F). A barcode scanner works here too: an exact code or JAN followed by Enter selects that item.</source>
+        <translation>検索（Ctrl+F）。バーコードリーダーも使えます。商品コードかJANと Enter で、その商品を選択します。</translation>
+    </message>
+</context>
+<context>
+    <name>FirstSyncDialog</name>
+    <message>
+        <source>First sync with {name}</source>
+        <translation>{name} との初回同期</translation>
+    </message>
+    <message>
+        <source>Rendo has not synced with &lt;b&gt;{name}&lt;/b&gt; yet. Compare what the channel shows now with what Rendo would upload, then choose which numbers are right. Until you choose, Rendo neither reads orders from this channel nor changes its numbers.</source>
+        <translation>Rendo はまだ &lt;b&gt;{name}&lt;/b&gt; と同期していません。店舗に今表示されている数と Rendo が送る数を見比べて、どちらが正しいかを選んでください。選ぶまで、この店舗の注文の取り込みも在庫数の変更も行いません。</translation>
+    </message>
+    <message>
+        <source>Reading the channel&apos;s listings…</source>
+        <translation>店舗の出品を読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>再読み込み</translation>
+    </message>
+    <message>
+        <source>Show only rows that differ</source>
+        <translation>違いのある行だけ表示</translation>
+    </message>
+    <message>
+        <source>Which numbers are right?</source>
+        <translation>どちらの数を採用しますか？</translation>
+    </message>
+    <message>
+        <source>Take the channel&apos;s numbers</source>
+        <translation>店舗の数を採用</translation>
+    </message>
+    <message>
+        <source>Rendo&apos;s on-hand count of each single item listed here becomes the number the channel shows (recorded as a stocktake). Sets follow their components. Choose this when the channel&apos;s numbers are the ones you trust.</source>
+        <translation>ここに出品されている単品の実在庫を、店舗に表示されている数に合わせます（棚卸として記録）。セット商品は構成品から計算されます。店舗の数のほうが正しいときに選んでください。</translation>
+    </message>
+    <message>
+        <source>Push Rendo&apos;s numbers</source>
+        <translation>Rendoの数で上書き</translation>
+    </message>
+    <message>
+        <source>The channel&apos;s numbers are replaced by what Rendo computes. Choose this when Rendo&apos;s stock is the one you counted.</source>
+        <translation>店舗の表示数を、Rendo が計算した数に置き換えます。Rendo の在庫数が実際に数えた数のときに選んでください。</translation>
+    </message>
+    <message>
+        <source>Decide later</source>
+        <translation>あとで決める</translation>
+    </message>
+    <message>
+        <source>Start syncing</source>
+        <translation>同期を開始</translation>
+    </message>
+    <message>
+        <source>{name} lists {total} item(s): {same} the same, {differs} different, {missing} not in Rendo.</source>
+        <translation>{name} の出品 {total} 件：同じ {same} 件、違う {differs} 件、Rendo にない商品 {missing} 件。</translation>
+    </message>
+    <message>
+        <source>{name} lists no items yet. Either choice is safe.</source>
+        <translation>{name} にはまだ出品がありません。どちらを選んでも問題ありません。</translation>
+    </message>
+    <message>
+        <source>Items not in Rendo are left alone until they are added to Rendo.</source>
+        <translation>Rendo にない商品は、Rendo に登録されるまで同期しません。</translation>
+    </message>
+    <message>
+        <source>Pushing Rendo&apos;s numbers would show 0 for {n} item(s) the channel has in stock now (red rows). Check them before you push.</source>
+        <translation>Rendoの数で上書きすると、店舗に在庫がある {n} 件が 0（在庫切れ）になります（赤い行）。上書きする前に確認してください。</translation>
+    </message>
+    <message>
+        <source>I checked the red rows: show 0 for them on {name}.</source>
+        <translation>赤い行を確認しました。{name} でこれらを 0 にします。</translation>
+    </message>
+    <message>
+        <source>Rendo could not read {name}&apos;s listings: {message}</source>
+        <translation>{name} の出品を読み込めませんでした：{message}</translation>
+    </message>
+</context>
+<context>
+    <name>ItemDetail</name>
+    <message>
+        <source>Order</source>
+        <translation>注文</translation>
+    </message>
+    <message>
+        <source>Cancellation</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>調整</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>取込</translation>
+    </message>
+    <message>
+        <source>Stocktake</source>
+        <translation>棚卸</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>入荷</translation>
+    </message>
+    <message>
+        <source>Damaged</source>
+        <translation>破損</translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <translation>返品</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>In step</source>
+        <translation>同期済み</translation>
+    </message>
+    <message>
+        <source>Not confirmed yet</source>
+        <translation>未確認</translation>
+    </message>
+    <message>
+        <source>Upload refused</source>
+        <translation>更新エラー</translation>
+    </message>
+    <message>
+        <source>Suspended</source>
+        <translation>停止中</translation>
+    </message>
+    <message>
+        <source>Changed on the channel</source>
+        <translation>チャネル側で変更</translation>
+    </message>
+</context>
+<context>
+    <name>ItemDetailPanel</name>
+    <message>
+        <source>On hand</source>
+        <translation>実在庫</translation>
+    </message>
+    <message>
+        <source>Reserved</source>
+        <translation>確保在庫</translation>
+    </message>
+    <message>
+        <source>Sellable</source>
+        <translation>販売可能数</translation>
+    </message>
+    <message>
+        <source>Reorder point</source>
+        <translation>発注点</translation>
+    </message>
+    <message>
+        <source>JAN:</source>
+        <translation>JAN：</translation>
+    </message>
+    <message>
+        <source>Backorder allowance:</source>
+        <translation>バックオーダー許容数：</translation>
+    </message>
+    <message>
+        <source>Unlimited:</source>
+        <translation>無制限：</translation>
+    </message>
+    <message>
+        <source>Allocation pattern:</source>
+        <translation>在庫配分パターン：</translation>
+    </message>
+    <message>
+        <source>Display offset:</source>
+        <translation>表示在庫設定：</translation>
+    </message>
+    <message>
+        <source>Components:</source>
+        <translation>構成：</translation>
+    </message>
+    <message>
+        <source>Limited by:</source>
+        <translation>制限部品：</translation>
+    </message>
+    <message>
+        <source>Edit set…</source>
+        <translation>セット構成を編集…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日時</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>増減</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>参照</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>担当</translation>
+    </message>
+    <message>
+        <source>&amp;Undo this movement</source>
+        <translation>この入出庫を取り消す(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>チャネル</translation>
+    </message>
+    <message>
+        <source>Listing id</source>
+        <translation>出品ID</translation>
+    </message>
+    <message>
+        <source>Shows</source>
+        <translation>表示数</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>確認済み数</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>推移</translation>
+    </message>
+    <message>
+        <source>Movements</source>
+        <translation>入出庫履歴</translation>
+    </message>
+    <message>
+        <source>Channels</source>
+        <translation>出品</translation>
+    </message>
+    <message>
+        <source>Select an item to see its details.</source>
+        <translation>商品を選択すると、ここに詳細が表示されます。</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>セット商品</translation>
+    </message>
+    <message>
+        <source>Single</source>
+        <translation>単品</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>無制限</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>はい</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>いいえ</translation>
+    </message>
+    <message>
+        <source>None (every channel shows sellable)</source>
+        <translation>なし（全店同数）</translation>
+    </message>
+    <message>
+        <source>all channels {offset}</source>
+        <translation>全チャネル {offset}</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <source>{reason} (undone)</source>
+        <translation>{reason}（取消済み）</translation>
+    </message>
+    <message>
+        <source>A set has no shelf stock of its own: its sellable number comes from its components.</source>
+        <translation>セット商品には棚在庫がありません。販売可能数は構成部品の在庫から計算されます。</translation>
+    </message>
+    <message>
+        <source>No stock movements yet.</source>
+        <translation>まだ入出庫がありません。</translation>
+    </message>
+    <message>
+        <source>Reorder point {n}</source>
+        <translation>発注点 {n}</translation>
+    </message>
+    <message>
+        <source>Sellable is drawn with today&apos;s reserved and backorder allowance.</source>
+        <translation>販売可能数は現在の確保在庫とバックオーダー許容数で計算しています。</translation>
+    </message>
+    <message>
+        <source>Not listed / manual</source>
+        <translation>出品なし／手動</translation>
+    </message>
+    <message>
+        <source>(channel shows {qty})</source>
+        <translation>（チャネル側 {qty}）</translation>
+    </message>
+    <message>
+        <source>Confirmed {time}</source>
+        <translation>{time} に確認</translation>
+    </message>
+    <message>
+        <source>Order movements change with the order on its channel.</source>
+        <translation>注文による入出庫は、チャネルで注文を変更・キャンセルすると反映されます。</translation>
+    </message>
+</context>
+<context>
+    <name>ItemPickerDialog</name>
+    <message>
+        <source>Map to an item</source>
+        <translation>商品に割り当て</translation>
+    </message>
+    <message>
+        <source>Orders on {channel} name an item Rendo does not know: &lt;b&gt;{id}&lt;/b&gt;. Choose the Rendo item it is. The {lines} waiting order line(s) ({units} units) are applied to it, and from now on {id} on {channel} counts as that item.</source>
+        <translation>{channel} の注文に、Rendo にない商品 &lt;b&gt;{id}&lt;/b&gt; が含まれています。どの商品にあたるかを選んでください。待っている注文 {lines} 行（計 {units} 点）がその商品に適用され、今後 {channel} の {id} はその商品として扱われます。</translation>
+    </message>
+    <message>
+        <source>Code, name or JAN…</source>
+        <translation>コード・商品名・JAN で検索…</translation>
+    </message>
+    <message>
+        <source>Map</source>
+        <translation>割り当て</translation>
+    </message>
+    <message>
+        <source>set</source>
+        <translation>セット商品</translation>
+    </message>
+    <message>
+        <source>Sellable now: {n}</source>
+        <translation>現在の販売可能数：{n}</translation>
+    </message>
+    <message>
+        <source>No item matches. Try part of the name or the code.</source>
+        <translation>該当する商品がありません。商品名やコードの一部で検索してください。</translation>
+    </message>
+    <message>
+        <source>Type a code, a name or a JAN.</source>
+        <translation>コード・商品名・JAN を入力してください。</translation>
+    </message>
+</context>
+<context>
+    <name>ItemSearch</name>
+    <message>
+        <source>Code, name or JAN…</source>
+        <translation>コード・商品名・JAN で検索…</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>Item details</source>
+        <translation>商品詳細</translation>
+    </message>
+    <message>
+        <source>{channel}: {message}</source>
+        <translation>{channel}：{message}</translation>
+    </message>
+    <message>
+        <source>Rendo</source>
+        <translation>Rendo</translation>
+    </message>
+    <message>
+        <source>No item has the code or JAN “{text}”.</source>
+        <translation>商品コードまたはJANが「{text}」の商品はありません。</translation>
+    </message>
+    <message>
+        <source>{code} is a set: change the on hand of its components.</source>
+        <translation>{code} はセット商品です。構成部品の実在庫を変更してください。</translation>
+    </message>
+    <message>
+        <source>About Rendo</source>
+        <translation>Rendo について</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Rendo {version}&lt;/h3&gt;&lt;p&gt;One stock ledger for every shop you sell on: orders from each channel lower the numbers on all the others within seconds.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Rendo {version}&lt;/h3&gt;&lt;p&gt;販売しているすべてのお店の在庫を、ひとつの台帳で管理します。どのチャネルで注文が入っても、数秒で他のすべてのチャネルの在庫数に反映されます。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeBar</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>閉じる</translation>
+    </message>
+</context>
+<context>
+    <name>OffsetDialog</name>
+    <message>
+        <source>Display stock — {code} {name}</source>
+        <translation>表示在庫設定 — {code} {name}</translation>
+    </message>
+    <message>
+        <source>Display stock — {n} items</source>
+        <translation>表示在庫設定 — {n} 商品</translation>
+    </message>
+    <message>
+        <source>All stores</source>
+        <translation>すべての店舗</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <source>Add +N</source>
+        <translation>加算（＋N）</translation>
+    </message>
+    <message>
+        <source>Subtract −N</source>
+        <translation>減算（−N）</translation>
+    </message>
+    <message>
+        <source>At most N (fixed)</source>
+        <translation>固定（最大 N）</translation>
+    </message>
+    <message>
+        <source>Amount N</source>
+        <translation>数量 N</translation>
+    </message>
+    <message>
+        <source>N =</source>
+        <translation>N =</translation>
+    </message>
+    <message>
+        <source>Applies to</source>
+        <translation>対象店舗</translation>
+    </message>
+    <message>
+        <source>Display</source>
+        <translation>表示在庫</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>設定</translation>
+    </message>
     <message>
         <source>Code</source>
         <translation>コード</translation>
@@ -301,6 +1450,674 @@
     <message>
         <source>Name</source>
         <translation>商品名</translation>
+    </message>
+    <message>
+        <source>Sellable</source>
+        <translation>販売可能数</translation>
+    </message>
+    <message>
+        <source>What each store will show</source>
+        <translation>各店舗に表示される在庫数</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>Every store shows its share as it is.</source>
+        <translation>各店舗に配分された数をそのまま表示します。</translation>
+    </message>
+    <message>
+        <source>{store} follows the setting for all stores.</source>
+        <translation>{store} は「すべての店舗」の設定に従います。</translation>
+    </message>
+    <message>
+        <source>Every store</source>
+        <translation>各店舗</translation>
+    </message>
+    <message>
+        <source>{where}: shows {n} more than its share (goods you can restock at once).</source>
+        <translation>{where}：配分された数に {n} を足して表示します（すぐに仕入れられる商品など）。</translation>
+    </message>
+    <message>
+        <source>{where}: shows {n} fewer than its share, never below 0 (a safety margin against overselling).</source>
+        <translation>{where}：配分された数から {n} を引いて表示します（0 未満にはなりません。売り越しを防ぐための余裕分）。</translation>
+    </message>
+    <message>
+        <source>{where}: shows at most {n}; less when there is less.</source>
+        <translation>{where}：最大 {n} まで表示します（在庫がそれより少なければその数）。</translation>
+    </message>
+    <message>
+        <source>The selected items have different settings now; OK gives them all this one.</source>
+        <translation>選択中の商品は現在の設定がそれぞれ異なります。OK を押すと、すべてこの設定になります。</translation>
+    </message>
+    <message>
+        <source>unlimited</source>
+        <translation>無制限</translation>
+    </message>
+    <message>
+        <source>This item has its own setting for {store}; it stays.</source>
+        <translation>この商品には {store} 個別の設定があり、そちらが優先されます。</translation>
+    </message>
+    <message>
+        <source>Showing the first {shown} of {n} items.</source>
+        <translation>{n} 商品のうち最初の {shown} 件を表示しています。</translation>
+    </message>
+    <message>
+        <source>Items with their own setting for a store keep it for that store: {codes}.</source>
+        <translation>店舗別の個別設定がある商品は、その店舗では個別設定が優先されます：{codes}</translation>
+    </message>
+</context>
+<context>
+    <name>PackDialog</name>
+    <message>
+        <source>Create N-packs</source>
+        <translation>まとめ売りセットの作成</translation>
+    </message>
+    <message>
+        <source>Sell several units of one item as one product: each pack size becomes a set of that many units, and its stock follows the item&apos;s.</source>
+        <translation>1つの商品を複数個まとめて1商品として販売します。入数ごとにセット商品が作られ、在庫は元の商品の在庫から自動で計算されます。</translation>
+    </message>
+    <message>
+        <source>Search by code, name or JAN…</source>
+        <translation>コード・商品名・JAN で検索…</translation>
+    </message>
+    <message>
+        <source>e.g. 2, 3, 5</source>
+        <translation>例：2, 3, 5</translation>
+    </message>
+    <message>
+        <source>units per pack, separated by commas</source>
+        <translation>1セットあたりの個数（カンマ区切り）</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Pack sizes</source>
+        <translation>入数</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <translation>入数</translation>
+    </message>
+    <message>
+        <source>Set code</source>
+        <translation>セット商品コード</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>商品名</translation>
+    </message>
+    <message>
+        <source>Can sell</source>
+        <translation>販売可能数</translation>
+    </message>
+    <message>
+        <source>Double-click a code or name to change it.</source>
+        <translation>コードや商品名はダブルクリックで変更できます。</translation>
+    </message>
+    <message>
+        <source>Create sets</source>
+        <translation>セットを作成</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>{code} {name} — sellable {n}</source>
+        <translation>{code} {name} — 販売可能数 {n}</translation>
+    </message>
+    <message>
+        <source>{name} {n}-pack</source>
+        <translation>{name} {n}個セット</translation>
+    </message>
+    <message>
+        <source>Choose the item to sell in packs.</source>
+        <translation>まとめ売りする商品を選んでください。</translation>
+    </message>
+    <message>
+        <source>Type the pack sizes, for example 2, 3, 5.</source>
+        <translation>入数を入力してください（例：2, 3, 5）。</translation>
+    </message>
+    <message>
+        <source>“{text}” is not a pack size: type whole numbers from 2 to {max}.</source>
+        <translation>「{text}」は入数として使えません。2〜{max} の整数を入力してください。</translation>
+    </message>
+    <message>
+        <source>The pack of {n} needs a code.</source>
+        <translation>{n}個セットのコードを入力してください。</translation>
+    </message>
+    <message>
+        <source>Code {code} is used twice.</source>
+        <translation>コード {code} が重複しています。</translation>
+    </message>
+    <message>
+        <source>{code} already exists: change its code or leave out the pack of {n}.</source>
+        <translation>{code} はすでに登録されています。コードを変更するか、入数 {n} を外してください。</translation>
+    </message>
+</context>
+<context>
+    <name>PatternDialog</name>
+    <message>
+        <source>Allocation patterns</source>
+        <translation>在庫配分パターン</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新規</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>複製</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>Patterns</source>
+        <translation>パターン一覧</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>パターン名</translation>
+    </message>
+    <message>
+        <source>When sellable is</source>
+        <translation>販売可能数の条件</translation>
+    </message>
+    <message>
+        <source>Add tier</source>
+        <translation>段を追加</translation>
+    </message>
+    <message>
+        <source>Remove tier</source>
+        <translation>段を削除</translation>
+    </message>
+    <message>
+        <source>Move the tier up (checked earlier)</source>
+        <translation>段を上へ（先に判定）</translation>
+    </message>
+    <message>
+        <source>Move the tier down</source>
+        <translation>段を下へ</translation>
+    </message>
+    <message>
+        <source>Tiers are checked from the top and the first that holds decides (when none holds, every store shows the whole sellable). The last row is a preview for the sellable you type.</source>
+        <translation>上の段から順に判定し、最初に当てはまった段の配分を使います（どの段にも当てはまらなければ全店同数）。最後の行は、入力した販売可能数での試算です。</translation>
+    </message>
+    <message>
+        <source>Tiers</source>
+        <translation>配分</translation>
+    </message>
+    <message>
+        <source>Drag a store, or use the arrows, to change the order</source>
+        <translation>店舗をドラッグするか矢印ボタンで順番を変えます</translation>
+    </message>
+    <message>
+        <source>Higher priority</source>
+        <translation>優先順位を上げる</translation>
+    </message>
+    <message>
+        <source>Lower priority</source>
+        <translation>優先順位を下げる</translation>
+    </message>
+    <message>
+        <source>Hold back units left by rounding</source>
+        <translation>端数はどの店舗にも配分しない</translation>
+    </message>
+    <message>
+        <source>Units that rounding down leaves over are shown on no store.</source>
+        <translation>切り捨てで余った端数を、どの店舗にも表示しません。</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>プレビュー</translation>
+    </message>
+    <message>
+        <source>Items found by search:</source>
+        <translation>検索で見つかった商品：</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>優先順位</translation>
+    </message>
+    <message>
+        <source>Units left by rounding</source>
+        <translation>端数の配分</translation>
+    </message>
+    <message>
+        <source>Code, name or JAN…</source>
+        <translation>コード・商品名・JAN で検索…</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>商品への割り当て</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>（名前なし）</translation>
+    </message>
+    <message>
+        <source>New pattern</source>
+        <translation>新しいパターン</translation>
+    </message>
+    <message>
+        <source>{name} (copy)</source>
+        <translation>{name} のコピー</translation>
+    </message>
+    <message>
+        <source>Type a sellable to see what each store shows</source>
+        <translation>販売可能数を入力すると、各店舗に表示される数がわかります</translation>
+    </message>
+    <message>
+        <source>Sellable for the preview</source>
+        <translation>プレビュー用の販売可能数</translation>
+    </message>
+    <message>
+        <source>Items using it: {n}</source>
+        <translation>使用中の商品：{n} 件</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <source>There is no allocation pattern yet: press New.</source>
+        <translation>在庫配分パターンはまだありません。「新規」で作成してください。</translation>
+    </message>
+    <message>
+        <source>OK deletes “{name}”; its {n} items then show the whole sellable on every store.</source>
+        <translation>OK を押すと「{name}」を削除します。使用中の {n} 件の商品は、全店舗に販売可能数をそのまま表示するようになります。</translation>
+    </message>
+    <message>
+        <source>OK deletes “{name}”.</source>
+        <translation>OK を押すと「{name}」を削除します。</translation>
+    </message>
+    <message>
+        <source>Another pattern is already called {name}.</source>
+        <translation>「{name}」という名前のパターンはすでにあります。</translation>
+    </message>
+    <message>
+        <source>{name} is the saved name of a pattern you renamed: press OK first, then use this name.</source>
+        <translation>「{name}」は名前を変更したパターンの保存済みの名前です。いったん OK で保存してから、この名前を使ってください。</translation>
+    </message>
+    <message>
+        <source>Correct the pattern to see the preview.</source>
+        <translation>パターンの誤りを直すとプレビューが表示されます。</translation>
+    </message>
+    <message>
+        <source>Sellable {n}: no tier holds, every store shows {n}.</source>
+        <translation>販売可能数 {n}：どの段にも当てはまらないため、全店舗に {n} を表示します（全店同数）。</translation>
+    </message>
+    <message>
+        <source>Sellable {n}: tier {tier} holds.</source>
+        <translation>販売可能数 {n}：{tier} 段目の配分を使います。</translation>
+    </message>
+    <message>
+        <source>{n} not shown on any store.</source>
+        <translation>{n} 個はどの店舗にも表示しません。</translation>
+    </message>
+    <message>
+        <source>Leave the items&apos; patterns as they are</source>
+        <translation>商品の配分パターンは変更しない</translation>
+    </message>
+    <message>
+        <source>Use “{name}” for these items</source>
+        <translation>「{name}」を割り当てる</translation>
+    </message>
+    <message>
+        <source>Use no pattern for these items (every store shows the whole sellable)</source>
+        <translation>配分パターンを外す（全店舗に販売可能数をそのまま表示）</translation>
+    </message>
+    <message>
+        <source>Selected items: {n} ({codes})</source>
+        <translation>選択中の商品：{n} 件（{codes}）</translation>
+    </message>
+    <message>
+        <source>Selected items: none</source>
+        <translation>選択中の商品：なし</translation>
+    </message>
+    <message>
+        <source>Found: {n}</source>
+        <translation>該当：{n} 件</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewModel</name>
+    <message>
+        <source>Channel&apos;s item ID</source>
+        <translation>店舗の商品ID</translation>
+    </message>
+    <message>
+        <source>Rendo item</source>
+        <translation>Rendo の商品</translation>
+    </message>
+    <message>
+        <source>Channel shows now</source>
+        <translation>店舗の現在の数</translation>
+    </message>
+    <message>
+        <source>Rendo would upload</source>
+        <translation>Rendo が送る数</translation>
+    </message>
+    <message>
+        <source>If you choose this</source>
+        <translation>選んだ場合</translation>
+    </message>
+    <message>
+        <source>Not in Rendo: not synced</source>
+        <translation>Rendo にない商品（同期しません）</translation>
+    </message>
+    <message>
+        <source>Pushing would show 0 here</source>
+        <translation>上書きすると 0 になります</translation>
+    </message>
+    <message>
+        <source>Differs</source>
+        <translation>違いあり</translation>
+    </message>
+    <message>
+        <source>Same</source>
+        <translation>同じ</translation>
+    </message>
+    <message>
+        <source>No change</source>
+        <translation>変更なし</translation>
+    </message>
+    <message>
+        <source>Channel {old} → 0 (shown as sold out)</source>
+        <translation>店舗 {old} → 0（在庫切れ表示）</translation>
+    </message>
+    <message>
+        <source>Channel {old} → {new}</source>
+        <translation>店舗 {old} → {new}</translation>
+    </message>
+    <message>
+        <source>Set: follows its components</source>
+        <translation>セット商品（構成品から計算）</translation>
+    </message>
+    <message>
+        <source>On hand {old} → {new}</source>
+        <translation>実在庫 {old} → {new}</translation>
+    </message>
+    <message>
+        <source>(not in Rendo)</source>
+        <translation>（Rendo にありません）</translation>
+    </message>
+    <message>
+        <source>The channel shows {n} now; Rendo would upload 0. Check the item&apos;s stock in Rendo before pushing.</source>
+        <translation>店舗では今 {n} ですが、Rendo は 0 を送ります。上書きする前に Rendo の在庫を確認してください。</translation>
+    </message>
+</context>
+<context>
+    <name>SetEditorDialog</name>
+    <message>
+        <source>New set</source>
+        <translation>新しいセット商品</translation>
+    </message>
+    <message>
+        <source>Set composition — {code}</source>
+        <translation>セット商品の構成 — {code}</translation>
+    </message>
+    <message>
+        <source>e.g. GIFT-01</source>
+        <translation>例：GIFT-01</translation>
+    </message>
+    <message>
+        <source>Name shown in the stock list</source>
+        <translation>在庫一覧に表示される商品名</translation>
+    </message>
+    <message>
+        <source>Set code</source>
+        <translation>セット商品コード</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>商品名</translation>
+    </message>
+    <message>
+        <source>Add a component: code, name or JAN…</source>
+        <translation>構成品を追加：コード・商品名・JAN で検索…</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>追加</translation>
+    </message>
+    <message>
+        <source>Component</source>
+        <translation>構成品コード</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Sellable</source>
+        <translation>販売可能数</translation>
+    </message>
+    <message>
+        <source>Makes</source>
+        <translation>作れる数</translation>
+    </message>
+    <message>
+        <source>How many sets this component&apos;s sellable stock can make</source>
+        <translation>この構成品の販売可能数で作れるセットの数</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>外す</translation>
+    </message>
+    <message>
+        <source>Nested sets show what they are made of.</source>
+        <translation>構成品がセット商品の場合は、その中身も表示します。</translation>
+    </message>
+    <message>
+        <source>Components</source>
+        <translation>構成品</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>Create N-packs…</source>
+        <translation>まとめ売りセットを作成…</translation>
+    </message>
+    <message>
+        <source>Create sets of 2, 3… of one item at once</source>
+        <translation>1つの商品の 2個セット・3個セット… をまとめて作成します</translation>
+    </message>
+    <message>
+        <source>Quantity of {code}</source>
+        <translation>{code} の数量</translation>
+    </message>
+    <message>
+        <source>{name} (set)</source>
+        <translation>{name}（セット）</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>制限なし</translation>
+    </message>
+    <message>
+        <source>Can sell: —</source>
+        <translation>販売可能数：—</translation>
+    </message>
+    <message>
+        <source>Can sell: &lt;b&gt;unlimited&lt;/b&gt; (every component is unlimited)</source>
+        <translation>販売可能数：&lt;b&gt;無制限&lt;/b&gt;（すべての構成品が無制限）</translation>
+    </message>
+    <message>
+        <source>Can sell {n}</source>
+        <translation>販売可能数 {n}</translation>
+    </message>
+    <message>
+        <source>Can sell {n}, limited by {item}</source>
+        <translation>販売可能数 {n}（{item} の在庫で決まります）</translation>
+    </message>
+    <message>
+        <source>Enter a code for the new set.</source>
+        <translation>新しいセット商品のコードを入力してください。</translation>
+    </message>
+    <message>
+        <source>Add the items this set is made of: search by code, name or JAN.</source>
+        <translation>このセットを構成する商品を追加してください（コード・商品名・JAN で検索）。</translation>
+    </message>
+    <message>
+        <source>{code} is a single item now. Saving makes it a set: it then has no shelf stock of its own and sells what its components allow.</source>
+        <translation>{code} は現在は単品です。保存するとセット商品になり、自身の棚在庫は持たず、構成品の在庫から販売可能数が決まります。</translation>
+    </message>
+    <message>
+        <source>An item with code {code} already exists. Choose another code, or edit that item&apos;s composition from the stock list.</source>
+        <translation>コード {code} の商品はすでにあります。別のコードにするか、在庫一覧からその商品の構成を編集してください。</translation>
+    </message>
+    <message>
+        <source>A set cannot contain itself: {loop}. Remove {component} from the components.</source>
+        <translation>セット商品は自分自身を含むことができません：{loop}。構成品から {component} を外してください。</translation>
+    </message>
+</context>
+<context>
+    <name>ShareEditor</name>
+    <message>
+        <source>units</source>
+        <translation>個</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>同数</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <source>A percentage of sellable (rounded down)</source>
+        <translation>販売可能数に対する割合（端数は切り捨て）</translation>
+    </message>
+    <message>
+        <source>A fixed number of units</source>
+        <translation>固定の個数</translation>
+    </message>
+    <message>
+        <source>The whole sellable</source>
+        <translation>販売可能数をそのまま表示（全店同数）</translation>
+    </message>
+    <message>
+        <source>Nothing: this store shows 0</source>
+        <translation>この店舗には表示しない（0）</translation>
+    </message>
+</context>
+<context>
+    <name>StatusParts</name>
+    <message>
+        <source>Database: {path}</source>
+        <translation>データベース：{path}</translation>
+    </message>
+    <message>
+        <source>{total} items ({sets} sets)</source>
+        <translation>{total} 品目（うちセット {sets}）</translation>
+    </message>
+</context>
+<context>
+    <name>StatusSync</name>
+    <message>
+        <source>disabled</source>
+        <translation>無効</translation>
+    </message>
+    <message>
+        <source>waiting for the first-sync choice</source>
+        <translation>初回同期の方法の選択待ち</translation>
+    </message>
+    <message>
+        <source>failing</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>in step</source>
+        <translation>同期済み</translation>
+    </message>
+    <message>
+        <source>not synced yet</source>
+        <translation>未同期</translation>
+    </message>
+    <message>
+        <source>{name}: manual (not synced)</source>
+        <translation>{name}：手動（同期なし）</translation>
+    </message>
+    <message>
+        <source>last {time}</source>
+        <translation>最終 {time}</translation>
+    </message>
+    <message>
+        <source>No channels yet</source>
+        <translation>チャネル未登録</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>同期中…</translation>
+    </message>
+    <message>
+        <source>Sync failing: {channels}</source>
+        <translation>同期エラー：{channels}</translation>
+    </message>
+    <message>
+        <source>First sync waits for you: {channels}</source>
+        <translation>初回同期の選択待ち：{channels}</translation>
+    </message>
+    <message>
+        <source>Manual channels only</source>
+        <translation>手動チャネルのみ</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>未同期</translation>
+    </message>
+    <message>
+        <source>Synced {time}</source>
+        <translation>同期済み {time}</translation>
+    </message>
+    <message>
+        <source>next {time}</source>
+        <translation>次回 {time}</translation>
+    </message>
+    <message>
+        <source>{n} suspended</source>
+        <translation>停止中 {n} 件</translation>
+    </message>
+</context>
+<context>
+    <name>StockModel</name>
+    <message>
+        <source>Code</source>
+        <translation>コード</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>商品名</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>バリエーション</translation>
     </message>
     <message>
         <source>On hand</source>
@@ -315,16 +2132,851 @@
         <translation>販売可能数</translation>
     </message>
     <message>
+        <source>Reorder point</source>
+        <translation>発注点</translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation>状態</translation>
     </message>
     <message>
-        <source>Database: {path}</source>
-        <translation>データベース: {path}</translation>
+        <source>Limited by</source>
+        <translation>制限部品</translation>
     </message>
     <message>
-        <source>Ready</source>
-        <translation>準備完了</translation>
+        <source>Unlimited</source>
+        <translation>無制限</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>在庫切れ</translation>
+    </message>
+    <message>
+        <source>Backordered</source>
+        <translation>バックオーダー</translation>
+    </message>
+    <message>
+        <source>Low stock</source>
+        <translation>在庫わずか</translation>
+    </message>
+    <message>
+        <source>In stock</source>
+        <translation>在庫あり</translation>
+    </message>
+    <message>
+        <source>not confirmed by the channel yet</source>
+        <translation>チャネルでの反映が未確認です</translation>
+    </message>
+    <message>
+        <source>the last upload was refused</source>
+        <translation>前回の在庫更新が拒否されました</translation>
+    </message>
+    <message>
+        <source>suspended after repeated errors</source>
+        <translation>エラーが続いたため停止中です</translation>
+    </message>
+    <message>
+        <source>changed by hand on the channel</source>
+        <translation>チャネル側で手動変更されています</translation>
+    </message>
+    <message>
+        <source>What channel {name} shows</source>
+        <translation>{name} に表示する在庫数</translation>
+    </message>
+    <message>
+        <source>A set has no shelf stock: its sellable number comes from its components.</source>
+        <translation>セット商品には棚在庫がありません。販売可能数は構成部品から計算されます。</translation>
+    </message>
+    <message>
+        <source>{channel}: {state}</source>
+        <translation>{channel}：{state}</translation>
+    </message>
+    <message>
+        <source>Last error: {error}</source>
+        <translation>最後のエラー：{error}</translation>
+    </message>
+    <message>
+        <source>The channel shows {qty}.</source>
+        <translation>チャネル側の表示は {qty} です。</translation>
+    </message>
+    <message>
+        <source>The component that limits how many sets can be sold</source>
+        <translation>セットの販売可能数を制限している構成部品</translation>
+    </message>
+    <message>
+        <source>A channel listing of this item needs attention.</source>
+        <translation>この商品の出品に確認が必要です。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPanel</name>
+    <message>
+        <source>Sync</source>
+        <translation>同期</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>店舗</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>最終同期</translation>
+    </message>
+    <message>
+        <source>Next sync</source>
+        <translation>次回同期</translation>
+    </message>
+    <message>
+        <source>Listings</source>
+        <translation>出品数</translation>
+    </message>
+    <message>
+        <source>Orders read</source>
+        <translation>取込注文</translation>
+    </message>
+    <message>
+        <source>Uploads</source>
+        <translation>在庫更新</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>エラー内容</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>今すぐ同期</translation>
+    </message>
+    <message>
+        <source>Read new orders from every channel and upload the numbers now.</source>
+        <translation>すべての店舗から新しい注文を読み込み、在庫数を今すぐ送信します。</translation>
+    </message>
+    <message>
+        <source>Pause sync</source>
+        <translation>同期を一時停止</translation>
+    </message>
+    <message>
+        <source>While sync is paused Rendo neither reads orders nor uploads numbers: the channels may oversell. Resume as soon as you can.</source>
+        <translation>一時停止中は注文の取り込みも在庫数の送信も行わないため、売り越しが起きることがあります。できるだけ早く再開してください。</translation>
+    </message>
+    <message>
+        <source>Channel settings…</source>
+        <translation>店舗の設定…</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Channel&apos;s item ID</source>
+        <translation>店舗の商品ID</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>拒否回数</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>再試行</translation>
+    </message>
+    <message>
+        <source>Send the selected listings to their channel again at once.</source>
+        <translation>選んだ出品を、すぐにもう一度店舗へ送信します。</translation>
+    </message>
+    <message>
+        <source>No stopped listings. Rendo stops a listing here when its channel refuses it several times in a row.</source>
+        <translation>停止中の出品はありません。店舗から続けて拒否された出品は、送信を止めてここに表示します。</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>注文番号</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>受信</translation>
+    </message>
+    <message>
+        <source>Map to item…</source>
+        <translation>商品に割り当て…</translation>
+    </message>
+    <message>
+        <source>Tell Rendo which item this is; the waiting orders are then applied to it.</source>
+        <translation>どの商品かを指定すると、待っている注文がその商品に適用されます。</translation>
+    </message>
+    <message>
+        <source>Every order line is matched to an item.</source>
+        <translation>未割当の注文はありません。</translation>
+    </message>
+    <message>
+        <source>Channel shows</source>
+        <translation>店舗の表示数</translation>
+    </message>
+    <message>
+        <source>Rendo&apos;s number</source>
+        <translation>Rendo の数</translation>
+    </message>
+    <message>
+        <source>Last confirmed</source>
+        <translation>最終確認</translation>
+    </message>
+    <message>
+        <source>Take channel&apos;s number</source>
+        <translation>店舗の数を採用</translation>
+    </message>
+    <message>
+        <source>The number typed on the channel is right: record it as the item&apos;s on-hand count (a stocktake movement); the other channels follow.</source>
+        <translation>店舗で入力された数が正しい場合：その数を実在庫として記録します（棚卸）。ほかの店舗にも反映されます。</translation>
+    </message>
+    <message>
+        <source>Push ours</source>
+        <translation>Rendoの数で上書き</translation>
+    </message>
+    <message>
+        <source>Rendo&apos;s number is right: overwrite the channel&apos;s number with it.</source>
+        <translation>Rendo の数が正しい場合：店舗の数を Rendo の数で上書きします。</translation>
+    </message>
+    <message>
+        <source>No numbers were changed by hand on a channel.</source>
+        <translation>店舗で手動変更された在庫数はありません。</translation>
+    </message>
+    <message>
+        <source>Last successful sync: {when}</source>
+        <translation>最後に成功した同期：{when}</translation>
+    </message>
+    <message>
+        <source>No sync has succeeded yet.</source>
+        <translation>まだ一度も同期に成功していません。</translation>
+    </message>
+    <message>
+        <source>Failing ({n} times in a row)</source>
+        <translation>エラー（{n}回連続）</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>未実施</translation>
+    </message>
+    <message>
+        <source>Details: {message}</source>
+        <translation>詳細：{message}</translation>
+    </message>
+    <message>
+        <source>After your choice</source>
+        <translation>選択後</translation>
+    </message>
+    <message>
+        <source>Syncing now</source>
+        <translation>同期中</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>一時停止中</translation>
+    </message>
+    <message>
+        <source>Any moment</source>
+        <translation>まもなく</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{name}&lt;/b&gt; is connected but not synced yet. First choose whether Rendo takes the channel&apos;s numbers or uploads its own.</source>
+        <translation>&lt;b&gt;{name}&lt;/b&gt; は接続済みですが、まだ同期していません。まず、店舗の在庫数を採用するか、Rendo の在庫数で上書きするかを選んでください。</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>選ぶ…</translation>
+    </message>
+    <message>
+        <source>Resume sync</source>
+        <translation>同期を再開</translation>
+    </message>
+    <message>
+        <source>Stopped listings</source>
+        <translation>停止中の出品</translation>
+    </message>
+    <message>
+        <source>Unmatched order lines</source>
+        <translation>未割当の注文</translation>
+    </message>
+    <message>
+        <source>Changed on the channel</source>
+        <translation>手動変更の検出</translation>
+    </message>
+    <message>
+        <source>{title} ({n})</source>
+        <translation>{title}（{n}）</translation>
+    </message>
+    <message>
+        <source>{n} times</source>
+        <translation>{n}回</translation>
+    </message>
+    <message>
+        <source>Rendo last uploaded {n}; someone changed it on the channel.</source>
+        <translation>Rendo が最後に送った数は {n} です。店舗側で変更されました。</translation>
+    </message>
+    <message>
+        <source>{n} (cancelled)</source>
+        <translation>{n}（キャンセル）</translation>
+    </message>
+    <message>
+        <source>Syncing every channel now…</source>
+        <translation>すべての店舗と同期しています…</translation>
+    </message>
+    <message>
+        <source>Sending {n} listing(s) again.</source>
+        <translation>{n} 件の出品をもう一度送信します。</translation>
+    </message>
+    <message>
+        <source>Took the channel&apos;s number for {n} item(s).</source>
+        <translation>{n} 件の商品で店舗の数を採用しました。</translation>
+    </message>
+    <message>
+        <source>Uploading Rendo&apos;s number for {n} item(s).</source>
+        <translation>{n} 件の商品を Rendo の数で上書きします。</translation>
+    </message>
+    <message>
+        <source>{id} on {channel} is now {code}; {n} order line(s) applied.</source>
+        <translation>{channel} の {id} を {code} に割り当て、注文 {n} 行を適用しました。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusLabel</name>
+    <message>
+        <source>Click to open the sync panel.</source>
+        <translation>クリックすると同期パネルを開きます。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncSummary</name>
+    <message>
+        <source>{name}: {state} · last sync {last}</source>
+        <translation>{name}：{state} · 最終同期 {last}</translation>
+    </message>
+    <message>
+        <source> · {n} listing(s) to check</source>
+        <translation> · 要確認の出品 {n} 件</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>同期中…</translation>
+    </message>
+    <message>
+        <source>{name}: error</source>
+        <translation>{name}：エラー</translation>
+    </message>
+    <message>
+        <source> (+{n} more)</source>
+        <translation>（他 {n} 店舗）</translation>
+    </message>
+    <message>
+        <source>Sync paused</source>
+        <translation>同期を一時停止中</translation>
+    </message>
+    <message>
+        <source>{name}: choose how to start</source>
+        <translation>{name}：初回同期の選択待ち</translation>
+    </message>
+    <message>
+        <source>No channel to sync</source>
+        <translation>同期する店舗はありません</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>未同期</translation>
+    </message>
+    <message>
+        <source>All channels OK · {time}</source>
+        <translation>全店舗 OK · {time}</translation>
+    </message>
+</context>
+<context>
+    <name>SyncWords</name>
+    <message>
+        <source>Syncing…</source>
+        <translation>同期中…</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Failing</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>Waiting for first-sync choice</source>
+        <translation>初回同期の選択待ち</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>無効</translation>
+    </message>
+    <message>
+        <source>Not synced yet</source>
+        <translation>未同期</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>一時停止中</translation>
+    </message>
+    <message>
+        <source>Manual (not synced)</source>
+        <translation>手動（同期なし）</translation>
+    </message>
+    <message>
+        <source>Manual</source>
+        <translation>手動</translation>
+    </message>
+    <message>
+        <source>Sandbox shop</source>
+        <translation>サンドボックス店舗</translation>
+    </message>
+    <message>
+        <source>The channel did not accept Rendo&apos;s API token. Enter the token again in the channel settings.</source>
+        <translation>店舗が Rendo の APIトークンを受け付けませんでした。店舗の設定でトークンを入力し直してください。</translation>
+    </message>
+    <message>
+        <source>Rendo could not reach the channel. Check the internet connection and the channel&apos;s address.</source>
+        <translation>店舗に接続できませんでした。インターネット接続と店舗のアドレスを確認してください。</translation>
+    </message>
+    <message>
+        <source>The channel asked Rendo to wait a little (too many requests).</source>
+        <translation>店舗から、しばらく待つよう求められました（アクセスが多すぎます）。</translation>
+    </message>
+    <message>
+        <source>The channel&apos;s server had a problem on its side.</source>
+        <translation>店舗のサーバー側で問題が起きています。</translation>
+    </message>
+    <message>
+        <source>The channel answered with something Rendo cannot read.</source>
+        <translation>店舗から、Rendo が読み取れない応答がありました。</translation>
+    </message>
+    <message>
+        <source>This address does not lead to the channel&apos;s API. Check the address in the channel settings.</source>
+        <translation>このアドレスは店舗のAPIではないようです。店舗の設定でアドレスを確認してください。</translation>
+    </message>
+    <message>
+        <source>The channel does not know this item (was the listing deleted or renamed there?).</source>
+        <translation>この商品は店舗にありません（店舗側で出品が削除されたか、商品IDが変わった可能性があります）。</translation>
+    </message>
+    <message>
+        <source>The channel refused the quantity: it is above what the channel allows. Set a maximum for the channel.</source>
+        <translation>店舗がこの数量を受け付けませんでした（店舗の上限を超えています）。店舗の設定で表示の上限を設定してください。</translation>
+    </message>
+    <message>
+        <source>Rendo computed a negative quantity for this item; check its display offset.</source>
+        <translation>この商品の表示数がマイナスになりました。表示在庫設定を確認してください。</translation>
+    </message>
+    <message>
+        <source>The channel says this address does not exist. Check the address in the channel settings.</source>
+        <translation>このアドレスは店舗に存在しません。店舗の設定でアドレスを確認してください。</translation>
+    </message>
+    <message>
+        <source>The channel refused Rendo&apos;s request ({detail}).</source>
+        <translation>店舗が Rendo の要求を拒否しました（{detail}）。</translation>
+    </message>
+    <message>
+        <source>{month}/{day} {time}</source>
+        <translation>{month}/{day} {time}</translation>
+    </message>
+    <message>
+        <source>{n} s</source>
+        <translation>{n}秒</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n}分</translation>
+    </message>
+    <message>
+        <source>{n} h</source>
+        <translation>{n}時間</translation>
+    </message>
+    <message>
+        <source>{n} d</source>
+        <translation>{n}日</translation>
+    </message>
+    <message>
+        <source>{time}, in {span}</source>
+        <translation>{time}（{span}後）</translation>
+    </message>
+    <message>
+        <source>{time}, now</source>
+        <translation>{time}（今）</translation>
+    </message>
+    <message>
+        <source>{time} ({span} ago)</source>
+        <translation>{time}（{span}前）</translation>
+    </message>
+    <message>
+        <source>{codes} and {n} more</source>
+        <translation>{codes} ほか {n} 件</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Show Rendo</source>
+        <translation>Rendo を表示</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>今すぐ同期</translation>
+    </message>
+    <message>
+        <source>Pause sync</source>
+        <translation>同期を一時停止</translation>
+    </message>
+    <message>
+        <source>Quit Rendo</source>
+        <translation>Rendo を終了</translation>
+    </message>
+    <message>
+        <source>Rendo keeps syncing</source>
+        <translation>Rendo は同期を続けています</translation>
+    </message>
+    <message>
+        <source>The window is closed, but Rendo keeps your channels in sync from the tray. To stop it, choose Quit Rendo in the tray icon&apos;s menu.</source>
+        <translation>ウィンドウを閉じても、Rendo は通知領域（タスクトレイ）で各店舗との同期を続けます。終了するには、トレイアイコンのメニューから「Rendo を終了」を選んでください。</translation>
+    </message>
+    <message>
+        <source>Out of stock and low stock</source>
+        <translation>在庫切れ・在庫僅少</translation>
+    </message>
+    <message>
+        <source>Out of stock</source>
+        <translation>在庫切れ</translation>
+    </message>
+    <message>
+        <source>Low stock</source>
+        <translation>在庫僅少</translation>
+    </message>
+    <message>
+        <source>{item} is out of stock.</source>
+        <translation>{item} が在庫切れになりました。</translation>
+    </message>
+    <message>
+        <source>{item} is at or below its reorder point ({n} left to sell).</source>
+        <translation>{item} が発注点以下になりました（販売可能数 {n}）。</translation>
+    </message>
+    <message>
+        <source>{n} items are out of stock: {codes}</source>
+        <translation>{n} 件の商品が在庫切れになりました：{codes}</translation>
+    </message>
+    <message>
+        <source>{n} items are low on stock: {codes}</source>
+        <translation>{n} 件の商品が発注点以下になりました：{codes}</translation>
+    </message>
+    <message>
+        <source>{name}: sync keeps failing</source>
+        <translation>{name}：同期エラーが続いています</translation>
+    </message>
+    <message>
+        <source>The last {n} syncs with {name} failed. {reason} Until it works again, {name} may sell items that are gone.</source>
+        <translation>{name} との同期が {n} 回続けて失敗しました。{reason}同期が回復するまで、{name} で在庫のない商品が売れてしまうおそれがあります。</translation>
+    </message>
+    <message>
+        <source>{name}: sync works again</source>
+        <translation>{name}：同期が回復しました</translation>
+    </message>
+    <message>
+        <source>Rendo synced with {name} again.</source>
+        <translation>{name} と再び同期できました。</translation>
+    </message>
+</context>
+<context>
+    <name>UndoCommands</name>
+    <message>
+        <source>Set on hand of {code} to {count}</source>
+        <translation>{code} の実在庫を {count} に変更</translation>
+    </message>
+    <message>
+        <source>Undo movement {id} of {code}</source>
+        <translation>{code} の入出庫 {id} を取り消し</translation>
+    </message>
+    <message>
+        <source>Assign pattern {name}</source>
+        <translation>在庫配分パターン「{name}」を割り当て</translation>
+    </message>
+    <message>
+        <source>Remove allocation pattern</source>
+        <translation>在庫配分パターンを解除</translation>
+    </message>
+    <message>
+        <source>Set display offset {offset}</source>
+        <translation>表示在庫設定を {offset} に変更</translation>
+    </message>
+    <message>
+        <source>Remove display offset</source>
+        <translation>表示在庫設定を解除</translation>
+    </message>
+</context>
+<context>
+    <name>UnmatchedModel</name>
+    <message>
+        <source>Channel</source>
+        <translation>チャネル</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>注文番号</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>明細</translation>
+    </message>
+    <message>
+        <source>Channel&apos;s item id</source>
+        <translation>チャネルの商品ID</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Seen</source>
+        <translation>受信日時</translation>
+    </message>
+    <message>
+        <source>{qty} (cancelled)</source>
+        <translation>{qty}（キャンセル）</translation>
+    </message>
+</context>
+<context>
+    <name>UnmatchedPage</name>
+    <message>
+        <source>These order lines name an item id that Rendo does not know. Map each id to one of your items: the waiting lines are applied at once, and later orders follow the mapping.</source>
+        <translation>これらの注文明細には、Rendo に登録されていない商品IDが書かれています。IDを商品に割り当てると、待機中の明細がすぐに在庫へ反映され、以後の注文もその割り当てに従います。</translation>
+    </message>
+    <message>
+        <source>&amp;Map to item…</source>
+        <translation>商品に割り当て(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>No unmatched order lines: every order found its item.</source>
+        <translation>未照合の注文明細はありません。すべての注文が商品に対応しています。</translation>
+    </message>
+    <message>
+        <source>Map to item</source>
+        <translation>商品に割り当て</translation>
+    </message>
+    <message>
+        <source>Item code for “{id}” on {channel}:</source>
+        <translation>{channel} の「{id}」に対応する商品コード：</translation>
+    </message>
+    <message>
+        <source>{count} waiting order lines applied to {code}.</source>
+        <translation>待機中の注文明細 {count} 件を {code} に反映しました。</translation>
+    </message>
+</context>
+<context>
+    <name>WindowActions</name>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>元に戻す(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>やり直し(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Undo: {what}</source>
+        <translation>元に戻す：{what}</translation>
+    </message>
+    <message>
+        <source>Redo: {what}</source>
+        <translation>やり直し：{what}</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Change on hand…</source>
+        <translation>実在庫を変更(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Record a new on-hand count with its reason (F2)</source>
+        <translation>新しい実在庫数を理由とともに記録します（F2）</translation>
+    </message>
+    <message>
+        <source>&amp;Find…</source>
+        <translation>検索(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Item &amp;details</source>
+        <translation>商品詳細(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Show the selected item&apos;s details (Enter)</source>
+        <translation>選択した商品の詳細を表示します（Enter）</translation>
+    </message>
+    <message>
+        <source>Set &amp;reserved…</source>
+        <translation>確保在庫を設定(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Set reorder &amp;point…</source>
+        <translation>発注点を設定(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Set &amp;backorder allowance…</source>
+        <translation>バックオーダー許容数を設定(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Make &amp;unlimited</source>
+        <translation>無制限にする(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Make &amp;limited</source>
+        <translation>無制限を解除(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Allocation pattern…</source>
+        <translation>在庫配分パターン(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>How the selected items&apos; stock is split among channels when it is low</source>
+        <translation>在庫が少ないとき、選択した商品の在庫を各チャネルにどう配分するか</translation>
+    </message>
+    <message>
+        <source>&amp;Display offset…</source>
+        <translation>表示在庫設定(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Show more, fewer or a fixed number on the channels</source>
+        <translation>チャネルに表示する在庫数を増やす・減らす・固定する</translation>
+    </message>
+    <message>
+        <source>Edit &amp;set…</source>
+        <translation>セット構成を編集(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Components and quantities of the selected set</source>
+        <translation>選択したセット商品の構成部品と数量</translation>
+    </message>
+    <message>
+        <source>&amp;New set…</source>
+        <translation>新しいセット商品(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Make a set of items you already have</source>
+        <translation>登録済みの商品を組み合わせてセット商品を作ります</translation>
+    </message>
+    <message>
+        <source>N-&amp;pack sets…</source>
+        <translation>まとめ売りセットを作成(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Sets of 2, 3… of the selected item (まとめ売り)</source>
+        <translation>選択した商品の 2 個・3 個…のセット（まとめ売り）を作ります</translation>
+    </message>
+    <message>
+        <source>&amp;Sync now</source>
+        <translation>今すぐ同期(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Read new orders and upload every channel&apos;s numbers now (F5)</source>
+        <translation>新しい注文を読み込み、全チャネルの在庫数を今すぐ送信します（F5）</translation>
+    </message>
+    <message>
+        <source>&amp;Pause sync</source>
+        <translation>同期を一時停止(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Channels…</source>
+        <translation>チャネル設定(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;About Rendo</source>
+        <translation>Rendo について(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Sync is not running in this window</source>
+        <translation>このウィンドウでは同期は動いていません</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>編集(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Items</source>
+        <translation>商品(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Change &amp;selected items</source>
+        <translation>選択した商品を一括変更(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Item &amp;panel</source>
+        <translation>商品詳細パネル(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Sync</source>
+        <translation>同期(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>ヘルプ(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation>メインツールバー</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>今すぐ同期</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>やり直し</translation>
+    </message>
+    <message>
+        <source>Change on hand</source>
+        <translation>実在庫を変更</translation>
+    </message>
+    <message>
+        <source>Edit set</source>
+        <translation>セット構成</translation>
+    </message>
+    <message>
+        <source>Allocation</source>
+        <translation>在庫配分</translation>
+    </message>
+    <message>
+        <source>Display offset</source>
+        <translation>表示在庫</translation>
+    </message>
+    <message>
+        <source>Item panel</source>
+        <translation>詳細パネル</translation>
+    </message>
+    <message>
+        <source>Change selected</source>
+        <translation>一括変更</translation>
+    </message>
+    <message>
+        <source>Reserved, reorder point, backorders, unlimited, allocation pattern or display offset of every selected item</source>
+        <translation>選択したすべての商品の確保在庫・発注点・バックオーダー・無制限・在庫配分パターン・表示在庫設定を変更します</translation>
     </message>
 </context>
 </TS>

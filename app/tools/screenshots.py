@@ -1,0 +1,218 @@
+"""Save a PNG of every main screen, in Japanese and in English.
+
+Run: python -m app.tools.screenshots OUTDIR [--lang ja] [--only main-window ...]
+     (under Xvfb: xvfb-run -a python -m app.tools.screenshots OUTDIR)
+
+The demo catalogue (app.demo.build_catalogue) is built in a temporary database, then given a
+month of orders, deliveries and a stocktake, listings on the channels (one suspended, one
+changed by hand, one refused) and an unmatched order line, so that every screen has something
+to show. No sandbox server is started. The screens come from app.ui.screens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.util
+import os
+import random
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
+from PySide6.QtGui import QFont, QFontDatabase  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
+
+from app.demo import CHANNELS, build_catalogue  # noqa: E402
+from app.domain.errors import RendoError  # noqa: E402
+from app.domain.orders import OrderLine  # noqa: E402
+from app.services.orders import apply_order  # noqa: E402
+from app.services.shop import Shop  # noqa: E402
+from app.store.database import close_database, open_database  # noqa: E402
+from app.store.models import (  # noqa: E402
+    ChannelRow,
+    ItemRow,
+    ListingRow,
+    MovementRow,
+    utcnow,
+)
+from app.sync.state import sync_row  # noqa: E402
+from app.ui import screens  # noqa: E402
+from app.ui.translations import install_translators, remove_translators  # noqa: E402
+
+FONT_FAMILY = "Noto Sans CJK JP"
+WINDOW_SIZE = (1440, 860)
+
+
+def _sell(shop: Shop, rng: random.Random, codes: list[str], number: int) -> None:
+    channel = rng.choice(CHANNELS)
+    code = rng.choice(codes)
+    quantity = rng.choice((1, 1, 1, 2))
+    if shop.book.stock[code].sellable < quantity + 4:
+        return
+    with contextlib.suppress(RendoError):
+        apply_order(shop, [OrderLine(channel, f"{channel[0].upper()}-{number}", "1", code,
+                                     quantity)])
+
+
+def prepare_demo(path: Path) -> Shop:
+    """The demo shop with a month of history (see the module's docstring)."""
+    open_database(str(path))
+    shop = Shop()
+    build_catalogue(shop)
+    rng = random.Random(11)
+    singles = [c for c, item in shop.book.items.items() if not item.is_set]
+    everything = sorted(shop.book.items)
+    shop.set_item_field(["CH-101"], "backorder_allowance", 3)
+    for day in range(30):
+        for number in range(rng.randint(0, 2)):
+            _sell(shop, rng, everything, 1000 + day * 10 + number)
+        if day == 11:
+            shop.adjust("TW-001", "+24", "receive", "入荷伝票 1187")
+            shop.adjust("TW-002", "+12", "receive", "入荷伝票 1187")
+        if day == 19:
+            shop.adjust("MG-011", "-1", "damage", "欠け")
+        if day == 22:
+            shop.adjust("TW-001", f"={max(0, shop.book.on_hand['TW-001'] - 1)}", "stocktake")
+    on_hand = shop.book.on_hand
+    if on_hand["TW-003"] > 0:
+        shop.adjust("TW-003", "=0", "manual", "店頭で販売")
+    shop.adjust("MG-010", f"={min(on_hand['MG-010'], 4)}", "stocktake", "月末棚卸")
+    for number in range(3):  # sold below zero under the backorder allowance
+        if shop.book.stock["CH-101"].sellable >= 2:
+            apply_order(shop, [OrderLine("base", f"B-{2200 + number}", "1", "CH-101", 2)])
+    apply_order(shop, [OrderLine("yahoo", "Y-2041", "1", "TW-004-NV", 2)])  # nobody has it
+    _backdate(singles)
+    _list_on_channels(shop)
+    return shop
+
+
+def _backdate(singles: list[str]) -> None:
+    """Spread the movements over the last five weeks (they were all written just now)."""
+    now = utcnow()
+    ids = [m.id for m in MovementRow.select(MovementRow.id).order_by(MovementRow.id)]
+    opening = len(singles)
+    for position, movement_id in enumerate(ids):
+        if position < opening:
+            moment = now - timedelta(days=35)
+        else:
+            share = (position - opening) / max(1, len(ids) - opening)
+            moment = now - timedelta(days=32) + timedelta(days=32) * share
+        MovementRow.update(created_at=moment).where(MovementRow.id == movement_id).execute()
+
+
+def _list_on_channels(shop: Shop) -> None:
+    """Every item listed on every channel, as after a good sync; then three problems."""
+    now = utcnow()
+    items = {row.code: row for row in ItemRow.select()}
+    for channel in ChannelRow.select():
+        channel.type = "sandbox"
+        channel.settings = {"url": "http://127.0.0.1:8300"}
+        channel.save()
+        state = sync_row(channel)
+        state.first_mode, state.first_done = "push", True
+        state.last_sync_at = state.last_ok_at = now - timedelta(seconds=40)
+        state.next_sync_at = now + timedelta(seconds=20)
+        state.save()
+        for code, row in items.items():
+            shown = shop.book.stock[code].channels.get(channel.name, 0)
+            listing_id = code if channel.name != "rakuten" else f"rendo-shop:{code.lower()}"
+            ListingRow.create(channel=channel, item=row, channel_item_id=listing_id,
+                              believed_qty=shown, confirmed_at=now - timedelta(minutes=3))
+    problems = [
+        ("yahoo", "MG-010", {
+            "suspended": True, "failures": 5,
+            "last_error": "在庫数の更新が拒否されました（HTTP 400: 商品が非公開です）",
+        }),
+        ("rakuten", "TW-002", {"drift_qty": 20}),
+        ("base", "CH-100", {"failures": 2, "last_error": "HTTP 503 Service Unavailable"}),
+    ]
+    for channel_name, code, values in problems:
+        ListingRow.update(**values).where(
+            ListingRow.channel == ChannelRow.get(ChannelRow.name == channel_name),
+            ListingRow.item == items[code],
+        ).execute()
+
+
+def _use_font(app: QApplication) -> None:
+    if FONT_FAMILY in QFontDatabase.families():
+        app.setFont(QFont(FONT_FAMILY, 10))
+
+
+def _load_screen_modules() -> None:
+    for name in screens.SCREEN_MODULES:
+        try:
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+
+
+def take(outdir: Path, languages: list[str], only: list[str] | None = None) -> list[Path]:
+    from app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    QCoreApplication.setOrganizationName("RendoScreenshots")
+    QCoreApplication.setApplicationName("Rendo")
+    _use_font(app)
+    _load_screen_modules()
+    saved: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="rendo-shots-") as folder:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
+        shop = prepare_demo(Path(folder) / "demo.sqlite3")
+        try:
+            for language in languages:
+                translators = install_translators(app, language)
+                try:
+                    for item in screens.SCREENS:
+                        if only and item.name not in only:
+                            continue
+                        QSettings().clear()  # every screen starts from the default layout
+                        window = MainWindow(shop, "demo.sqlite3")
+                        window.resize(*WINDOW_SIZE)
+                        window.show()
+                        app.processEvents()
+                        widget = item.make(window)
+                        if isinstance(widget, QWidget) and not widget.isVisible():
+                            widget.show()
+                        for _ in range(3):
+                            app.processEvents()
+                        target = outdir / language / f"{item.name}.png"
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        widget.grab().save(str(target))
+                        saved.append(target)
+                        if isinstance(widget, QDialog):
+                            widget.reject()
+                        window.close()
+                        window.deleteLater()
+                        app.processEvents()
+                finally:
+                    remove_translators(app, translators)
+        finally:
+            close_database()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.tools.screenshots")
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--lang", action="append", choices=["ja", "en"],
+                        help="only this language (repeatable; default: ja and en)")
+    parser.add_argument("--only", action="append", metavar="SCREEN",
+                        help="only this screen (repeatable)")
+    args = parser.parse_args(argv)
+    for path in take(args.outdir, args.lang or ["ja", "en"], args.only):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

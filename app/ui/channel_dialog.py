@@ -1,0 +1,496 @@
+"""Channel settings: add, edit, enable or disable channels; test the connection.
+
+The API token goes to the OS keyring through the services (never to the database); the form
+never shows a saved token, only that one is saved. The connection test runs on Qt's thread
+pool so the window keeps responding while a slow channel answers.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.channels.base import ChannelAdapter
+from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES, channel_info
+from app.channels.registry import adapter_for as registry_adapter_for
+from app.channels.urls import check_channel_url
+from app.domain.errors import BadInput, RendoError
+from app.i18n import error_text
+from app.services.secrets import load_secret
+from app.services.shop import Shop
+from app.store.models import ChannelRow, utcnow
+from app.sync.engine import AdapterFactory
+from app.sync.state import channel_statuses
+
+from .notices import channel_type_text, run_in_background, state_text, sync_icon
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+MAX_NUMBER = 9_999_999
+OK_INK = "#1b5e20"
+ERROR_INK = "#b3261e"
+# A wrapped label is laid out for the width it asks for: ask for about the field's width.
+WRAPPED_WIDTH = 400
+
+
+def adapter_with_token(row: ChannelRow, token: str | None,
+                       factory: AdapterFactory) -> ChannelAdapter | None:
+    """The adapter for a channel as typed in the form (not saved yet).
+
+    ``factory`` (registry.adapter_for) reads the token from the keyring; a token typed but not
+    saved yet is handed to the adapter directly instead, for the types that take one.
+    """
+    if token and row.type == "sandbox":
+        from app.channels.sandbox import SandboxChannel
+
+        return SandboxChannel(channel_info(row), token=token)
+    return factory(row)
+
+
+def _close(adapter: object) -> None:
+    close = getattr(adapter, "close", None)
+    if callable(close):
+        close()
+
+
+class ChannelDialog(QDialog):
+    """A list of the channels on the left, the chosen one's settings on the right."""
+
+    first_sync_requested = Signal(str)
+    changed = Signal()
+
+    def __init__(self, shop: Shop, parent: QWidget | None = None,
+                 adapter_for: AdapterFactory | None = None, select: str | None = None) -> None:
+        super().__init__(parent)
+        self.shop = shop
+        self.adapter_for = adapter_for or registry_adapter_for
+        self.current: str | None = None  # None: a new channel
+        self.testing = False
+        self.setObjectName("channelDialog")
+        self.setWindowTitle(self.tr("Channels"))
+
+        self.channel_list = QListWidget(self)
+        self.channel_list.setObjectName("channelList")
+        self.channel_list.setIconSize(QSize(16, 16))
+        self.channel_list.currentItemChanged.connect(self._chosen)
+        self.add_button = QPushButton(self.tr("Add channel"), self)
+        self.add_button.setObjectName("addChannel")
+        self.add_button.clicked.connect(self.new_channel)
+        left = QVBoxLayout()
+        left.addWidget(QLabel(self.tr("Your channels"), self))
+        left.addWidget(self.channel_list, 1)
+        left.addWidget(self.add_button)
+
+        self.form_box = QGroupBox(self)
+        form = QGridLayout(self.form_box)
+        form.setColumnStretch(1, 1)
+        form.setVerticalSpacing(6)
+        self.name = QLineEdit(self.form_box)
+        self.name.setObjectName("channelName")
+        self.name.setPlaceholderText(self.tr("e.g. rakuten"))
+        self.name_error = self._error_label()
+        self.type = QComboBox(self.form_box)
+        self.type.setObjectName("channelType")
+        for type_ in CHANNEL_TYPES:
+            self.type.addItem(channel_type_text(type_), type_)
+        self.enabled = QCheckBox(self.tr("Sync this channel"), self.form_box)
+        self.enabled.setObjectName("channelEnabled")
+        self.url = QLineEdit(self.form_box)
+        self.url.setObjectName("channelUrl")
+        self.url.setPlaceholderText("https://…")
+        self.url_error = self._error_label()
+        self.token = QLineEdit(self.form_box)
+        self.token.setObjectName("channelToken")
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token_note = QLabel(self.tr(
+            "Kept in this PC's keyring (Windows Credential Manager, macOS Keychain…), never in "
+            "Rendo's database."), self.form_box)
+        self.token_note.setWordWrap(True)
+        self.token_note.setStyleSheet("color: #555b61;")
+        self.token_note.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                      QSizePolicy.Policy.Preferred)
+        self.token_note.setMinimumWidth(WRAPPED_WIDTH)
+        self.maximum = QSpinBox(self.form_box)
+        self.maximum.setObjectName("channelMaximum")
+        self.maximum.setRange(0, MAX_NUMBER)
+        self.maximum.setSpecialValueText(self.tr("No limit"))
+        self.maximum.setGroupSeparatorShown(True)
+        self.maximum.setToolTip(self.tr(
+            "The highest number Rendo ever shows on this channel."))
+        self.unlimited_qty = QSpinBox(self.form_box)
+        self.unlimited_qty.setObjectName("channelUnlimited")
+        self.unlimited_qty.setRange(0, MAX_NUMBER)
+        self.unlimited_qty.setGroupSeparatorShown(True)
+        self.unlimited_qty.setToolTip(self.tr(
+            "What this channel shows for made-to-order (unlimited) items."))
+        rows: list[tuple[str, QWidget]] = [
+            (self.tr("Name"), self.name), ("", self.name_error),
+            (self.tr("Type"), self.type), ("", self.enabled),
+            (self.tr("API address"), self.url), ("", self.url_error),
+            (self.tr("API token"), self.token), ("", self.token_note),
+            (self.tr("Maximum shown"), self.maximum),
+            (self.tr("Shown for unlimited items"), self.unlimited_qty),
+        ]
+        for number, (label, field) in enumerate(rows):
+            if label:
+                caption = QLabel(label, self.form_box)
+                caption.setBuddy(field)
+                form.addWidget(caption, number, 0)
+            alignment = Qt.AlignmentFlag.AlignLeft if isinstance(field, QSpinBox | QComboBox) \
+                else Qt.AlignmentFlag(0)
+            form.addWidget(field, number, 1, alignment)
+        self.form = form
+
+        self.test_button = QPushButton(self.tr("Test connection"), self)
+        self.test_button.setObjectName("testConnection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_busy = QProgressBar(self)
+        self.test_busy.setRange(0, 0)
+        self.test_busy.setTextVisible(False)
+        self.test_busy.setFixedWidth(80)
+        self.test_busy.setMaximumHeight(self.fontMetrics().height())
+        self.test_busy.hide()
+        self.test_result = QLabel(self)
+        self.test_result.setObjectName("testResult")
+        self.test_result.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_busy)
+        test_row.addWidget(self.test_result, 1)
+
+        self.first_sync = QFrame(self)
+        self.first_sync.setObjectName("firstSyncNote")
+        self.first_sync.setStyleSheet(
+            "#firstSyncNote { background: #fff6e0; border: 1px solid #f0d28c; border-radius: "
+            "4px; } #firstSyncNote QLabel { color: #5c4100; background: transparent; }")
+        self.first_sync_text = QLabel(self.first_sync)
+        self.first_sync_text.setWordWrap(True)
+        self.first_sync_button = QPushButton(self.tr("Choose first sync…"), self.first_sync)
+        self.first_sync_button.setObjectName("chooseFirstSync")
+        self.first_sync_button.clicked.connect(self._choose_first_sync)
+        note_row = QHBoxLayout(self.first_sync)
+        note_row.setContentsMargins(10, 6, 6, 6)
+        note_row.addWidget(self.first_sync_text, 1)
+        note_row.addWidget(self.first_sync_button)
+        self.first_sync.hide()
+
+        self.message = QLabel(self)
+        self.message.setObjectName("saveMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.save_button = self.buttons.addButton(self.tr("Save"),
+                                                  QDialogButtonBox.ButtonRole.ApplyRole)
+        self.save_button.setObjectName("saveChannel")
+        self.save_button.clicked.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        right = QVBoxLayout()
+        right.addWidget(self.form_box)
+        right.addLayout(test_row)
+        right.addWidget(self.first_sync)
+        right.addWidget(self.message)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(right, 5)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.buttons)
+
+        for signal in (self.name.textEdited, self.url.textEdited, self.token.textEdited):
+            signal.connect(self.validate)
+        self.type.currentIndexChanged.connect(self._type_changed)
+        self.reload(select)
+        if self.channel_list.count() == 0:
+            self.new_channel()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(860, 520)
+
+    def _error_label(self) -> QLabel:
+        label = QLabel(self.form_box)
+        label.setWordWrap(True)
+        label.setStyleSheet(f"color: {ERROR_INK};")
+        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        label.setMinimumWidth(WRAPPED_WIDTH)
+        label.hide()
+        return label
+
+    # -- the list ---------------------------------------------------------------------------
+    def reload(self, select: str | None = None) -> None:
+        """Re-read the channels (cheap) and select *select* (or keep the current one)."""
+        select = select if select is not None else self.current
+        self.channel_list.blockSignals(True)
+        self.channel_list.clear()
+        self._statuses = {s.name: s for s in channel_statuses()}
+        for status in self._statuses.values():
+            if not status.enabled:
+                state = "disabled"
+            elif status.type == "manual":
+                state = "manual"
+            elif status.waiting_for_choice:
+                state = "waiting"
+            else:
+                state = status.state
+            text = status.name
+            if not status.enabled:
+                text = self.tr("{name} (disabled)").format(name=status.name)
+            item = QListWidgetItem(sync_icon(state), text)
+            item.setData(NAME_ROLE, status.name)
+            item.setToolTip(f"{channel_type_text(status.type)} · {state_text(state)}")
+            self.channel_list.addItem(item)
+        self.channel_list.blockSignals(False)
+        for number in range(self.channel_list.count()):
+            if self.channel_list.item(number).data(NAME_ROLE) == select:
+                self.channel_list.setCurrentRow(number)
+                return
+        if self.channel_list.count():
+            self.channel_list.setCurrentRow(0)
+
+    def _chosen(self, item: QListWidgetItem | None, _previous: object = None) -> None:
+        if item is None:
+            return
+        self.show_channel(str(item.data(NAME_ROLE)))
+
+    def show_channel(self, name: str) -> None:
+        row = ChannelRow.get_or_none(ChannelRow.name == name)
+        if row is None:
+            return
+        self.current = name
+        self.form_box.setTitle(name)
+        self.name.setText(name)
+        self.name.setReadOnly(True)
+        self.type.setCurrentIndex(max(0, self.type.findData(row.type)))
+        self.type.setEnabled(False)
+        self.enabled.setChecked(bool(row.enabled))
+        self.url.setText(str((row.settings or {}).get("url") or ""))
+        self.token.clear()
+        saved = load_secret(name) is not None
+        self.token.setPlaceholderText(
+            self.tr("Saved — type a new one only to replace it") if saved
+            else self.tr("Not saved yet"))
+        self.maximum.setValue(row.maximum or 0)
+        self.unlimited_qty.setValue(row.unlimited_qty)
+        self._clear_feedback()
+        self._type_changed()
+        self._show_first_sync_note()
+
+    def new_channel(self) -> None:
+        self.current = None
+        self.channel_list.blockSignals(True)
+        self.channel_list.clearSelection()
+        self.channel_list.setCurrentRow(-1)
+        self.channel_list.blockSignals(False)
+        self.form_box.setTitle(self.tr("New channel"))
+        self.name.clear()
+        self.name.setReadOnly(False)
+        self.type.setEnabled(True)
+        self.type.setCurrentIndex(max(0, self.type.findData("sandbox")))
+        self.enabled.setChecked(True)
+        self.url.clear()
+        self.token.clear()
+        self.token.setPlaceholderText(self.tr("The token issued in the channel's admin page"))
+        self.maximum.setValue(0)
+        self.unlimited_qty.setValue(9999)
+        self._clear_feedback()
+        self._type_changed()
+        self.first_sync.hide()
+        self.name.setFocus()
+
+    def _clear_feedback(self) -> None:
+        self.test_result.clear()
+        self.message.hide()
+        for label in (self.name_error, self.url_error):
+            label.hide()
+
+    def _type_changed(self, *_: object) -> None:
+        synced = self.type.currentData() in SYNCED_TYPES
+        for widget in (self.url, self.token, self.token_note, self.test_button):
+            widget.setEnabled(synced)
+        self.validate()
+
+    def _show_first_sync_note(self) -> None:
+        status = self._statuses.get(self.current or "")
+        waiting = bool(status and status.enabled and status.waiting_for_choice)
+        if waiting:
+            self.first_sync_text.setText(self.tr(
+                "<b>{name}</b> is not synced yet: choose whether Rendo takes the channel's "
+                "numbers or uploads its own.").format(name=html.escape(self.current or "")))
+        self.first_sync.setVisible(waiting)
+
+    def _choose_first_sync(self) -> None:
+        if self.current is None:
+            return
+        self.first_sync_requested.emit(self.current)
+        from .first_sync_dialog import FirstSyncDialog
+
+        dialog = FirstSyncDialog(self.shop, self.current, self.adapter_for, self)
+        dialog.finished.connect(lambda _result: self.reload())
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        self.first_sync_dialog = dialog
+
+    # -- checking ---------------------------------------------------------------------------
+    def _name_problem(self) -> str:
+        if self.current is not None:
+            return ""
+        name = self.name.text().strip()
+        if not name:
+            return self.tr("Give the channel a short name, e.g. rakuten or yahoo.")
+        if any(sign in name for sign in "=,:"):
+            return self.tr("A channel name cannot contain = , or :")
+        if name in self._statuses:
+            return self.tr("There is already a channel called {name}.").format(name=name)
+        return ""
+
+    def _url_problem(self) -> str:
+        if self.type.currentData() not in SYNCED_TYPES:
+            return ""
+        url = self.url.text().strip()
+        if not url:
+            return self.tr("Enter the address of the channel's API.")
+        try:
+            check_channel_url(url)
+        except BadInput:
+            return self.tr("The address must start with https:// (plain http:// only to this "
+                           "PC, for the sandbox shop).")
+        return ""
+
+    def validate(self, *_: object) -> bool:
+        """Show what is wrong next to the field; Save and Test only when it can work."""
+        name_problem = self._name_problem()
+        url_problem = self._url_problem()
+        typed_name = bool(self.name.text().strip()) or self.current is not None
+        typed_url = bool(self.url.text().strip())
+        self.name_error.setText(name_problem)
+        self.name_error.setVisible(bool(name_problem) and typed_name)
+        self.url_error.setText(url_problem)
+        self.url_error.setVisible(bool(url_problem) and typed_url)
+        ok = not name_problem and not url_problem
+        self.save_button.setEnabled(ok)
+        synced = self.type.currentData() in SYNCED_TYPES
+        self.test_button.setEnabled(synced and not url_problem and not self.testing)
+        return ok
+
+    # -- saving -----------------------------------------------------------------------------
+    def save(self) -> bool:
+        if not self.validate():
+            self.name_error.setVisible(bool(self.name_error.text()))
+            self.url_error.setVisible(bool(self.url_error.text()))
+            return False
+        synced = self.type.currentData() in SYNCED_TYPES
+        url = self.url.text().strip() if synced else ""
+        token = self.token.text().strip() or None
+        maximum = self.maximum.value() or None
+        adding = self.current is None
+        name = self.name.text().strip()
+        try:
+            if adding:
+                self.shop.add_channel(
+                    name, str(self.type.currentData()), maximum, self.unlimited_qty.value(),
+                    settings={"url": url} if url else None, token=token if synced else None)
+            else:
+                name = self.current or name
+                self.shop.update_channel(
+                    name, enabled=self.enabled.isChecked(), maximum=maximum,
+                    unlimited_qty=self.unlimited_qty.value(), url=url or None,
+                    token=token if synced else None)
+        except RendoError as error:
+            self._say(error_text(error), error=True)
+            self.reload(name if not adding or name in {s.name for s in channel_statuses()}
+                        else None)
+            return False
+        if adding and not self.enabled.isChecked():
+            self.shop.update_channel(name, enabled=False)
+        self.changed.emit()
+        self.reload(name)
+        if adding and synced:
+            self._say(self.tr("{name} added. Before it syncs, choose how the first sync "
+                              "starts.").format(name=name))
+        else:
+            self._say(self.tr("{name} saved.").format(name=name))
+        return True
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet(f"color: {ERROR_INK if error else OK_INK};")
+        self.message.setText(text)
+        self.message.show()
+
+    # -- testing ----------------------------------------------------------------------------
+    def test_connection(self) -> None:
+        """Ask the channel whether it answers, with the settings as typed (not saved yet)."""
+        if self._url_problem() or self.testing:
+            return
+        name = self.current or self.name.text().strip() or "test"
+        row = ChannelRow(name=name, type=str(self.type.currentData()),
+                         settings={"url": self.url.text().strip()}, connected_at=utcnow())
+        token = self.token.text().strip() or None
+        factory = self.adapter_for
+
+        def work() -> bool:
+            adapter = adapter_with_token(row, token, factory)
+            if adapter is None:
+                return False
+            try:
+                adapter.test_connection()
+            finally:
+                _close(adapter)
+            return True
+
+        self.testing = True
+        self.test_busy.show()
+        self.test_result.setStyleSheet("")
+        self.test_result.setText(self.tr("Asking the channel…"))
+        self.test_result.setToolTip("")
+        self.validate()
+        run_in_background(work, self, self._tested, self._test_failed)
+
+    @Slot(object)
+    def _tested(self, _result: object) -> None:
+        self._test_done()
+        self.test_result.setStyleSheet(f"color: {OK_INK};")
+        self.test_result.setText(self.tr("Connected: the channel answers."))
+
+    @Slot(str, str)
+    def _test_failed(self, message: str, detail: str) -> None:
+        self._test_done()
+        self.test_result.setStyleSheet(f"color: {ERROR_INK};")
+        self.test_result.setText(self.tr("Not connected: {message}").format(message=message))
+        self.test_result.setToolTip(detail)
+
+    def _test_done(self) -> None:
+        self.testing = False
+        self.test_busy.hide()
+        self.validate()
+
+
+def edit_channels(shop: Shop, parent: QWidget | None = None,
+                  adapter_for: AdapterFactory | None = None) -> bool:
+    """Show the channel settings modally; True when something was saved."""
+    dialog = ChannelDialog(shop, parent, adapter_for)
+    saved: list[bool] = []
+    dialog.changed.connect(lambda: saved.append(True))
+    dialog.exec()
+    return bool(saved)

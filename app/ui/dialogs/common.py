@@ -1,0 +1,178 @@
+"""Small widgets the dialogs share: the inline message bar and the item search field."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Sequence
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStyle,
+    QWidget,
+)
+
+from app.domain.book import StockBook
+from app.services.previews import ItemMatch, find_items
+
+CODE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class MessageBar(QFrame):
+    """Messages shown inside a dialog (not a pop-up): problems in red, hints in grey.
+
+    Hidden when there is nothing to say, so a dialog in a good state stays quiet.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self._icon = QLabel(self)
+        self._icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self._text = QLabel(self)
+        self._text.setWordWrap(True)
+        self._text.setTextFormat(Qt.TextFormat.RichText)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self._icon)
+        layout.addWidget(self._text, 1)
+        self._messages: list[str] = []
+        self._is_error = False
+        self.hide()
+
+    @property
+    def messages(self) -> list[str]:
+        return list(self._messages)
+
+    @property
+    def is_error(self) -> bool:
+        return self._is_error and bool(self._messages)
+
+    def show_errors(self, messages: Sequence[str]) -> None:
+        self._show(messages, error=True)
+
+    def show_hint(self, message: str) -> None:
+        self._show([message], error=False)
+
+    def clear_messages(self) -> None:
+        self._show([], error=False)
+
+    def _show(self, messages: Sequence[str], error: bool) -> None:
+        self._messages = list(messages)
+        self._is_error = error
+        if not self._messages:
+            self.hide()
+            return
+        icon = (
+            QStyle.StandardPixmap.SP_MessageBoxWarning
+            if error
+            else (QStyle.StandardPixmap.SP_MessageBoxInformation)
+        )
+        size = self.fontMetrics().height()
+        self._icon.setPixmap(self.style().standardIcon(icon).pixmap(size, size))
+        if error:
+            self.setStyleSheet(
+                "#messageBar { background: #fdf0ee; border: 1px solid #efc5bf;"
+                " border-radius: 4px; }"
+                "#messageBar QLabel { color: #8c2318; background: transparent; }"
+            )
+        else:
+            self.setStyleSheet(
+                "#messageBar { background: palette(alternate-base); border: 1px solid "
+                "palette(midlight); border-radius: 4px; }"
+                "#messageBar QLabel { background: transparent; }"
+            )
+        lines = [html.escape(m) for m in self._messages]
+        self._text.setText("<br>".join(lines))
+        self.show()
+
+
+def match_text(match: ItemMatch) -> str:
+    """How an item appears in a search result: code, name and (when known) JAN."""
+    parts = [match.code, match.name]
+    if match.jan:
+        parts.append(match.jan)
+    return "   ".join(p for p in parts if p)
+
+
+class ItemSearch(QLineEdit):
+    """A field that finds items by code, name or JAN as the user types.
+
+    Choosing a suggestion, or pressing Enter on an exact code or JAN (a barcode scanner) or on
+    the only match, emits ``chosen`` with the item's code and clears the field.
+    """
+
+    chosen = Signal(str)
+
+    def __init__(
+        self,
+        book: Callable[[], StockBook],
+        parent: QWidget | None = None,
+        exclude: Callable[[], Iterable[str]] = lambda: (),
+    ) -> None:
+        super().__init__(parent)
+        self._book = book
+        self._exclude = exclude
+        self._matches: list[ItemMatch] = []
+        self.setPlaceholderText(self.tr("Code, name or JAN…"))
+        self.setClearButtonEnabled(True)
+        self._model = QStandardItemModel(self)
+        completer = QCompleter(self._model, self)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.setMaxVisibleItems(10)
+        completer.activated[QModelIndex].connect(self._completion_chosen)  # type: ignore[index]
+        self.setCompleter(completer)
+        self.textEdited.connect(self._search)
+        self.returnPressed.connect(self.choose_typed)
+
+    @property
+    def matches(self) -> list[ItemMatch]:
+        return list(self._matches)
+
+    def _search(self, text: str) -> None:
+        self._matches = find_items(self._book(), text, limit=50, exclude=self._exclude())
+        self._model.clear()
+        for match in self._matches:
+            row = QStandardItem(match_text(match))
+            row.setData(match.code, CODE_ROLE)
+            self._model.appendRow(row)
+        if self._matches and self.hasFocus():
+            self.completer().complete()
+
+    def _completion_chosen(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        code = index.data(CODE_ROLE)
+        if code:
+            self._choose(str(code))
+
+    def choose_typed(self) -> None:
+        """Choose the item the typed text names: an exact code or JAN, or the only match."""
+        text = self.text().strip()
+        if not text:
+            return
+        # The completer puts a highlighted suggestion's whole line into the field.
+        shown = [m for m in self._matches if match_text(m) == text]
+        if shown:
+            self._choose(shown[0].code)
+            return
+        self._search(text)
+        exact = [m for m in self._matches if text in (m.code, m.jan)]
+        if exact:
+            self._choose(exact[0].code)
+        elif len(self._matches) == 1:
+            self._choose(self._matches[0].code)
+
+    def _choose(self, code: str) -> None:
+        self.completer().popup().hide()
+        self.chosen.emit(code)
+        # The completer writes its text into the field after "activated": clear after it.
+        QTimer.singleShot(0, self.clear)
+        self.clear()

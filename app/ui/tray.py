@@ -1,0 +1,247 @@
+"""The tray icon: its menu, the stock and sync notices, and "closing keeps syncing".
+
+Where the platform has no system tray, the same notices appear in the window's notice bar and
+closing the window quits Rendo (there would be no way back to a hidden window).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QIcon
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon, QWidget
+
+from app.sync.state import ChannelStatus
+from app.sync.worker import SyncWorker
+
+from .notices import NoticeBar, badged_icon, codes_text, embed_notice_bar, plain_error
+from .sync_panel import HasWorker, SyncControl, summarize
+from .translations import resources_dir
+
+CLOSE_HINT_KEY = "tray/closeHintShown"
+FAILING_AFTER = 3  # failed cycles in a row before the user is told
+GROUP_MS = 800  # crossings reported within this time make one notice
+MESSAGE_MS = 10_000
+_LEVEL_ICONS = {
+    "info": QSystemTrayIcon.MessageIcon.Information,
+    "warning": QSystemTrayIcon.MessageIcon.Warning,
+    "failing": QSystemTrayIcon.MessageIcon.Critical,
+}
+
+
+def rendo_icon() -> QIcon:
+    return QIcon(str(resources_dir() / "icons" / "rendo.png"))
+
+
+class Tray(QObject):
+    """The tray icon and the notices; installs itself as the window's close filter."""
+
+    notified = Signal(str, str, str, str)  # key, level ("info"/"warning"/"failing"), title, text
+
+    def __init__(self, window: QWidget, sync: HasWorker | SyncWorker | SyncControl,
+                 notice_bar: NoticeBar | None = None, settings: QSettings | None = None,
+                 available: bool | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.control = SyncControl.of(sync)
+        self.shop = self.control.shop
+        self.settings = settings if settings is not None else QSettings()
+        self.available = (QSystemTrayIcon.isSystemTrayAvailable() if available is None
+                          else available)
+        self.quitting = False
+        self.group_ms = GROUP_MS
+        self._low: list[str] = []
+        self._out: list[str] = []
+        self._failing: set[str] = set()
+        self._serial = 0
+        self._group = QTimer(self)
+        self._group.setSingleShot(True)
+        self._group.timeout.connect(self._flush_crossings)
+        self.base_icon = rendo_icon()
+
+        self.show_action = QAction(self.tr("Show Rendo"), self)
+        self.show_action.triggered.connect(self.show_window)
+        self.sync_action = QAction(self.tr("Sync now"), self)
+        self.sync_action.triggered.connect(self.control.sync_now)
+        self.pause_action = QAction(self.tr("Pause sync"), self)
+        self.pause_action.setCheckable(True)
+        self.pause_action.setChecked(self.control.paused)
+        self.pause_action.toggled.connect(self.control.set_paused)
+        self.quit_action = QAction(self.tr("Quit Rendo"), self)
+        self.quit_action.triggered.connect(self.quit)
+        self.menu = QMenu(window)
+        self.menu.setObjectName("trayMenu")
+        self.menu.addAction(self.show_action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.sync_action)
+        self.menu.addAction(self.pause_action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.quit_action)
+
+        self.icon: QSystemTrayIcon | None = None
+        self.notice_bar = notice_bar
+        app = QApplication.instance()
+        if self.available:
+            self.icon = QSystemTrayIcon(self.base_icon, self)
+            self.icon.setContextMenu(self.menu)
+            self.icon.activated.connect(self._activated)
+            self.icon.messageClicked.connect(self.show_window)
+            self.icon.show()
+            if isinstance(app, QApplication):
+                app.setQuitOnLastWindowClosed(False)
+        else:
+            if self.notice_bar is None:
+                self.notice_bar = NoticeBar(window)
+                if isinstance(window, QMainWindow):
+                    embed_notice_bar(window, self.notice_bar)
+            if isinstance(app, QApplication):
+                app.setQuitOnLastWindowClosed(True)
+        window.installEventFilter(self)
+        self.control.worker.crossed.connect(self._crossed)
+        self.control.statuses_changed.connect(self._statuses)
+        self.control.running_changed.connect(self._update_icon)
+        self.control.paused_changed.connect(self._paused)
+        self._statuses(self.control.statuses)
+
+    # -- the window --------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (watched is self.window and event.type() == QEvent.Type.Close
+                and self.available and not self.quitting):
+            assert isinstance(event, QCloseEvent)
+            event.ignore()
+            self.window.hide()
+            self._first_close_hint()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _first_close_hint(self) -> None:
+        if self.settings.value(CLOSE_HINT_KEY, False, type=bool):
+            return
+        self.settings.setValue(CLOSE_HINT_KEY, True)
+        self.settings.sync()
+        self.notify("closed", "info", self.tr("Rendo keeps syncing"), self.tr(
+            "The window is closed, but Rendo keeps your channels in sync from the tray. "
+            "To stop it, choose Quit Rendo in the tray icon's menu."))
+
+    @Slot()
+    def show_window(self) -> None:
+        self.window.show()
+        self.window.setWindowState(self.window.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
+                      QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_window()
+
+    @Slot()
+    def quit(self) -> None:
+        """Close the window for real (it saves its layout) and end the application."""
+        self.quitting = True
+        self.window.close()
+        if self.icon is not None:
+            self.icon.hide()
+        QCoreApplication.quit()
+
+    # -- notices -----------------------------------------------------------------------------
+    def notify(self, key: str, level: str, title: str, text: str) -> None:
+        """Tell the user: a tray message, or the window's notice bar without a tray."""
+        self.notified.emit(key, level, title, text)
+        if self.icon is not None:
+            self.icon.showMessage(title, text, _LEVEL_ICONS.get(level, _LEVEL_ICONS["info"]),
+                                  MESSAGE_MS)
+        elif self.notice_bar is not None:
+            self.notice_bar.show_notice(key, level, title, text)
+
+    @Slot(list, list)
+    def _crossed(self, low: list[str], out: list[str]) -> None:
+        """The worker says these items just crossed (once per crossing); group a burst."""
+        self._low.extend(code for code in low if code not in self._low)
+        self._out.extend(code for code in out if code not in self._out)
+        if not self._group.isActive():
+            self._group.start(self.group_ms)
+
+    def _flush_crossings(self) -> None:
+        out, low = self._out, [code for code in self._low if code not in self._out]
+        self._low, self._out = [], []
+        if not out and not low:
+            return
+        lines = []
+        if out:
+            lines.append(self._crossing_line(out, sold_out=True))
+        if low:
+            lines.append(self._crossing_line(low, sold_out=False))
+        if out and low:
+            title = self.tr("Out of stock and low stock")
+        elif out:
+            title = self.tr("Out of stock")
+        else:
+            title = self.tr("Low stock")
+        self._serial += 1
+        self.notify(f"stock:{self._serial}", "warning", title, "\n".join(lines))
+
+    def _crossing_line(self, codes: list[str], sold_out: bool) -> str:
+        if len(codes) == 1:
+            code = codes[0]
+            item = self.shop.book.items.get(code)
+            label = f"{code} {item.name}" if item is not None and item.name else code
+            if sold_out:
+                return self.tr("{item} is out of stock.").format(item=label)
+            stock = self.shop.book.stock.get(code)
+            sellable = stock.sellable if stock is not None else 0
+            return self.tr("{item} is at or below its reorder point ({n} left to sell)."
+                           ).format(item=label, n=sellable)
+        if sold_out:
+            return self.tr("{n} items are out of stock: {codes}").format(
+                n=len(codes), codes=codes_text(codes))
+        return self.tr("{n} items are low on stock: {codes}").format(
+            n=len(codes), codes=codes_text(codes))
+
+    @Slot(list)
+    def _statuses(self, statuses: list[ChannelStatus]) -> None:
+        for status in statuses:
+            watched = status.enabled and status.type != "manual"
+            if watched and status.failures >= FAILING_AFTER and status.name not in self._failing:
+                self._failing.add(status.name)
+                self.notify(f"failing:{status.name}", "failing",
+                            self.tr("{name}: sync keeps failing").format(name=status.name),
+                            self.tr("The last {n} syncs with {name} failed. {reason} Until it "
+                                    "works again, {name} may sell items that are gone.").format(
+                                        n=status.failures, name=status.name,
+                                        reason=plain_error(status.last_error)))
+            elif status.name in self._failing and (status.failures == 0 or not watched):
+                self._failing.discard(status.name)
+                if self.notice_bar is not None:
+                    self.notice_bar.dismiss(f"failing:{status.name}")
+                if watched:
+                    self.notify(f"recovered:{status.name}", "info",
+                                self.tr("{name}: sync works again").format(name=status.name),
+                                self.tr("Rendo synced with {name} again.").format(
+                                    name=status.name))
+        self._update_icon()
+
+    @Slot(bool)
+    def _paused(self, paused: bool) -> None:
+        self.pause_action.blockSignals(True)
+        self.pause_action.setChecked(paused)
+        self.pause_action.blockSignals(False)
+        self._update_icon()
+
+    def _update_icon(self, *_: object) -> None:
+        summary = summarize(self.control)
+        if self.icon is None:
+            return
+        self.icon.setToolTip(f"Rendo — {summary.text}")
+        if summary.state in ("failing", "paused", "waiting"):
+            self.icon.setIcon(badged_icon(self.base_icon, summary.state))
+        else:
+            self.icon.setIcon(self.base_icon)

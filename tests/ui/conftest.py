@@ -1,0 +1,46 @@
+"""Fixtures of the window tests: settings kept out of the user's profile, the demo shop,
+and the main window on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from app.services.shop import Shop
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path) -> Iterator[Path]:
+    """QSettings in a temporary folder: a test never reads or writes the real ones."""
+    folder = tmp_path / "settings"
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+
+
+@pytest.fixture
+def demo_shop(shop: Shop) -> Shop:
+    """The demo catalogue (app.demo): 8 singles, 4 sets (one nested), 3 manual channels,
+    an allocation pattern and display offsets."""
+    from app.demo import build_catalogue
+
+    build_catalogue(shop)
+    return shop
+
+
+@pytest.fixture
+def window(qtbot: QtBot, demo_shop: Shop) -> Iterator[object]:
+    """The main window on the demo shop, shown (offscreen), without a sync thread."""
+    from app.ui.main_window import MainWindow
+
+    main = MainWindow(demo_shop, "test.sqlite3")
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.close()
