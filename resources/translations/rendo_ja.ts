@@ -210,7 +210,7 @@
         <source>+N shows N more, -N shows N fewer, N shows at most N.
 Leave empty for none. For every channel of the selected items:</source>
         <translation>+N で N 個多く、-N で N 個少なく、N で最大 N 個を表示します。
-空欄にすると解除します。選択した商品の全チャネルに適用：</translation>
+空欄にすると解除します。選択した商品の全店舗に適用：</translation>
     </message>
 </context>
 <context>
@@ -253,7 +253,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Backorder allowance</source>
-        <translation>バックオーダー許容数</translation>
+        <translation>バックオーダー(予約)可能数</translation>
     </message>
     <message>
         <source>Units {n} items may sell below zero:</source>
@@ -261,7 +261,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Set backorder allowance to {n}</source>
-        <translation>バックオーダー許容数を {n} に設定</translation>
+        <translation>バックオーダー(予約)可能数を {n} に設定</translation>
     </message>
     <message>
         <source>Make unlimited</source>
@@ -957,7 +957,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Unmatched orders</source>
-        <translation>未照合の注文</translation>
+        <translation>未割当の注文</translation>
     </message>
     <message>
         <source>Sync problems</source>
@@ -989,7 +989,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Listings refused, suspended or changed on the channel</source>
-        <translation>更新が拒否・停止された出品、またはチャネル側で数が変更された出品</translation>
+        <translation>更新が拒否・停止された出品、または店舗側で数が変更された出品</translation>
     </message>
     <message>
         <source>Search code, name, JAN</source>
@@ -1131,7 +1131,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Changed on the channel</source>
-        <translation>チャネル側で変更</translation>
+        <translation>店舗側で変更</translation>
     </message>
 </context>
 <context>
@@ -1158,7 +1158,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Backorder allowance:</source>
-        <translation>バックオーダー許容数：</translation>
+        <translation>バックオーダー(予約)可能数：</translation>
     </message>
     <message>
         <source>Unlimited:</source>
@@ -1210,7 +1210,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Channel</source>
-        <translation>チャネル</translation>
+        <translation>店舗</translation>
     </message>
     <message>
         <source>Listing id</source>
@@ -1270,7 +1270,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>all channels {offset}</source>
-        <translation>全チャネル {offset}</translation>
+        <translation>全店舗 {offset}</translation>
     </message>
     <message>
         <source>None</source>
@@ -1294,7 +1294,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Sellable is drawn with today&apos;s reserved and backorder allowance.</source>
-        <translation>販売可能数は現在の確保在庫とバックオーダー許容数で計算しています。</translation>
+        <translation>販売可能数は現在の確保在庫とバックオーダー(予約)可能数で計算しています。</translation>
     </message>
     <message>
         <source>Not listed / manual</source>
@@ -1302,7 +1302,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>(channel shows {qty})</source>
-        <translation>（チャネル側 {qty}）</translation>
+        <translation>（店舗側 {qty}）</translation>
     </message>
     <message>
         <source>Confirmed {time}</source>
@@ -1310,7 +1310,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Order movements change with the order on its channel.</source>
-        <translation>注文による入出庫は、チャネルで注文を変更・キャンセルすると反映されます。</translation>
+        <translation>注文による入出庫は、店舗で注文を変更・キャンセルすると反映されます。</translation>
     </message>
 </context>
 <context>
@@ -1383,7 +1383,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>&lt;h3&gt;Rendo {version}&lt;/h3&gt;&lt;p&gt;One stock ledger for every shop you sell on: orders from each channel lower the numbers on all the others within seconds.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Rendo {version}&lt;/h3&gt;&lt;p&gt;販売しているすべてのお店の在庫を、ひとつの台帳で管理します。どのチャネルで注文が入っても、数秒で他のすべてのチャネルの在庫数に反映されます。&lt;/p&gt;</translation>
+        <translation>&lt;h3&gt;Rendo {version}&lt;/h3&gt;&lt;p&gt;販売しているすべてのお店の在庫を、ひとつの台帳で管理します。どの店舗で注文が入っても、数秒で他のすべての店舗の在庫数に反映されます。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
@@ -2070,7 +2070,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>No channels yet</source>
-        <translation>チャネル未登録</translation>
+        <translation>店舗未登録</translation>
     </message>
     <message>
         <source>Syncing…</source>
@@ -2086,7 +2086,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Manual channels only</source>
-        <translation>手動チャネルのみ</translation>
+        <translation>手動店舗のみ</translation>
     </message>
     <message>
         <source>Not synced yet</source>
@@ -2165,7 +2165,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>not confirmed by the channel yet</source>
-        <translation>チャネルでの反映が未確認です</translation>
+        <translation>店舗での反映が未確認です</translation>
     </message>
     <message>
         <source>the last upload was refused</source>
@@ -2177,7 +2177,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>changed by hand on the channel</source>
-        <translation>チャネル側で手動変更されています</translation>
+        <translation>店舗側で手動変更されています</translation>
     </message>
     <message>
         <source>What channel {name} shows</source>
@@ -2197,7 +2197,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>The channel shows {qty}.</source>
-        <translation>チャネル側の表示は {qty} です。</translation>
+        <translation>店舗側の表示は {qty} です。</translation>
     </message>
     <message>
         <source>The component that limits how many sets can be sold</source>
@@ -2722,7 +2722,7 @@ Leave empty for none. For every channel of the selected items:</source>
     <name>UnmatchedModel</name>
     <message>
         <source>Channel</source>
-        <translation>チャネル</translation>
+        <translation>店舗</translation>
     </message>
     <message>
         <source>Order</source>
@@ -2734,7 +2734,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Channel&apos;s item id</source>
-        <translation>チャネルの商品ID</translation>
+        <translation>店舗の商品ID</translation>
     </message>
     <message>
         <source>Quantity</source>
@@ -2761,7 +2761,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>No unmatched order lines: every order found its item.</source>
-        <translation>未照合の注文明細はありません。すべての注文が商品に対応しています。</translation>
+        <translation>未割当の注文明細はありません。すべての注文が商品に対応しています。</translation>
     </message>
     <message>
         <source>Map to item</source>
@@ -2828,7 +2828,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Set &amp;backorder allowance…</source>
-        <translation>バックオーダー許容数を設定(&amp;B)…</translation>
+        <translation>バックオーダー(予約)可能数を設定(&amp;B)…</translation>
     </message>
     <message>
         <source>Make &amp;unlimited</source>
@@ -2844,7 +2844,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>How the selected items&apos; stock is split among channels when it is low</source>
-        <translation>在庫が少ないとき、選択した商品の在庫を各チャネルにどう配分するか</translation>
+        <translation>在庫が少ないとき、選択した商品の在庫を各店舗にどう配分するか</translation>
     </message>
     <message>
         <source>&amp;Display offset…</source>
@@ -2852,7 +2852,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Show more, fewer or a fixed number on the channels</source>
-        <translation>チャネルに表示する在庫数を増やす・減らす・固定する</translation>
+        <translation>店舗に表示する在庫数を増やす・減らす・固定する</translation>
     </message>
     <message>
         <source>Edit &amp;set…</source>
@@ -2884,7 +2884,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>Read new orders and upload every channel&apos;s numbers now (F5)</source>
-        <translation>新しい注文を読み込み、全チャネルの在庫数を今すぐ送信します（F5）</translation>
+        <translation>新しい注文を読み込み、全店舗の在庫数を今すぐ送信します（F5）</translation>
     </message>
     <message>
         <source>&amp;Pause sync</source>
@@ -2892,7 +2892,7 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
     <message>
         <source>&amp;Channels…</source>
-        <translation>チャネル設定(&amp;C)…</translation>
+        <translation>店舗設定(&amp;C)…</translation>
     </message>
     <message>
         <source>&amp;About Rendo</source>
