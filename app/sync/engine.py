@@ -312,8 +312,7 @@ class SyncEngine:
             results = adapter.set_quantities(batch)
             wanted = {u.channel_item_id: u.quantity for u in batch}
             conflicts += [r for r in results if r.status is UpdateStatus.CONFLICT]
-            answered = [r for r in results if r.status in (UpdateStatus.OK,
-                                                           UpdateStatus.REJECTED)]
+            answered = [r for r in results if r.status is not UpdateStatus.RETRY]
             if answered:
                 with self.shop.lock, write_transaction():
                     listings = self._listings(channel, [r.channel_item_id for r in answered])
@@ -352,7 +351,11 @@ class SyncEngine:
             listing.confirmed_at = self.clock()
             listing.failures, listing.last_error = 0, ""
             report.uploaded += 1
-        elif result.status is UpdateStatus.REJECTED:
+        elif result.quantity != quantity:
+            # Answered and not applied: unless the channel shows it anyway (an earlier write
+            # of the same number whose answer was lost), it is not a number it may show.
+            listing.pending = [p for p in listing.pending if p != quantity]
+        if result.status is UpdateStatus.REJECTED:
             listing.failures += 1
             listing.last_error = result.message
             report.refused += 1
