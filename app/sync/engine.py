@@ -37,16 +37,7 @@ SUSPEND_AFTER = 5  # uploads refused in a row before a listing is suspended
 DRIFT_EVERY = timedelta(minutes=10)
 
 
-MAX_CANDIDATES = 5  # unanswered writes remembered per listing
-
-
-def _candidates(listing: ListingRow) -> list[int]:
-    """Numbers the channel may show for *listing*: what we believe, then unanswered writes."""
-    found: list[int] = []
-    for value in [listing.believed_qty, *reversed(listing.pending)]:
-        if value is not None and value >= 0 and value not in found:
-            found.append(value)
-    return found
+MAX_UNANSWERED = 5  # writes without an answer remembered per listing
 
 
 @dataclass
@@ -228,30 +219,31 @@ class SyncEngine:
         book = self.shop.book
         updates = []
         query = (
-            ListingRow.select(ListingRow.channel_item_id, ListingRow.believed_qty,
-                              ListingRow.pending, ItemRow.code)
+            ListingRow.select(ListingRow.channel_item_id, ListingRow.believed_qty, ItemRow.code)
             .join(ItemRow)
             .where(ListingRow.channel == channel, ListingRow.suspended == False,  # noqa: E712
                    ListingRow.drift_qty.is_null())
         )
-        for channel_item_id, believed, pending, code in query.tuples().iterator():
+        for channel_item_id, believed, code in query.tuples().iterator():
             if only is not None and channel_item_id not in only:
                 continue
             stock = book.stock.get(code)
             if stock is None:
                 continue
             target = stock.channels.get(channel.name)
-            if target is not None and target != believed:
-                expected = believed if cas else None
-                if expected is not None and expected < 0:
-                    # Our belief cannot be right; a write whose answer was lost must have landed.
-                    landed = [p for p in pending if p >= 0]
-                    expected = landed[-1] if landed else None
-                updates.append(QuantityUpdate(channel_item_id, target, expected))
+            if target is None or target == believed:
+                continue
+            if cas and believed is not None and believed < 0:
+                continue  # a belief that cannot be right: the read-back settles it first
+            updates.append(QuantityUpdate(channel_item_id, target, believed if cas else None))
         return updates
 
     def _upload(self, channel: ChannelRow, adapter: ChannelAdapter, report: CycleReport) -> None:
         cas = adapter.limits.compare_and_set
+        unsure = ListingRow.select().where(ListingRow.channel == channel,
+                                           ListingRow.believed_qty < 0)
+        if cas and unsure.exists():
+            self._check_drift(channel, adapter, report)  # settle beliefs that cannot be right
         updates = self._wanted(channel, cas)
         if not updates:
             return
@@ -262,29 +254,32 @@ class SyncEngine:
         conflicts = self._send(channel, adapter, updates, report)
         if not conflicts:
             return
-        # The channel's number moved since we last knew it: read its orders, then set again
-        # against what we now believe it shows; failing that, against the number we were
-        # setting last (our write landed but its answer was lost: a crash, a dropped line).
+        # The channel's number moved since we last knew it: read its orders and set again
+        # against what we now believe it shows.
         report.conflicts += len(conflicts)
         self._read_orders(channel, adapter, report)
-        for attempt in range(MAX_CANDIDATES + 1):
-            retry = self._retries(channel, conflicts, attempt)
-            if not retry:
-                break
-            retried = {u.channel_item_id for u in retry}
-            conflicts = [c for c in conflicts if c.channel_item_id not in retried]
-            conflicts += self._send(channel, adapter, retry, report)
+        conflicts = self._send(channel, adapter, self._retries(channel, conflicts), report)
+        if conflicts and self._unanswered(channel, conflicts):
+            # A write of ours may have landed with its answer lost (a crash, a dropped line):
+            # read back what the channel shows now and recognise our own numbers, then try
+            # once more. Trying "expected = our lost number" directly instead could overwrite
+            # an order the channel took in the meantime, should the numbers happen to match.
+            self._check_drift(channel, adapter, report)
+            conflicts = self._send(channel, adapter, self._retries(channel, conflicts), report)
         # Still no match: an order raced us (the next cycle reads it and sets again), or the
-        # number was changed by hand, which the slower read-back finds and shows to the user.
+        # number was changed by hand, which the read-back finds and shows to the user.
         # Either way nothing is overwritten without compare-and-set.
         for result in conflicts:
             log.info("%s: %s still differs from what Rendo expected (%s)", channel.name,
                      result.channel_item_id, result.quantity)
 
-    def _retries(self, channel: ChannelRow, conflicts: list[UpdateResult],
-                 attempt: int) -> list[QuantityUpdate]:
-        """Set again, against the *attempt*-th number the channel may show: first what we
-        believe, then the numbers we sent whose answers were lost."""
+    def _unanswered(self, channel: ChannelRow, conflicts: list[UpdateResult]) -> bool:
+        listings = self._listings(channel, [r.channel_item_id for r in conflicts])
+        return any(listing.pending for listing in listings.values())
+
+    def _retries(self, channel: ChannelRow,
+                 conflicts: list[UpdateResult]) -> list[QuantityUpdate]:
+        """Set the conflicted listings again, against what we now believe they show."""
         book = self.shop.book
         retries = []
         for result in conflicts:
@@ -293,13 +288,10 @@ class SyncEngine:
                               ListingRow.channel_item_id == result.channel_item_id).first())
             if listing is None or listing.drift_qty is not None:
                 continue
-            candidates = _candidates(listing)
-            if attempt >= len(candidates):
-                continue
+            believed = listing.believed_qty
             target = book.stock[listing.item.code].channels.get(channel.name)
-            if target is not None:
-                retries.append(QuantityUpdate(result.channel_item_id, target,
-                                              candidates[attempt]))
+            if target is not None and believed is not None and believed >= 0:
+                retries.append(QuantityUpdate(result.channel_item_id, target, believed))
         return retries
 
     def _send(self, channel: ChannelRow, adapter: ChannelAdapter,
@@ -334,7 +326,7 @@ class SyncEngine:
             for update in batch:
                 listing = listings.get(update.channel_item_id)
                 if listing is not None and update.quantity not in listing.pending:
-                    listing.pending = [*listing.pending, update.quantity][-MAX_CANDIDATES:]
+                    listing.pending = [*listing.pending, update.quantity][-MAX_UNANSWERED:]
                     listing.save()
 
     @staticmethod
