@@ -11,7 +11,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QLocale,
     QMessageLogContext,
+    QSettings,
     QtMsgType,
     qInstallMessageHandler,
     qVersion,
@@ -26,7 +28,12 @@ from app.services.shop import Shop
 from app.store.database import close_database, open_database, resolve_location
 from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
-from app.ui.translations import install_translators, remove_translators, resources_dir
+from app.ui.translations import (
+    chosen_language,
+    install_translators,
+    remove_translators,
+    resources_dir,
+)
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
@@ -81,7 +88,7 @@ def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
-    translators = install_translators(app)
+    translators = install_translators(app, chosen_language(QSettings(), QLocale.system()))
     location = resolve_location(db_path)
     shown = display_location(location)
     try:

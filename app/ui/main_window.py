@@ -189,6 +189,10 @@ class MainWindow(QMainWindow):
         self.act.new_set.setEnabled(available("edit_set"))
         self.act.packs.setEnabled(available("create_packs"))
         self.act.channels.setEnabled(available("edit_channels"))
+        for action, part in ((self.act.import_file, "import_wizard"),
+                             (self.act.export_file, "export_dialog"),
+                             (self.act.save_template, "save_template")):
+            action.setEnabled(available(part))
         if self.sync is None:
             return
         panel = self._build_part("SyncPanel", self.shop, self.sync, self)
@@ -515,10 +519,23 @@ class MainWindow(QMainWindow):
             self.call_part(dialog, self.shop, self)
             self.status.set_statuses(channel_statuses())
 
+    def open_file_part(self, name: str) -> None:
+        """File → 取り込み / 書き出し / テンプレート (app.ui.dialogs.import_wizard and
+        export_dialog); after an import the grid refreshes through the Shop's listeners."""
+        part = entry_point(name)
+        if part is not None:
+            self.call_part(part, self.shop, self)
+
     def sync_now(self) -> None:
         if self.sync is not None:
             self.status.set_running(True)
             self.sync_requested.emit()
+
+    def open_settings(self) -> None:
+        """設定 (Ctrl+,): the display language, used from the next start."""
+        from .dialogs.settings_dialog import SettingsDialog
+
+        SettingsDialog(self).exec()
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About Rendo"), self.tr(

@@ -1,7 +1,8 @@
 """The main window's actions, menus, toolbar and the grid's context menu.
 
 Every frequent action has a key: F2 change on hand, Enter details, Ctrl+F search, Ctrl+1…7
-quick filters, Ctrl+Z / Ctrl+Y undo and redo, F5 sync now, Ctrl+D the item panel.
+quick filters, Ctrl+Z / Ctrl+Y undo and redo, F5 sync now, Ctrl+D the item panel, Ctrl+, the
+settings.
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ class WindowActions(QObject):
 
         self.quit = self._action(self.tr("&Quit"), w.close, QKeySequence.StandardKey.Quit,
                                  name="quit")
+        self.import_file = self._action(
+            self.tr("&Import…"), lambda: w.open_file_part("import_wizard"), "Ctrl+I",
+            name="importFile", tip=self.tr("Import stock counts or master data from a .csv "
+                                           "or .xlsx file (Ctrl+I)"))
+        self.export_file = self._action(
+            self.tr("&Export…"), lambda: w.open_file_part("export_dialog"), "Ctrl+E",
+            name="exportFile", tip=self.tr("Write the stock list, reorder list, history… as "
+                                           "CSV or Excel (Ctrl+E)"))
+        self.save_template = self._action(
+            self.tr("Save &template…"), lambda: w.open_file_part("save_template"),
+            name="saveTemplate", tip=self.tr("An empty file to fill in for an import"))
         self.adjust = self._action(
             self.tr("&Change on hand…"), w.edit_on_hand, "F2", "edit", "adjust",
             self.tr("Record a new on-hand count with its reason (F2)"))
@@ -134,6 +146,9 @@ class WindowActions(QObject):
         self.channels = self._action(self.tr("&Channels…"), w.edit_channels, None, "channels",
                                      "channels")
         self.about = self._action(self.tr("&About Rendo"), w.about, name="about")
+        self.settings = self._action(self.tr("S&ettings…"), w.open_settings, "Ctrl+,",
+                                     name="settings")
+        self.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
         if w.sync is None:
             self.sync_now.setEnabled(False)
             self.pause.setEnabled(False)
@@ -143,6 +158,8 @@ class WindowActions(QObject):
         w = self.window
         bar = w.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addActions([self.import_file, self.export_file, self.save_template])
+        file_menu.addSeparator()
         file_menu.addAction(self.quit)
 
         edit_menu = bar.addMenu(self.tr("&Edit"))
@@ -151,6 +168,8 @@ class WindowActions(QObject):
         edit_menu.addAction(self.adjust)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.settings)
 
         items_menu = bar.addMenu(self.tr("&Items"))
         items_menu.addActions([self.details, self.adjust, self.edit_set, self.new_set,

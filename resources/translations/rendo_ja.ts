@@ -934,6 +934,129 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export</source>
+        <translation>書き出し</translation>
+    </message>
+    <message>
+        <source>CSV, Shift_JIS (CP932)</source>
+        <translation>CSV（Shift_JIS / CP932）</translation>
+    </message>
+    <message>
+        <source>CSV, UTF-8 with BOM</source>
+        <translation>CSV（UTF-8 BOM付き）</translation>
+    </message>
+    <message>
+        <source>Excel workbook (.xlsx)</source>
+        <translation>Excel ブック（.xlsx）</translation>
+    </message>
+    <message>
+        <source>File to write</source>
+        <translation>書き出すファイル</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>参照(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;List:</source>
+        <translation>一覧(&amp;L):</translation>
+    </message>
+    <message>
+        <source>&amp;Period (from, to):</source>
+        <translation>期間（開始・終了）(&amp;P):</translation>
+    </message>
+    <message>
+        <source>F&amp;ormat:</source>
+        <translation>形式(&amp;O):</translation>
+    </message>
+    <message>
+        <source>&amp;File:</source>
+        <translation>ファイル(&amp;F):</translation>
+    </message>
+    <message>
+        <source>Templates for importing</source>
+        <translation>取り込み用のテンプレート</translation>
+    </message>
+    <message>
+        <source>Save &amp;template…</source>
+        <translation>テンプレートを保存(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>書き出し(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>閉じる</translation>
+    </message>
+    <message>
+        <source>Stock list</source>
+        <translation>在庫一覧</translation>
+    </message>
+    <message>
+        <source>Reorder list (below reorder point)</source>
+        <translation>発注リスト（発注点割れ）</translation>
+    </message>
+    <message>
+        <source>Movement history</source>
+        <translation>入出庫履歴</translation>
+    </message>
+    <message>
+        <source>Unmatched order lines</source>
+        <translation>未割当の注文明細</translation>
+    </message>
+    <message>
+        <source>Item master</source>
+        <translation>商品マスタ</translation>
+    </message>
+    <message>
+        <source>Stock counts</source>
+        <translation>在庫数（棚卸）</translation>
+    </message>
+    <message>
+        <source>Set compositions</source>
+        <translation>セット構成</translation>
+    </message>
+    <message>
+        <source>Allocation pattern of each item</source>
+        <translation>商品ごとの配分パターン</translation>
+    </message>
+    <message>
+        <source>Display offsets</source>
+        <translation>表示在庫設定</translation>
+    </message>
+    <message>
+        <source>Channel code map</source>
+        <translation>店舗の商品コード対応表</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>中止</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel ブック (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV ファイル (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export to</source>
+        <translation>書き出し先</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>中止しました。ファイルは書き出していません。</translation>
+    </message>
+    <message>
+        <source>{rows} rows written to {file}.</source>
+        <translation>{rows} 行を {file} に書き出しました。</translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
         <source>All</source>
@@ -1073,6 +1196,413 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Rendo could not read {name}&apos;s listings: {message}</source>
         <translation>{name} の出品を読み込めませんでした：{message}</translation>
+    </message>
+</context>
+<context>
+    <name>ImportApplyPage</name>
+    <message>
+        <source>Apply</source>
+        <translation>適用</translation>
+    </message>
+    <message>
+        <source>Import number:</source>
+        <translation>取り込み番号:</translation>
+    </message>
+    <message>
+        <source>&amp;Undo this import</source>
+        <translation>この取り込みを取り消す(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Importing {file}…</source>
+        <translation>{file} を取り込んでいます…</translation>
+    </message>
+    <message>
+        <source>Imported {file}: {rows} rows, {changed} changed, {created} new items.</source>
+        <translation>{file} を取り込みました：{rows} 行、変更 {changed} 件、新規商品 {created} 件。</translation>
+    </message>
+    <message>
+        <source>Nothing was imported.</source>
+        <translation>何も取り込んでいません。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was changed.</source>
+        <translation>中止しました。何も変更していません。</translation>
+    </message>
+    <message>
+        <source>The import was undone: {count} changes reversed.</source>
+        <translation>取り込みを取り消しました（{count} 件の在庫の増減を元に戻しました）。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportFilePage</name>
+    <message>
+        <source>Choose the file</source>
+        <translation>ファイルを選ぶ</translation>
+    </message>
+    <message>
+        <source>A .csv or Excel (.xlsx) file. Its columns are found from their headers; you can check them in the next step.</source>
+        <translation>CSV または Excel（.xlsx）ファイル。列は見出しから自動で判定します。次の画面で確認できます。</translation>
+    </message>
+    <message>
+        <source>File to import (.csv, .xlsx)</source>
+        <translation>取り込むファイル（.csv、.xlsx）</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>参照(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Detect automatically</source>
+        <translation>自動判定</translation>
+    </message>
+    <message>
+        <source>Shift_JIS (CP932)</source>
+        <translation>Shift_JIS（CP932）</translation>
+    </message>
+    <message>
+        <source>UTF-8</source>
+        <translation>UTF-8</translation>
+    </message>
+    <message>
+        <source>UTF-8 with BOM</source>
+        <translation>UTF-8（BOM付き）</translation>
+    </message>
+    <message>
+        <source>Comma (,)</source>
+        <translation>カンマ（,）</translation>
+    </message>
+    <message>
+        <source>Tab</source>
+        <translation>タブ</translation>
+    </message>
+    <message>
+        <source>Semicolon (;)</source>
+        <translation>セミコロン（;）</translation>
+    </message>
+    <message>
+        <source>Create new items for codes Rendo does not know yet</source>
+        <translation>未登録の商品コードは新しい商品として登録する</translation>
+    </message>
+    <message>
+        <source>Save an empty &amp;template for this kind…</source>
+        <translation>この種類のテンプレートを保存(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;File:</source>
+        <translation>ファイル(&amp;F):</translation>
+    </message>
+    <message>
+        <source>&amp;Contents:</source>
+        <translation>内容(&amp;C):</translation>
+    </message>
+    <message>
+        <source>&amp;Mode:</source>
+        <translation>取り込み方法(&amp;M):</translation>
+    </message>
+    <message>
+        <source>&amp;Encoding (CSV):</source>
+        <translation>文字コード（CSV）(&amp;E):</translation>
+    </message>
+    <message>
+        <source>&amp;Delimiter (CSV):</source>
+        <translation>区切り文字（CSV）(&amp;D):</translation>
+    </message>
+    <message>
+        <source>Stock counts</source>
+        <translation>在庫数（棚卸）</translation>
+    </message>
+    <message>
+        <source>Item master</source>
+        <translation>商品マスタ</translation>
+    </message>
+    <message>
+        <source>Set compositions</source>
+        <translation>セット構成</translation>
+    </message>
+    <message>
+        <source>Allocation pattern of each item</source>
+        <translation>商品ごとの配分パターン</translation>
+    </message>
+    <message>
+        <source>Display offsets</source>
+        <translation>表示在庫設定</translation>
+    </message>
+    <message>
+        <source>Channel code map</source>
+        <translation>店舗の商品コード対応表</translation>
+    </message>
+    <message>
+        <source>Overwrite with the counted number (stocktake)</source>
+        <translation>棚卸（上書き）：数えた数にする</translation>
+    </message>
+    <message>
+        <source>Add to on hand</source>
+        <translation>加算：在庫数に足す</translation>
+    </message>
+    <message>
+        <source>Subtract from on hand</source>
+        <translation>減算：在庫数から引く</translation>
+    </message>
+    <message>
+        <source>Import a file</source>
+        <translation>ファイルを取り込む</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.csv *.xlsx *.txt *.tsv);;All files (*)</source>
+        <translation>表のファイル (*.csv *.xlsx *.txt *.tsv);;すべてのファイル (*)</translation>
+    </message>
+</context>
+<context>
+    <name>ImportMappingPage</name>
+    <message>
+        <source>Match the columns</source>
+        <translation>列の対応</translation>
+    </message>
+    <message>
+        <source>Check which column of the file holds each field. Fields marked required need a column.</source>
+        <translation>それぞれの項目がファイルのどの列にあるか確認してください。「必須」の項目には列が必要です。</translation>
+    </message>
+    <message>
+        <source>none (the file has no header row)</source>
+        <translation>なし（見出し行のないファイル）</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>項目</translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation>ファイルの列</translation>
+    </message>
+    <message>
+        <source>First row</source>
+        <translation>1 行目の値</translation>
+    </message>
+    <message>
+        <source>&amp;Header row:</source>
+        <translation>見出しの行(&amp;H):</translation>
+    </message>
+    <message>
+        <source>Item code</source>
+        <translation>商品コード</translation>
+    </message>
+    <message>
+        <source>JAN code</source>
+        <translation>JANコード</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>商品名</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>カラー</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>サイズ</translation>
+    </message>
+    <message>
+        <source>Reserved</source>
+        <translation>確保在庫</translation>
+    </message>
+    <message>
+        <source>Backorder allowance</source>
+        <translation>バックオーダー</translation>
+    </message>
+    <message>
+        <source>Reorder point</source>
+        <translation>発注点</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>無制限</translation>
+    </message>
+    <message>
+        <source>Set code</source>
+        <translation>セット商品コード</translation>
+    </message>
+    <message>
+        <source>Component code</source>
+        <translation>構成商品コード</translation>
+    </message>
+    <message>
+        <source>Units per set</source>
+        <translation>セット 1 つに入る数</translation>
+    </message>
+    <message>
+        <source>Allocation pattern</source>
+        <translation>配分パターン</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>店舗（チャネル）</translation>
+    </message>
+    <message>
+        <source>Display offset</source>
+        <translation>表示在庫設定</translation>
+    </message>
+    <message>
+        <source>Channel&apos;s item id</source>
+        <translation>店舗側の商品ID</translation>
+    </message>
+    <message>
+        <source>{file} ({read}): {rows} rows</source>
+        <translation>{file}（{read}）：{rows} 行</translation>
+    </message>
+    <message>
+        <source>(not used)</source>
+        <translation>（使わない）</translation>
+    </message>
+    <message>
+        <source>required (either)</source>
+        <translation>どちらか必須</translation>
+    </message>
+    <message>
+        <source>required</source>
+        <translation>必須</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>任意</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPreviewPage</name>
+    <message>
+        <source>Preview</source>
+        <translation>プレビュー</translation>
+    </message>
+    <message>
+        <source>Nothing has been changed yet. Check the changes, then press Apply.</source>
+        <translation>まだ何も変更していません。内容を確認して「適用」を押してください。</translation>
+    </message>
+    <message>
+        <source>&amp;Apply</source>
+        <translation>適用(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>商品コード</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>項目</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>変更前</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>変更後</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>ファイル</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Problems</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <source>On hand</source>
+        <translation>在庫数</translation>
+    </message>
+    <message>
+        <source>New item</source>
+        <translation>新しい商品</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>セット</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>商品名</translation>
+    </message>
+    <message>
+        <source>JAN code</source>
+        <translation>JANコード</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>バリエーション</translation>
+    </message>
+    <message>
+        <source>Components</source>
+        <translation>構成</translation>
+    </message>
+    <message>
+        <source>Allocation pattern</source>
+        <translation>配分パターン</translation>
+    </message>
+    <message>
+        <source>Display offset</source>
+        <translation>表示在庫設定</translation>
+    </message>
+    <message>
+        <source>Reserved</source>
+        <translation>確保在庫</translation>
+    </message>
+    <message>
+        <source>Backorder allowance</source>
+        <translation>バックオーダー</translation>
+    </message>
+    <message>
+        <source>Reorder point</source>
+        <translation>発注点</translation>
+    </message>
+    <message>
+        <source>Unlimited</source>
+        <translation>無制限</translation>
+    </message>
+    <message>
+        <source>Checking every row…</source>
+        <translation>すべての行を確認しています…</translation>
+    </message>
+    <message>
+        <source>{file}: {rows} rows, {changed} to change, {created} new items, {problems} problems.</source>
+        <translation>{file}：{rows} 行、変更 {changed} 件、新規商品 {created} 件、問題 {problems} 件。</translation>
+    </message>
+    <message>
+        <source>There are {count} problems. Correct the file and import it again: nothing is changed until every row is right.</source>
+        <translation>問題が {count} 件あります。ファイルを直してもう一度取り込んでください。すべての行が正しくなるまで、何も変更しません。</translation>
+    </message>
+    <message>
+        <source>The file changes nothing.</source>
+        <translation>このファイルで変わるものはありません。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportWizard</name>
+    <message>
+        <source>… and {count} more</source>
+        <translation>…ほか {count} 件</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>取り込み</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>中止しています…</translation>
     </message>
 </context>
 <context>
@@ -1997,6 +2527,25 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
 </context>
 <context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <source>Match the system ({language})</source>
+        <translation>システムに合わせる（{language}）</translation>
+    </message>
+    <message>
+        <source>Display &amp;language:</source>
+        <translation>表示言語(&amp;L):</translation>
+    </message>
+    <message>
+        <source>The new language is used after you restart Rendo.</source>
+        <translation>新しい言語は Rendo を再起動すると反映されます。</translation>
+    </message>
+</context>
+<context>
     <name>ShareEditor</name>
     <message>
         <source>units</source>
@@ -2621,6 +3170,21 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
 </context>
 <context>
+    <name>TemplateSaver</name>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel ブック (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV ファイル (*.csv)</translation>
+    </message>
+    <message>
+        <source>Save a template</source>
+        <translation>テンプレートを保存</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
     <message>
         <source>Show Rendo</source>
@@ -2799,6 +3363,30 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>終了(&amp;Q)</translation>
     </message>
     <message>
+        <source>&amp;Import…</source>
+        <translation>取り込み(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Import stock counts or master data from a .csv or .xlsx file (Ctrl+I)</source>
+        <translation>CSV・Excel ファイルから在庫数や商品マスタを取り込みます (Ctrl+I)</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>書き出し(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Write the stock list, reorder list, history… as CSV or Excel (Ctrl+E)</source>
+        <translation>在庫一覧・発注リスト・履歴などを CSV や Excel に書き出します (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>Save &amp;template…</source>
+        <translation>テンプレートを保存(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>An empty file to fill in for an import</source>
+        <translation>取り込み用の空のファイル</translation>
+    </message>
+    <message>
         <source>&amp;Change on hand…</source>
         <translation>実在庫を変更(&amp;C)…</translation>
     </message>
@@ -2897,6 +3485,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>&amp;About Rendo</source>
         <translation>Rendo について(&amp;A)</translation>
+    </message>
+    <message>
+        <source>S&amp;ettings…</source>
+        <translation>設定(&amp;E)…</translation>
     </message>
     <message>
         <source>Sync is not running in this window</source>

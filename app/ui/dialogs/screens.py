@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
@@ -13,6 +13,7 @@ from .offset_dialog import OffsetDialog
 from .pack_dialog import PackDialog
 from .pattern_dialog import PatternDialog
 from .set_editor import SetEditorDialog
+from .settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -56,4 +57,109 @@ def allocation_pattern_problem(window: MainWindow) -> QWidget:
 def display_offset(window: MainWindow) -> QWidget:
     dialog = OffsetDialog(window.shop, ["TW-001", "TW-002", "CH-100", "CH-101", "GIFT-TW2"], window)
     dialog.set_offset(parse_offset("-2"))
+    return dialog
+
+
+@screen("settings")
+def settings(window: MainWindow) -> QWidget:
+    dialog = SettingsDialog(window)
+    # The other language than the window's, so that the restart note shows.
+    dialog.set_choice("en" if dialog.running == "ja" else "ja")
+    return dialog
+
+
+# -- import wizard and export dialog (取り込み・書き出し) ------------------------------------
+def _demo_file(name: str, text: str) -> str:
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.gettempdir()) / "rendo-screens"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(text.encode("cp932"))
+    return str(path)
+
+
+_STOCKTAKE = ("商品コード,商品名,実棚数,ロケーション\r\nTW-001,今治タオル フェイス 白,38,A-1\r\n"
+              "TW-002,今治タオル フェイス 紺,25,A-1\r\nMG-010,波佐見焼 マグ 藍,6,B-3\r\n"
+              "00123,手ぬぐい 麻の葉,32,C-2\r\n")
+
+
+def _settle(wizard: Any) -> None:
+    """Let the wizard's worker finish and its signals arrive (the screen is taken at once)."""
+    from PySide6.QtCore import QCoreApplication
+
+    for _ in range(100):
+        if wizard.job is not None:
+            wizard.job.wait()
+        QCoreApplication.processEvents()
+        if not wizard.busy:
+            QCoreApplication.processEvents()
+            return
+
+
+def _wizard_at(window: MainWindow, page: str, text: str = _STOCKTAKE,
+               wizard_class: Any = None) -> Any:
+    from .import_wizard import ImportWizard
+
+    wizard = (wizard_class or ImportWizard)(window.shop, window)
+    wizard.file_page.path.setText(_demo_file("棚卸_1120.csv", text))
+    wizard.show()
+    steps = {"file": 0, "mapping": 1, "preview": 2, "apply": 3}[page]
+    for _ in range(steps):
+        wizard.next()
+        _settle(wizard)
+    return wizard
+
+
+@screen("import-file")
+def import_file(window: MainWindow) -> QWidget:
+    return _wizard_at(window, "file")
+
+
+@screen("import-mapping")
+def import_mapping(window: MainWindow) -> QWidget:
+    return _wizard_at(window, "mapping")
+
+
+@screen("import-preview")
+def import_preview(window: MainWindow) -> QWidget:
+    return _wizard_at(window, "preview")
+
+
+@screen("import-preview-problems")
+def import_preview_problems(window: MainWindow) -> QWidget:
+    text = _STOCKTAKE + "TW-003,たくさん,,A-2\r\nTW-999,未登録の商品,4,A-9\r\nMG-010,重複,5,B-3\r\n"
+    return _wizard_at(window, "preview", text)
+
+
+@screen("import-done")
+def import_done(window: MainWindow) -> QWidget:
+    """The summary after applying, shown without writing to the demo database."""
+    from app.services.importing import ImportResult
+
+    from .import_wizard import ImportApplyPage, ImportWizard
+
+    class ShownApplyPage(ImportApplyPage):
+        def initializePage(self) -> None:  # noqa: N802
+            plan = self._wizard.plan
+            assert plan is not None
+            self._applied(ImportResult(plan.source, plan.changes, [], plan.warnings,
+                                       plan.created, batch="import-20261120-183012-4f9a2c",
+                                       movements=plan.changed))
+
+    class ShownWizard(ImportWizard):
+        apply_page_class = ShownApplyPage
+
+    return _wizard_at(window, "apply", wizard_class=ShownWizard)
+
+
+@screen("export")
+def export_dialog(window: MainWindow) -> QWidget:
+    from .export_dialog import ExportDialog
+
+    dialog = ExportDialog(window.shop, window)
+    dialog.set_kind("reorder")
+    dialog.set_format("cp932")
+    dialog.path.setText("C:/Users/shop/Documents/発注リスト_20261120.csv")
     return dialog

@@ -1,0 +1,88 @@
+"""設定: Rendo's own settings; for now the display language (used from the next start)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale, QSettings
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.translations import (
+    LANGUAGE_KEY,
+    active_language,
+    chosen_language,
+    effective_language,
+    stored_language,
+)
+
+from .common import MessageBar
+
+# Language names are shown in their own language, whatever the window's language is.
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+
+
+class SettingsDialog(QDialog):
+    """Choose the display language; OK stores it in QSettings ("ui/language")."""
+
+    def __init__(
+        self, parent: QWidget | None = None, settings: QSettings | None = None,
+        system_locale: QLocale | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings()
+        self.system_locale = system_locale if system_locale is not None else QLocale.system()
+        # The language the window shows now (what a change is compared with).
+        self.running = active_language() or chosen_language(self.settings, self.system_locale)
+        self.setWindowTitle(self.tr("Settings"))
+        self.setMinimumWidth(420)
+
+        self.language = QComboBox(self)
+        self.language.setObjectName("languageCombo")
+        system_name = LANGUAGE_NAMES[effective_language("system", self.system_locale)]
+        self.language.addItem(
+            self.tr("Match the system ({language})").format(language=system_name), "system")
+        for code, name in LANGUAGE_NAMES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(stored_language(self.settings)))
+        self.language.currentIndexChanged.connect(self._language_changed)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Display &language:"), self.language)
+
+        self.messages = MessageBar(self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.messages)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self._language_changed()
+
+    @property
+    def choice(self) -> str:
+        """The chosen language: "system", "ja" or "en"."""
+        return str(self.language.currentData())
+
+    def set_choice(self, choice: str) -> None:
+        self.language.setCurrentIndex(self.language.findData(choice))
+
+    def _language_changed(self) -> None:
+        if effective_language(self.choice, self.system_locale) != self.running:
+            self.messages.show_hint(self.tr(
+                "The new language is used after you restart Rendo."))
+        else:
+            self.messages.clear_messages()
+
+    def accept(self) -> None:
+        self.settings.setValue(LANGUAGE_KEY, self.choice)
+        self.settings.sync()
+        super().accept()
