@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
@@ -45,6 +44,7 @@ from app.i18n import error_text
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
 from app.sync.state import choose_first
+from app.ui.table_model import ListTableModel
 
 from .notices import run_in_background, sync_icon
 
@@ -65,7 +65,7 @@ def row_kind(row: PreviewRow) -> str:
     return "same"
 
 
-class PreviewModel(QAbstractTableModel):
+class PreviewModel(ListTableModel):
     """The preview rows with what the chosen mode would do to each."""
 
     CHANNEL_ID, ITEM, CHANNEL_QTY, RENDO_QTY, OUTCOME = range(5)
@@ -101,18 +101,6 @@ class PreviewModel(QAbstractTableModel):
 
     def count(self, kind: str) -> int:
         return self.kinds.count(kind)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
 
     def changes(self, number: int) -> bool:
         """Whether the chosen mode (or, before a choice, either) changes this row."""

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QObject,
@@ -65,6 +64,7 @@ from app.sync.state import (
     resume_listing,
 )
 from app.sync.worker import SyncWorker
+from app.ui.table_model import ListTableModel
 
 from .notices import clock_text, plain_error, state_text, sync_icon, utc_now, when_text
 
@@ -328,7 +328,7 @@ class Row:
     payload: Any = None
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(ListTableModel):
     """A read-only table of a few hundred rows, refreshed whole (keys keep the selection)."""
 
     def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
@@ -346,18 +346,6 @@ class RowsModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
