@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import getpass
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -425,23 +426,25 @@ class _Checked:
     ops: list[Any] = field(default_factory=list)
 
 
-class _Kind:
+class _Kind(ABC):
     """One kind of file: reads its rows (no database), checks them, writes them."""
 
     def __init__(self, rows: _Rows) -> None:
         self.rows = rows
         self.options = rows.options
 
+    @abstractmethod
     def read_row(self, row: int, cells: Sequence[Any]) -> Any | None:
-        raise NotImplementedError
+        """One record of the file's *row*, or None for a row with nothing in it."""
 
+    @abstractmethod
     def check(self, records: list[Any], shop: Shop) -> _Checked:
-        raise NotImplementedError
+        """Every change and every problem, against the database as it is now."""
 
+    @abstractmethod
     def write(self, checked: _Checked, shop: Shop, batch: str, progress: Progress,
               cancelled: CancelCheck) -> tuple[set[str], int]:
         """Write; returns the codes whose stock may have changed and the movement count."""
-        raise NotImplementedError
 
 
 @dataclass(slots=True)

@@ -50,7 +50,8 @@ class MovementCommand(ShopCommand):
         self.last_movement: int | None = None
 
     def _first(self) -> int | None:
-        raise NotImplementedError
+        """The first movement of this command (every stock command defines it)."""
+        return None
 
     def redo(self) -> None:
         self._attempt(self._step)
