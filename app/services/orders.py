@@ -18,7 +18,7 @@ from app.store.models import (
     utcnow,
 )
 
-from .shop import Shop, _channel_row, _item_row
+from .shop import Shop, channel_row, item_row
 
 
 @dataclass
@@ -32,7 +32,8 @@ class OrderOutcome:
     sold: dict[str, int] = field(default_factory=dict)
 
 
-def _resolve(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
+def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
+    """Our item for a channel's id: the channel's code map, else the same code."""
     mapped = CodeMapRow.get_or_none(
         CodeMapRow.channel == channel, CodeMapRow.channel_item_id == channel_item_id
     )
@@ -50,7 +51,8 @@ def _apply_line(
         AppliedLineRow.order_id == line.order_id,
         AppliedLineRow.line_id == line.line_id,
     )
-    target_row = record.item if record is not None else _resolve(channel, line.channel_item_id)
+    target_row = (record.item if record is not None
+                  else resolve_item(channel, line.channel_item_id))
     if target_row is None:
         _keep_unmatched(channel, line)
         outcome.unmatched += 1
@@ -65,7 +67,7 @@ def _apply_line(
     reference = f"{channel.name}:{line.order_id}:{line.line_id}"
     for code, delta in plan.movements.items():
         reason = "order" if delta < 0 else "cancel"
-        shop.record_movement(_item_row(code), delta, reason, reference)
+        shop.record_movement(item_row(code), delta, reason, reference)
         outcome.touched.add(code)
     if record is None:
         AppliedLineRow.create(
@@ -120,7 +122,7 @@ def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "Lines of different orders were given as "
                                          "one order ({order})."), order=first.order_id)
     with shop.ledger_transaction():
-        channel = _channel_row(first.channel)
+        channel = channel_row(first.channel)
         connected = channel.connected_at
         compositions = shop.compositions()
         for line in lines:
@@ -143,8 +145,8 @@ def map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> 
     """Map a channel's item id to our item and apply the lines that waited for it."""
     outcome = OrderOutcome()
     with shop.ledger_transaction():
-        channel = _channel_row(channel_name)
-        item = _item_row(code)
+        channel = channel_row(channel_name)
+        item = item_row(code)
         CodeMapRow.delete().where(
             CodeMapRow.channel == channel, CodeMapRow.channel_item_id == channel_item_id
         ).execute()

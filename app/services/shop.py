@@ -78,7 +78,7 @@ def _user() -> str:
         return "rendo"
 
 
-def _item_row(code: str) -> ItemRow:
+def item_row(code: str) -> ItemRow:
     row = ItemRow.get_or_none(ItemRow.code == code)
     if row is None:
         raise UnknownItem(
@@ -87,7 +87,7 @@ def _item_row(code: str) -> ItemRow:
     return row
 
 
-def _channel_row(name: str) -> ChannelRow:
+def channel_row(name: str) -> ChannelRow:
     row = ChannelRow.get_or_none(ChannelRow.name == name)
     if row is None:
         raise BadInput(
@@ -235,7 +235,7 @@ class Shop:
             raise ValueError(field)
         with write_transaction():
             for code in codes:
-                row = _item_row(code)
+                row = item_row(code)
                 if field in labels and value is not None:
                     check_count(int(value), labels[field], code)  # type: ignore[call-overload]
                 if field == "backorder_allowance" and row.kind == ItemKind.SET.value:
@@ -263,7 +263,7 @@ class Shop:
                                       "cannot become a set (a set has no shelf stock)."),
                     code=set_code,
                 )
-            component_rows = {code: _item_row(code) for code, _ in parts}
+            component_rows = {code: item_row(code) for code, _ in parts}
             check_no_loop(set_code, parts, self.compositions())
             SetComponentRow.delete().where(SetComponentRow.set_item == row).execute()
             for position, (code, quantity) in enumerate(parts):
@@ -350,7 +350,7 @@ class Shop:
         if reason not in MANUAL_REASONS:
             note, reason = (f"{reason} {note}".strip(), "manual")
         with self.ledger_transaction():
-            row = _item_row(code)
+            row = item_row(code)
             if row.kind == ItemKind.SET.value:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code} is a set: it has no shelf stock of its "
@@ -395,7 +395,7 @@ class Shop:
         return int(movement.id)
 
     def history(self, code: str, limit: int | None = None) -> list[MovementView]:
-        row = _item_row(code)
+        row = item_row(code)
         undone = {
             m.undoes_id: m.id
             for m in MovementRow.select(MovementRow.id, MovementRow.undoes).where(
@@ -474,7 +474,7 @@ class Shop:
         if url:
             check_channel_url(url)
         with write_transaction():
-            row = _channel_row(name)
+            row = channel_row(name)
             if enabled is not None:
                 row.enabled = enabled
             if maximum != "keep":
@@ -550,7 +550,7 @@ class Shop:
                     QT_TRANSLATE_NOOP("Errors", "There is no allocation pattern called "
                                       "{name}."), name=name)
         with write_transaction():
-            rows = [_item_row(code) for code in codes]
+            rows = [item_row(code) for code in codes]
             ItemRow.update(pattern=pattern_row).where(
                 ItemRow.id.in_([r.id for r in rows])
             ).execute()
@@ -563,17 +563,17 @@ class Shop:
     ) -> list[str]:
         """Set (or with None, remove) the display offset of *codes*, for one channel or all."""
         with write_transaction():
-            channel_row = _channel_row(channel) if channel else None
+            channel_record = channel_row(channel) if channel else None
             for code in codes:
-                row = _item_row(code)
+                row = item_row(code)
                 DisplayOffsetRow.delete().where(
                     DisplayOffsetRow.item == row,
-                    DisplayOffsetRow.channel.is_null() if channel_row is None
-                    else DisplayOffsetRow.channel == channel_row,
+                    DisplayOffsetRow.channel.is_null() if channel_record is None
+                    else DisplayOffsetRow.channel == channel_record,
                 ).execute()
                 if offset is not None:
                     DisplayOffsetRow.create(
-                        item=row, channel=channel_row, kind=offset.kind.value,
+                        item=row, channel=channel_record, kind=offset.kind.value,
                         amount=offset.amount,
                     )
         if self._book is not None:

@@ -23,12 +23,12 @@ from app.channels.base import (
 )
 from app.domain.errors import RendoError
 from app.domain.orders import OrderLine
-from app.services.orders import apply_order
+from app.services.orders import apply_order, resolve_item
 from app.services.shop import Shop
 from app.store.database import write_transaction
 from app.store.models import ChannelRow, CodeMapRow, ItemRow, ListingRow, utcnow
 
-from .state import backoff_delay, resolve_item, sync_row
+from .state import backoff_delay, sync_row
 
 log = logging.getLogger("rendo.sync")
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
-from app.services.shop import Shop
+from app.services.shop import Shop, channel_row
 from app.store.database import write_transaction
-from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, ListingRow
+from app.store.models import ChannelRow, ChannelSyncRow, ItemRow, ListingRow
 
 DEFAULT_INTERVAL_S = 15
 FIRST_MODES = ("push", "pull")
@@ -26,10 +26,7 @@ def choose_first(channel_name: str, mode: str) -> None:
     if mode not in FIRST_MODES:
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "The first sync is push or pull, not "
                                          "{mode!r}."), mode=mode)
-    channel = ChannelRow.get_or_none(ChannelRow.name == channel_name)
-    if channel is None:
-        raise BadInput(QT_TRANSLATE_NOOP("Errors", "There is no channel called {name}."),
-                       name=channel_name)
+    channel = channel_row(channel_name)
     with write_transaction():
         row = sync_row(channel)
         if row.first_done:
@@ -49,25 +46,12 @@ def set_interval(channel_name: str, seconds: int) -> None:
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "The sync interval must be between {low} "
                                          "and {high} seconds (got {seconds})."),
                        low=MIN_INTERVAL_S, high=MAX_INTERVAL_S, seconds=seconds)
-    channel = ChannelRow.get_or_none(ChannelRow.name == channel_name)
-    if channel is None:
-        raise BadInput(QT_TRANSLATE_NOOP("Errors", "There is no channel called {name}."),
-                       name=channel_name)
+    channel = channel_row(channel_name)
     with write_transaction():
         row = sync_row(channel)
         row.interval_s = seconds
         row.next_sync_at = None
         row.save()
-
-
-def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
-    """Our item for a channel's id: the channel's code map, else the same code."""
-    mapped = CodeMapRow.get_or_none(
-        CodeMapRow.channel == channel, CodeMapRow.channel_item_id == channel_item_id
-    )
-    if mapped is not None:
-        return mapped.item  # type: ignore[no-any-return]
-    return ItemRow.get_or_none(ItemRow.code == channel_item_id)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
