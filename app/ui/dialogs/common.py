@@ -9,6 +9,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signa
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCompleter,
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -176,3 +178,25 @@ class ItemSearch(QLineEdit):
         # The completer writes its text into the field after "activated": clear after it.
         QTimer.singleShot(0, self.clear)
         self.clear()
+
+
+def ok_cancel_buttons(dialog: QDialog, ok_text: str, cancel_text: str) -> QDialogButtonBox:
+    """The dialog's OK / Cancel row, with the dialog's own (translated) button texts."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def size_for_channels(dialog: QDialog, minimum: int, base: int, channels: int,
+                      height: int) -> None:
+    """Wide enough for a column per channel, within the screen, never under *minimum*."""
+    wanted = base + 120 * channels
+    screen = dialog.screen()
+    if screen is not None:
+        wanted = min(wanted, int(screen.availableGeometry().width() * 0.95))
+    dialog.resize(max(minimum, wanted), height)

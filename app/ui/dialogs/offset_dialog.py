@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -29,7 +28,7 @@ from app.i18n import error_text
 from app.services.previews import current_offset, preview_offset
 from app.services.shop import Shop
 
-from .common import MessageBar
+from .common import MessageBar, ok_cancel_buttons, size_for_channels
 
 NONE = "none"
 PREVIEW_ROWS = 200
@@ -53,11 +52,7 @@ class OffsetDialog(QDialog):
             title = self.tr("Display stock — {n} items").format(n=len(self.codes))
         self.setWindowTitle(title.strip())
         self.setMinimumWidth(780)
-        wanted = 420 + 120 * len(self.channels)
-        screen = self.screen()
-        if screen is not None:
-            wanted = min(wanted, int(screen.availableGeometry().width() * 0.95))
-        self.resize(max(780, wanted), 520)
+        size_for_channels(self, 780, 420, len(self.channels), 520)
 
         self.channel_combo = QComboBox(self)
         self.channel_combo.addItem(self.tr("All stores"), None)
@@ -127,13 +122,7 @@ class OffsetDialog(QDialog):
         preview_layout.addWidget(self.preview_note)
 
         self.messages = MessageBar(self)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("OK"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("OK"), self.tr("Cancel"))
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)

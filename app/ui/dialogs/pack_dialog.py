@@ -27,7 +27,7 @@ from app.i18n import error_text
 from app.services.previews import preview_set
 from app.services.shop import Shop
 
-from .common import ItemSearch, MessageBar
+from .common import ItemSearch, MessageBar, ok_cancel_buttons
 
 SIZE, CODE, NAME, SELLABLE = range(4)
 BAD = QColor("#b3261e")
@@ -105,13 +105,7 @@ class PackDialog(QDialog):
         table_hint.setEnabled(False)
 
         self.messages = MessageBar(self)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Create sets"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("Create sets"), self.tr("Cancel"))
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)

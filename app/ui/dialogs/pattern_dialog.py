@@ -48,7 +48,7 @@ from app.i18n import error_text
 from app.services.previews import find_items, pattern_users, preview_allocation
 from app.services.shop import Shop
 
-from .common import MessageBar
+from .common import MessageBar, ok_cancel_buttons, size_for_channels
 
 MAX_COUNT = 99_999
 
@@ -194,11 +194,7 @@ class PatternDialog(QDialog):
         self._loading = False
         self.setWindowTitle(self.tr("Allocation patterns"))
         self.setMinimumSize(960, 620)
-        wanted = 480 + 120 * len(self.channels)
-        screen = self.screen()
-        if screen is not None:
-            wanted = min(wanted, int(screen.availableGeometry().width() * 0.95))
-        self.resize(max(960, wanted), 700)
+        size_for_channels(self, 960, 480, len(self.channels), 700)
 
         # -- the list of patterns ----------------------------------------------------------------
         self.pattern_list = QListWidget(self)
@@ -374,13 +370,7 @@ class PatternDialog(QDialog):
         assign_layout.setColumnStretch(1, 2)
         assign_layout.setColumnStretch(2, 3)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("OK"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("OK"), self.tr("Cancel"))
 
         self.pending_label = QLabel(self)
         self.pending_label.setWordWrap(True)

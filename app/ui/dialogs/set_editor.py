@@ -29,7 +29,7 @@ from app.i18n import error_text
 from app.services.previews import ComponentLine, SetPreview, loop_text, preview_set
 from app.services.shop import Shop
 
-from .common import ItemSearch, MessageBar
+from .common import ItemSearch, MessageBar, ok_cancel_buttons
 
 MAX_QUANTITY = 9999
 CODE, NAME, QUANTITY, SELLABLE, CAN_BUILD = range(5)
@@ -142,13 +142,7 @@ class SetEditorDialog(QDialog):
         self.summary.setFont(font)
         self.messages = MessageBar(self)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Save"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("Save"), self.tr("Cancel"))
         self.packs_button = QPushButton(self.tr("Create N-packs…"), self)
         self.packs_button.setToolTip(self.tr("Create sets of 2, 3… of one item at once"))
         self.packs_button.clicked.connect(self._open_packs)
