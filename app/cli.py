@@ -11,13 +11,13 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from app.domain.errors import RendoError
 from app.domain.offsets import parse_offset
-from app.i18n import error_text, tr
+from app.i18n import argparse_translated, error_text, kind_label, reason_label, tr
 
 if TYPE_CHECKING:
     from app.services.shop import Shop
@@ -35,9 +35,10 @@ def _count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            tr("{text!r} is not a whole number").format(text=text)) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} cannot be negative")
+        raise argparse.ArgumentTypeError(tr("{text!r} cannot be negative").format(text=text))
     return value
 
 
@@ -52,117 +53,143 @@ def _component(text: str) -> tuple[str, int]:
     try:
         return code, int(qty)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not COMPONENT:QUANTITY") from None
+        raise argparse.ArgumentTypeError(
+            tr("{text!r} is not COMPONENT:QUANTITY").format(text=text)) from None
+
+
+def _command(sub: Any, name: str, helptext: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """A subcommand whose own --help starts with the sentence the command list shows."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=helptext, description=helptext,
+                                                     **kwargs)
+    return parser
+
+
+def _group(sub: Any, name: str, helptext: str) -> Any:
+    """A command with actions (``rendo item add``…)."""
+    return _command(sub, name, helptext).add_subparsers(
+        dest="action", required=True, parser_class=_Parser, metavar="ACTION")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rendo", description="Rendo: one stock ledger for every channel.")
-    parser.add_argument("--db", help="database file or URL (default: RENDO_DB or the user's "
-                        "data directory)")
+    """The whole command line; every text is looked up in the user's language."""
+    parser = _Parser(prog="rendo", description=tr("Rendo: one stock ledger for every channel."))
+    parser.add_argument("--db", help=tr("database file or URL (default: RENDO_DB or the "
+                                        "user's data directory)"))
     parser.add_argument("--smoke", action="store_true",
-                        help="open the window offscreen once and exit (packaging check)")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+                        help=tr("open the window offscreen once and exit (packaging check)"))
+    parser.add_argument("--version", action="store_true", help=tr("print the version and exit"))
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    item = sub.add_parser("item", help="items").add_subparsers(dest="action", required=True,
-                                                                parser_class=_Parser)
-    add = item.add_parser("add", help="add a single item")
-    add.add_argument("code")
-    add.add_argument("--name", default="")
-    add.add_argument("--jan")
-    add.add_argument("--unlimited", action="store_true")
-    item_list = item.add_parser("list", help="list items")
-    item_list.add_argument("--json", action="store_true")
+    item = _group(sub, "item", tr("items"))
+    add = _command(item, "add", tr("add a single item"))
+    add.add_argument("code", help=tr("the item's code (text: 00123 and 123 differ)"))
+    add.add_argument("--name", default="", help=tr("the item's name"))
+    add.add_argument("--jan", help=tr("JAN (barcode)"))
+    add.add_argument("--unlimited", action="store_true",
+                     help=tr("made to order: channels always show their unlimited number"))
+    item_list = _command(item, "list", tr("list items"))
+    item_list.add_argument("--json", action="store_true", help=tr("machine-readable output"))
 
-    set_ = sub.add_parser("set", help="set products").add_subparsers(
-        dest="action", required=True, parser_class=_Parser)
-    define = set_.add_parser("define", help="define a set: rendo set define SET A:1 B:2")
-    define.add_argument("set_code")
-    define.add_argument("components", nargs="+", type=_component)
+    set_ = _group(sub, "set", tr("set products"))
+    define = _command(set_, "define", tr("define a set: rendo set define SET A:1 B:2"))
+    define.add_argument("set_code", help=tr("the set's code (created if new)"))
+    define.add_argument("components", nargs="+", type=_component,
+                        help=tr("COMPONENT:QUANTITY, one for each component"))
 
-    adjust = sub.add_parser("adjust", help="change on hand: +N, -N or =N")
-    adjust.add_argument("code")
-    adjust.add_argument("change")
+    adjust = _command(sub, "adjust", tr("change on hand: +N, -N or =N"))
+    adjust.add_argument("code", help=tr("the item's code"))
+    adjust.add_argument("change", help=tr("+N adds, -N takes away, =N is a count"))
     adjust.add_argument("--reason", default="manual",
-                        help="manual, stocktake, receive, damage, return or a note")
+                        help=tr("manual, stocktake, receive, damage, return or a note"))
 
-    for name, helptext in (("reserve", "units kept back from every channel"),
-                           ("backorder", "units an item may sell below zero"),
-                           ("reorder-point", "low-stock threshold (or none)")):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("code")
-        p.add_argument("amount", type=_optional_count if name == "reorder-point" else _count)
+    for name, helptext, amount in (
+        ("reserve", tr("units kept back from every channel"), tr("units")),
+        ("backorder", tr("units an item may sell below zero"), tr("units")),
+        ("reorder-point", tr("low-stock threshold (or none)"), tr("units, or none")),
+    ):
+        p = _command(sub, name, helptext)
+        p.add_argument("code", help=tr("the item's code"))
+        p.add_argument("amount", type=_optional_count if name == "reorder-point" else _count,
+                       help=amount)
 
-    channel = sub.add_parser("channel", help="channels").add_subparsers(
-        dest="action", required=True, parser_class=_Parser)
-    channel_add = channel.add_parser("add", help="add a channel")
-    channel_add.add_argument("name")
-    channel_add.add_argument("--type", default="manual", choices=("manual", "sandbox"))
-    channel_add.add_argument("--url", help="the channel's API address (https://…)")
+    channel = _group(sub, "channel", tr("channels"))
+    channel_add = _command(channel, "add", tr("add a channel"))
+    channel_add.add_argument("name", help=tr("the channel's name in Rendo"))
+    channel_add.add_argument("--type", default="manual", choices=("manual", "sandbox"),
+                             help=tr("manual: only a column of numbers; sandbox: the local "
+                                     "sandbox shop"))
+    channel_add.add_argument("--url", help=tr("the channel's API address (https://…)"))
     channel_add.add_argument("--first", choices=("push", "pull"),
-                             help="first sync: push Rendo's numbers or pull the channel's")
+                             help=tr("first sync: push Rendo's numbers or pull the channel's"))
     channel_add.add_argument("--token-stdin", action="store_true",
-                             help="read the API token from standard input (kept in the keyring)")
-    channel_add.add_argument("--max", type=_count, dest="maximum")
-    channel_add.add_argument("--unlimited-qty", type=_count, default=9999)
-    channel.add_parser("list", help="list channels with their sync status")
-    channel_first = channel.add_parser("first", help="choose the first sync: push or pull")
-    channel_first.add_argument("name")
-    channel_first.add_argument("mode", choices=("push", "pull"))
-    channel_preview = channel.add_parser("preview", help="what the first sync would change")
-    channel_preview.add_argument("name")
-    channel_interval = channel.add_parser("interval", help="seconds between syncs (5-3600)")
-    channel_interval.add_argument("name")
-    channel_interval.add_argument("seconds", type=int)
+                             help=tr("read the API token from standard input (kept in the "
+                                     "keyring)"))
+    channel_add.add_argument("--max", type=_count, dest="maximum",
+                             help=tr("the most this channel may show"))
+    channel_add.add_argument("--unlimited-qty", type=_count, default=9999,
+                             help=tr("what it shows for unlimited items (default 9999)"))
+    _command(channel, "list", tr("list channels with their sync status"))
+    channel_first = _command(channel, "first", tr("choose the first sync: push or pull"))
+    channel_first.add_argument("name", help=tr("the channel's name"))
+    channel_first.add_argument("mode", choices=("push", "pull"),
+                               help=tr("push: Rendo's numbers win; pull: the channel's do"))
+    channel_preview = _command(channel, "preview", tr("what the first sync would change"))
+    channel_preview.add_argument("name", help=tr("the channel's name"))
+    channel_interval = _command(channel, "interval", tr("seconds between syncs (5-3600)"))
+    channel_interval.add_argument("name", help=tr("the channel's name"))
+    channel_interval.add_argument("seconds", type=int, help=tr("seconds"))
 
-    sync = sub.add_parser("sync", help="sync the channels")
+    sync = _command(sub, "sync", tr("sync the channels"))
     mode = sync.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--once", action="store_true", help="one cycle of every channel")
-    mode.add_argument("--watch", action="store_true", help="keep syncing until Ctrl+C")
+    mode.add_argument("--once", action="store_true", help=tr("one cycle of every channel"))
+    mode.add_argument("--watch", action="store_true", help=tr("keep syncing until Ctrl+C"))
     sync.add_argument("--interval", type=float, default=None,
-                      help="seconds between cycles with --watch (default 15)")
-    sub.add_parser("unmatched", help="order lines no item matches yet")
-    map_ = sub.add_parser("map", help="map a channel's item id to an item code")
-    map_.add_argument("channel")
-    map_.add_argument("channel_item_id")
-    map_.add_argument("code")
+                      help=tr("seconds between cycles with --watch (default 15)"))
+    _command(sub, "unmatched", tr("order lines no item matches yet"))
+    map_ = _command(sub, "map", tr("map a channel's item id to an item code"))
+    map_.add_argument("channel", help=tr("the channel's name"))
+    map_.add_argument("channel_item_id", help=tr("the id the channel's orders name"))
+    map_.add_argument("code", help=tr("the item's code in Rendo"))
 
-    sandbox = sub.add_parser("sandbox", help="the local sandbox shop").add_subparsers(
-        dest="action", required=True, parser_class=_Parser)
-    serve = sandbox.add_parser("serve", help="run a sandbox shop on this PC")
-    serve.add_argument("--port", type=int, default=0)
-    serve.add_argument("--catalog", help="CSV of sku,quantity")
-    demo = sub.add_parser("demo", help="a demo shop with three sandbox channels")
-    demo.add_argument("--headless", action="store_true", help="no window: sync in the terminal")
+    sandbox = _group(sub, "sandbox", tr("the local sandbox shop"))
+    serve = _command(sandbox, "serve", tr("run a sandbox shop on this PC"))
+    serve.add_argument("--port", type=int, default=0, help=tr("port (default: any free one)"))
+    serve.add_argument("--catalog", help=tr("CSV of sku,quantity"))
+    demo = _command(sub, "demo", tr("a demo shop with three sandbox channels"))
+    demo.add_argument("--headless", action="store_true",
+                      help=tr("no window: sync in the terminal"))
     demo.add_argument("--seconds", type=float, default=None,
-                      help="with --headless, stop after this many seconds")
+                      help=tr("with --headless, stop after this many seconds"))
 
-    pattern = sub.add_parser("pattern", help="allocation patterns").add_subparsers(
-        dest="action", required=True, parser_class=_Parser)
-    pattern_add = pattern.add_parser("add", help="add an allocation pattern")
-    pattern_add.add_argument("name")
-    pattern_add.add_argument("--priority", default="")
+    pattern = _group(sub, "pattern", tr("allocation patterns"))
+    pattern_add = _command(pattern, "add", tr("add an allocation pattern"))
+    pattern_add.add_argument("name", help=tr("the pattern's name"))
+    pattern_add.add_argument("--priority", default="",
+                             help=tr("channels in priority order, comma-separated"))
     pattern_add.add_argument("--tier", action="append", required=True,
-                             help='e.g. "<=10:A=50%%,B=30%%,C=20%%"; tried in the order given')
+                             help=tr('e.g. "<=10:A=50%%,B=30%%,C=20%%"; tried in the order '
+                                     'given'))
     pattern_add.add_argument("--hold-back", action="store_true",
-                             help="keep units left by rounding instead of giving them out")
-    pattern_assign = pattern.add_parser("assign", help="give items a pattern")
-    pattern_assign.add_argument("name")
-    pattern_assign.add_argument("codes", nargs="+")
-    pattern.add_parser("list", help="list patterns")
+                             help=tr("keep units left by rounding instead of giving them out"))
+    pattern_assign = _command(pattern, "assign", tr("give items a pattern"))
+    pattern_assign.add_argument("name", help=tr("the pattern's name"))
+    pattern_assign.add_argument("codes", nargs="+", help=tr("item codes"))
+    _command(pattern, "list", tr("list patterns"))
 
-    offset = sub.add_parser("offset", help="display offset: +N, -N, N or none")
-    offset.add_argument("code")
-    offset.add_argument("offset")
-    offset.add_argument("--channel")
+    offset = _command(sub, "offset", tr("display offset: +N, -N, N or none"))
+    offset.add_argument("code", help=tr("the item's code"))
+    offset.add_argument("offset", help=tr("+N adds, -N takes away, N shows at most N; none "
+                                          "removes it"))
+    offset.add_argument("--channel", help=tr("for this channel only"))
 
-    undo = sub.add_parser("undo", help="append the reverse of a movement")
-    undo.add_argument("movement_id", type=int)
-    history = sub.add_parser("history", help="movements of an item")
-    history.add_argument("code")
-    sub.add_parser("check", help="verify that on hand equals the sum of movements")
-    stock = sub.add_parser("stock", help="computed stock of every item")
-    stock.add_argument("--json", action="store_true")
+    undo = _command(sub, "undo", tr("append the reverse of a movement"))
+    undo.add_argument("movement_id", type=int, help=tr("the movement's number (see history)"))
+    history = _command(sub, "history", tr("movements of an item"))
+    history.add_argument("code", help=tr("the item's code"))
+    _command(sub, "check", tr("verify that on hand equals the sum of movements"))
+    stock = _command(sub, "stock", tr("computed stock of every item"))
+    stock.add_argument("--json", action="store_true",
+                       help=tr("machine-readable output (a stable format)"))
     from app import cli_files  # import, import-undo, export, template
 
     cli_files.add_parsers(sub)
@@ -173,7 +200,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("stdout", "stderr"):  # a windowed build (Windows) has neither
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
-    args = build_parser().parse_args(argv)
+    from app.ui.translations import install_translators, remove_translators
+
+    # The user's language from the start: argparse's help and refusals are printed while
+    # parsing. The window replaces this QCoreApplication with its QApplication.
+    app = QCoreApplication.instance() or QCoreApplication(["rendo"])
+    translators = install_translators(app)
+    try:
+        with argparse_translated():
+            args = build_parser().parse_args(argv)
+        return _run(args)
+    finally:
+        if QCoreApplication.instance() is app:
+            remove_translators(app, translators)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.version:
         from app import __version__
 
@@ -197,11 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     from app.logsetup import configure_logging
     from app.store.database import close_database, open_database
-    from app.ui.translations import install_translators
 
     configure_logging()
-    app = QCoreApplication.instance() or QCoreApplication(["rendo"])
-    translators = install_translators(app)
     try:
         open_database(args.db)
         handler = COMMANDS[args.command]
@@ -211,7 +250,6 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     finally:
         close_database()
-        del translators
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -222,10 +260,16 @@ def _shop() -> Shop:
     return Shop()
 
 
+def _shown(value: object) -> str:
+    """A setting's value in a confirmation: None reads "none"."""
+    return tr("none") if value is None else str(value)
+
+
 def cmd_item(args: argparse.Namespace) -> int:
     shop = _shop()
     if args.action == "add":
-        shop.add_item(args.code, args.name, args.jan, args.unlimited)
+        code = shop.add_item(args.code, args.name, args.jan, args.unlimited)
+        print(tr("{code}: item added").format(code=code))
         return EXIT_OK
     items = [
         {"code": i.code, "name": i.name, "kind": i.kind.value, "jan": i.jan,
@@ -238,25 +282,54 @@ def cmd_item(args: argparse.Namespace) -> int:
         print(json.dumps(items, ensure_ascii=False, indent=1))
     else:
         for i in items:
-            print(f"{i['code']}\t{i['kind']}\t{i['name']}\t{i['jan'] or ''}")
+            print(f"{i['code']}\t{kind_label(i['kind'])}\t{i['name']}\t{i['jan'] or ''}")
     return EXIT_OK
 
 
 def cmd_set(args: argparse.Namespace) -> int:
     _shop().define_set(args.set_code, args.components)
+    parts = ", ".join(f"{code}×{quantity}" for code, quantity in args.components)
+    print(tr("{code}: set of {components}").format(code=args.set_code.strip(),
+                                                   components=parts))
     return EXIT_OK
+
+
+def _on_hand_change(movement: int) -> str:
+    from app.services.report import movement_outcome
+
+    code, delta, on_hand = movement_outcome(movement)
+    return tr("{code}: on hand {before} → {after}").format(
+        code=code, before=on_hand - delta, after=on_hand)
 
 
 def cmd_adjust(args: argparse.Namespace) -> int:
-    movement = _shop().adjust(args.code, args.change, args.reason)
-    if movement is not None:
-        print(tr("movement {id}").format(id=movement))
+    shop = _shop()
+    movement = shop.adjust(args.code, args.change, args.reason)
+    if movement is None:
+        print(tr("{code}: on hand stays {count}; nothing written").format(
+            code=args.code, count=shop.book.on_hand.get(args.code, 0)))
+    else:
+        print(tr("{change} (movement {id})").format(change=_on_hand_change(movement),
+                                                    id=movement))
     return EXIT_OK
+
+
+_FIELD_WORDS = {
+    "reserved": QT_TRANSLATE_NOOP("", "reserved"),
+    "backorder_allowance": QT_TRANSLATE_NOOP("", "backorder allowance"),
+    "reorder_point": QT_TRANSLATE_NOOP("", "reorder point"),
+}
 
 
 def _field_command(field: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        _shop().set_item_field([args.code], field, args.amount)
+        shop = _shop()
+        item = shop.book.items.get(args.code)
+        before = getattr(item, field) if item is not None else None
+        shop.set_item_field([args.code], field, args.amount)
+        print(tr("{code}: {field} {before} → {after}").format(
+            code=args.code, field=tr(_FIELD_WORDS[field]), before=_shown(before),
+            after=_shown(args.amount)))
         return EXIT_OK
 
     return run
@@ -271,32 +344,53 @@ def cmd_channel(args: argparse.Namespace) -> int:
 def cmd_pattern(args: argparse.Namespace) -> int:
     shop = _shop()
     if args.action == "add":
-        shop.save_pattern(args.name, args.tier, args.priority.split(","), args.hold_back)
+        pattern = shop.save_pattern(args.name, args.tier, args.priority.split(","),
+                                    args.hold_back)
+        print(tr("allocation pattern {name} saved: {tiers}").format(
+            name=pattern.name, tiers=" | ".join(str(t) for t in pattern.tiers)))
     elif args.action == "assign":
         shop.assign_pattern(args.name, args.codes)
+        print(tr("{codes}: allocation pattern {name}").format(codes=", ".join(args.codes),
+                                                              name=args.name))
     else:
         for pattern in shop.patterns():
             tiers = " | ".join(str(t) for t in pattern.tiers)
-            hold = " hold-back" if pattern.hold_back else ""
-            print(f"{pattern.name}\t{tiers}\tpriority {','.join(pattern.priority)}{hold}")
+            hold = " " + tr("hold-back") if pattern.hold_back else ""
+            priority = tr("priority {channels}").format(channels=",".join(pattern.priority))
+            print(f"{pattern.name}\t{tiers}\t{priority}{hold}")
     return EXIT_OK
 
 
 def cmd_offset(args: argparse.Namespace) -> int:
-    _shop().set_offset([args.code], parse_offset(args.offset), args.channel)
+    shop = _shop()
+    book = shop.book
+    if args.channel:
+        before = book.channel_offsets.get(args.code, {}).get(args.channel)
+    else:
+        before = book.offsets.get(args.code)
+    offset = parse_offset(args.offset)
+    shop.set_offset([args.code], offset, args.channel)
+    if args.channel:
+        line = tr("{code}: display offset on {channel} {before} → {after}")
+    else:
+        line = tr("{code}: display offset {before} → {after}")
+    print(line.format(code=args.code, channel=args.channel, before=_shown(before),
+                      after=_shown(offset)))
     return EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    print(tr("movement {id}").format(id=_shop().undo(args.movement_id)))
+    movement = _shop().undo(args.movement_id)
+    print(tr("movement {id} undone by movement {undo}: {change}").format(
+        id=args.movement_id, undo=movement, change=_on_hand_change(movement)))
     return EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     for m in _shop().history(args.code):
-        undone = f"\t(undone by {m.undone_by})" if m.undone_by else ""
-        print(f"{m.id}\t{m.created_at:%Y-%m-%d %H:%M:%S}\t{m.delta:+d}\t{m.reason}\t"
-              f"{m.reference}\t{m.user}{undone}")
+        undone = "\t" + tr("(undone by {id})").format(id=m.undone_by) if m.undone_by else ""
+        print(f"{m.id}\t{m.created_at:%Y-%m-%d %H:%M:%S}\t{m.delta:+d}\t"
+              f"{reason_label(m.reason)}\t{m.reference}\t{m.user}{undone}")
     return EXIT_OK
 
 
@@ -313,6 +407,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+STOCK_HEADER = (  # the grid's words
+    QT_TRANSLATE_NOOP("StockModel", "Code"),
+    QT_TRANSLATE_NOOP("StockModel", "Kind"),
+    QT_TRANSLATE_NOOP("StockModel", "On hand"),
+    QT_TRANSLATE_NOOP("StockModel", "Reserved"),
+    QT_TRANSLATE_NOOP("StockModel", "Sellable"),
+    QT_TRANSLATE_NOOP("StockModel", "Limited by"),
+)
+
+
 def cmd_stock(args: argparse.Namespace) -> int:
     from app.services.report import stock_rows
 
@@ -321,12 +425,12 @@ def cmd_stock(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False))
         return EXIT_OK
     channels = list(rows[0]["channels"]) if rows else []
-    print("\t".join(["code", "kind", "on_hand", "reserved", "sellable", "limited_by",
+    print("\t".join([*(QCoreApplication.translate("StockModel", h) for h in STOCK_HEADER),
                      *channels]))
     for row in rows:
         on_hand = "" if row["on_hand"] is None else row["on_hand"]
         print("\t".join(str(v) for v in (
-            row["code"], row["kind"], on_hand, row["reserved"], row["sellable"],
+            row["code"], kind_label(row["kind"]), on_hand, row["reserved"], row["sellable"],
             row["limited_by"] or "", *(row["channels"][c] for c in channels))))
     return EXIT_OK
 

@@ -44,7 +44,7 @@ def refusal(error: FileRefused) -> int:
 def column_choice(text: str) -> tuple[str, str]:
     name, sep, column = text.partition("=")
     if not sep or not name.strip() or not column.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=COLUMN")
+        raise argparse.ArgumentTypeError(tr("{text!r} is not FIELD=COLUMN").format(text=text))
     return name.strip(), column.strip()
 
 
@@ -52,7 +52,8 @@ def day(text: str) -> date:
     try:
         return date.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(
+            tr("{text!r} is not a date (YYYY-MM-DD)").format(text=text)) from None
 
 
 def _shown(value: Any) -> str:
@@ -159,41 +160,51 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command(sub: Any, name: str, helptext: str, **kwargs: Any) -> Any:
+    return sub.add_parser(name, help=helptext, description=helptext, **kwargs)
+
+
 def add_parsers(sub: Any) -> None:
     """The ``import``, ``import-undo``, ``export`` and ``template`` subcommands."""
     from app.files.headers import KINDS
 
     kinds = tuple(KINDS)
-    imp = sub.add_parser("import", help="import stock counts or master data (.csv, .xlsx)")
-    imp.add_argument("file")
-    imp.add_argument("--kind", default="stock", choices=kinds)
+    imp = _command(sub, "import", tr("import stock counts or master data (.csv, .xlsx)"))
+    imp.add_argument("file", help=tr(".csv, .tsv, .txt or .xlsx file"))
+    imp.add_argument("--kind", default="stock", choices=kinds,
+                     help=tr("what the file holds (default stock)"))
     imp.add_argument("--mode", default="overwrite", choices=("overwrite", "add", "subtract"),
-                     help="stock: overwrite (stocktake), add or subtract (default overwrite)")
-    imp.add_argument("--encoding", help="CSV encoding (default: detected): utf-8, cp932…")
-    imp.add_argument("--delimiter", help="CSV delimiter (default: detected): comma, tab, ;")
-    imp.add_argument("--sheet", help=".xlsx sheet (default: the first)")
+                     help=tr("stock: overwrite (stocktake), add or subtract (default "
+                             "overwrite)"))
+    imp.add_argument("--encoding", help=tr("CSV encoding (default: detected): utf-8, cp932…"))
+    imp.add_argument("--delimiter",
+                     help=tr("CSV delimiter (default: detected): comma, tab, ;"))
+    imp.add_argument("--sheet", help=tr(".xlsx sheet (default: the first)"))
     imp.add_argument("--column", action="append", type=column_choice, metavar="FIELD=COLUMN",
-                     help="which column holds a field: header text, letter or number")
+                     help=tr("which column holds a field: header text, letter or number"))
     imp.add_argument("--header-row", type=int, default=None,
-                     help="row number of the header row (0: none; default: found)")
+                     help=tr("row number of the header row (0: none; default: found)"))
     imp.add_argument("--create-unknown", action="store_true",
-                     help="create items for unknown codes instead of refusing them")
+                     help=tr("create items for unknown codes instead of refusing them"))
     imp.add_argument("--dry-run", action="store_true",
-                     help="show every row's change and every problem; write nothing")
-    imp.add_argument("--verbose", action="store_true", help="list every row's change")
-    undo = sub.add_parser("import-undo", aliases=["undo-import"],
-                          help="reverse every movement of one import")
-    undo.add_argument("batch")
-    exp = sub.add_parser("export", help="export a list (.csv, .tsv, .xlsx)")
-    exp.add_argument("kind", choices=("stock", "reorder", "history", "unmatched", "items"))
-    exp.add_argument("file")
+                     help=tr("show every row's change and every problem; write nothing"))
+    imp.add_argument("--verbose", action="store_true", help=tr("list every row's change"))
+    undo = _command(sub, "import-undo", tr("reverse every movement of one import"),
+                    aliases=["undo-import"])
+    undo.add_argument("batch", help=tr("the batch an import printed"))
+    exp = _command(sub, "export", tr("export a list (.csv, .tsv, .xlsx)"))
+    exp.add_argument("kind", choices=("stock", "reorder", "history", "unmatched", "items"),
+                     help=tr("which list"))
+    exp.add_argument("file", help=tr("the file to write (.csv, .tsv or .xlsx)"))
     exp.add_argument("--encoding", choices=("utf-8-sig", "cp932", "utf-8"),
-                     help="CSV encoding (default: cp932 on a Japanese system, else utf-8-sig)")
-    exp.add_argument("--from", dest="date_from", type=day, help="history: first day")
-    exp.add_argument("--to", dest="date_to", type=day, help="history: last day")
-    exp.add_argument("--language", choices=("ja", "en"), help="header language")
-    template = sub.add_parser("template", help="an empty file to fill in for an import")
-    template.add_argument("kind", choices=kinds)
-    template.add_argument("file")
-    template.add_argument("--encoding", choices=("utf-8-sig", "cp932", "utf-8"))
-    template.add_argument("--language", choices=("ja", "en"), help="header language")
+                     help=tr("CSV encoding (default: cp932 on a Japanese system, else "
+                             "utf-8-sig)"))
+    exp.add_argument("--from", dest="date_from", type=day, help=tr("history: first day"))
+    exp.add_argument("--to", dest="date_to", type=day, help=tr("history: last day"))
+    exp.add_argument("--language", choices=("ja", "en"), help=tr("header language"))
+    template = _command(sub, "template", tr("an empty file to fill in for an import"))
+    template.add_argument("kind", choices=kinds, help=tr("which import"))
+    template.add_argument("file", help=tr("the file to write (.csv or .xlsx)"))
+    template.add_argument("--encoding", choices=("utf-8-sig", "cp932", "utf-8"),
+                          help=tr("CSV encoding"))
+    template.add_argument("--language", choices=("ja", "en"), help=tr("header language"))

@@ -21,22 +21,39 @@ def _state_words() -> dict[str, str]:
             "failing": tr("failing"), "ok": tr("ok"), "new": tr("not synced yet")}
 
 
+def _first_words() -> dict[str, str]:
+    return {"push": tr("push Rendo's numbers"), "pull": tr("take the channel's numbers")}
+
+
 def channel(shop: Shop, args: argparse.Namespace) -> int:
     from app.sync.state import channel_statuses, choose_first, set_interval
 
     if args.action == "add":
+        from app.channels.registry import SYNCED_TYPES
+
         settings: dict[str, object] = {"url": args.url} if args.url else {}
         token = sys.stdin.readline().strip() if args.token_stdin else None
         shop.add_channel(args.name, args.type, args.maximum, args.unlimited_qty, settings,
                          token=token)
         if args.first:
             choose_first(args.name, args.first)
+            print(tr("channel {name} added ({type}); first sync: {first}").format(
+                name=args.name, type=args.type, first=_first_words()[args.first]))
+        elif args.type in SYNCED_TYPES:
+            print(tr("channel {name} added ({type}); choose its first sync: rendo channel "
+                     "first {name} push|pull").format(name=args.name, type=args.type))
+        else:
+            print(tr("channel {name} added ({type})").format(name=args.name, type=args.type))
         return EXIT_OK
     if args.action == "first":
         choose_first(args.name, args.mode)
+        print(tr("{name}: first sync: {first}").format(name=args.name,
+                                                        first=_first_words()[args.mode]))
         return EXIT_OK
     if args.action == "interval":
         set_interval(args.name, args.seconds)
+        print(tr("{name}: a sync every {seconds} s").format(name=args.name,
+                                                            seconds=args.seconds))
         return EXIT_OK
     if args.action == "preview":
         from app.channels.registry import adapter_for
@@ -108,7 +125,8 @@ def map_code(shop: Shop, args: argparse.Namespace) -> int:
     from app.services.orders import map_code as map_item
 
     outcome = map_item(shop, args.channel, args.channel_item_id, args.code)
-    print(tr("{n} waiting order lines applied").format(n=outcome.applied))
+    print(tr("{channel}: {item} → {code}; {n} waiting order lines applied").format(
+        channel=args.channel, item=args.channel_item_id, code=args.code, n=outcome.applied))
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ import requests
 from platformdirs import user_data_path
 
 from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, RendoError
 from app.domain.offsets import parse_offset
+from app.i18n import error_text, tr
 from app.services.shop import Shop
 
 log = logging.getLogger("rendo.demo")
@@ -123,14 +126,29 @@ def start_channels(shop: Shop) -> list[SandboxServer]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from app.store.database import open_database
+    """The demo on ``--db`` (which must be new or empty), else on a fresh demo.sqlite3 in
+    the user's data folder (replaced at every start; the user's own shop is never touched)."""
+    from app.store.database import close_database, open_database
 
-    path = user_data_path("Rendo", "Rendo") / "demo.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-    open_database(str(path))
-    shop = Shop()
-    build_catalogue(shop)
+    if args.db:
+        location = args.db
+    else:
+        path = user_data_path("Rendo", "Rendo") / "demo.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        location = str(path)
+    try:
+        open_database(location)
+        shop = Shop()
+        if shop.book.items or shop.book.channels:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The demo needs a new or empty "
+                                             "database, and {location} already holds a shop."),
+                           location=location)
+        build_catalogue(shop)
+    except RendoError as error:
+        close_database()
+        print(f"rendo: {error_text(error)}", file=sys.stderr)
+        return 2
     servers = start_channels(shop)
     customers = Customers([s.url for s in servers], sorted(shop.book.items))
     customers.start()
@@ -139,7 +157,7 @@ def run_demo(args: argparse.Namespace) -> int:
             return _run_headless(shop, args.seconds)
         from app.ui.app_main import run_gui
 
-        return run_gui(str(path), shop=shop)
+        return run_gui(location, shop=shop)
     finally:
         customers.stop()
         for server in servers:
@@ -155,9 +173,10 @@ def _run_headless(shop: Shop, seconds: float | None) -> int:
     try:
         while ends is None or time.monotonic() < ends:
             for report in engine.run_due():
-                print(f"{report.channel}: orders {report.orders_applied}, uploaded "
-                      f"{report.uploaded}{', ' + report.error if report.error else ''}",
-                      flush=True)
+                print(tr("{channel}: orders {orders}, uploaded {uploaded}{error}").format(
+                    channel=report.channel, orders=report.orders_applied,
+                    uploaded=report.uploaded, error=f", {report.error}" if report.error else ""),
+                    flush=True)
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

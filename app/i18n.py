@@ -1,8 +1,16 @@
-"""Translation for code outside Qt classes (the command line, services' messages)."""
+"""Translation for code outside Qt classes (the command line, services' messages).
+
+Also the one place that turns the ledger's internal words (a movement's reason, an item's
+kind) into labels for people, shared by the window, the command line and the exports.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTranslator
 
 from app.domain.errors import RendoError
 
@@ -19,3 +27,113 @@ def tr(text: str) -> str:
 def error_text(error: RendoError) -> str:
     """*error*'s message in the user's language (its template is in the "Errors" context)."""
     return QCoreApplication.translate("Errors", error.template).format(**error.params)
+
+
+# -- the ledger's words ------------------------------------------------------------------------
+# The contexts are those in which the window's item panel first showed these words; keeping
+# them keeps their translations.
+REASON_CONTEXT, KIND_CONTEXT = "ItemDetail", "ItemDetailPanel"
+MOVEMENT_REASONS = {
+    "order": QT_TRANSLATE_NOOP("ItemDetail", "Order"),
+    "cancel": QT_TRANSLATE_NOOP("ItemDetail", "Cancellation"),
+    "manual": QT_TRANSLATE_NOOP("ItemDetail", "Adjustment"),
+    "import": QT_TRANSLATE_NOOP("ItemDetail", "Import"),
+    "stocktake": QT_TRANSLATE_NOOP("ItemDetail", "Stocktake"),
+    "receive": QT_TRANSLATE_NOOP("ItemDetail", "Received"),
+    "damage": QT_TRANSLATE_NOOP("ItemDetail", "Damaged"),
+    "return": QT_TRANSLATE_NOOP("ItemDetail", "Returned"),
+    "undo": QT_TRANSLATE_NOOP("ItemDetail", "Undo"),
+}
+ITEM_KINDS = {
+    "single": QT_TRANSLATE_NOOP("ItemDetailPanel", "Single"),
+    "set": QT_TRANSLATE_NOOP("ItemDetailPanel", "Set"),
+}
+_translators: dict[str, QTranslator | None] = {}
+
+
+def translate_in(language: str | None, context: str, text: str) -> str:
+    """*text* in *language* ("ja", "en"); None: in the language of the installed translators.
+
+    Files written for a chosen language (an export with Japanese headers on an English system)
+    need the words of that language whatever the program runs in.
+    """
+    if language is None:
+        return QCoreApplication.translate(context, text)
+    if language == "en":  # the source language
+        return text
+    if language not in _translators:
+        from app.ui.translations import resources_dir  # where the .qm files are
+
+        translator = QTranslator()
+        found = translator.load(f"rendo_{language}", str(resources_dir() / "translations"))
+        _translators[language] = translator if found else None
+    translator = _translators[language]
+    return (translator.translate(context, text) if translator is not None else "") or text
+
+
+def reason_label(reason: str, language: str | None = None) -> str:
+    """A movement's reason ("stocktake") as people read it ("Stocktake", 棚卸)."""
+    if reason not in MOVEMENT_REASONS:
+        return reason
+    return translate_in(language, REASON_CONTEXT, MOVEMENT_REASONS[reason])
+
+
+def kind_label(kind: str, language: str | None = None) -> str:
+    """An item's kind ("single" or "set") as people read it (単品, セット商品)."""
+    if kind not in ITEM_KINDS:
+        return kind
+    return translate_in(language, KIND_CONTEXT, ITEM_KINDS[kind])
+
+
+# -- argparse's own words ---------------------------------------------------------------------
+ARGPARSE_CONTEXT = "argparse"
+# What argparse (Python 3.11) can say to a user, listed so that lupdate offers them for
+# translation; argparse_translated() looks each one up as argparse asks for it.
+ARGPARSE_MESSAGES = (
+    QT_TRANSLATE_NOOP("argparse", "usage: "),
+    QT_TRANSLATE_NOOP("argparse", "positional arguments"),
+    QT_TRANSLATE_NOOP("argparse", "options"),
+    QT_TRANSLATE_NOOP("argparse", "show this help message and exit"),
+    QT_TRANSLATE_NOOP("argparse", "argument %(argument_name)s: %(message)s"),
+    QT_TRANSLATE_NOOP("argparse", "unrecognized arguments: %s"),
+    QT_TRANSLATE_NOOP("argparse", "not allowed with argument %s"),
+    QT_TRANSLATE_NOOP("argparse", "ignored explicit argument %r"),
+    QT_TRANSLATE_NOOP("argparse", "the following arguments are required: %s"),
+    QT_TRANSLATE_NOOP("argparse", "one of the arguments %s is required"),
+    QT_TRANSLATE_NOOP("argparse", "expected one argument"),
+    QT_TRANSLATE_NOOP("argparse", "expected at most one argument"),
+    QT_TRANSLATE_NOOP("argparse", "expected at least one argument"),
+    QT_TRANSLATE_NOOP("argparse", "expected %s argument"),
+    QT_TRANSLATE_NOOP("argparse", "expected %s arguments"),
+    QT_TRANSLATE_NOOP("argparse", "ambiguous option: %(option)s could match %(matches)s"),
+    QT_TRANSLATE_NOOP("argparse", "unexpected option string: %s"),
+    QT_TRANSLATE_NOOP("argparse", "invalid %(type)s value: %(value)r"),
+    QT_TRANSLATE_NOOP("argparse", "invalid choice: %(value)r (choose from %(choices)s)"),
+    QT_TRANSLATE_NOOP("argparse", "unknown parser %(parser_name)r (choices: %(choices)s)"),
+    QT_TRANSLATE_NOOP("argparse", "can't open '%(filename)s': %(error)s"),
+)
+
+
+def _argparse_text(text: str) -> str:
+    return QCoreApplication.translate(ARGPARSE_CONTEXT, text)
+
+
+def _argparse_plural(singular: str, plural: str, count: int) -> str:
+    return _argparse_text(singular if count == 1 else plural)
+
+
+@contextmanager
+def argparse_translated() -> Iterator[None]:
+    """argparse's own messages ("usage:", "invalid choice" …) through Qt's translators.
+
+    argparse looks its words up with gettext through its module-level ``_`` and ``ngettext``;
+    they are pointed at the installed Qt translators while the command line is parsed, and put
+    back afterwards.
+    """
+    names = vars(argparse)  # the module's globals, where argparse finds `_` and `ngettext`
+    saved = names["_"], names["ngettext"]
+    names["_"], names["ngettext"] = _argparse_text, _argparse_plural
+    try:
+        yield
+    finally:
+        names["_"], names["ngettext"] = saved

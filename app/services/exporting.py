@@ -32,6 +32,7 @@ from app.files import csv_io
 from app.files.common import CancelCheck, Progress, never_cancelled, no_progress
 from app.files.headers import FIELDS
 from app.files.xlsx_io import write_xlsx
+from app.i18n import kind_label, reason_label
 from app.store.models import AllocationPatternRow, ItemRow, MovementRow, utcnow
 
 from .report import stock_rows
@@ -119,7 +120,8 @@ def stock_table(shop: Shop, language: str) -> ExportTable:
     for row in stock_rows(shop):
         item = book.items[row["code"]]
         rows.append([
-            row["code"], item.name, row["kind"], item.jan, row["on_hand"], row["reserved"],
+            row["code"], item.name, kind_label(row["kind"], language), item.jan,
+            row["on_hand"], row["reserved"],
             None if item.is_set else item.backorder_allowance, row["sellable"],
             row["limited_by"], item.reorder_point, 1 if book.stock[row["code"]].low else 0,
             *(row["channels"].get(c) for c in channels),
@@ -192,7 +194,8 @@ def history_table(language: str, date_from: date | None = None,
         query = query.where(MovementRow.created_at < _utc(date_to + timedelta(days=1)))
     columns = ["date", "code", "name", "delta", "reason", "reference", "user", "movement",
                "undoes", "batch"]
-    rows = [[_local(m.created_at), m.item.code, m.item.name, m.delta, m.reason, m.reference,
+    rows = [[_local(m.created_at), m.item.code, m.item.name, m.delta,
+             reason_label(m.reason, language), m.reference,
              m.user, m.id, m.undoes_id, m.batch] for m in query.iterator()]
     return _table(columns, rows, language)
 
@@ -226,7 +229,7 @@ def items_table(language: str) -> ExportTable:
     rows = []
     for item in items:
         variant = item.variant or {}
-        rows.append([item.code, item.name, item.kind, item.jan,
+        rows.append([item.code, item.name, kind_label(item.kind, language), item.jan,
                      *(variant.get(k) for k in named), *(variant.get(k) for k in others),
                      item.reserved, item.backorder_allowance, item.reorder_point,
                      1 if item.unlimited else 0, patterns.get(item.pattern_id)])

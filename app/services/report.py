@@ -53,3 +53,13 @@ def check_ledger() -> list[LedgerMismatch]:
         if ledger != on_hand:
             found.append(LedgerMismatch(code, on_hand, ledger))
     return found
+
+
+def movement_outcome(movement_id: int) -> tuple[str, int, int]:
+    """The item code, the delta and the item's on hand now, of movement *movement_id*.
+
+    What a command that wrote the movement tells the user it changed.
+    """
+    movement = (MovementRow.select(MovementRow, ItemRow).join(ItemRow)
+                .where(MovementRow.id == movement_id).get())
+    return movement.item.code, movement.delta, movement.item.on_hand

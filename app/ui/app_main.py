@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,6 +72,36 @@ def display_location(location: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+EXIT_NO_DISPLAY = 3  # README: the window has no screen to open on
+
+
+def display_missing(environ: Mapping[str, str] | None = None,
+                    platform: str | None = None) -> bool:
+    """True where Qt would look for an X11 or Wayland display and none is set.
+
+    Windows and macOS always have their own; a chosen QT_QPA_PLATFORM (offscreen, vnc…)
+    needs none.
+    """
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform in ("win32", "cygwin", "darwin") or environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def _say_no_display() -> None:
+    """One plain line in the user's language, before any QApplication exists."""
+    app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    translators = install_translators(app, chosen_language(QSettings(), QLocale.system()))
+    try:
+        print(app.translate(
+            "AppMain", "rendo: no display found to open the window on (neither DISPLAY nor "
+            "WAYLAND_DISPLAY is set). Start Rendo from a desktop session, or use the command "
+            "line: rendo --help"), file=sys.stderr)
+    finally:
+        remove_translators(app, translators)
+
+
 def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) -> int:
     """Open the main window on `db_path` (None: RENDO_DB or the default file) until it closes.
 
@@ -85,7 +116,14 @@ def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) 
     QCoreApplication.setApplicationName("Rendo")
     QCoreApplication.setOrganizationName("Rendo")
     QCoreApplication.setApplicationVersion(__version__)
+    if display_missing():  # Qt would abort naming a missing xcb library
+        log.info("no display: DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset")
+        _say_no_display()
+        return EXIT_NO_DISPLAY
     existing = QApplication.instance()
+    if existing is not None and not isinstance(existing, QApplication):
+        existing.shutdown()  # the command line's QCoreApplication: the window needs more
+        existing = None
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
     translators = install_translators(app, chosen_language(QSettings(), QLocale.system()))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.stock import single_sellable
+from app.i18n import kind_label, reason_label
 from app.services.shop import MovementView, Shop
 from app.sync.state import ListingView, listings_of
 
@@ -34,17 +35,6 @@ from .stock_model import variant_text
 from .timefmt import local_text, to_local
 
 HISTORY_LIMIT = 1000
-REASONS = {
-    "order": QT_TRANSLATE_NOOP("ItemDetail", "Order"),
-    "cancel": QT_TRANSLATE_NOOP("ItemDetail", "Cancellation"),
-    "manual": QT_TRANSLATE_NOOP("ItemDetail", "Adjustment"),
-    "import": QT_TRANSLATE_NOOP("ItemDetail", "Import"),
-    "stocktake": QT_TRANSLATE_NOOP("ItemDetail", "Stocktake"),
-    "receive": QT_TRANSLATE_NOOP("ItemDetail", "Received"),
-    "damage": QT_TRANSLATE_NOOP("ItemDetail", "Damaged"),
-    "return": QT_TRANSLATE_NOOP("ItemDetail", "Returned"),
-    "undo": QT_TRANSLATE_NOOP("ItemDetail", "Undo"),
-}
 LISTING_STATE = {
     "ok": QT_TRANSLATE_NOOP("ItemDetail", "In step"),
     "pending": QT_TRANSLATE_NOOP("ItemDetail", "Not confirmed yet"),
@@ -262,7 +252,7 @@ class ItemDetailPanel(QWidget):
         stock = book.stock.get(code)
         name = item.name.replace("&", "&amp;").replace("<", "&lt;")
         self.title.setText(f"<span style='font-size:large'><b>{code}</b></span>&nbsp;&nbsp;{name}")
-        kind = self.tr("Set") if item.is_set else self.tr("Single")
+        kind = kind_label(item.kind.value)
         extra = [kind]
         if item.variant:
             extra.append(variant_text(item.variant))
@@ -319,7 +309,7 @@ class ItemDetailPanel(QWidget):
         table.setRowCount(len(self.history))
         grey = icons.GREY
         for row, movement in enumerate(self.history):
-            reason = _tr(REASONS.get(movement.reason, movement.reason))
+            reason = reason_label(movement.reason)
             if movement.undone_by is not None:
                 reason = self.tr("{reason} (undone)").format(reason=reason)
             cells = [local_text(movement.created_at), f"{movement.delta:+,}", reason,

@@ -53,7 +53,7 @@ def test_pull_takes_the_channels_numbers_as_on_hand(rendo, mall):
     rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url, "--first", "pull")
     assert rendo("sync", "--once").code == 0
     assert rendo("stock", "--json").json()[0]["on_hand"] == 7
-    assert "stocktake" in rendo("history", "A").out
+    assert "Stocktake" in rendo("history", "A").out
 
 
 def test_plain_http_is_refused_except_to_this_pc(rendo):

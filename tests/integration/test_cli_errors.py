@@ -99,7 +99,7 @@ def test_an_item_whose_movements_add_up_to_zero_still_cannot_become_a_set(shelf,
 
 def test_undoing_the_same_movement_twice_is_refused(shelf, db_dump):
     run = shelf("adjust", "A", "+3", "--reason", "receive")
-    movement = run.out.split()[-1]
+    movement = run.out.split()[-1].strip(")")  # "A: on hand 5 → 8 (movement 3)"
     assert shelf("undo", movement).code == 0
     before = db_dump()
     refused(shelf("undo", movement), movement)

@@ -25,3 +25,14 @@ def test_the_same_refusal_reads_in_english_elsewhere(tmp_path):
     refused = run(str(tmp_path / "en.sqlite3"), "en_US.UTF-8", "adjust", "00123", "+1")
     assert refused.returncode == 2
     assert "rendo: There is no item with code 00123." in refused.stderr.splitlines()
+
+
+def test_history_and_stock_use_the_windows_japanese_words(tmp_path):
+    db = str(tmp_path / "ja.sqlite3")
+    for args in (("item", "add", "A"), ("adjust", "A", "+5", "--reason", "receive")):
+        assert run(db, "ja_JP.UTF-8", *args).returncode == 0
+    history = run(db, "ja_JP.UTF-8", "history", "A").stdout.splitlines()
+    assert history[0].split("\t")[2:4] == ["+5", "入荷"]
+    header, row = run(db, "ja_JP.UTF-8", "stock").stdout.splitlines()
+    assert header.split("\t")[0] == "コード" and header.split("\t")[2] == "実在庫"
+    assert row.split("\t")[:3] == ["A", "単品", "5"]

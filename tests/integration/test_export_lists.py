@@ -45,9 +45,9 @@ def test_stock_list_in_cp932_opens_in_japanese_excel(shop, tmp_path):
     lines = text.split("\r\n")
     assert lines[0] == ("商品コード,商品名,種類,JANコード,在庫数,確保在庫,バックオーダー,"
                         "販売可能数,制限している構成品,発注点,発注点割れ,rakuten")
-    assert lines[1] == "00123,今治タオル 白,single,4901234567894,30,2,0,28,,,0,28"
-    assert lines[2] == "00124,今治タオル 青,single,,8,0,0,8,,10,1,8"
-    assert lines[4] == "GIFT,GIFT,set,,,0,,4,00124,,0,4"
+    assert lines[1] == "00123,今治タオル 白,単品,4901234567894,30,2,0,28,,,0,28"
+    assert lines[2] == "00124,今治タオル 青,単品,,8,0,0,8,,10,1,8"
+    assert lines[4] == "GIFT,GIFT,セット商品,,,0,,4,00124,,0,4"
 
 
 def test_characters_cp932_cannot_hold_are_reported_not_replaced(shop, tmp_path):
@@ -94,7 +94,7 @@ def test_history_for_a_date_range(shop, tmp_path):
     today = date.today()
     table = export_table(shop, "history", "en", today - timedelta(days=1), today)
     assert [row[1] for row in table.rows] == ["00124"]
-    assert table.rows[0][3:5] == [8, "receive"]
+    assert table.rows[0][3:5] == [8, "Received"]
     everything = export_table(shop, "history", "en")
     assert len(everything.rows) == 2
     path = tmp_path / "history.xlsx"
