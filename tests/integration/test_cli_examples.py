@@ -1,11 +1,19 @@
-"""The worked examples of DESIGN.md, told through the command line a shop's script would use.
+"""The worked examples of docs/rules.md and README's command-line example, told through the
+command line a shop's script would use.
 
 Every number is read back from `rendo stock --json`, whose format is a contract (issue 2, §4).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
+from pathlib import Path
+
 import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 CONTRACT_KEYS = {"code", "kind", "on_hand", "reserved", "sellable", "limited_by", "channels"}
 
@@ -237,3 +245,55 @@ def test_rendo_db_in_the_environment_chooses_the_file(tmp_path, monkeypatch, ren
     assert main(["item", "add", "ENV-ONLY"]) == 0
     assert other.exists()
     assert stock(rendo) == {}  # --db still wins over RENDO_DB
+
+
+# -- README's example, pasted into a new database ---------------------------------------------
+
+def readme_section(title: str) -> str:
+    """The text of README's section *title*, up to the next heading of level 2 or 3."""
+    text = README.read_text(encoding="utf-8")
+    heading = f"\n### {title}\n"
+    assert heading in text, f"README has no section {title!r}"
+    rest = text[text.index(heading) + len(heading):]
+    end = re.search(r"^#{2,3} ", rest, re.M)
+    return rest[:end.start()] if end else rest
+
+
+def fenced_blocks(section: str, languages: tuple[str, ...]) -> list[str]:
+    return [body for info, body in re.findall(r"^```(\w*)\n(.*?)^```", section, re.S | re.M)
+            if info in languages]
+
+
+def test_readmes_command_line_example_runs_on_a_new_database(rendo):
+    """Every line of the shell blocks of README's "Command line" section exits 0, in order."""
+    section = readme_section("Command line")
+    blocks = fenced_blocks(section, ("", "sh", "shell", "console"))
+    lines = [line for block in blocks for line in block.splitlines() if line.strip()]
+    assert len(lines) >= 15
+    outputs = []
+    for line in lines:
+        words = shlex.split(line, comments=True)
+        assert words[0] == "rendo", line
+        run = rendo(*words[1:])
+        assert (run.code, run.err) == (0, ""), f"{line}\n{run.err}"
+        outputs.append(run.out)
+    assert lines[-1].split("#")[0].split() == ["rendo", "stock", "--json"]
+    printed = {row["code"]: row for row in json.loads(outputs[-1])}
+    (sample,) = fenced_blocks(section, ("json",))
+    shown = json.loads(sample)
+    assert printed[shown["code"]] == shown  # the sample README shows is what the example gives
+    for line, out in zip(lines, outputs, strict=True):
+        comment = line.partition("# prints: ")[2]
+        if comment:
+            assert out.strip() == comment.strip(), line
+
+
+def test_readme_links_stay_inside_the_repository():
+    """A reader of the repository has no ../shared: every relative link and path resolves."""
+    text = README.read_text(encoding="utf-8")
+    assert "../" not in text
+    targets = re.findall(r"\]\(([^)#]+)\)", text)
+    assert "docs/rules.md" in targets
+    for target in targets:
+        if "://" not in target:
+            assert (README.parent / target).exists(), target
