@@ -1,7 +1,10 @@
 """The ``rendo`` command line: the same services as the window, for scripts and tests.
 
 Exit codes: 0 ok; 1 ``check`` found a problem; 2 bad input (one line on stderr, nothing
-written).
+written); 3 the window found no display (``app.ui.app_main.EXIT_NO_DISPLAY``).
+
+Every text goes through Qt's translators, argparse's own words included; ``--json`` output
+stays English for scripts.
 """
 
 from __future__ import annotations
