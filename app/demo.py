@@ -130,6 +130,12 @@ def run_demo(args: argparse.Namespace) -> int:
     the user's data folder (replaced at every start; the user's own shop is never touched)."""
     from app.store.database import close_database, open_database
 
+    if not args.headless:
+        from app.ui.app_main import refuse_without_display
+
+        refused = refuse_without_display()
+        if refused is not None:  # before anything is written
+            return refused
     if args.db:
         location = args.db
     else:

@@ -89,8 +89,15 @@ def display_missing(environ: Mapping[str, str] | None = None,
     return not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
-def _say_no_display() -> None:
-    """One plain line in the user's language, before any QApplication exists."""
+def refuse_without_display() -> int | None:
+    """EXIT_NO_DISPLAY after one plain line saying why, when the window has nowhere to open;
+    None when it has. Checked before any QApplication exists: Qt would abort naming a missing
+    xcb library."""
+    if not display_missing():
+        return None
+    log.info("no display: DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset")
+    QCoreApplication.setApplicationName("Rendo")  # the language chosen in 設定
+    QCoreApplication.setOrganizationName("Rendo")
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     translators = install_translators(app, chosen_language(QSettings(), QLocale.system()))
     try:
@@ -100,6 +107,7 @@ def _say_no_display() -> None:
             "line: rendo --help"), file=sys.stderr)
     finally:
         remove_translators(app, translators)
+    return EXIT_NO_DISPLAY
 
 
 def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) -> int:
@@ -116,10 +124,9 @@ def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) 
     QCoreApplication.setApplicationName("Rendo")
     QCoreApplication.setOrganizationName("Rendo")
     QCoreApplication.setApplicationVersion(__version__)
-    if display_missing():  # Qt would abort naming a missing xcb library
-        log.info("no display: DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset")
-        _say_no_display()
-        return EXIT_NO_DISPLAY
+    refused = refuse_without_display()
+    if refused is not None:
+        return refused
     existing = QApplication.instance()
     if existing is not None and not isinstance(existing, QApplication):
         existing.shutdown()  # the command line's QCoreApplication: the window needs more

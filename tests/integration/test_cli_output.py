@@ -313,7 +313,8 @@ def test_a_missing_display_is_recognised_before_qt_is_asked(platform, environ, m
     assert display_missing(environ, platform) is missing
 
 
-def test_without_a_display_the_window_says_so_in_one_line(tmp_path):
+@pytest.mark.parametrize("command", [(), ("demo",)], ids=["window", "demo"])
+def test_without_a_display_the_window_says_so_in_one_line(tmp_path, command):
     """Not Qt's abort naming libxcb-cursor0: one line, exit code 3, no database created."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "RENDO_DB")}
@@ -322,8 +323,8 @@ def test_without_a_display_the_window_says_so_in_one_line(tmp_path):
     as_on_linux = ("import sys; sys.platform = 'linux'; from app.cli import main; "
                    "raise SystemExit(main(sys.argv[1:]))")
     database = tmp_path / "shop.sqlite3"
-    run = subprocess.run([sys.executable, "-c", as_on_linux, "--db", str(database)], cwd=REPO,
-                         env=env, capture_output=True, encoding="utf-8", timeout=60)
+    run = subprocess.run([sys.executable, "-c", as_on_linux, "--db", str(database), *command],
+                         cwd=REPO, env=env, capture_output=True, encoding="utf-8", timeout=60)
     assert run.returncode == 3
     assert run.stdout == ""
     assert run.stderr.splitlines() == [
