@@ -8,6 +8,7 @@ whatever the shipped Japanese translation holds today.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -313,13 +314,28 @@ def test_a_missing_display_is_recognised_before_qt_is_asked(platform, environ, m
     assert display_missing(environ, platform) is missing
 
 
-@pytest.mark.parametrize("command", [(), ("demo",)], ids=["window", "demo"])
-def test_without_a_display_the_window_says_so_in_one_line(tmp_path, command):
-    """Not Qt's abort naming libxcb-cursor0: one line, exit code 3, no database created."""
+def _without_display(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "RENDO_DB")}
     env.update(LANG="C.UTF-8", LC_ALL="C.UTF-8", RENDO_LOG_DIR=str(tmp_path / "logs"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"), PYTHONIOENCODING="utf-8")
+               XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
+               PYTHONIOENCODING="utf-8")
+    return env
+
+
+def test_the_smoke_check_still_opens_the_window_offscreen_without_a_display(tmp_path):
+    """The command line's QCoreApplication gives way to the window's QApplication."""
+    run = subprocess.run([sys.executable, "-m", "app", "--db", str(tmp_path / "s.sqlite3"),
+                          "--smoke"], cwd=REPO, env=_without_display(tmp_path),
+                         capture_output=True, encoding="utf-8", timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1])["platform"] == "offscreen"
+
+
+@pytest.mark.parametrize("command", [(), ("demo",)], ids=["window", "demo"])
+def test_without_a_display_the_window_says_so_in_one_line(tmp_path, command):
+    """Not Qt's abort naming libxcb-cursor0: one line, exit code 3, no database created."""
+    env = _without_display(tmp_path)
     as_on_linux = ("import sys; sys.platform = 'linux'; from app.cli import main; "
                    "raise SystemExit(main(sys.argv[1:]))")
     database = tmp_path / "shop.sqlite3"
