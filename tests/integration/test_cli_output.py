@@ -103,6 +103,24 @@ def test_history_and_stock_show_words_not_internal_names(rendo):
     assert stock[1][:3] == ["A", "Single", "5"]
     assert stock[2][:2] == ["S", "Set"]
     assert rendo("stock", "--json").json()[1]["kind"] == "set"  # scripts' format unchanged
+    items = [line.split("\t")[:2] for line in rendo("item", "list").out.splitlines()]
+    assert items == [["A", "Single"], ["S", "Set"]]
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ja", ["取消", "破損", "入荷"]), ("en", ["Undo", "Damaged", "Received"])])
+def test_exported_history_uses_the_same_words_in_the_chosen_language(
+    rendo, tmp_path, language, words
+):
+    rendo("item", "add", "A")
+    rendo("adjust", "A", "+5", "--reason", "receive")
+    rendo("adjust", "A", "-1", "--reason", "damage")
+    rendo("undo", "2")
+    path = tmp_path / "history.csv"
+    assert rendo("export", "history", str(path), "--language", language,
+                 "--encoding", "utf-8").code == 0
+    rows = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [row[4] for row in rows[1:]] == words[::-1]
 
 
 # -- the user's language ----------------------------------------------------------------------
