@@ -141,8 +141,13 @@ def open_database(
 
 def quick_check(database: peewee.Database) -> list[str]:
     """SQLite's quick check of the whole file: [] when it is sound, else its complaints."""
-    rows = [str(row[0]) for row in database.execute_sql("PRAGMA quick_check(20)").fetchall()]
-    return [] if rows == ["ok"] else rows
+    return _complaints(database.execute_sql("PRAGMA quick_check(20)").fetchall())
+
+
+def _complaints(rows: list[tuple[Any, ...]]) -> list[str]:
+    """SQLite's check rows as single lines, without its "*** in database main ***" headings."""
+    lines = [line.strip() for row in rows for line in str(row[0]).splitlines()]
+    return [line for line in lines if line and line != "ok" and not line.startswith("***")]
 
 
 def damage() -> list[str]:
@@ -211,8 +216,7 @@ def integrity_problems(limit: int = 20) -> list[str]:
     PostgreSQL, whose server checks itself), else SQLite's complaints, one a line."""
     if not is_sqlite():
         return []
-    rows = [str(r[0]) for r in db.execute_sql(f"PRAGMA integrity_check({limit})").fetchall()]
-    return [] if rows == ["ok"] else rows
+    return _complaints(db.execute_sql(f"PRAGMA integrity_check({limit})").fetchall())
 
 
 def foreign_key_problems(limit: int = 20) -> list[tuple[str, int, str]]:

@@ -160,10 +160,10 @@ def test_the_first_error_is_kept_when_sqlite_already_rolled_back(shop, db_path):
 
     pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
     db.execute_sql(f"PRAGMA max_page_count = {pages}")
-    with pytest.raises(EnvironmentFailure) as caught, write_transaction():
-        with write_transaction():  # a savepoint, as one order inside a page of orders
-            for n in range(2000):
-                shop.add_item(f"X{n:05d}", name="x" * 300)
+    # the inner one is a savepoint, as one order inside a page of orders
+    with pytest.raises(EnvironmentFailure) as caught, write_transaction(), write_transaction():
+        for n in range(2000):
+            shop.add_item(f"X{n:05d}", name="x" * 300)
     assert caught.value.kind == "full"
     assert "disk" in str(caught.value) and "rollback" not in str(caught.value)
     assert not db.in_transaction()
