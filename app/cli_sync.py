@@ -107,9 +107,14 @@ def sync(shop: Shop, args: argparse.Namespace) -> int:
                 if not _wait_after_failure(error):
                     return EXIT_ENVIRONMENT
                 continue
-            time.sleep(interval if interval is not None else 1.0)
+            _wait(interval if interval is not None else 1.0)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _wait(seconds: float) -> None:
+    """The watch loop's pause between cycles (a test replaces it)."""
+    time.sleep(seconds)
 
 
 def _wait_after_failure(error: Exception) -> bool:
@@ -126,7 +131,7 @@ def _wait_after_failure(error: Exception) -> bool:
           flush=True)
     if not found.transient:
         return False
-    time.sleep(RETRY_AFTER_FAILURE_S)
+    _wait(RETRY_AFTER_FAILURE_S)
     return True
 
 

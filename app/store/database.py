@@ -132,6 +132,7 @@ def open_database(
         if migrate:
             migrate_to_latest(database)
     except Exception as error:
+        close_database()  # nothing half-open is left behind
         found = classify(error, where)
         if found is None or found is error:
             raise
