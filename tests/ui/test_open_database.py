@@ -96,3 +96,28 @@ def test_a_damaged_database_is_not_opened_and_the_message_names_the_backups(
     assert db.is_closed()
     told = boxes["told"][0]
     assert "damaged" in told and str(tmp_path / "backups") in told
+
+
+def test_an_edit_in_the_window_on_a_busy_database_is_explained_and_the_window_goes_on(
+    window: Any, db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text, *args: shown.append(text))
+    db.execute_sql("PRAGMA busy_timeout = 100")  # the window's connection: wait 100 ms, not 10 s
+    code = "TW-002"
+    before = window.shop.book.on_hand[code]
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        window.record_adjustment(code, before + 3, "receive")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(shown) == 1 and "busy" in shown[0] and db_path in shown[0]
+    assert window.shop.book.on_hand[code] == before
+    window.record_adjustment(code, before + 3, "receive")  # once the file is free again
+    assert window.shop.book.on_hand[code] == before + 3
+    assert len(shown) == 1
