@@ -10,6 +10,7 @@ tries again later.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,6 +87,8 @@ IS_A_FOLDER = QT_TRANSLATE_NOOP(
     "{example}.")
 UNDER_A_FILE = QT_TRANSLATE_NOOP(
     "Errors", "{location} cannot be a database: {file} is a file, not a folder.")
+OTHER_FILE = QT_TRANSLATE_NOOP(
+    "Errors", "{file} cannot be used ({detail}). Check the path and that you may write there.")
 UNKNOWN_SCHEME = QT_TRANSLATE_NOOP(
     "Errors", "{location} is not a database Rendo can open: give a file path or a "
     "postgresql:// address.")
@@ -196,6 +199,17 @@ def _os_kind(error: OSError) -> str:
     return "cannot_open"
 
 
+def _is_database_file(filename: str, location: str) -> bool:
+    """Is *filename* the database at *location*, one of its companions (-wal, -shm, a backup
+    being written) or a folder on its way?"""
+    if "://" in location:
+        return False
+    database = Path(os.path.abspath(Path(location).expanduser()))
+    path = Path(os.path.abspath(filename))
+    return (path.parent == database.parent and path.name.startswith(database.name)) or (
+        path in database.parents)
+
+
 def classify(error: BaseException, location: str) -> RendoError | None:
     """A plain message for *error* met while using the database at *location*, or None
     when it is none of the database's or the system's failures (a bug: let it show)."""
@@ -206,10 +220,15 @@ def classify(error: BaseException, location: str) -> RendoError | None:
     if isinstance(cause, peewee.ImproperlyConfigured):
         return failure("no_driver", location, str(cause))
     if isinstance(cause, OSError):
+        detail = cause.strerror or str(cause)
+        if cause.filename and not _is_database_file(str(cause.filename), location):
+            # another file (an export, a template): name it, not the database
+            return EnvironmentFailure(OTHER_FILE, kind=_os_kind(cause), file=str(cause.filename),
+                                      detail=detail)
         if isinstance(cause, IsADirectoryError):
             return BadLocation(IS_A_FOLDER, location=location,
                                example=str(Path(location) / "rendo.sqlite3"))
-        return failure(_os_kind(cause), location, cause.strerror or str(cause))
+        return failure(_os_kind(cause), location, detail)
     if not isinstance(cause, (peewee.PeeweeException, sqlite3.Error)):
         return None
     detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__

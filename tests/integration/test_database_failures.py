@@ -171,3 +171,11 @@ def test_the_first_error_is_kept_when_sqlite_already_rolled_back(shop, db_path):
     shop.add_item("AFTER")  # the connection is usable again
     assert "AFTER" in {row[0] for row in db.execute_sql("SELECT code FROM item")}
 
+
+
+def test_a_file_other_than_the_database_is_named_as_itself(rendo, stocked, tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("hello", encoding="utf-8")
+    target = a_file / "stock.csv"
+    line = one_line(rendo("export", "stock", str(target)), 3, str(a_file))
+    assert "database" not in line
