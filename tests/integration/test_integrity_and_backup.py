@@ -238,3 +238,20 @@ def test_rotation_keeps_the_newest_seven_and_nothing_else_is_touched(tmp_path, d
     for name in expected:
         assert db_dump(folder / name)  # each one opens
     assert os.path.getsize(folder / expected[0]) > 0
+
+
+def test_a_postgresql_database_is_not_backed_up_by_rendo(tmp_path):
+    import peewee
+
+    from app.domain.errors import BadInput
+    from app.store.backup import backup_to
+    from app.store.database import db
+
+    previous = db.obj
+    db.initialize(peewee.PostgresqlDatabase("rendo"))  # never connected
+    try:
+        with pytest.raises(BadInput, match="pg_dump"):
+            backup_to(str(tmp_path / "copy.sqlite3"))
+    finally:
+        db.initialize(previous)
+    assert not (tmp_path / "copy.sqlite3").exists()
