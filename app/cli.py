@@ -1,7 +1,8 @@
 """The ``rendo`` command line: the same services as the window, for scripts and tests.
 
 Exit codes: 0 ok; 1 ``check`` found a problem; 2 bad input (one line on stderr, nothing
-written); 3 the window found no display (``app.ui.app_main.EXIT_NO_DISPLAY``).
+written); 3 the environment failed: the database, the disk or the keyring, or the window found
+no display (one line on stderr saying what to do).
 
 Every text goes through Qt's translators, argparse's own words included; ``--json`` output
 stays English for scripts.
@@ -18,14 +19,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from app.domain.errors import RendoError
 from app.domain.offsets import parse_offset
 from app.i18n import argparse_translated, error_text, kind_label, reason_label, tr
 
 if TYPE_CHECKING:
     from app.services.shop import Shop
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rendo", description=tr("Rendo: one stock ledger for every channel."))
     parser.add_argument("--db", help=tr("database file or URL (default: RENDO_DB or the "
                                         "user's data directory)"))
+    parser.add_argument("--create", action="store_true",
+                        help=tr("create the --db file's folder if it does not exist"))
     parser.add_argument("--smoke", action="store_true",
                         help=tr("open the window offscreen once and exit (packaging check)"))
     parser.add_argument("--version", action="store_true", help=tr("print the version and exit"))
@@ -132,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     channel_add.add_argument("--unlimited-qty", type=_count, default=9999,
                              help=tr("what it shows for unlimited items (default 9999)"))
     _command(channel, "list", tr("list channels with their sync status"))
+    channel_credentials = _command(channel, "credentials",
+                                   tr("replace a channel's credentials (kept in the keyring)"))
+    channel_credentials.add_argument("name", help=tr("the channel's name"))
+    channel_credentials.add_argument("--token-stdin", action="store_true", required=True,
+                                     help=tr("read the API token from standard input"))
+    channel_remove = _command(channel, "remove", tr("remove a channel, its listings and "
+                                                    "credentials (movements stay)"))
+    channel_remove.add_argument("name", help=tr("the channel's name"))
     channel_first = _command(channel, "first", tr("choose the first sync: push or pull"))
     channel_first.add_argument("name", help=tr("the channel's name"))
     channel_first.add_argument("mode", choices=("push", "pull"),
@@ -189,7 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("movement_id", type=int, help=tr("the movement's number (see history)"))
     history = _command(sub, "history", tr("movements of an item"))
     history.add_argument("code", help=tr("the item's code"))
-    _command(sub, "check", tr("verify that on hand equals the sum of movements"))
+    _command(sub, "check", tr("verify the database file and that on hand equals the sum of "
+                              "movements"))
+    backup = _command(sub, "backup", tr("copy the database to FILE (safe while Rendo runs)"))
+    backup.add_argument("file", help=tr("the copy to write (never overwritten)"))
     stock = _command(sub, "stock", tr("computed stock of every item"))
     stock.add_argument("--json", action="store_true",
                        help=tr("machine-readable output (a stable format)"))
@@ -241,19 +254,33 @@ def _run(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     from app.logsetup import configure_logging
-    from app.store.database import close_database, open_database
+    from app.store.database import (
+        close_database,
+        is_default_location,
+        open_database,
+        resolve_location,
+    )
+    from app.store.errors import EnvironmentFailure, classify
 
     configure_logging()
+    location = resolve_location(args.db)
     try:
-        open_database(args.db)
+        open_database(location, create_folder=args.create or is_default_location(location),
+                      backups=True)
         handler = COMMANDS[args.command]
         return handler(args)
-    except RendoError as error:
-        print(f"rendo: {error_text(error)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except Exception as error:  # the database's and the system's failures: one line
+        found = classify(error, location)
+        if found is None:
+            raise
+        print(f"rendo: {error_text(found)}", file=sys.stderr)
+        if not isinstance(found, EnvironmentFailure):
+            return EXIT_BAD_INPUT
+        if args.command == "check" and found.kind == "damaged":
+            return EXIT_CHECK_FAILED
+        return EXIT_ENVIRONMENT
     finally:
         close_database()
-
 
 # -- commands -----------------------------------------------------------------------------
 
@@ -399,7 +426,21 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from app.services.report import check_ledger
+    from app.store.database import current_location, foreign_key_problems, integrity_problems
+    from app.store.errors import backups_folder, shown_location
 
+    problems = [tr("database: {problem}").format(problem=p) for p in integrity_problems()]
+    problems += [tr("database: {table} row {row} refers to a {parent} row that is not "
+                    "there").format(table=t, row=r, parent=p) for t, r, p in foreign_key_problems()]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        location = current_location()
+        print(tr("The database {location} is damaged: Rendo will not write to it. Restore a "
+                 "backup: close Rendo, then copy the newest file from {backups} in its "
+                 "place.").format(location=shown_location(location),
+                                  backups=backups_folder(location)), file=sys.stderr)
+        return EXIT_CHECK_FAILED
     mismatches = check_ledger()
     for m in mismatches:
         print(tr("{code}: on hand {cached} but movements add up to {ledger}").format(
@@ -407,6 +448,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     if mismatches:
         return EXIT_CHECK_FAILED
     print(tr("ledger ok"))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.store.backup import backup_to
+
+    print(tr("backup written to {file}").format(file=backup_to(args.file)))
     return EXIT_OK
 
 
@@ -472,6 +520,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "undo": cmd_undo,
     "history": cmd_history,
     "check": cmd_check,
+    "backup": cmd_backup,
     "stock": cmd_stock,
     "import": lambda args: _files_command("cmd_import", args),
     "import-undo": lambda args: _files_command("cmd_import_undo", args),

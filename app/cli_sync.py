@@ -9,7 +9,8 @@ import time
 from app.i18n import tr
 from app.services.shop import Shop
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 2, 3
+RETRY_AFTER_FAILURE_S = 15  # sync --watch: after the database failed (busy, full disk)
 
 
 def _when(value: object) -> str:
@@ -25,6 +26,10 @@ def _first_words() -> dict[str, str]:
     return {"push": tr("push Rendo's numbers"), "pull": tr("take the channel's numbers")}
 
 
+def _read_token() -> str:
+    return sys.stdin.readline().strip()
+
+
 def channel(shop: Shop, args: argparse.Namespace) -> int:
     from app.sync.state import channel_statuses, choose_first, set_interval
 
@@ -32,7 +37,7 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
         from app.channels.registry import SYNCED_TYPES
 
         settings: dict[str, object] = {"url": args.url} if args.url else {}
-        token = sys.stdin.readline().strip() if args.token_stdin else None
+        token = _read_token() if args.token_stdin else None
         shop.add_channel(args.name, args.type, args.maximum, args.unlimited_qty, settings,
                          token=token)
         if args.first:
@@ -44,6 +49,14 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
                      "first {name} push|pull").format(name=args.name, type=args.type))
         else:
             print(tr("channel {name} added ({type})").format(name=args.name, type=args.type))
+        return EXIT_OK
+    if args.action == "credentials":
+        shop.set_credentials(args.name, _read_token())
+        print(tr("credentials of channel {name} replaced").format(name=args.name))
+        return EXIT_OK
+    if args.action == "remove":
+        shop.remove_channel(args.name)
+        print(tr("channel {name} removed").format(name=args.name))
         return EXIT_OK
     if args.action == "first":
         choose_first(args.name, args.mode)
@@ -105,10 +118,38 @@ def sync(shop: Shop, args: argparse.Namespace) -> int:
     interval = args.interval
     try:
         while True:
-            _print_reports(engine.run_due(force=interval is not None))
-            time.sleep(interval if interval is not None else 1.0)
+            try:
+                _print_reports(engine.run_due(force=interval is not None))
+            except Exception as error:  # a busy or full database: say so, wait, try again
+                if not _wait_after_failure(error):
+                    return EXIT_ENVIRONMENT
+                continue
+            _wait(interval if interval is not None else 1.0)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _wait(seconds: float) -> None:
+    """The watch loop's pause between cycles (a test replaces it)."""
+    time.sleep(seconds)
+
+
+def _wait_after_failure(error: Exception) -> bool:
+    """Print what failed on one line; wait before the next try (False: do not try again)."""
+    from app.i18n import error_text
+    from app.store.database import current_location
+    from app.store.errors import EnvironmentFailure, classify
+
+    found = classify(error, current_location())
+    if not isinstance(found, EnvironmentFailure):
+        raise error
+    again = tr(" (trying again in {seconds} s)").format(seconds=RETRY_AFTER_FAILURE_S)
+    print(f"rendo: {error_text(found)}{again if found.transient else ''}", file=sys.stderr,
+          flush=True)
+    if not found.transient:
+        return False
+    _wait(RETRY_AFTER_FAILURE_S)
+    return True
 
 
 def unmatched(shop: Shop, args: argparse.Namespace) -> int:

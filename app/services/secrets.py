@@ -7,7 +7,8 @@ import contextlib
 import keyring
 from keyring.errors import KeyringError, PasswordDeleteError
 
-from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+from app.domain.errors import QT_TRANSLATE_NOOP
+from app.store.errors import EnvironmentFailure
 
 SERVICE = "Rendo"
 
@@ -17,13 +18,16 @@ def _account(channel: str) -> str:
 
 
 def store_secret(channel: str, secret: str) -> None:
+    """Keep *secret* in the OS keyring; ``EnvironmentFailure`` (exit 3) when there is none."""
     try:
         keyring.set_password(SERVICE, _account(channel), secret)
-    except KeyringError as error:
-        raise BadInput(
+    except Exception as error:  # KeyringError, or a backend's own (D-Bus, Keychain…) error
+        raise EnvironmentFailure(
             QT_TRANSLATE_NOOP("Errors", "The credentials of channel {channel} could not be "
-                              "saved in the system's keyring ({kind})."),
-            channel=channel, kind=type(error).__name__,
+                              "saved in the system's keyring ({type}); nothing was changed. "
+                              "Unlock or set up the keyring (Windows Credential Manager, macOS "
+                              "Keychain, Secret Service on Linux) and try again."),
+            kind="keyring", channel=channel, type=type(error).__name__,
         ) from None
 
 

@@ -30,16 +30,18 @@ from app.files.common import OperationCancelled
 from app.store.database import db, is_sqlite, write_transaction
 from app.store.models import (
     AllocationPatternRow,
+    AppliedLineRow,
     ChannelRow,
     DisplayOffsetRow,
     ItemRow,
     MovementRow,
     SetComponentRow,
+    UnmatchedLineRow,
     utcnow,
 )
 
 from .loading import channel_specs, item_from_values, load_book, pattern_from_row
-from .secrets import store_secret
+from .secrets import forget_secret, store_secret
 
 MANUAL_REASONS = ("manual", "stocktake", "receive", "damage", "return")
 
@@ -129,7 +131,7 @@ class Shop:
             if self._nesting:
                 saved = dict(self._pending)
                 try:
-                    with db.atomic():
+                    with write_transaction():  # a savepoint
                         yield
                 except BaseException:
                     self._pending = saved
@@ -450,19 +452,26 @@ class Shop:
                                              "its API (--url)."), name=name)
         if url:
             check_channel_url(url)
-        with write_transaction():
-            if ChannelRow.get_or_none(ChannelRow.name == name) is not None:
-                raise BadInput(
-                    QT_TRANSLATE_NOOP("Errors", "A channel called {name} already exists."),
-                    name=name,
+        stored = False
+        try:
+            with write_transaction():
+                if ChannelRow.get_or_none(ChannelRow.name == name) is not None:
+                    raise BadInput(
+                        QT_TRANSLATE_NOOP("Errors", "A channel called {name} already exists."),
+                        name=name,
+                    )
+                position = ChannelRow.select().count()
+                ChannelRow.create(
+                    name=name, type=type_, maximum=maximum, unlimited_qty=unlimited_qty,
+                    settings=settings or {}, position=position, connected_at=utcnow(),
                 )
-            position = ChannelRow.select().count()
-            ChannelRow.create(
-                name=name, type=type_, maximum=maximum, unlimited_qty=unlimited_qty,
-                settings=settings or {}, position=position, connected_at=utcnow(),
-            )
-        if token:
-            store_secret(name, token)
+                if token:  # inside the transaction: no keyring, no channel
+                    store_secret(name, token)
+                    stored = True
+        except BaseException:
+            if stored:  # the secret was kept but the channel's row was not
+                forget_secret(name)
+            raise
         self._full_refresh()
 
     @_locked
@@ -484,8 +493,41 @@ class Shop:
             if url:
                 row.settings = {**(row.settings or {}), "url": url}
             row.save()
-        if token:
-            store_secret(name, token)
+            if token:  # inside the transaction: no keyring, no change
+                store_secret(name, token)
+        self._full_refresh()
+
+    @_locked
+    def set_credentials(self, name: str, token: str) -> None:
+        """Replace the credentials of channel *name* in the keyring."""
+        channel_row(name)
+        if not token.strip():
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "No credentials for channel {name} were "
+                                             "given on standard input."), name=name)
+        store_secret(name, token)
+
+    @_locked
+    def remove_channel(self, name: str) -> None:
+        """Remove channel *name* with its listings, sync state, code maps, offsets, order
+        lines and keyring entry. The ledger's movements stay: they are the shop's history.
+
+        Refused while an allocation pattern names the channel (the pattern would break).
+        """
+        with write_transaction():
+            row = channel_row(name)
+            for pattern in AllocationPatternRow.select():
+                shares = [channel for tier in pattern.tiers or []
+                          for channel, _share in parse_tier(tier).shares]
+                if name in shares or name in (pattern.priority or []):
+                    raise BadInput(QT_TRANSLATE_NOOP(
+                        "Errors", "Channel {name} is used by the allocation pattern {pattern}; "
+                        "change or delete the pattern first."), name=name, pattern=pattern.name)
+            # Order lines refer to the channel without cascading: they only serve to apply
+            # the channel's orders once, which can no longer come.
+            AppliedLineRow.delete().where(AppliedLineRow.channel == row).execute()
+            UnmatchedLineRow.delete().where(UnmatchedLineRow.channel == row).execute()
+            row.delete_instance()  # listings, sync state, code maps, offsets: ON DELETE CASCADE
+        forget_secret(name)
         self._full_refresh()
 
     def channel_names(self) -> list[str]:

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import peewee
 from platformdirs import user_data_path
-from playhouse.db_url import connect
+from playhouse.db_url import connect, schemes
+
+from .errors import (
+    FOLDER_MISSING,
+    IS_A_FOLDER,
+    UNDER_A_FILE,
+    UNKNOWN_SCHEME,
+    BadLocation,
+    MissingFolder,
+    classify,
+    failure,
+    root_cause,
+    shown_location,
+)
 
 db = peewee.DatabaseProxy()
 
@@ -20,6 +34,16 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10_000,
     "cache_size": -64_000,
 }
+# How long a write waits for another process's write lock before giving up (tests: shorter).
+BUSY_TIMEOUT_ENV = "RENDO_BUSY_TIMEOUT_MS"
+URL_SCHEMES = ("postgres", "postgresql", "postgres+pool", "postgresql+pool")
+
+
+class _Opened:
+    """What the open database is: where, and whether SQLite found it damaged."""
+
+    location = ""
+    damage: list[str] = []  # noqa: RUF012 - replaced, never mutated
 
 
 def default_db_path() -> Path:
@@ -31,23 +55,105 @@ def resolve_location(explicit: str | None = None) -> str:
     return explicit or os.environ.get("RENDO_DB") or str(default_db_path())
 
 
-def open_database(location: str | None = None, migrate: bool = True) -> peewee.Database:
-    """Open (creating if needed) and migrate the database at *location*; bind the models."""
-    from .migrations import migrate_to_latest
+def is_default_location(location: str) -> bool:
+    return location == str(default_db_path())
+
+
+def current_location() -> str:
+    return _Opened.location
+
+
+def _pragmas() -> dict[str, Any]:
+    pragmas: dict[str, Any] = dict(SQLITE_PRAGMAS)
+    timeout = os.environ.get(BUSY_TIMEOUT_ENV, "")
+    if timeout.isdigit():
+        pragmas["busy_timeout"] = int(timeout)
+    return pragmas
+
+
+def check_location(location: str, create_folder: bool = True) -> None:
+    """Refuse a location that cannot be a database before anything is created.
+
+    A missing folder is created only with *create_folder*: a mistyped ``--db`` must not
+    silently start a new, empty shop (``MissingFolder``: the window asks, the CLI refuses).
+    """
+    if "://" in location:
+        scheme = location.split("://", 1)[0].lower()
+        if scheme not in URL_SCHEMES or scheme not in schemes:
+            raise BadLocation(UNKNOWN_SCHEME, location=shown_location(location))
+        return
+    path = Path(location).expanduser()
+    if path.is_dir():
+        raise BadLocation(IS_A_FOLDER, location=location, example=str(path / "rendo.sqlite3"))
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise BadLocation(UNDER_A_FILE, location=location, file=str(existing))
+    if not folder.exists() and not create_folder:
+        raise MissingFolder(FOLDER_MISSING, folder=folder, location=location)
+
+
+def open_database(
+    location: str | None = None, migrate: bool = True, *, create_folder: bool = True,
+    backups: bool = False,
+) -> peewee.Database:
+    """Open (creating if needed) and migrate the database at *location*; bind the models.
+
+    SQLite's quick check runs first: a damaged file is opened for reading only (every write
+    transaction is refused with the way to restore a backup) and is neither migrated nor
+    backed up. With *backups*, a SQLite file gets its daily backup (see ``backup.py``).
+    Failures of the disk or the database come out as ``EnvironmentFailure``.
+    """
+    from .migrations import current_version, migrate_to_latest
 
     where = resolve_location(location)
+    check_location(where, create_folder)
+    _Opened.location, _Opened.damage = where, []
     database: peewee.Database
-    if "://" in where:
-        database = connect(where)
-    else:
-        path = Path(where).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        database = peewee.SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS)
-    db.initialize(database)
-    database.connect(reuse_if_open=True)
-    if migrate:
-        migrate_to_latest(database)
+    try:
+        if "://" in where:
+            database = connect(where)
+        else:
+            path = Path(where).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            database = peewee.SqliteDatabase(str(path), pragmas=_pragmas())
+        db.initialize(database)
+        database.connect(reuse_if_open=True)
+        if isinstance(database, peewee.SqliteDatabase):
+            _Opened.damage = quick_check(database)
+        if _Opened.damage:
+            return database
+        if backups and isinstance(database, peewee.SqliteDatabase) and current_version(database):
+            from .backup import daily_backup
+
+            daily_backup(database, Path(where).expanduser())
+        if migrate:
+            migrate_to_latest(database)
+    except Exception as error:
+        close_database()  # nothing half-open is left behind
+        found = classify(error, where)
+        if found is None or found is error:
+            raise
+        raise found from error
     return database
+
+
+def quick_check(database: peewee.Database) -> list[str]:
+    """SQLite's quick check of the whole file: [] when it is sound, else its complaints."""
+    return _complaints(database.execute_sql("PRAGMA quick_check(20)").fetchall())
+
+
+def _complaints(rows: list[tuple[Any, ...]]) -> list[str]:
+    """SQLite's check rows as single lines, without its "*** in database main ***" headings."""
+    lines = [line.strip() for row in rows for line in str(row[0]).splitlines()]
+    return [line for line in lines if line and line != "ok" and not line.startswith("***")]
+
+
+def damage() -> list[str]:
+    """What the quick check found wrong with the open database when it was opened."""
+    return list(_Opened.damage)
 
 
 def close_database() -> None:
@@ -59,12 +165,64 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, peewee.SqliteDatabase)
 
 
+def refuse_if_damaged() -> None:
+    """Writing to a file SQLite found damaged would spread the damage: refuse."""
+    if _Opened.damage:
+        raise failure("damaged", _Opened.location, _Opened.damage[0])
+
+
 def write_transaction() -> AbstractContextManager[Any]:
     """A transaction that takes the write lock at once on SQLite (BEGIN IMMEDIATE).
 
     Two Rendo processes on one file then queue instead of failing half-way; PostgreSQL has
-    no such lock type, so it gets a plain transaction.
+    no such lock type, so it gets a plain transaction. Nested, it is a savepoint. The
+    outermost one refuses to write to a damaged database and turns the database's and the
+    disk's errors into ``EnvironmentFailure`` (an error the window and the CLI show).
     """
-    if is_sqlite() and not db.in_transaction():
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
+    if db.in_transaction():
+        return _keeping_first_error(db.atomic())
+    refuse_if_damaged()
+    return _outermost(db.atomic("IMMEDIATE") if is_sqlite() else db.atomic())
+
+
+@contextmanager
+def _keeping_first_error(transaction: AbstractContextManager[Any]) -> Iterator[Any]:
+    """*transaction*, but when its ROLLBACK fails because SQLite already ended the
+    transaction (after SQLITE_FULL, an I/O error…), the first error is raised, not that one."""
+    try:
+        with transaction as inside:
+            yield inside
+    except Exception as error:
+        cause = root_cause(error)
+        if cause is not error and isinstance(cause, Exception):
+            raise cause from None
+        raise
+
+
+@contextmanager
+def _outermost(transaction: AbstractContextManager[Any]) -> Iterator[Any]:
+    try:
+        with _keeping_first_error(transaction) as inside:
+            yield inside
+    except Exception as error:
+        found = classify(error, _Opened.location)
+        if found is None or found is error:
+            raise
+        raise found from error
+
+
+
+def integrity_problems(limit: int = 20) -> list[str]:
+    """SQLite's full integrity check of the open database: [] when sound (and always on
+    PostgreSQL, whose server checks itself), else SQLite's complaints, one a line."""
+    if not is_sqlite():
+        return []
+    return _complaints(db.execute_sql(f"PRAGMA integrity_check({limit})").fetchall())
+
+
+def foreign_key_problems(limit: int = 20) -> list[tuple[str, int, str]]:
+    """Rows that refer to a row that is not there: (table, row id, table referred to)."""
+    if not is_sqlite():
+        return []
+    rows = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+    return [(str(table), int(rowid or 0), str(parent)) for table, rowid, parent, _ in rows][:limit]

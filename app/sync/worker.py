@@ -11,8 +11,10 @@ import logging
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.i18n import error_text
 from app.services.shop import Shop
-from app.store.database import db
+from app.store.database import current_location, db
+from app.store.errors import EnvironmentFailure, classify
 
 from .engine import AdapterFactory, CycleReport, SyncEngine
 from .state import channel_statuses
@@ -21,6 +23,7 @@ log = logging.getLogger("rendo.sync")
 
 TICK_MS = 1000
 LOCAL_CHANGE_DELAY_MS = 500
+RETRY_AFTER_FAILURE_MS = 15_000  # after the database failed (busy, full disk): wait, try again
 
 
 class SyncWorker(QObject):
@@ -46,6 +49,7 @@ class SyncWorker(QObject):
         self._low: set[str] = set()
         self._out: set[str] = set()
         self._busy = False
+        self.retry_ms = RETRY_AFTER_FAILURE_MS
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
         self.sync_now_requested.connect(self.sync_now)
@@ -102,12 +106,13 @@ class SyncWorker(QObject):
         try:
             for report in self.engine.run_due(force):
                 self._report(report)
-        except Exception:  # a bug must not kill the worker's thread silently
-            log.exception("sync cycle failed")
+            self._back_to_normal()
+        except Exception as error:  # neither a bug nor a busy database may kill the thread
+            self._cycle_failed(error)
         finally:
             self._busy = False
             self.running.emit(False)
-            self.statuses.emit(channel_statuses())
+            self._emit_statuses()
 
     @Slot()
     def upload_now(self) -> None:
@@ -117,11 +122,33 @@ class SyncWorker(QObject):
         try:
             for name in self.engine.due_channels(force=True):
                 self._report(self.engine.upload_only(name))
-        except Exception:
-            log.exception("upload after a local change failed")
+        except Exception as error:
+            self._cycle_failed(error)
         finally:
             self._busy = False
-        self.statuses.emit(channel_statuses())
+        self._emit_statuses()
+
+    def _cycle_failed(self, error: Exception) -> None:
+        """A database that is busy, full or damaged: tell the window, try again later."""
+        found = classify(error, current_location())
+        if not isinstance(found, EnvironmentFailure):
+            log.exception("sync cycle failed")
+            return
+        log.warning("sync cycle failed: %s", found)
+        self.failed.emit(self.tr("Database"), error_text(found))
+        if self._timer is not None:
+            self._timer.setInterval(self.retry_ms)
+
+    def _back_to_normal(self) -> None:
+        if self._timer is not None and self._timer.interval() != TICK_MS:
+            self._timer.setInterval(TICK_MS)
+
+    def _emit_statuses(self) -> None:
+        try:
+            self.statuses.emit(channel_statuses())
+        except Exception as error:  # the database failed meanwhile: already told
+            if not isinstance(classify(error, current_location()), EnvironmentFailure):
+                raise
 
     def _on_shop_change(self, codes: list[str]) -> None:
         """Shop listener; called in whichever thread changed the shop."""

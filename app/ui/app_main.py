@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -24,9 +23,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.channels.registry import adapter_for
+from app.i18n import error_text
 from app.logsetup import configure_logging
 from app.services.shop import Shop
-from app.store.database import close_database, open_database, resolve_location
+from app.store.database import (
+    close_database,
+    damage,
+    is_default_location,
+    open_database,
+    resolve_location,
+)
+from app.store.errors import EnvironmentFailure, MissingFolder, classify, failure, shown_location
 from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
 from app.ui.translations import (
@@ -63,13 +70,7 @@ def app_icon() -> QIcon:
 
 def display_location(location: str) -> str:
     """The database location as the user may see it: a URL's password hidden."""
-    if "://" not in location:
-        return location
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    return shown_location(location)
 
 
 EXIT_NO_DISPLAY = 3  # README: the window has no screen to open on
@@ -136,21 +137,14 @@ def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) 
     translators = install_translators(app, chosen_language(QSettings(), QLocale.system()))
     location = resolve_location(db_path)
     shown = display_location(location)
-    try:
-        if shop is None:
-            open_database(location)
-            shop = Shop()
-    except Exception as error:  # the user must see why, whatever the cause
-        log.exception("cannot open database %s", shown)
-        if smoke:
-            _report_smoke(ok=False, translations=len(translators), error=f"{shown}: {error}")
-        else:
-            message = app.translate(
-                "AppMain", "Rendo cannot open the database {location}:\n{error}"
-            ).format(location=shown, error=error)
-            QMessageBox.critical(None, "Rendo", message)
-        remove_translators(app, translators)
-        return 1
+    if shop is None:
+        refused = _open_shop(app, location, smoke)
+        if refused is not None:
+            if smoke:
+                _report_smoke(ok=False, translations=len(translators), error=refused[1])
+            remove_translators(app, translators)
+            return refused[0]
+        shop = Shop()
     sync: SyncThread | None = None
     try:
         if not smoke:
@@ -170,6 +164,51 @@ def run_gui(db_path: str | None, smoke: bool = False, shop: Shop | None = None) 
             sync.stop()
         close_database()
         remove_translators(app, translators)
+
+
+def _open_shop(app: QApplication, location: str, smoke: bool) -> tuple[int, str] | None:
+    """Open the database at *location*; None when it is open, else (exit code, message) once
+    the user has been told why (or, for a new folder, has declined to create it)."""
+    shown = display_location(location)
+    create = is_default_location(location)
+    while True:
+        try:
+            open_database(location, create_folder=create, backups=True)
+        except MissingFolder as missing:
+            if smoke:
+                return 2, error_text(missing)
+            question = app.translate(
+                "AppMain", "The folder {folder} does not exist, so there is no shop there yet."
+                "\n\nCreate the folder and start a new, empty shop in it?"
+            ).format(folder=missing.folder)
+            answer = QMessageBox.question(None, "Rendo", question)
+            if answer != QMessageBox.StandardButton.Yes:
+                return 2, error_text(missing)
+            create = True
+            continue
+        except Exception as error:  # the user must see why, whatever the cause
+            found = classify(error, location)
+            if found is None:
+                log.exception("cannot open database %s", shown)
+                text = app.translate(
+                    "AppMain", "Rendo cannot open the database {location}:\n{error}"
+                ).format(location=shown, error=error)
+                return _refuse(1, text, smoke)
+            log.warning("cannot open database %s: %s", shown, found)
+            code = 3 if isinstance(found, EnvironmentFailure) else 2
+            return _refuse(code, error_text(found), smoke)
+        if damage():  # readable, but Rendo writes nothing to it: restore a backup first
+            found = failure("damaged", location, damage()[0])
+            log.warning("database %s is damaged: %s", shown, damage())
+            close_database()
+            return _refuse(3, error_text(found), smoke)
+        return None
+
+
+def _refuse(code: int, message: str, smoke: bool) -> tuple[int, str]:
+    if not smoke:
+        QMessageBox.critical(None, "Rendo", message)
+    return code, message
 
 
 def _report_smoke(ok: bool, **details: Any) -> bool:

@@ -70,3 +70,127 @@ def test_the_interval_is_kept_within_sensible_bounds(rendo, mall):
     too_fast = rendo("channel", "interval", "mall", "1")
     assert too_fast.code == 2
     assert "between 5 and 3600" in too_fast.err
+
+
+# -- all or nothing with the keyring; credentials and remove -----------------------------------
+
+@pytest.fixture
+def no_keyring():
+    """No usable keyring (a server without Secret Service, a locked Keychain…)."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def one_line(run, code: int, *named: str) -> str:
+    assert run.code == code, (run.code, run.out, run.err)
+    assert len(run.err_lines) == 1 and "Traceback" not in run.err, run.err
+    for word in named:
+        assert word in run.err_lines[0], (word, run.err_lines[0])
+    return run.err_lines[0]
+
+
+def test_with_no_usable_keyring_the_channel_is_not_added(
+    rendo, mall, no_keyring, monkeypatch, db_dump
+):
+    assert rendo("channel", "list").code == 0  # a shop with no channel yet
+    before = db_dump()
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-token\n"))
+    line = one_line(rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
+                          "--token-stdin"), 3, "mall", "keyring")
+    assert "s3cret" not in line
+    assert db_dump() == before
+    assert rendo("channel", "list").out == ""
+
+
+def test_a_channel_refused_as_a_duplicate_does_not_touch_the_keyring(
+    rendo, mall, memory_keyring, monkeypatch, db_dump
+):
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url).code == 0
+    before = db_dump()
+    monkeypatch.setattr("sys.stdin", io.StringIO("other\n"))
+    one_line(rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
+                   "--token-stdin"), 2, "mall")  # a duplicate: the keyring is not touched
+    assert memory_keyring.passwords == {}
+    assert db_dump() == before
+
+
+def test_credentials_replace_the_token_in_the_keyring(rendo, mall, memory_keyring, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("first\n"))
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
+                 "--token-stdin").code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("second\n"))
+    run = rendo("channel", "credentials", "mall", "--token-stdin")
+    assert run.code == 0, run.err
+    assert "mall" in run.out
+    assert memory_keyring.passwords == {("Rendo", "channel:mall"): "second"}
+    monkeypatch.setattr("sys.stdin", io.StringIO("third\n"))
+    one_line(rendo("channel", "credentials", "shop", "--token-stdin"), 2, "shop")
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    one_line(rendo("channel", "credentials", "mall", "--token-stdin"), 2, "mall")
+    assert memory_keyring.passwords == {("Rendo", "channel:mall"): "second"}
+
+
+def test_credentials_without_a_keyring_exit_3(rendo, mall, no_keyring, monkeypatch):
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url).code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("token\n"))
+    one_line(rendo("channel", "credentials", "mall", "--token-stdin"), 3, "mall", "keyring")
+
+
+def _rows(dump: list[str], table: str) -> list[str]:
+    return [line for line in dump if line.startswith(f'INSERT INTO "{table}"')]
+
+
+def test_remove_takes_the_channel_and_everything_of_it_but_not_the_ledger(
+    rendo, mall, memory_keyring, monkeypatch, db_dump
+):
+    for args in (("item", "add", "A"), ("adjust", "A", "+40"), ("channel", "add", "web")):
+        assert rendo(*args).code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("token\n"))
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
+                 "--first", "push", "--token-stdin").code == 0
+    assert rendo("sync", "--once").code == 0
+    assert rendo("map", "mall", "A-OLD", "A").code == 0
+    assert rendo("offset", "A", "+2", "--channel", "mall").code == 0
+    mall.shop.place_order({"lines": [{"sku": "A", "quantity": 2}, {"sku": "ZZ", "quantity": 1}]})
+    assert rendo("sync", "--once").code == 0
+    before = db_dump()
+    for table in ("applied_line", "unmatched_line", "code_map", "listing", "channel_sync",
+                  "display_offset"):
+        assert _rows(before, table), table  # the channel has one of each
+    run = rendo("channel", "remove", "mall")
+    assert run.code == 0, run.err
+    assert "mall" in run.out
+    after = db_dump()
+    for table in ("applied_line", "unmatched_line", "code_map", "listing", "channel_sync",
+                  "display_offset"):
+        assert _rows(after, table) == [], table
+    assert _rows(after, "movement") == _rows(before, "movement")  # the order's −2 stays
+    assert _rows(after, "channel") == _rows(before, "channel")[:1]  # web stays
+    assert memory_keyring.passwords == {}
+    assert rendo("stock", "--json").json()[0]["on_hand"] == 38
+    assert rendo("check").code == 0  # no row points to the removed channel
+    assert rendo("unmatched").out == ""
+    # the name is free again, and a new channel of that name starts afresh
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url).code == 0
+    assert "rendo channel first mall push|pull" in rendo("sync", "--once").out
+
+
+def test_remove_refuses_an_unknown_channel(rendo, db_dump):
+    assert rendo("channel", "add", "web").code == 0
+    before = db_dump()
+    one_line(rendo("channel", "remove", "shop"), 2, "shop")
+    assert db_dump() == before
+
+
+def test_remove_refuses_a_channel_an_allocation_pattern_names(rendo, db_dump, memory_keyring):
+    for args in (("channel", "add", "web"), ("channel", "add", "mall"),
+                 ("pattern", "add", "low", "--tier", "<=10:web=50%,mall=50%")):
+        assert rendo(*args).code == 0
+    before = db_dump()
+    one_line(rendo("channel", "remove", "mall"), 2, "mall", "low")
+    assert db_dump() == before

@@ -1,0 +1,237 @@
+"""Database and operating-system failures turned into one plain message each.
+
+SQLite, PostgreSQL and the OS raise errors whose words ("database is locked", "cannot rollback
+- no transaction is active", "[Errno 28]") mean nothing to a shop owner. ``classify`` turns
+them into an ``EnvironmentFailure`` that names the database and says what to do; the command
+line prints it on one line (exit 3), the window shows it, and the sync worker reports it and
+tries again later.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+
+from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, RendoError
+
+
+class EnvironmentFailure(RendoError):
+    """The database, the disk or the keyring failed: nothing the user typed was wrong.
+
+    ``transient`` failures (a busy database, a full disk, a server that does not answer) may
+    go away on their own, so a long-running sync waits and tries again; a damaged database
+    does not.
+    """
+
+    def __init__(self, template: str, *, kind: str = "failed", transient: bool = False,
+                 **params: object) -> None:
+        super().__init__(template, **params)
+        self.kind = kind
+        self.transient = transient
+
+
+class BadLocation(BadInput):
+    """The database location given (``--db``, ``RENDO_DB``) cannot be a database."""
+
+
+class MissingFolder(BadLocation):
+    """The folder of a new database does not exist: ask (window) or refuse (command line)."""
+
+    def __init__(self, template: str, *, folder: Path, **params: object) -> None:
+        super().__init__(template, folder=str(folder), **params)
+        self.folder = folder
+
+
+BUSY = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} is busy: another program is writing to it. Wait a "
+    "moment and try again; if it stays busy, close the other Rendo or sync.")
+FULL = QT_TRANSLATE_NOOP(
+    "Errors", "The disk that holds the database {location} is full; nothing was written. "
+    "Free some space and try again.")
+READ_ONLY = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} cannot be written to (a read-only file, folder or "
+    "drive). Check its permissions, or copy it to a folder you can write to.")
+DAMAGED = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} is damaged or is not a Rendo database ({detail}). "
+    "Rendo will not write to it. Restore a backup: close Rendo, then copy the newest file "
+    "from {backups} in its place.")
+DAMAGED_NO_BACKUP = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} is damaged or is not a Rendo database ({detail}). "
+    "Rendo will not write to it. Check the path given with --db or RENDO_DB; there is no "
+    "backup of it in {backups}.")
+DISK_ERROR = QT_TRANSLATE_NOOP(
+    "Errors", "The disk that holds the database {location} could not be read or written "
+    "({detail}). Check the disk or drive and try again.")
+CANNOT_OPEN = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} cannot be opened ({detail}). Check that the folder "
+    "exists and that you may write to it.")
+UNREACHABLE = QT_TRANSLATE_NOOP(
+    "Errors", "The database server {location} cannot be reached ({detail}). Check that it "
+    "is running and that the address is right, then try again.")
+NO_DRIVER = QT_TRANSLATE_NOOP(
+    "Errors", "This Rendo cannot open the database {location}: {detail}. Use a database "
+    "file, or a Rendo built with PostgreSQL support.")
+REFUSED = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} refused a change ({detail}). Run rendo check; if it "
+    "reports damage, restore a backup from {backups}.")
+FAILED = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} cannot be used ({detail}). Check the disk and try "
+    "again.")
+IS_A_FOLDER = QT_TRANSLATE_NOOP(
+    "Errors", "{location} is a folder, not a database file. Name a file, for example "
+    "{example}.")
+UNDER_A_FILE = QT_TRANSLATE_NOOP(
+    "Errors", "{location} cannot be a database: {file} is a file, not a folder.")
+OTHER_FILE = QT_TRANSLATE_NOOP(
+    "Errors", "{file} cannot be used ({detail}). Check the path and that you may write there.")
+UNKNOWN_SCHEME = QT_TRANSLATE_NOOP(
+    "Errors", "{location} is not a database Rendo can open: give a file path or a "
+    "postgresql:// address.")
+FOLDER_MISSING = QT_TRANSLATE_NOOP(
+    "Errors", "The folder {folder} of the database {location} does not exist. Check the "
+    "path, or add --create to start a new, empty shop there.")
+
+# Messages of a failed ROLLBACK / RELEASE after SQLite already ended the transaction itself
+# (SQLITE_FULL, SQLITE_IOERR…): never the real cause.
+_AFTERMATH = ("cannot rollback", "no such savepoint", "cannot commit", "no transaction is active")
+
+# primary SQLite result codes (https://sqlite.org/rescode.html)
+_SQLITE_KIND = {5: "busy", 6: "busy", 8: "readonly", 3: "readonly", 10: "io", 11: "damaged",
+                26: "damaged", 13: "full", 14: "cannot_open", 19: "refused"}
+# the words of the same errors, for drivers that give no code
+_SQLITE_WORDS = (("locked", "busy"), ("busy", "busy"), ("disk is full", "full"),
+                 ("readonly", "readonly"), ("read-only", "readonly"), ("malformed", "damaged"),
+                 ("not a database", "damaged"), ("disk i/o", "io"),
+                 ("unable to open", "cannot_open"), ("constraint", "refused"))
+_TEMPLATES = {"busy": BUSY, "full": FULL, "readonly": READ_ONLY, "damaged": DAMAGED,
+              "io": DISK_ERROR, "cannot_open": CANNOT_OPEN, "refused": REFUSED,
+              "unreachable": UNREACHABLE, "no_driver": NO_DRIVER, "failed": FAILED}
+TRANSIENT = {"busy", "full", "io", "unreachable"}
+
+
+def shown_location(location: str) -> str:
+    """The database location as the user may see it: a URL's password hidden."""
+    if "://" not in location:
+        return location
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def backups_folder(location: str) -> Path:
+    """Where the automatic backups of the SQLite file at *location* go."""
+    return Path(location).expanduser().parent / "backups"
+
+
+def has_backups(location: str) -> bool:
+    folder = backups_folder(location)
+    return "://" not in location and folder.is_dir() and any(folder.iterdir())
+
+
+def failure(kind: str, location: str, detail: str = "") -> EnvironmentFailure:
+    """The plain message of one *kind* of failure of the database at *location*."""
+    template = _TEMPLATES[kind]
+    if kind == "damaged" and not has_backups(location):
+        template = DAMAGED_NO_BACKUP
+    return EnvironmentFailure(
+        template, kind=kind, transient=kind in TRANSIENT, location=shown_location(location),
+        detail=detail.strip().rstrip("."),
+        backups="-" if "://" in location else str(backups_folder(location)),
+    )
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def is_aftermath(error: BaseException) -> bool:
+    """Is *error* a failed ROLLBACK / RELEASE after SQLite had already ended the transaction?"""
+    return isinstance(error, (peewee.PeeweeException, sqlite3.Error)) and any(
+        words in str(error).lower() for words in _AFTERMATH)
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The first real database error behind *error*, not the failed ROLLBACK it caused.
+
+    After SQLITE_FULL SQLite has already rolled back, so peewee's ROLLBACK then fails with
+    "cannot rollback - no transaction is active", hiding "database or disk is full".
+    """
+    if not is_aftermath(error):
+        return error
+    for link in _chain(error):
+        if isinstance(link, (peewee.PeeweeException, sqlite3.Error, OSError)) and not (
+                is_aftermath(link)):
+            return link
+    return error
+
+
+def _sqlite_kind(error: BaseException) -> str | None:
+    for link in _chain(error):
+        code = getattr(link, "sqlite_errorcode", None)
+        if isinstance(code, int) and (code & 0xFF) in _SQLITE_KIND:
+            return _SQLITE_KIND[code & 0xFF]
+    text = str(error).lower()
+    for words, kind in _SQLITE_WORDS:
+        if words in text:
+            return kind
+    return None
+
+
+def _os_kind(error: OSError) -> str:
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "full"
+    if isinstance(error, PermissionError) or error.errno == errno.EROFS:
+        return "readonly"
+    return "cannot_open"
+
+
+def _is_database_file(filename: str, location: str) -> bool:
+    """Is *filename* the database at *location*, one of its companions (-wal, -shm, a backup
+    being written) or a folder on its way?"""
+    if "://" in location:
+        return False
+    database = Path(os.path.abspath(Path(location).expanduser()))
+    path = Path(os.path.abspath(filename))
+    return (path.parent == database.parent and path.name.startswith(database.name)) or (
+        path in database.parents)
+
+
+def classify(error: BaseException, location: str) -> RendoError | None:
+    """A plain message for *error* met while using the database at *location*, or None
+    when it is none of the database's or the system's failures (a bug: let it show)."""
+    if isinstance(error, RendoError):
+        return error
+    cause = root_cause(error)
+    is_url = "://" in location
+    if isinstance(cause, peewee.ImproperlyConfigured):
+        return failure("no_driver", location, str(cause))
+    if isinstance(cause, OSError):
+        detail = cause.strerror or str(cause)
+        if cause.filename and not _is_database_file(str(cause.filename), location):
+            # another file (an export, a template): name it, not the database
+            return EnvironmentFailure(OTHER_FILE, kind=_os_kind(cause), file=str(cause.filename),
+                                      detail=detail)
+        if isinstance(cause, IsADirectoryError):
+            return BadLocation(IS_A_FOLDER, location=location,
+                               example=str(Path(location) / "rendo.sqlite3"))
+        return failure(_os_kind(cause), location, detail)
+    if not isinstance(cause, (peewee.PeeweeException, sqlite3.Error)):
+        return None
+    detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+    if is_url and isinstance(cause, peewee.OperationalError) and _sqlite_kind(cause) is None:
+        return failure("unreachable", location, detail)
+    return failure(_sqlite_kind(cause) or "failed", location, detail)

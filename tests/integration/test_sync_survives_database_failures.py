@@ -1,0 +1,124 @@
+"""`rendo sync --watch` and the window's sync worker survive a busy database: they say so,
+wait, and sync once the other program lets go of the file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.store import database
+
+
+@pytest.fixture
+def mall() -> Iterator[SandboxServer]:
+    sandbox = SandboxShop()
+    sandbox.add_listing("A", 0)
+    server = SandboxServer(sandbox)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendo waits 100 ms for another program's write lock instead of 10 s."""
+    monkeypatch.setenv(database.BUSY_TIMEOUT_ENV, "100")
+
+
+def hold_write_lock(path: str) -> sqlite3.Connection:
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+def test_sync_watch_reports_a_busy_database_waits_and_syncs_afterwards(
+    rendo, mall, db_path, short_busy_timeout, monkeypatch
+):
+    from app import cli_sync
+
+    for args in (("item", "add", "A"), ("adjust", "A", "+10"),
+                 ("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
+                  "--first", "push")):
+        assert rendo(*args).code == 0
+    holder = hold_write_lock(db_path)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the watch loop's waits, without waiting
+        waits.append(seconds)
+        if len(waits) == 1:
+            holder.rollback()  # the other program lets go while Rendo waits
+        else:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_sync, "_wait", sleep)
+    try:
+        run = rendo("sync", "--watch", "--interval", "5")
+    finally:
+        holder.close()
+    assert run.code == 0, run.err
+    assert "Traceback" not in run.err
+    assert len(run.err_lines) == 1, run.err
+    assert "busy" in run.err_lines[0] and db_path in run.err_lines[0]
+    assert waits == [cli_sync.RETRY_AFTER_FAILURE_S, 5]
+    assert mall.shop.quantity("A") == 10  # the cycle after the wait went through
+
+
+def test_sync_watch_stops_with_exit_3_on_a_damaged_database(rendo, db_path, monkeypatch):
+    from app import cli_sync
+    from app.store.errors import failure
+
+    assert rendo("channel", "list").code == 0
+
+    def damaged(self: object, force: bool = False) -> list[object]:
+        raise failure("damaged", db_path, "database disk image is malformed")
+
+    monkeypatch.setattr("app.sync.engine.SyncEngine.run_due", damaged)
+    monkeypatch.setattr(cli_sync, "_wait", lambda seconds: pytest.fail("waited"))
+    run = rendo("sync", "--watch")
+    assert run.code == 3
+    assert len(run.err_lines) == 1 and "damaged" in run.err
+
+
+@pytest.fixture
+def worker_world(tmp_path, qapp, mall, short_busy_timeout):
+    from app.services.shop import Shop
+    from app.store.database import close_database, open_database
+    from app.sync.state import choose_first
+    from app.sync.worker import SyncThread
+
+    from .sync_world import fast_adapter_for
+
+    path = str(tmp_path / "worker.sqlite3")
+    open_database(path)
+    shop = Shop()
+    shop.add_item("A")
+    shop.adjust("A", "+10")
+    shop.add_channel("mall", "sandbox", settings={"url": mall.url})
+    choose_first("mall", "push")
+    sync = SyncThread(shop, fast_adapter_for)
+    sync.worker.retry_ms = 200
+    yield path, sync
+    sync.stop()
+    close_database()
+
+
+def test_the_worker_reports_a_busy_database_and_syncs_once_it_is_free(
+    worker_world, mall, qtbot
+):
+    path, sync = worker_world
+    holder = hold_write_lock(path)
+    try:
+        with qtbot.waitSignal(sync.worker.failed, timeout=5000) as told:
+            sync.start()
+        where, message = told.args
+        assert where and "busy" in message and path in message
+        assert mall.shop.quantity("A") == 0
+        assert sync.thread.isRunning()
+    finally:
+        holder.rollback()
+        holder.close()
+    qtbot.waitUntil(lambda: mall.shop.quantity("A") == 10, timeout=5000)
+    assert sync.thread.isRunning()
