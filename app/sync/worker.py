@@ -2,7 +2,9 @@
 
 The worker runs the engine on its own timer, in its own thread (and database connection),
 so the window never waits for a channel. A local change (edit, import) reaches it through
-``local_change`` and is uploaded after a short pause that gathers a burst of edits.
+the Shop's listeners and is uploaded after a short pause that gathers a burst of edits; a
+change made by another process (the command line, another window) is read from the change
+feed every ``FEED_POLL_MS`` and handled the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ log = logging.getLogger("rendo.sync")
 
 TICK_MS = 1000
 LOCAL_CHANGE_DELAY_MS = 500
+FEED_POLL_MS = 500  # how often the change feed is read for other processes' changes
 
 
 class SyncWorker(QObject):
@@ -43,6 +46,7 @@ class SyncWorker(QObject):
         self.paused = False
         self._timer: QTimer | None = None
         self._upload_timer: QTimer | None = None
+        self._feed_timer: QTimer | None = None
         self._low: set[str] = set()
         self._out: set[str] = set()
         self._busy = False
@@ -61,6 +65,9 @@ class SyncWorker(QObject):
         self._upload_timer = QTimer(self)
         self._upload_timer.setSingleShot(True)
         self._upload_timer.timeout.connect(self.upload_now)
+        self._feed_timer = QTimer(self)
+        self._feed_timer.timeout.connect(self.poll_feed)
+        self._feed_timer.start(FEED_POLL_MS)
         book = self.shop.book
         self._low = {c for c, s in book.stock.items() if s.low}
         self._out = {c for c, s in book.stock.items() if s.sellable == 0 and not s.unlimited}
@@ -73,7 +80,7 @@ class SyncWorker(QObject):
         """Stop between cycles: a cycle in progress finishes its transaction first."""
         if self._on_shop_change in self.shop.listeners:
             self.shop.listeners.remove(self._on_shop_change)
-        for timer in (self._timer, self._upload_timer):
+        for timer in (self._timer, self._upload_timer, self._feed_timer):
             if timer is not None:
                 timer.stop()
         if not db.is_closed():
@@ -122,6 +129,21 @@ class SyncWorker(QObject):
         finally:
             self._busy = False
         self.statuses.emit(channel_statuses())
+
+    @Slot()
+    def poll_feed(self) -> None:
+        """Take in what other processes committed (the command line, another window or
+        sync): the grid hears of it through the Shop's listeners, and the new numbers are
+        uploaded soon, as after a change made in this window."""
+        if self._busy:
+            return
+        try:
+            touched = self.shop.catch_up()
+        except Exception:  # a locked or unreadable database: try again at the next poll
+            log.exception("reading the change feed failed")
+            return
+        if touched and not self.paused and self._upload_timer is not None:
+            self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
 
     def _on_shop_change(self, codes: list[str]) -> None:
         """Shop listener; called in whichever thread changed the shop."""
