@@ -117,7 +117,9 @@ class Shop:
     def __init__(self) -> None:
         self._book: StockBook | None = None
         self._seen_change = 0  # the last change feed id the book has taken in
-        self.listeners: list[Listener] = []
+        self.listeners: list[Listener] = []  # told of every change, with the sets it touched
+        # told of the items other processes changed (the sync worker uploads them soon)
+        self.feed_listeners: list[Listener] = []
         self._pending: set[str] = set()  # codes changed in the transaction under way
         self._pending_all = False  # … or everything (channels)
         self._nesting = 0
@@ -144,7 +146,7 @@ class Shop:
                     self._pending, self._pending_all = saved
                     raise
                 return
-            if self._book is None and self.listeners:
+            if self._book is None and (self.listeners or self.feed_listeners):
                 self._book = self._load()  # so that the listeners hear what this changes
             self._pending, self._pending_all = set(), False
             self._nesting += 1
@@ -152,10 +154,11 @@ class Shop:
                 with write_transaction():
                     yield
                     feed.write_changes(self._pending, self._pending_all)
+                    own = self._pending
             finally:
                 self._nesting -= 1
                 self._pending, self._pending_all = set(), False
-            self.catch_up()
+            self._catch_up(own)
 
     def note_changed(self, codes: Iterable[str] = (), everything: bool = False) -> None:
         """Within a ledger transaction: these items' stock inputs change (*everything*: the
@@ -183,12 +186,17 @@ class Shop:
         """Forget the computed stock; the next use reads it all again."""
         self._book = None
 
-    @_locked
     def catch_up(self) -> list[str]:
         """Take in every change committed since the last look, by any process: read those
         items again from the database, recompute them and the sets containing them, and
         tell the listeners. Cheap when nothing changed (one query). Returns the codes
         recomputed."""
+        return self._catch_up(set())
+
+    @_locked
+    def _catch_up(self, own: set[str]) -> list[str]:
+        """catch_up() after this Shop's own write of *own*: the ``feed_listeners`` hear only
+        of changes the Shop has not made itself (another process's, or everything)."""
         self._touched = []
         if self._book is None:  # nothing computed yet: the first use reads it all
             return []
@@ -196,16 +204,20 @@ class Shop:
         if codes is None:
             book = self._load()
             self._book = book
-            touched = sorted(book.items)
+            touched = foreign = sorted(book.items)
         elif codes:
             found = refresh_items(self._book, codes)
             touched = self._book.recompute(found)
             self._seen_change = newest
+            foreign = sorted(codes - own)
         else:
             return []
+        self._touched = touched
         for listener in list(self.listeners):
             listener(touched)
-        self._touched = touched
+        if foreign:
+            for listener in list(self.feed_listeners):
+                listener(foreign)
         return touched
 
     def _changed_by_last_write(self, codes: Iterable[str]) -> list[str]:

@@ -35,6 +35,7 @@ class SyncWorker(QObject):
     running = Signal(bool)
     stopped = Signal()
     _shop_changed = Signal(list, bool)  # codes, changed by this worker's own cycle
+    _feed_changed = Signal()  # another process changed items (read from the change feed)
     # For the window (another thread): emitting these queues the call in the worker's thread.
     sync_now_requested = Signal()
     pause_requested = Signal(bool)
@@ -52,6 +53,7 @@ class SyncWorker(QObject):
         self._busy = False
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
+        self._feed_changed.connect(self._upload_soon)
         self.sync_now_requested.connect(self.sync_now)
         self.pause_requested.connect(self.set_paused)
 
@@ -72,6 +74,7 @@ class SyncWorker(QObject):
         self._low = {c for c, s in book.stock.items() if s.low}
         self._out = {c for c, s in book.stock.items() if s.sellable == 0 and not s.unlimited}
         self.shop.listeners.append(self._on_shop_change)
+        self.shop.feed_listeners.append(self._on_feed_change)
         self.statuses.emit(channel_statuses())
         self.tick()
 
@@ -80,6 +83,8 @@ class SyncWorker(QObject):
         """Stop between cycles: a cycle in progress finishes its transaction first."""
         if self._on_shop_change in self.shop.listeners:
             self.shop.listeners.remove(self._on_shop_change)
+        if self._on_feed_change in self.shop.feed_listeners:
+            self.shop.feed_listeners.remove(self._on_feed_change)
         for timer in (self._timer, self._upload_timer, self._feed_timer):
             if timer is not None:
                 timer.stop()
@@ -134,15 +139,22 @@ class SyncWorker(QObject):
     def poll_feed(self) -> None:
         """Take in what other processes committed (the command line, another window or
         sync): the grid hears of it through the Shop's listeners, and the new numbers are
-        uploaded soon, as after a change made in this window."""
+        uploaded soon (``_on_feed_change``), as after a change made in this window."""
         if self._busy:
             return
         try:
-            touched = self.shop.catch_up()
+            self.shop.catch_up()
         except Exception:  # a locked or unreadable database: try again at the next poll
             log.exception("reading the change feed failed")
-            return
-        if touched and not self.paused and self._upload_timer is not None:
+
+    def _on_feed_change(self, _codes: list[str]) -> None:
+        """Shop feed listener, in whichever thread read the feed (this worker's cycle too:
+        the engine catches up before it uploads, for one channel only)."""
+        self._feed_changed.emit()
+
+    @Slot()
+    def _upload_soon(self) -> None:
+        if self._upload_timer is not None:
             self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
 
     def _on_shop_change(self, codes: list[str]) -> None:

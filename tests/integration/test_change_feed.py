@@ -213,3 +213,52 @@ def test_a_real_rendo_process_writes_and_the_shop_sees_it(
     assert reader.book.stock["AB"].sellable == 13
     assert reader.book.stock["CC"].sellable == 10
     assert_current(reader)
+
+
+def test_only_changes_the_shop_did_not_make_reach_its_feed_listeners(two):
+    writer, reader = two
+    foreign: list[list[str]] = []
+    writer.feed_listeners.append(foreign.append)
+    writer.adjust("A", "+1")
+    assert foreign == []  # its own write: the sync worker need not hear of it twice
+    reader.adjust("B", "+1")
+    writer.adjust("A", "+1")  # reads the feed on commit: finds B, which it did not write
+    assert foreign == [["B"]]
+    reader.set_reserved("C", 1)
+    writer.catch_up()
+    assert foreign == [["B"], ["C"]]
+
+
+def test_a_running_sync_uploads_what_another_process_changed_and_never_the_old_numbers(
+    tmp_path: Path,
+):
+    """The issue's `sync --watch` beside a CLI and a `sync --once`: the watcher used to put
+    its old numbers back over the right ones."""
+    from app.store.database import close_database, open_database
+    from app.sync.engine import SyncEngine
+
+    from .sync_world import build_world, fast_adapter_for
+
+    open_database(str(tmp_path / "shop.sqlite3"))
+    world = build_world(Shop())
+    try:
+        watcher = SyncEngine(world.shop, fast_adapter_for)
+        watcher.run_due(force=True)
+        assert world.shown("rakuten")["A"] == 40
+        other = Shop()  # the command line: adjusts, then a `sync --once` of its own
+        for _ in range(20):
+            other.adjust("A", "+1")
+        other.adjust("B", "-30")
+        SyncEngine(other, fast_adapter_for).run_due(force=True)
+        right = {"A": 60, "B": 0, "AB": 0, "NEST": 0}
+        assert {code: world.shown("yahoo")[code] for code in right} == right
+        watcher.run_due(force=True)  # the watcher's next cycle
+        for channel in ("rakuten", "yahoo", "base"):
+            assert {code: world.shown(channel)[code] for code in right} == right
+        other.adjust("C", "-25")  # and without a `sync --once`: the watcher uploads it
+        watcher.run_due(force=True)
+        assert world.shown("base")["C"] == 0 and world.shown("base")["C3"] == 0
+    finally:
+        for server in world.servers.values():
+            server.stop()
+        close_database()
