@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+
+import peewee
 
 from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
 from app.channels.urls import check_channel_url
@@ -44,6 +47,8 @@ from app.store.models import (
 
 from .loading import channel_specs, load_book, pattern_from_row, refresh_items
 from .secrets import store_secret
+
+log = logging.getLogger("rendo.shop")
 
 MANUAL_REASONS = ("manual", "stocktake", "receive", "damage", "return")
 
@@ -158,7 +163,11 @@ class Shop:
             finally:
                 self._nesting -= 1
                 self._pending, self._pending_all = set(), False
-            self._catch_up(own)
+            try:
+                self._catch_up(own)
+            except peewee.DatabaseError:  # committed all the same: read it all at next use
+                log.exception("reading the change feed after a write failed")
+                self._book = None
 
     def note_changed(self, codes: Iterable[str] = (), everything: bool = False) -> None:
         """Within a ledger transaction: these items' stock inputs change (*everything*: the
