@@ -1119,31 +1119,18 @@ def apply_import(shop: Shop, source: ImportSource, progress: Progress = no_progr
     """Check and write in one transaction: everything, or nothing (``ImportRefused`` when a
     row is refused, ``OperationCancelled`` when the user cancels)."""
     batch = new_batch_id()
-    with shop.lock:
-        with shop.ledger_transaction():
-            kind, checked, problems, warnings = _check(shop, source, cancelled)
-            if problems or kind is None:
-                raise refused(source, problems)
-            touched, movements = kind.write(checked, shop, batch, progress, cancelled)
-            if cancelled():
-                raise OperationCancelled
-        _after_commit(shop, touched)
+    with shop.ledger_transaction():
+        kind, checked, problems, warnings = _check(shop, source, cancelled)
+        if problems or kind is None:
+            raise refused(source, problems)
+        touched, movements = kind.write(checked, shop, batch, progress, cancelled)
+        if cancelled():
+            raise OperationCancelled
+        # on commit every process's computed stock (this one's too) takes these in
+        shop.note_changed(touched)
     return ImportResult(source, checked.changes, [], warnings, checked.created,
                         batch=batch if movements else None, movements=movements,
                         touched=sorted(touched))
-
-
-def _after_commit(shop: Shop, codes: Iterable[str]) -> None:
-    """The shop's computed stock is rebuilt from the database; listeners (the sync worker,
-    the window) hear which items changed, with the sets containing them."""
-    shop.reload()
-    codes = set(codes)
-    if not codes or not shop.listeners:
-        return
-    book = shop.book
-    touched = sorted((codes & set(book.items)) | book.containing_sets(codes))
-    for listener in list(shop.listeners):
-        listener(touched)
 
 
 def import_file(shop: Shop, path: Path | str, options: ImportOptions | None = None,
@@ -1257,7 +1244,6 @@ def undo_import(shop: Shop, batch: str, cancelled: CancelCheck = never_cancelled
             if cancelled():
                 raise OperationCancelled
         touched = [items[i][0] for i in net]
-        _after_commit(shop, touched)
     return UndoResult(batch, undo, len(reverse), sorted(touched))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from app.domain.allocation import AllocationPattern, parse_tier
 from app.domain.book import StockBook
 from app.domain.items import Item, ItemKind
@@ -95,3 +97,79 @@ def load_book() -> StockBook:
             book.channel_offsets.setdefault(code, {})[channel_names[channel_id]] = offset
     book.recompute_all()
     return book
+
+
+def refresh_items(book: StockBook, codes: Collection[str]) -> list[str]:
+    """Read *codes* again from the database into *book*: master data, on hand, set recipes
+    and display offsets (and every allocation pattern); returns the codes found, which the
+    caller recomputes. Another process may have changed any of them."""
+    pattern_names: dict[int, str] = {}
+    patterns: dict[str, AllocationPattern] = {}
+    for row in AllocationPatternRow.select():
+        pattern_names[row.id] = row.name
+        patterns[row.name] = pattern_from_row(row)
+    book.patterns = patterns
+    code_of: dict[int, str] = {}
+    wanted = sorted(codes)
+    for start in range(0, len(wanted), _CHUNK):
+        query = ItemRow.select().where(ItemRow.code.in_(wanted[start:start + _CHUNK]))
+        for values in query.dicts().iterator():
+            item = item_from_values(values, pattern_names)
+            code_of[int(values["id"])] = item.code  # type: ignore[call-overload]
+            book.items[item.code] = item
+            if item.is_set:
+                book.on_hand.pop(item.code, None)
+            else:
+                book.on_hand[item.code] = int(values["on_hand"])  # type: ignore[call-overload]
+    _refresh_components(book, code_of)
+    _refresh_offsets(book, code_of)
+    return sorted(code_of.values())
+
+
+_CHUNK = 500
+
+
+def _refresh_components(book: StockBook, code_of: dict[int, str]) -> None:
+    component = ItemRow.alias()
+    components: dict[str, list[tuple[str, int]]] = {}
+    ids = list(code_of)
+    for start in range(0, len(ids), _CHUNK):
+        rows = (SetComponentRow.select(SetComponentRow.set_item, component.code,
+                                       SetComponentRow.quantity)
+                .join(component, on=(SetComponentRow.component == component.id))
+                .where(SetComponentRow.set_item.in_(ids[start:start + _CHUNK]))
+                .order_by(SetComponentRow.set_item, SetComponentRow.position,
+                          SetComponentRow.id))
+        for set_id, component_code, quantity in rows.tuples().iterator():
+            components.setdefault(code_of[set_id], []).append((component_code, quantity))
+    changed = False
+    for code in code_of.values():
+        parts = tuple(components.get(code, ()))
+        if book.components.get(code, ()) != parts:
+            changed = True
+            if parts:
+                book.components[code] = parts
+            else:
+                book.components.pop(code, None)
+    if changed:
+        book.rebuild_index()
+
+
+def _refresh_offsets(book: StockBook, code_of: dict[int, str]) -> None:
+    for code in code_of.values():
+        book.offsets.pop(code, None)
+        book.channel_offsets.pop(code, None)
+    channel_names = {r.id: r.name for r in ChannelRow.select(ChannelRow.id, ChannelRow.name)}
+    ids = list(code_of)
+    for start in range(0, len(ids), _CHUNK):
+        rows = DisplayOffsetRow.select(
+            DisplayOffsetRow.item, DisplayOffsetRow.channel, DisplayOffsetRow.kind,
+            DisplayOffsetRow.amount,
+        ).where(DisplayOffsetRow.item.in_(ids[start:start + _CHUNK]))
+        for item_id, channel_id, kind, amount in rows.tuples().iterator():
+            offset = DisplayOffset(OffsetKind(kind), amount)
+            code = code_of[item_id]
+            if channel_id is None:
+                book.offsets[code] = offset
+            else:
+                book.channel_offsets.setdefault(code, {})[channel_names[channel_id]] = offset

@@ -1,14 +1,18 @@
 """The use cases the window, the command line and the sync engine share.
 
-``Shop`` writes to the database in one transaction per use case, then updates the stock
-book it keeps in memory (incrementally where it can) and tells its listeners which items
-changed, so the sync engine and the window can react within seconds.
+``Shop`` writes to the database in one transaction per use case, adding to the change feed
+(app/store/feed.py) in the same transaction the codes of the items it changed. The stock
+book it keeps in memory follows the feed: after each of its own writes and whenever
+``catch_up()`` is called (the sync engine before it uploads, the sync worker on a short
+timer) it reads the items changed since, by this process or any other, recomputes them and
+tells its listeners, so the sync engine and the window react within seconds.
 """
 
 from __future__ import annotations
 
 import functools
 import getpass
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+
+import peewee
 
 from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
 from app.channels.urls import check_channel_url
@@ -27,6 +33,7 @@ from app.domain.items import ItemKind, check_count, clean_code
 from app.domain.offsets import DisplayOffset, normalise_signs
 from app.domain.sets import Compositions, check_components, check_no_loop
 from app.files.common import OperationCancelled
+from app.store import feed
 from app.store.database import db, is_sqlite, write_transaction
 from app.store.models import (
     AllocationPatternRow,
@@ -40,8 +47,10 @@ from app.store.models import (
     utcnow,
 )
 
-from .loading import channel_specs, item_from_values, load_book, pattern_from_row
+from .loading import channel_specs, load_book, pattern_from_row, refresh_items
 from .secrets import forget_secret, store_secret
+
+log = logging.getLogger("rendo.shop")
 
 MANUAL_REASONS = ("manual", "stocktake", "receive", "damage", "return")
 
@@ -114,45 +123,59 @@ def parse_adjustment(text: str) -> tuple[str, int]:
 class Shop:
     def __init__(self) -> None:
         self._book: StockBook | None = None
-        self.listeners: list[Listener] = []
-        self._pending: dict[str, int] = {}
+        self._seen_change = 0  # the last change feed id the book has taken in
+        self.listeners: list[Listener] = []  # told of every change, with the sets it touched
+        # told of the items other processes changed (the sync worker uploads them soon)
+        self.feed_listeners: list[Listener] = []
+        self._pending: set[str] = set()  # codes changed in the transaction under way
+        self._pending_all = False  # … or everything (channels)
         self._nesting = 0
+        self._touched: list[str] = []  # what the last catch_up recomputed
         # The window and the sync worker share one Shop: every change holds this lock.
         self.lock = threading.RLock()
 
     @contextmanager
     def ledger_transaction(self) -> Iterator[None]:
-        """One database transaction; the book sees its movements only once it commits.
+        """One database transaction that writes its changed codes to the change feed; the
+        book sees its changes only once it commits (and then also everything other
+        processes committed before).
 
         Nested use (one order inside a page of orders) is a savepoint: when it fails, only
-        its own movements are forgotten.
+        its own changes are forgotten.
         """
         with self.lock:
             if self._nesting:
-                saved = dict(self._pending)
+                saved = set(self._pending), self._pending_all
                 try:
                     with write_transaction():  # a savepoint
                         yield
                 except BaseException:
-                    self._pending = saved
+                    self._pending, self._pending_all = saved
                     raise
                 return
-            self._pending = {}
+            if self._book is None and (self.listeners or self.feed_listeners):
+                self._book = self._load()  # so that the listeners hear what this changes
+            self._pending, self._pending_all = set(), False
             self._nesting += 1
             try:
                 with write_transaction():
                     yield
-            except BaseException:
-                self._pending = {}
-                raise
+                    feed.write_changes(self._pending, self._pending_all)
+                    own = self._pending
             finally:
                 self._nesting -= 1
-            pending, self._pending = self._pending, {}
-            if self._book is not None:
-                for code, delta in pending.items():
-                    self._book.on_hand[code] = self._book.on_hand.get(code, 0) + delta
-            if pending:
-                self._changed(pending)
+                self._pending, self._pending_all = set(), False
+            try:
+                self._catch_up(own)
+            except peewee.DatabaseError:  # committed all the same: read it all at next use
+                log.exception("reading the change feed after a write failed")
+                self._book = None
+
+    def note_changed(self, codes: Iterable[str] = (), everything: bool = False) -> None:
+        """Within a ledger transaction: these items' stock inputs change (*everything*: the
+        channels or too much to list); the feed gets them on commit."""
+        self._pending.update(codes)
+        self._pending_all = self._pending_all or everything
 
     # -- the computed stock ---------------------------------------------------------------
     @property
@@ -160,43 +183,60 @@ class Shop:
         if self._book is None:
             with self.lock:
                 if self._book is None:
-                    self._book = load_book()
+                    self._book = self._load()
         return self._book
+
+    def _load(self) -> StockBook:
+        seen = feed.newest_id()  # before reading: a change made meanwhile is read again
+        book = load_book()
+        self._seen_change = seen
+        return book
 
     @_locked
     def reload(self) -> None:
-        """Forget the computed stock (another process changed the database)."""
+        """Forget the computed stock; the next use reads it all again."""
         self._book = None
 
-    def _changed(self, codes: Iterable[str]) -> list[str]:
-        if self._book is None:
-            return sorted(set(codes))
-        touched = self._book.recompute(codes)
-        for listener in self.listeners:
+    def catch_up(self) -> list[str]:
+        """Take in every change committed since the last look, by any process: read those
+        items again from the database, recompute them and the sets containing them, and
+        tell the listeners. Cheap when nothing changed (one query). Returns the codes
+        recomputed."""
+        return self._catch_up(set())
+
+    @_locked
+    def _catch_up(self, own: set[str]) -> list[str]:
+        """catch_up() after this Shop's own write of *own*: the ``feed_listeners`` hear only
+        of changes the Shop has not made itself (another process's, or everything)."""
+        self._touched = []
+        if self._book is None:  # nothing computed yet: the first use reads it all
+            return []
+        newest, codes = feed.changes_since(self._seen_change)
+        if codes is None:
+            book = self._load()
+            self._book = book
+            touched = foreign = sorted(book.items)
+        elif codes:
+            found = refresh_items(self._book, codes)
+            touched = self._book.recompute(found)
+            self._seen_change = newest
+            foreign = sorted(codes - own)
+        else:
+            return []
+        self._touched = touched
+        for listener in list(self.listeners):
             listener(touched)
+        if foreign:
+            for listener in list(self.feed_listeners):
+                listener(foreign)
         return touched
 
-    def _refresh_items(self, codes: Iterable[str]) -> list[str]:
-        """Reload master data of *codes* into the book, then recompute them."""
-        codes = list(codes)
-        if self._book is None:
-            return codes
-        names = {r.id: r.name for r in AllocationPatternRow.select()}
-        for values in ItemRow.select().where(ItemRow.code.in_(codes)).dicts():
-            item = item_from_values(values, names)
-            existing = self._book.items.get(item.code)
-            if existing is None:
-                self._book.add_item(item, int(values["on_hand"]))
-            else:
-                item.kind = existing.kind
-                self._book.items[item.code] = item
-        return self._changed(codes)
-
-    def _full_refresh(self) -> None:
-        self._book = None
-        book = self.book
-        for listener in self.listeners:
-            listener(list(book.items))
+    def _changed_by_last_write(self, codes: Iterable[str]) -> list[str]:
+        """What the last write's catch-up recomputed for *codes* (and their sets)."""
+        wanted = set(codes)
+        if self._book is not None:
+            wanted |= self._book.containing_sets(wanted)
+        return [code for code in self._touched if code in wanted]
 
     # -- items --------------------------------------------------------------------------------
     @_locked
@@ -209,7 +249,7 @@ class Shop:
         variant: dict[str, str] | None = None,
     ) -> str:
         code = clean_code(code)
-        with write_transaction():
+        with self.ledger_transaction():
             if ItemRow.get_or_none(ItemRow.code == code) is not None:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "An item with code {code} already exists."),
@@ -219,7 +259,7 @@ class Shop:
                 code=code, name=name.strip(), jan=(jan or "").strip() or None,
                 unlimited=unlimited, variant=variant or {},
             )
-        self._refresh_items([code])
+            self.note_changed([code])
         return code
 
     @_locked
@@ -235,7 +275,7 @@ class Shop:
         }
         if field not in (*labels, "unlimited", "name", "jan"):
             raise ValueError(field)
-        with write_transaction():
+        with self.ledger_transaction():
             for code in codes:
                 row = item_row(code)
                 if field in labels and value is not None:
@@ -246,14 +286,15 @@ class Shop:
                                           "its components."), code=code)
                 setattr(row, field, value)
                 row.save()
-        return self._refresh_items(codes)
+            self.note_changed(codes)
+        return self._changed_by_last_write(codes)
 
     @_locked
     def define_set(self, set_code: str, components: Sequence[tuple[str, int]]) -> None:
         """Make *set_code* a set of *components* (created if it does not exist)."""
         set_code = clean_code(set_code)
         parts = check_components(set_code, [(clean_code(c), q) for c, q in components])
-        with write_transaction():
+        with self.ledger_transaction():
             row = ItemRow.get_or_none(ItemRow.code == set_code)
             if row is None:
                 row = ItemRow.create(code=set_code, name=set_code, kind=ItemKind.SET.value)
@@ -266,7 +307,7 @@ class Shop:
                     code=set_code,
                 )
             component_rows = {code: item_row(code) for code, _ in parts}
-            check_no_loop(set_code, parts, self.compositions())
+            check_no_loop(set_code, parts, self._stored_compositions())
             SetComponentRow.delete().where(SetComponentRow.set_item == row).execute()
             for position, (code, quantity) in enumerate(parts):
                 SetComponentRow.create(
@@ -275,15 +316,16 @@ class Shop:
                 )
             row.kind = ItemKind.SET.value
             row.save()
-        if self._book is not None:
-            if set_code not in self._book.items:
-                self._refresh_items([set_code])
-            self._book.define_set(set_code, parts)
-            self._changed([set_code])
+            self.note_changed([set_code])
 
     def compositions(self) -> Compositions:
         if self._book is not None:
             return self._book.components
+        return self._stored_compositions()
+
+    @staticmethod
+    def _stored_compositions() -> Compositions:
+        """The recipes as committed (another process may have changed the book's since)."""
         code = {r.id: r.code for r in ItemRow.select(ItemRow.id, ItemRow.code)}
         result: dict[str, list[tuple[str, int]]] = {}
         for set_id, comp_id, qty in SetComponentRow.select(
@@ -304,7 +346,7 @@ class Shop:
         )
         ItemRow.update(on_hand=ItemRow.on_hand + delta).where(ItemRow.id == row.id).execute()
         row.on_hand += delta
-        self._pending[row.code] = self._pending.get(row.code, 0) + delta
+        self._pending.add(row.code)
         return movement
 
     def record_movements(
@@ -316,8 +358,8 @@ class Shop:
         inside the caller's ledger transaction, keeping each on-hand cache equal to the sum.
 
         The rows ``record_movement`` writes, with one prepared statement for all of them: a
-        100,000-row stocktake takes well under a second instead of a minute. Callers (imports)
-        ``reload()`` the computed stock after commit.
+        100,000-row stocktake takes well under a second instead of a minute. The items go
+        to the change feed like ``record_movement``'s (a large batch as "everything").
         """
         if not movements:
             return
@@ -344,6 +386,13 @@ class Shop:
                 totals[item_id] = totals.get(item_id, 0) + delta
             progress(start + len(chunk), len(movements))
         cursor.executemany(update_sql, [(delta, item_id) for item_id, delta in totals.items()])
+        if len(totals) > feed.MAX_CODES:
+            self.note_changed(everything=True)
+            return
+        ids = list(totals)
+        for start in range(0, len(ids), 500):
+            self.note_changed(code for (code,) in ItemRow.select(ItemRow.code).where(
+                ItemRow.id.in_(ids[start:start + 500])).tuples())
 
     @_locked
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
@@ -454,7 +503,7 @@ class Shop:
             check_channel_url(url)
         stored = False
         try:
-            with write_transaction():
+            with self.ledger_transaction():
                 if ChannelRow.get_or_none(ChannelRow.name == name) is not None:
                     raise BadInput(
                         QT_TRANSLATE_NOOP("Errors", "A channel called {name} already exists."),
@@ -468,11 +517,11 @@ class Shop:
                 if token:  # inside the transaction: no keyring, no channel
                     store_secret(name, token)
                     stored = True
+                self.note_changed(everything=True)
         except BaseException:
             if stored:  # the secret was kept but the channel's row was not
                 forget_secret(name)
             raise
-        self._full_refresh()
 
     @_locked
     def update_channel(
@@ -482,7 +531,7 @@ class Shop:
         """Change a channel's settings; a new *token* replaces the one in the keyring."""
         if url:
             check_channel_url(url)
-        with write_transaction():
+        with self.ledger_transaction():
             row = channel_row(name)
             if enabled is not None:
                 row.enabled = enabled
@@ -495,7 +544,7 @@ class Shop:
             row.save()
             if token:  # inside the transaction: no keyring, no change
                 store_secret(name, token)
-        self._full_refresh()
+            self.note_changed(everything=True)
 
     @_locked
     def set_credentials(self, name: str, token: str) -> None:
@@ -513,7 +562,7 @@ class Shop:
 
         Refused while an allocation pattern names the channel (the pattern would break).
         """
-        with write_transaction():
+        with self.ledger_transaction():
             row = channel_row(name)
             for pattern in AllocationPatternRow.select():
                 shares = [channel for tier in pattern.tiers or []
@@ -527,8 +576,8 @@ class Shop:
             AppliedLineRow.delete().where(AppliedLineRow.channel == row).execute()
             UnmatchedLineRow.delete().where(UnmatchedLineRow.channel == row).execute()
             row.delete_instance()  # listings, sync state, code maps, offsets: ON DELETE CASCADE
+            self.note_changed(everything=True)
         forget_secret(name)
-        self._full_refresh()
 
     def channel_names(self) -> list[str]:
         return [spec.name for spec in channel_specs()]
@@ -545,7 +594,7 @@ class Shop:
             tuple(p.strip() for p in priority if p.strip()), hold_back,
         )
         allocation.validate(pattern, self.channel_names())
-        with write_transaction():
+        with self.ledger_transaction():
             row = AllocationPatternRow.get_or_none(AllocationPatternRow.name == pattern.name)
             if row is not None and not replace:
                 raise BadInput(
@@ -556,16 +605,14 @@ class Shop:
             row.priority = list(pattern.priority)
             row.hold_back = hold_back
             row.save()
-        if self._book is not None:
-            self._book.patterns[pattern.name] = pattern
-            users = [c for c, item in self._book.items.items() if item.pattern == pattern.name]
-            self._changed(users)
+            self.note_changed(code for (code,) in ItemRow.select(ItemRow.code).where(
+                ItemRow.pattern == row).tuples())
         return pattern
 
     @_locked
     def delete_pattern(self, name: str) -> list[str]:
         """Remove a pattern; the items that used it show sellable everywhere (全店同数)."""
-        with write_transaction():
+        with self.ledger_transaction():
             row = AllocationPatternRow.get_or_none(AllocationPatternRow.name == name)
             if row is None:
                 raise BadInput(QT_TRANSLATE_NOOP("Errors", "There is no allocation pattern "
@@ -573,9 +620,8 @@ class Shop:
             users = [r.code for r in ItemRow.select(ItemRow.code).where(ItemRow.pattern == row)]
             ItemRow.update(pattern=None).where(ItemRow.pattern == row).execute()
             row.delete_instance()
-        if self._book is not None:
-            self._book.patterns.pop(name, None)
-        return self._refresh_items(users)
+            self.note_changed(users)
+        return self._changed_by_last_write(users)
 
     def patterns(self) -> list[AllocationPattern]:
         return [pattern_from_row(r) for r in AllocationPatternRow.select().order_by(
@@ -591,12 +637,13 @@ class Shop:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "There is no allocation pattern called "
                                       "{name}."), name=name)
-        with write_transaction():
+        with self.ledger_transaction():
             rows = [item_row(code) for code in codes]
             ItemRow.update(pattern=pattern_row).where(
                 ItemRow.id.in_([r.id for r in rows])
             ).execute()
-        return self._refresh_items(codes)
+            self.note_changed(codes)
+        return self._changed_by_last_write(codes)
 
     # -- display offsets -----------------------------------------------------------------------
     @_locked
@@ -604,7 +651,7 @@ class Shop:
         self, codes: Sequence[str], offset: DisplayOffset | None, channel: str | None = None
     ) -> list[str]:
         """Set (or with None, remove) the display offset of *codes*, for one channel or all."""
-        with write_transaction():
+        with self.ledger_transaction():
             channel_record = channel_row(channel) if channel else None
             for code in codes:
                 row = item_row(code)
@@ -618,15 +665,5 @@ class Shop:
                         item=row, channel=channel_record, kind=offset.kind.value,
                         amount=offset.amount,
                     )
-        if self._book is not None:
-            for code in codes:
-                if channel is None:
-                    self._book.offsets.pop(code, None)
-                    if offset is not None:
-                        self._book.offsets[code] = offset
-                else:
-                    per_channel = self._book.channel_offsets.setdefault(code, {})
-                    per_channel.pop(channel, None)
-                    if offset is not None:
-                        per_channel[channel] = offset
-        return self._changed(codes)
+            self.note_changed(codes)
+        return self._changed_by_last_write(codes)

@@ -110,6 +110,15 @@ V4_RECIPES_AND_PENDING = [
 ]
 
 
+V5_CHANGE_FEED = [
+    # Every committed change of a stock input (a movement, item fields, a set, a pattern, an
+    # offset, channels), one row per item code (NULL: everything), written in the same
+    # transaction: each Rendo process reads the rows above the last id it saw before it
+    # computes or uploads, so it never works with another process's stale numbers.
+    """CREATE TABLE change_feed (id {pk}, code TEXT, created_at {ts} NOT NULL)""",
+]
+
+
 def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
     def run(database: peewee.Database) -> None:
         words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
@@ -125,6 +134,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
     (3, "sync state per channel, listings", _ddl(V3_SYNC)),
     (4, "set recipes kept with order lines; unanswered channel writes",
      _ddl(V4_RECIPES_AND_PENDING)),
+    (5, "a feed of changed items that every process reads", _ddl(V5_CHANGE_FEED)),
 ]
 
 LATEST = MIGRATIONS[-1][0]

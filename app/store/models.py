@@ -201,6 +201,18 @@ class ListingRow(BaseModel):
         indexes = ((("channel", "channel_item_id"), True),)
 
 
+class ChangeRow(BaseModel):
+    """One committed change of an item's stock inputs (code None: of everything), in the
+    order of commit; read by every process to keep its computed stock current
+    (app/store/feed.py)."""
+
+    code = pw.TextField(null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "change_feed"
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion,
     AllocationPatternRow,
@@ -214,4 +226,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     UnmatchedLineRow,
     ChannelSyncRow,
     ListingRow,
+    ChangeRow,
 ]

@@ -94,6 +94,7 @@ class SyncEngine:
     def run_due(self, force: bool = False) -> list[CycleReport]:
         """Run the channels that are due; then, if their orders changed any stock, push the
         new numbers to every other channel now rather than at its next poll."""
+        self.shop.catch_up()  # set recipes and numbers other processes changed meanwhile
         reports = [self.run_cycle(name) for name in self.due_channels(force)]
         if self.push_on_change and any(report.touched for report in reports):
             for name in self.due_channels(force=True):
@@ -239,6 +240,7 @@ class SyncEngine:
         return updates
 
     def _upload(self, channel: ChannelRow, adapter: ChannelAdapter, report: CycleReport) -> None:
+        self.shop.catch_up()  # what other processes (CLI, window, another sync) changed
         cas = adapter.limits.compare_and_set
         unsure = ListingRow.select().where(ListingRow.channel == channel,
                                            ListingRow.believed_qty < 0)
@@ -404,6 +406,7 @@ class SyncEngine:
         adapter = self.adapter_for(channel)
         if adapter is None:
             return []
+        self.shop.catch_up()
         book = self.shop.book
         rows = []
         for channel_item_id, quantity in sorted(adapter.read_quantities().items()):

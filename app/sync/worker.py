@@ -2,7 +2,9 @@
 
 The worker runs the engine on its own timer, in its own thread (and database connection),
 so the window never waits for a channel. A local change (edit, import) reaches it through
-``local_change`` and is uploaded after a short pause that gathers a burst of edits.
+the Shop's listeners and is uploaded after a short pause that gathers a burst of edits; a
+change made by another process (the command line, another window) is read from the change
+feed every ``FEED_POLL_MS`` and handled the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ log = logging.getLogger("rendo.sync")
 TICK_MS = 1000
 LOCAL_CHANGE_DELAY_MS = 500
 RETRY_AFTER_FAILURE_MS = 15_000  # after the database failed (busy, full disk): wait, try again
+FEED_POLL_MS = 500  # how often the change feed is read for other processes' changes
 
 
 class SyncWorker(QObject):
@@ -35,6 +38,7 @@ class SyncWorker(QObject):
     running = Signal(bool)
     stopped = Signal()
     _shop_changed = Signal(list, bool)  # codes, changed by this worker's own cycle
+    _feed_changed = Signal()  # another process changed items (read from the change feed)
     # For the window (another thread): emitting these queues the call in the worker's thread.
     sync_now_requested = Signal()
     pause_requested = Signal(bool)
@@ -46,12 +50,14 @@ class SyncWorker(QObject):
         self.paused = False
         self._timer: QTimer | None = None
         self._upload_timer: QTimer | None = None
+        self._feed_timer: QTimer | None = None
         self._low: set[str] = set()
         self._out: set[str] = set()
         self._busy = False
         self.retry_ms = RETRY_AFTER_FAILURE_MS
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
+        self._feed_changed.connect(self._upload_soon)
         self.sync_now_requested.connect(self.sync_now)
         self.pause_requested.connect(self.set_paused)
 
@@ -65,10 +71,14 @@ class SyncWorker(QObject):
         self._upload_timer = QTimer(self)
         self._upload_timer.setSingleShot(True)
         self._upload_timer.timeout.connect(self.upload_now)
+        self._feed_timer = QTimer(self)
+        self._feed_timer.timeout.connect(self.poll_feed)
+        self._feed_timer.start(FEED_POLL_MS)
         book = self.shop.book
         self._low = {c for c, s in book.stock.items() if s.low}
         self._out = {c for c, s in book.stock.items() if s.sellable == 0 and not s.unlimited}
         self.shop.listeners.append(self._on_shop_change)
+        self.shop.feed_listeners.append(self._on_feed_change)
         self.statuses.emit(channel_statuses())
         self.tick()
 
@@ -77,7 +87,9 @@ class SyncWorker(QObject):
         """Stop between cycles: a cycle in progress finishes its transaction first."""
         if self._on_shop_change in self.shop.listeners:
             self.shop.listeners.remove(self._on_shop_change)
-        for timer in (self._timer, self._upload_timer):
+        if self._on_feed_change in self.shop.feed_listeners:
+            self.shop.feed_listeners.remove(self._on_feed_change)
+        for timer in (self._timer, self._upload_timer, self._feed_timer):
             if timer is not None:
                 timer.stop()
         if not db.is_closed():
@@ -149,6 +161,28 @@ class SyncWorker(QObject):
         except Exception as error:  # the database failed meanwhile: already told
             if not isinstance(classify(error, current_location()), EnvironmentFailure):
                 raise
+
+    @Slot()
+    def poll_feed(self) -> None:
+        """Take in what other processes committed (the command line, another window or
+        sync): the grid hears of it through the Shop's listeners, and the new numbers are
+        uploaded soon (``_on_feed_change``), as after a change made in this window."""
+        if self._busy:
+            return
+        try:
+            self.shop.catch_up()
+        except Exception:  # a locked or unreadable database: try again at the next poll
+            log.exception("reading the change feed failed")
+
+    def _on_feed_change(self, _codes: list[str]) -> None:
+        """Shop feed listener, in whichever thread read the feed (this worker's cycle too:
+        the engine catches up before it uploads, for one channel only)."""
+        self._feed_changed.emit()
+
+    @Slot()
+    def _upload_soon(self) -> None:
+        if self._upload_timer is not None:
+            self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
 
     def _on_shop_change(self, codes: list[str]) -> None:
         """Shop listener; called in whichever thread changed the shop."""

@@ -1,0 +1,66 @@
+"""The window and its sync worker see what another `rendo` process writes: the grid shows it
+and the channel gets it within seconds, and no later cycle pushes the old numbers back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.channels.sandbox_server import SandboxServer
+from app.services.shop import Shop
+from app.sync.state import choose_first
+from app.sync.worker import SyncThread
+from app.ui.main_window import MainWindow
+from app.ui.stock_model import Kind
+
+from . import sync_support
+
+sandbox = sync_support.sandbox
+sync_thread = sync_support.sync_thread
+
+pytestmark = pytest.mark.usefixtures("memory_keyring")
+
+
+def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_seconds(
+    qtbot: QtBot, shop: Shop, sandbox: Callable[..., SandboxServer],
+    sync_thread: Callable[..., SyncThread], rendo_process: Callable[..., Any],
+) -> None:
+    for code, on_hand in (("A", 10), ("B", 30)):
+        shop.add_item(code, f"item {code}")
+        shop.adjust(code, f"+{on_hand}", "receive")
+    shop.define_set("AB", [("A", 1), ("B", 2)])
+    mall = sandbox({"A": 0, "B": 0, "AB": 0})
+    shop.add_channel("mall", "sandbox", settings={"url": mall.url})
+    choose_first("mall", "push")
+    sync = sync_thread(start=False)
+    window = MainWindow(shop, "test.sqlite3", sync)
+    qtbot.addWidget(window)
+    window.show()
+    refreshed: list[list[int]] = []
+    window.model.rows_refreshed.connect(refreshed.append)
+    sync.start()
+    qtbot.waitUntil(lambda: mall.shop.listings() == {"A": 10, "B": 30, "AB": 10},
+                    timeout=10_000)
+
+    for args in (("adjust", "A", "+5"), ("adjust", "B", "-30")):
+        run = rendo_process(*args)
+        assert run.code == 0, run.err
+    written = time.monotonic()
+    qtbot.waitUntil(lambda: mall.shop.listings() == {"A": 15, "B": 0, "AB": 0}, timeout=2_000)
+    assert time.monotonic() - written < 2.0
+
+    model = window.model
+    rows = {model.row_of(code) for code in ("A", "B", "AB")}
+    qtbot.waitUntil(lambda: rows <= {row for rows in refreshed for row in rows}, timeout=2_000)
+    on_hand, channel = model.column_of(Kind.ON_HAND), model.column_of(Kind.CHANNEL, "mall")
+    assert model.data(model.index(model.row_of("A"), on_hand)) == 15
+    assert model.data(model.index(model.row_of("AB"), channel)) == 0
+
+    # A full cycle afterwards (what used to put the stale numbers back) keeps them.
+    with qtbot.waitSignal(sync.worker.cycle_done, timeout=10_000):
+        sync.worker.sync_now_requested.emit()
+    assert mall.shop.listings() == {"A": 15, "B": 0, "AB": 0}
