@@ -439,10 +439,14 @@ class ImportMappingPage(QWizardPage):
         return all(any(n in chosen for n in group) for group in kind.required)
 
     def options(self) -> ImportOptions:
+        """The columns as shown: a field set to "(not used)" stays unused even when its
+        header is one Rendo recognises."""
         base = self._wizard.file_page.options()
         columns = {name: column_letter(index) for name, index in self.chosen_indexes().items()}
+        excluded = frozenset(name for name, combo in self.combos.items()
+                             if combo.currentData() == self.NONE)
         return ImportOptions(kind=base.kind, mode=base.mode, encoding=base.encoding,
-                             delimiter=base.delimiter, columns=columns,
+                             delimiter=base.delimiter, columns=columns, excluded=excluded,
                              header_row=self.header_row.value(),
                              create_unknown=base.create_unknown)
 
@@ -493,7 +497,7 @@ class ImportPreviewPage(QWizardPage):
             "set": self.tr("Set"), "name": self.tr("Name"), "jan": self.tr("JAN code"),
             "variant": self.tr("Variant"), "components": self.tr("Components"),
             "pattern": self.tr("Allocation pattern"), "offset": self.tr("Display offset"),
-            "reserved": self.tr("Reserved"),
+            "code map": self.tr("Code map"), "reserved": self.tr("Reserved"),
             "backorder_allowance": self.tr("Backorder allowance"),
             "reorder_point": self.tr("Reorder point"), "unlimited": self.tr("Unlimited"),
         }
@@ -535,7 +539,10 @@ class ImportPreviewPage(QWizardPage):
         whats = self.what_labels()
 
         def what(change: Change) -> str:
-            return whats.get(change.what, change.what)
+            shown = whats.get(change.what, change.what)
+            if change.detail:  # the channel of an offset, the channel and id of a code map
+                return self.tr("{what} ({detail})").format(what=shown, detail=change.detail)
+            return shown
 
         self.changes.set_rows(
             [(c.row, c.code, what(c), self._shown(c.before), self._shown(c.after))
