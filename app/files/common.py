@@ -116,28 +116,35 @@ def too_long_cell(file: str, row: int, column: int) -> FileRefused:
     """The refusal of a cell longer than ``MAX_CELL_CHARS`` (*column* 0-based)."""
     return _refuse_at(file, row, column_letter(column), QT_TRANSLATE_NOOP(
         "Errors", "the cell holds more than {max} characters, the most a cell may hold."),
-        max=MAX_CELL_CHARS)
+        QT_TRANSLATE_NOOP(
+        "Errors", "{file}, row {row}, column {column}: the cell holds more than {max} "
+        "characters, the most a cell may hold."), max=MAX_CELL_CHARS)
 
 
 def too_wide_row(file: str, row: int, column: int) -> FileRefused:
     """The refusal of a filled cell right of ``MAX_COLUMNS`` (*column* 0-based)."""
     return _refuse_at(file, row, column_letter(column), QT_TRANSLATE_NOOP(
         "Errors", "the row has a filled cell beyond the {max} columns Rendo reads; delete the "
-        "cells right of column {last} and try again."), max=MAX_COLUMNS,
-        last=column_letter(MAX_COLUMNS - 1))
+        "cells right of column {last} and try again."), QT_TRANSLATE_NOOP(
+        "Errors", "{file}, row {row}, column {column}: the row has a filled cell beyond the "
+        "{max} columns Rendo reads; delete the cells right of column {last} and try again."),
+        max=MAX_COLUMNS, last=column_letter(MAX_COLUMNS - 1))
 
 
 def too_many_rows(file: str, row: int) -> FileRefused:
     return _refuse_at(file, row, None, QT_TRANSLATE_NOOP(
         "Errors", "the file has more than {max} rows (or {cells} cells); split it into smaller "
-        "files."), max=MAX_ROWS, cells=MAX_CELLS)
+        "files."), QT_TRANSLATE_NOOP(
+        "Errors", "{file}, row {row}: the file has more than {max} rows (or {cells} cells); "
+        "split it into smaller files."), max=MAX_ROWS, cells=MAX_CELLS)
 
 
-def _refuse_at(file: str, row: int, column: str | None, template: str,
+def _refuse_at(file: str, row: int, column: str | None, reason: str, whole: str,
                **params: Any) -> FileRefused:
-    problem = Problem(file, row, column, template, params)
-    return FileRefused(QT_TRANSLATE_NOOP("Errors", "{file} was not read; nothing was "
-                                         "imported."), [problem], file=file)
+    """A refusal of the whole file for one cell or row: *reason* for the problem list,
+    *whole* (the same with file, row and column) for a one-line message."""
+    problem = Problem(file, row, column, reason, params)
+    return FileRefused(whole, [problem], file=file, row=row, column=column, **params)
 
 
 def create_temporary(path: Path, suffix: str = "") -> tuple[int, Path]:

@@ -258,3 +258,18 @@ def test_the_preview_names_code_map_and_offset_changes_in_words(
     if kind == "offsets":
         assert shown[1] == "Display offset"
     assert not any(s.startswith(("code map", "offset")) for s in shown)  # no internal labels
+
+
+def test_a_hostile_file_is_refused_on_the_file_page_naming_row_and_column(
+    qtbot: QtBot, demo_shop: Shop, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text('商品コード,在庫数\r\nTW-001,1\r\nTW-002,"' + "9" * 200_000 + '"\r\n',
+                    encoding="utf-8")
+    wizard = open_wizard(qtbot, demo_shop, path)
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    qtbot.waitUntil(lambda: bool(wizard.file_page.messages.messages))
+    assert wizard.currentPage() is wizard.file_page
+    assert wizard.file_page.messages.messages == [
+        "huge.csv, row 3, column B: the cell holds more than 32767 characters, the most a cell "
+        "may hold."]

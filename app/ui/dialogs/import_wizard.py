@@ -84,7 +84,9 @@ def problem_lines(problems: Sequence[Problem], limit: int = MAX_MESSAGES) -> lis
 def error_lines(error: BaseException) -> list[str]:
     """What went wrong, for a message bar: every listed problem, then the summary."""
     if isinstance(error, FileRefused):
-        return [*problem_lines(error.problems), error_text(error)]
+        lines = problem_lines(error.problems)
+        summary = error_text(error)
+        return lines if summary in lines else [*lines, summary]
     if isinstance(error, RendoError):
         return [error_text(error)]
     return [f"{type(error).__name__}: {error}"]
