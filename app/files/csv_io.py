@@ -237,7 +237,8 @@ def read_csv(
             if not any(cell.strip() for cell in record):
                 blank += 1
                 continue
-            record = _within_limits(path.name, number, record)
+            if len(record) > MAX_COLUMNS or max(map(len, record)) > MAX_CELL_CHARS:
+                record = _within_limits(path.name, number, record)
             cells += len(record)
             if number > MAX_ROWS or cells > MAX_CELLS:
                 raise too_many_rows(path.name, number)

@@ -199,16 +199,19 @@ def _parsed_rows(workbook: Any, sheet: Any, merged: list[CellRange], name: str) 
             values: list[Any] = []
             for cell in cells:
                 value, column = cell["value"], cell["column"]
-                if column > len(values):
+                size = len(values)
+                if column > size:
                     if column > MAX_COLUMNS:
                         if _blank(value):
                             continue
                         raise too_wide_row(name, number, column - 1)
-                    values.extend([None] * (column - len(values)))
-                if value is not None:
-                    if type(value) is str and len(value) > MAX_CELL_CHARS:
-                        raise too_long_cell(name, number, column - 1)
+                    if column > size + 1:
+                        values.extend([None] * (column - size - 1))
+                    values.append(value)
+                elif value is not None:
                     values[column - 1] = value
+                if type(value) is str and len(value) > MAX_CELL_CHARS:
+                    raise too_long_cell(name, number, column - 1)
             yield number, tuple(values)
         if parser.merged_cells is not None:
             for block in parser.merged_cells.mergeCell:
