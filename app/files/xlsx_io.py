@@ -14,6 +14,7 @@ formula without a result from an empty cell).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import zipfile
@@ -224,7 +225,13 @@ def _public_rows(sheet: Any, name: str) -> Iterator[tuple[int, tuple[Any, ...]]]
     ``MAX_COLUMNS`` are not read at all)."""
     known = sheet.max_column  # from the sheet's dimension, when the file states one
     rows = sheet.iter_rows(max_col=min(known or MAX_COLUMNS + 1, MAX_COLUMNS + 1))
-    for number, cells in enumerate(rows, start=sheet.min_row or 1):
+    with contextlib.closing(rows):  # a refusal half-way closes the sheet's file at once
+        yield from _public_values(rows, sheet.min_row or 1, known, name)
+
+
+def _public_values(rows: Iterator[Any], first: int, known: int | None,
+                   name: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for number, cells in enumerate(rows, start=first):
         values: list[Any] = []
         for cell in cells:
             value = cell.value
@@ -327,18 +334,19 @@ def read_xlsx(
             source = _public_rows(worksheet, path.name)
         rows: list[tuple[int, tuple[Any, ...]]] = []
         blank = cells = 0
-        for count, (number, values) in enumerate(source, start=1):
-            if count % CHECK_EVERY == 0:
-                if cancelled():
-                    raise OperationCancelled
-                progress(number, max(total, number))
-            if all(_blank(v) for v in values):
-                blank += 1
-                continue
-            cells += len(values)
-            if number > MAX_ROWS or cells > MAX_CELLS:
-                raise too_many_rows(path.name, number)
-            rows.append((number, values))
+        with contextlib.closing(source):  # stopped half-way: the sheet's file is closed
+            for count, (number, values) in enumerate(source, start=1):
+                if count % CHECK_EVERY == 0:
+                    if cancelled():
+                        raise OperationCancelled
+                    progress(number, max(total, number))
+                if all(_blank(v) for v in values):
+                    blank += 1
+                    continue
+                cells += len(values)
+                if number > MAX_ROWS or cells > MAX_CELLS:
+                    raise too_many_rows(path.name, number)
+                rows.append((number, values))
         progress(total, total)
         return Table(path, "xlsx", rows, sheet=worksheet.title, merged=merged, blank_rows=blank)
     finally:
