@@ -108,3 +108,17 @@ def test_an_excluded_field_is_not_found_from_its_header():
     assert "no column for the quantity" in problems[0].text()
     _, problems = find_columns(table(header), "stock", excluded={"colour"})
     assert "not a column of a stock import" in problems[0].text()
+
+
+@pytest.mark.parametrize(("kind", "header"), [
+    ("codemap", ["店舗", "店舗商品ID", "商品コード"]),
+    ("offsets", ["商品コード", "店舗", "表示在庫設定"]),
+])
+def test_code_map_and_offset_templates_say_店舗(tmp_path: Path, kind: str, header: list[str]):
+    from app.files.csv_io import read_csv
+    from app.files.templates import write_template
+
+    path = write_template(kind, tmp_path / f"{kind}.csv", "ja", "utf-8-sig")
+    assert list(read_csv(path).rows[0][1]) == header
+    mapping, problems = find_columns(read_csv(path), kind)
+    assert not problems and len(mapping.columns) == 3  # and they import back
