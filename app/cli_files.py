@@ -114,7 +114,8 @@ def cmd_import(shop: Any, args: argparse.Namespace) -> int:
 def _print_changes(plan: Any) -> None:
     for change in plan.changes:
         mark = "" if change.changes else "\t" + tr("(unchanged)")
-        print(f"{tr('row')} {change.row}\t{change.code}\t{change.what}\t"
+        what = f"{change.what} {change.detail}" if change.detail else change.what
+        print(f"{tr('row')} {change.row}\t{change.code}\t{what}\t"
               f"{_shown(change.before)} → {_shown(change.after)}{mark}")
 
 

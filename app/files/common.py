@@ -8,6 +8,8 @@ it off the UI thread: ``progress(done, total)`` (``total`` 0 when not known yet)
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,17 @@ CancelCheck = Callable[[], bool]
 Translate = Callable[[str, str], str]
 
 CHECK_EVERY = 500  # rows between progress reports and cancel checks
+
+# Limits of what Rendo reads, checked while reading so that a hostile or broken file is refused
+# before it takes the memory of the PC (or ends up as an item code). Excel itself holds at most
+# 32,767 characters in a cell and 1,048,576 rows in a sheet.
+MAX_CELL_CHARS = 32_767
+MAX_COLUMNS = 1_024  # filled columns per row; empty cells further right are ignored
+MAX_ROWS = 1_048_576
+MAX_CELLS = 20_000_000  # rows × columns of the whole table, as kept in memory
+MAX_CSV_BYTES = 256 * 1024 * 1024
+MAX_SHEET_XML_BYTES = 512 * 1024 * 1024  # a worksheet, unpacked
+MAX_PART_XML_BYTES = 128 * 1024 * 1024  # shared strings, styles and the other parts, unpacked
 
 
 def no_progress(done: int, total: int) -> None:
@@ -97,6 +110,57 @@ def refuse_file(path: Path | str, template: str, **params: Any) -> FileRefused:
     problem = Problem(name, None, None, template, params)
     return FileRefused(QT_TRANSLATE_NOOP("Errors", "{file}: {reason}"), [problem], file=name,
                        reason=problem.reason())
+
+
+def too_long_cell(file: str, row: int, column: int) -> FileRefused:
+    """The refusal of a cell longer than ``MAX_CELL_CHARS`` (*column* 0-based)."""
+    return _refuse_at(file, row, column_letter(column), QT_TRANSLATE_NOOP(
+        "Errors", "the cell holds more than {max} characters, the most a cell may hold."),
+        QT_TRANSLATE_NOOP(
+        "Errors", "{file}, row {row}, column {column}: the cell holds more than {max} "
+        "characters, the most a cell may hold."), max=MAX_CELL_CHARS)
+
+
+def too_wide_row(file: str, row: int, column: int) -> FileRefused:
+    """The refusal of a filled cell right of ``MAX_COLUMNS`` (*column* 0-based)."""
+    return _refuse_at(file, row, column_letter(column), QT_TRANSLATE_NOOP(
+        "Errors", "the row has a filled cell beyond the {max} columns Rendo reads; delete the "
+        "cells right of column {last} and try again."), QT_TRANSLATE_NOOP(
+        "Errors", "{file}, row {row}, column {column}: the row has a filled cell beyond the "
+        "{max} columns Rendo reads; delete the cells right of column {last} and try again."),
+        max=MAX_COLUMNS, last=column_letter(MAX_COLUMNS - 1))
+
+
+def too_many_rows(file: str, row: int) -> FileRefused:
+    return _refuse_at(file, row, None, QT_TRANSLATE_NOOP(
+        "Errors", "the file has more than {max} rows (or {cells} cells); split it into smaller "
+        "files."), QT_TRANSLATE_NOOP(
+        "Errors", "{file}, row {row}: the file has more than {max} rows (or {cells} cells); "
+        "split it into smaller files."), max=MAX_ROWS, cells=MAX_CELLS)
+
+
+def _refuse_at(file: str, row: int, column: str | None, reason: str, whole: str,
+               **params: Any) -> FileRefused:
+    """A refusal of the whole file for one cell or row: *reason* for the problem list,
+    *whole* (the same with file, row and column) for a one-line message."""
+    problem = Problem(file, row, column, reason, params)
+    return FileRefused(whole, [problem], file=file, row=row, column=column, **params)
+
+
+def create_temporary(path: Path, suffix: str = "") -> tuple[int, Path]:
+    """A new, empty file next to *path* (so that ``os.replace`` is atomic), open for writing.
+
+    Created like any file the user's programs create: its permissions follow the umask (0644
+    for the usual 022), not the 0600 of ``tempfile.mkstemp``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.parent / f".{path.stem}.{secrets.token_hex(4)}{suffix or path.suffix}"
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
 
 
 @dataclass(frozen=True, slots=True)

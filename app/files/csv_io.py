@@ -13,7 +13,6 @@ import io
 import locale
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,11 @@ from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
 
 from .common import (
     CHECK_EVERY,
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_CSV_BYTES,
+    MAX_ROWS,
     CancelCheck,
     FileRefused,
     OperationCancelled,
@@ -31,9 +35,13 @@ from .common import (
     Progress,
     Table,
     column_letter,
+    create_temporary,
     never_cancelled,
     no_progress,
     refuse_file,
+    too_long_cell,
+    too_many_rows,
+    too_wide_row,
 )
 
 # Encodings a user may name, and what Rendo uses for them. Shift_JIS files are read as CP932,
@@ -110,22 +118,51 @@ def detect_encoding(data: bytes) -> str:
     return normalize_encoding(best.encoding)
 
 
+DETECT_RECORDS = 30
+DETECT_CHARS = 1_000_000
+
+
 def detect_delimiter(text: str) -> str:
-    """Comma, tab or semicolon: the one that splits the first lines into the most equal
-    number (2 or more) of fields. A file with one column gets a comma."""
-    sample = [line for line in text.splitlines()[:30] if line.strip()]
-    best, best_score = ",", (0, 0)
+    """Comma, tab or semicolon: the one that splits the first records into the most equal
+    number (2 or more) of fields. Records are parsed as CSV, so a quoted field may hold line
+    breaks and the other delimiters; a candidate that leaves quote marks inside fields (it
+    did not see where a quoted field starts and ends) loses to one that does not. A file
+    with one column gets a comma."""
+    sample = text[:DETECT_CHARS]
+    best, best_score = ",", None
     for candidate in ("\t", ",", ";"):
-        widths = [len(row) for row in csv.reader(sample, delimiter=candidate)]
+        widths, stray = _record_widths(sample, candidate, cut=len(text) > len(sample))
         if not widths:
             continue
         common = max(set(widths), key=widths.count)
         if common < 2:
             continue
-        score = (widths.count(common), common)
-        if score > best_score:
+        score = (-stray, widths.count(common), common)
+        if best_score is None or score > best_score:
             best, best_score = candidate, score
     return best
+
+
+def _record_widths(sample: str, delimiter: str, cut: bool) -> tuple[list[int], int]:
+    """The field counts of the first non-blank records of *sample* read with *delimiter*
+    (up to a field the csv module refuses; the last record is dropped when *cut*), and how
+    many of them hold a field with a quote mark in it."""
+    widths: list[int] = []
+    stray = 0
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                widths.append(len(record))
+                stray += any('"' in cell for cell in record)
+                if len(widths) >= DETECT_RECORDS:
+                    break
+        else:
+            if cut and len(widths) > 1:
+                widths.pop()
+    except csv.Error:
+        pass
+    return widths, stray
 
 
 def _looks_like_euc_jp(data: bytes, cp932_text: str) -> bool:
@@ -158,9 +195,18 @@ def read_csv(
     path: Path | str, encoding: str | None = None, delimiter: str | None = None,
     progress: Progress = no_progress, cancelled: CancelCheck = never_cancelled,
 ) -> Table:
-    """Read every non-blank row of *path* (all cells are text)."""
+    """Read every non-blank row of *path* (all cells are text).
+
+    A cell that starts with ``'`` followed by ``= + - @``, a tab or a CR loses that one quote:
+    it is how Rendo's exports keep spreadsheets from running such a cell as a formula.
+    Files, cells and rows beyond the limits in ``common`` are refused, naming row and column.
+    """
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise refuse_file(path, QT_TRANSLATE_NOOP(
+                "Errors", "the file is larger than {max} MB; split it into smaller files."),
+                max=MAX_CSV_BYTES // (1024 * 1024))
         data = path.read_bytes()
     except OSError as error:
         raise refuse_file(path, QT_TRANSLATE_NOOP("Errors", "cannot read the file ({error})."),
@@ -172,27 +218,124 @@ def read_csv(
     if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     text = _decode(data, encoding, path.name)
+    del data
     delimiter = normalize_delimiter(delimiter) if delimiter else detect_delimiter(text)
     total = text.count("\n") + 1
+    quoted = "'" in text
     rows: list[tuple[int, tuple[Any, ...]]] = []
-    blank = 0
+    blank = cells = 0
+    number = 0
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    lines_before = 0  # physical lines before the record being read
     try:
         for number, record in enumerate(reader, start=1):
             if number % CHECK_EVERY == 0:
                 if cancelled():
                     raise OperationCancelled
                 progress(reader.line_num, total)
+            lines_before = reader.line_num
             if not any(cell.strip() for cell in record):
                 blank += 1
                 continue
+            if len(record) > MAX_COLUMNS or max(map(len, record)) > MAX_CELL_CHARS:
+                record = _within_limits(path.name, number, record)
+            cells += len(record)
+            if number > MAX_ROWS or cells > MAX_CELLS:
+                raise too_many_rows(path.name, number)
+            if quoted:
+                record = [_unescape(cell) for cell in record]
             rows.append((number, tuple(record)))
     except csv.Error as error:
+        if "field limit" in str(error):
+            column = _long_field(text, _offset_of_line(text, lines_before), delimiter)
+            raise too_long_cell(path.name, number + 1, column) from None
         raise refuse_file(path, QT_TRANSLATE_NOOP("Errors", "the file is not valid CSV near "
                                                   "line {line} ({error})."),
                           line=reader.line_num, error=str(error)) from None
     progress(total, total)
     return Table(path, "csv", rows, encoding=encoding, delimiter=delimiter, blank_rows=blank)
+
+
+def _within_limits(name: str, number: int, record: list[str]) -> list[str]:
+    """*record* without empty cells beyond ``MAX_COLUMNS``; refused when too wide or long."""
+    if len(record) > MAX_COLUMNS:
+        for index in range(MAX_COLUMNS, len(record)):
+            if record[index].strip():
+                raise too_wide_row(name, number, index)
+        record = record[:MAX_COLUMNS]
+    if max(map(len, record)) > MAX_CELL_CHARS:
+        index = next(i for i, cell in enumerate(record) if len(cell) > MAX_CELL_CHARS)
+        raise too_long_cell(name, number, index)
+    return record
+
+
+def _offset_of_line(text: str, lines: int) -> int:
+    """Where physical line *lines* (0-based, as the csv module counts them) starts."""
+    offset = 0
+    for count, line in enumerate(io.StringIO(text, newline="")):
+        if count == lines:
+            break
+        offset += len(line)
+    return offset
+
+
+def _long_field(text: str, start: int, delimiter: str) -> int:
+    """The 0-based column of the first field longer than ``MAX_CELL_CHARS`` in the record
+    starting at *start* (quotes as the csv module reads them)."""
+    column = length = 0
+    quoted, field_start = False, True
+    index, end = start, len(text)
+    while index < end:
+        char = text[index]
+        index += 1
+        if quoted:
+            if char == '"':
+                if text.startswith('"', index):
+                    index += 1
+                    length += 1
+                else:
+                    quoted = False
+            else:
+                length += 1
+        elif char == '"' and field_start:
+            quoted = True
+        elif char == delimiter:
+            column, length, field_start = column + 1, 0, True
+            continue
+        elif char in "\r\n":
+            break
+        else:
+            length += 1
+        field_start = False
+        if length > MAX_CELL_CHARS:
+            break
+    return column
+
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets
+# (OWASP: CSV injection); tab and CR too, as some programs skip them before the "=".
+FORMULA_STARTS = frozenset("=+-@\t\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)\Z")
+
+
+def neutralise(value: str) -> str:
+    """*value* with a ``'`` in front when a spreadsheet could run it as a formula (OWASP's
+    rule). Plain numbers such as ``-3`` or ``+5`` stay numbers. A value that already starts
+    with quotes before such a character gets one more, so that reading back (which removes
+    one) gives the value unchanged."""
+    first = value[:1]
+    if first in FORMULA_STARTS:
+        return value if _PLAIN_NUMBER.match(value) else "'" + value
+    if first == "'" and value.lstrip("'")[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def _unescape(cell: str) -> str:
+    """The reverse of ``neutralise``: one ``'`` less before a formula character."""
+    if cell[:1] == "'" and cell.lstrip("'")[:1] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
 
 
 def _first_unwritable(value: str, encoding: str) -> tuple[str, str | None] | None:
@@ -245,7 +388,10 @@ def write_csv(
     cancelled: CancelCheck = never_cancelled, progress: Progress = no_progress,
     delimiter: str = ",",
 ) -> None:
-    """Write *header* and *rows*; nothing is written when a cell cannot be encoded."""
+    """Write *header* and *rows*; nothing is written when a cell cannot be encoded.
+
+    Text cells that a spreadsheet would run as a formula are written with a ``'`` in front
+    (see ``neutralise``); numbers are written as they are."""
     path = Path(path)
     encoding = normalize_encoding(encoding)
     problems = unencodable([header, *rows], encoding, path.name)
@@ -255,25 +401,30 @@ def write_csv(
             "was written."), problems, file=path.name, encoding=encoding)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([_cell(v) for v in header])
     for number, row in enumerate(rows, start=1):
         if number % CHECK_EVERY == 0:
             if cancelled():
                 raise OperationCancelled
             progress(number, len(rows))
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_cell(v) for v in row])
     replace_atomically(path, buffer.getvalue().encode(encoding))
     progress(len(rows), len(rows))
 
 
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return neutralise(value) if isinstance(value, str) else value
+
+
 def replace_atomically(path: Path, data: bytes) -> None:
     """Write *data* to *path* through a temporary file: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, temporary = create_temporary(path)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,12 +70,13 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("pattern", "配分パターン", "allocation pattern", ("配分パターン",
                                                         "在庫配分パターン", "パターン",
                                                         "allocation pattern", "pattern")),
-    Field("channel", "チャネル", "channel", ("チャネル", "チャンネル", "店舗", "モール",
-                                            "販売チャネル", "channel", "shop", "store")),
+    Field("channel", "店舗", "channel", ("店舗", "チャネル", "チャンネル", "モール",
+                                        "販売チャネル", "店舗名", "channel", "shop", "store")),
     Field("offset", "表示在庫設定", "display offset", ("表示在庫設定", "表示在庫",
                                                    "display offset", "offset")),
-    Field("channel_item_id", "チャネル商品ID", "channel item id", (
-        "チャネル商品id", "チャネル商品コード", "モール商品コード", "モール商品id",
+    Field("channel_item_id", "店舗商品ID", "channel item id", (
+        "店舗商品id", "店舗の商品id", "店舗側の商品id", "チャネル商品id", "チャネル商品コード",
+        "モール商品コード", "モール商品id",
         "channel item id", "channel code", "channel sku", "商品管理番号", "sku管理番号",
         "店舗商品コード", "外部コード"), text=True),
 )}
@@ -224,14 +225,16 @@ def _pick_header(table: Table, kind: KindColumns, chosen: Mapping[str, str],
 
 def find_columns(
     table: Table, kind_name: str, chosen: Mapping[str, str] | None = None,
-    header_row: int | None = None,
+    header_row: int | None = None, excluded: Collection[str] = (),
 ) -> tuple[ColumnMap | None, list[Problem]]:
     """Find the header row and each field's column; *chosen* (field → header text, letter or
-    number) overrides. ``header_row`` None: found automatically; 0: the file has none."""
+    number) overrides. ``header_row`` None: found automatically; 0: the file has none.
+    *excluded* fields are not read, even when a header names them (the wizard's "not
+    used")."""
     kind = KINDS[kind_name]
     chosen = dict(chosen or {})
     problems: list[Problem] = []
-    for name in chosen:
+    for name in [*chosen, *excluded]:
         if name not in kind.fields and not (kind.variants and name.startswith("variant:")):
             problems.append(Problem(table.name, None, None, QT_TRANSLATE_NOOP(
                 "Errors", "{field} is not a column of a {kind} import (columns: {fields})."),
@@ -259,7 +262,7 @@ def find_columns(
             columns[name] = index
     taken = set(columns.values()) | set(variants.values())
     for name, indexes in found.items():
-        if name in chosen:
+        if name in chosen or name in excluded:
             continue
         indexes = [i for i in indexes if i not in taken]
         if len(indexes) > 1:

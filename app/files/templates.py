@@ -41,7 +41,7 @@ _HELP: dict[str, tuple[str, str, str]] = {
             "4901234567894"),
     "color": ("カラー（バリエーション）。", "Colour (variant attribute).", "白"),
     "size": ("サイズ（バリエーション）。", "Size (variant attribute).", "M"),
-    "reserved": ("確保在庫：全チャネルに出さない数。", "Units kept back from every channel.", "2"),
+    "reserved": ("確保在庫：全店舗に出さない数。", "Units kept back from every channel.", "2"),
     "backorder_allowance": ("バックオーダー：在庫 0 を下回って売れる数（単品のみ）。",
                             "Units a single may sell below zero.", "0"),
     "reorder_point": ("発注点：販売可能数がこれ以下で発注点割れ。なし で消去。",
@@ -53,11 +53,11 @@ _HELP: dict[str, tuple[str, str, str]] = {
     "component_quantity": ("セット 1 つに入る数（1 以上）。", "Units per set (1 or more).", "1"),
     "pattern": ("在庫配分パターン名。空欄・なし でパターンなし（全店同数）。",
                 "Allocation pattern name; empty or none: no pattern.", "low"),
-    "channel": ("チャネル名。表示在庫設定では空欄で全チャネル。",
+    "channel": ("店舗名。表示在庫設定では空欄で全店舗。",
                 "Channel name; for offsets empty means every channel.", "rakuten"),
     "offset": ("表示在庫設定：+N、-N、固定の N、なし。", "Display offset: +N, -N, N or none.",
                "-2"),
-    "channel_item_id": ("チャネル側の商品 ID（商品管理番号など）。",
+    "channel_item_id": ("店舗側の商品 ID（商品管理番号など）。",
                         "The channel's own item id.", "towel-white-01"),
 }
 

@@ -18,6 +18,7 @@ from app.domain.items import clean_code
 
 MAX_COUNT = 999_999_999  # larger counts are typos (a JAN pasted into the count column…)
 MAX_EXACT_DIGITS = 15  # Excel keeps 15 significant digits of a number
+MAX_CODE_CHARS = 255  # item codes, JANs and channel item ids: longer ones are not codes
 
 
 class CellError:
@@ -86,7 +87,7 @@ def code_text(value: Any) -> str:
     """The item code in *value* (text, never a number); refuses what cannot be a code."""
     if type(value) is str:  # the common case, kept fast for 100,000-row files
         text = value.strip()
-        if text and _CAREFUL_CODE.search(text) is None:
+        if text and len(text) <= MAX_CODE_CHARS and _CAREFUL_CODE.search(text) is None:
             return text
     _refuse_special(value)
     _refuse_date(value, QT_TRANSLATE_NOOP(
@@ -112,7 +113,12 @@ def code_text(value: Any) -> str:
         text = match.group(1)
     if _SCIENTIFIC.match(text.strip()):
         raise _lost_digits(text.strip())
-    return clean_code(text)
+    code = clean_code(text)
+    if len(code) > MAX_CODE_CHARS:
+        raise CellProblem(QT_TRANSLATE_NOOP(
+            "Errors", "the code is {length} characters long; a code has at most {max}."),
+            length=len(code), max=MAX_CODE_CHARS)
+    return code
 
 
 def _lost_digits(text: str) -> CellProblem:

@@ -14,9 +14,9 @@ formula without a result from an empty cell).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
@@ -35,6 +35,12 @@ from app.domain.errors import QT_TRANSLATE_NOOP
 
 from .common import (
     CHECK_EVERY,
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_PART_XML_BYTES,
+    MAX_ROWS,
+    MAX_SHEET_XML_BYTES,
     CancelCheck,
     CellRange,
     FileRefused,
@@ -43,9 +49,13 @@ from .common import (
     Progress,
     Table,
     column_letter,
+    create_temporary,
     never_cancelled,
     no_progress,
     refuse_file,
+    too_long_cell,
+    too_many_rows,
+    too_wide_row,
 )
 from .values import MISSING_RESULT, CellError
 
@@ -176,7 +186,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parsed_rows(workbook: Any, sheet: Any, merged: list[CellRange]) -> Iterator[
+def _parsed_rows(workbook: Any, sheet: Any, merged: list[CellRange], name: str) -> Iterator[
         tuple[int, tuple[Any, ...]]]:
     with sheet._get_source() as source:
         parser = _CellParser(
@@ -185,12 +195,24 @@ def _parsed_rows(workbook: Any, sheet: Any, merged: list[CellRange]) -> Iterator
             text_styles=_text_styles(workbook),
         )
         for number, cells in parser.parse():
-            if not cells:
-                yield number, ()
-                continue
-            values: list[Any] = [None] * cells[-1]["column"]
+            # at most MAX_COLUMNS wide: a formatted but empty cell at XFD does not make the
+            # row 16,384 cells wide; a filled one is refused
+            values: list[Any] = []
             for cell in cells:
-                values[cell["column"] - 1] = cell["value"]
+                value, column = cell["value"], cell["column"]
+                size = len(values)
+                if column > size:
+                    if column > MAX_COLUMNS:
+                        if _blank(value):
+                            continue
+                        raise too_wide_row(name, number, column - 1)
+                    if column > size + 1:
+                        values.extend([None] * (column - size - 1))
+                    values.append(value)
+                elif value is not None:
+                    values[column - 1] = value
+                if type(value) is str and len(value) > MAX_CELL_CHARS:
+                    raise too_long_cell(name, number, column - 1)
             yield number, tuple(values)
         if parser.merged_cells is not None:
             for block in parser.merged_cells.mergeCell:
@@ -198,10 +220,19 @@ def _parsed_rows(workbook: Any, sheet: Any, merged: list[CellRange]) -> Iterator
                 merged.append(CellRange(min_row, min_col, max_row, max_col))
 
 
-def _public_rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """The fallback through openpyxl's public API (no formula detection)."""
-    for number, cells in enumerate(sheet.iter_rows(), start=sheet.min_row or 1):
-        values = []
+def _public_rows(sheet: Any, name: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The fallback through openpyxl's public API (no formula detection; cells right of
+    ``MAX_COLUMNS`` are not read at all)."""
+    known = sheet.max_column  # from the sheet's dimension, when the file states one
+    rows = sheet.iter_rows(max_col=min(known or MAX_COLUMNS + 1, MAX_COLUMNS + 1))
+    with contextlib.closing(rows):  # a refusal half-way closes the sheet's file at once
+        yield from _public_values(rows, sheet.min_row or 1, known, name)
+
+
+def _public_values(rows: Iterator[Any], first: int, known: int | None,
+                   name: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for number, cells in enumerate(rows, start=first):
+        values: list[Any] = []
         for cell in cells:
             value = cell.value
             if value is not None and cell.data_type == "e":
@@ -212,7 +243,15 @@ def _public_rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
                     value = shown_as_text(value, 0)
                 elif _ZERO_PAD.match(number_format):
                     value = shown_as_text(value, len(number_format))
+            elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise too_long_cell(name, number, len(values))
             values.append(value)
+        if len(values) > MAX_COLUMNS:
+            if not _blank(values[MAX_COLUMNS]):
+                raise too_wide_row(name, number, MAX_COLUMNS)
+            del values[MAX_COLUMNS:]
+        while not known and values and values[-1] is None:
+            values.pop()  # padded to MAX_COLUMNS + 1 above
         yield number, tuple(values)
 
 
@@ -231,7 +270,31 @@ def sheet_names(path: Path | str) -> list[str]:
         workbook.close()
 
 
+def _check_parts(path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than Rendo reads, before openpyxl loads
+    them: the shared strings are read whole before the first row (a 400 MB string would
+    become a cell), and a sheet a few MB on disk may unpack to GBs (a zip bomb). The sizes
+    are the ones the zip directory states; Python's zip reader never returns more."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # load_workbook says what is wrong
+    for part in parts:
+        name = part.filename.lower()
+        if not name.endswith((".xml", ".rels", ".vml")):
+            continue  # pictures and the like: openpyxl does not read them here
+        limit = MAX_SHEET_XML_BYTES if "worksheets/" in name else MAX_PART_XML_BYTES
+        if part.file_size > limit:
+            raise refuse_file(path, QT_TRANSLATE_NOOP(
+                "Errors", "the part {part} of the workbook unpacks to {size} MB, more than the "
+                "{max} MB Rendo reads; split the data into smaller files or save it as CSV."),
+                part=part.filename, size=part.file_size // (1024 * 1024),
+                max=limit // (1024 * 1024))
+
+
 def _open(path: Path) -> Any:
+    _check_parts(path)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as error:
@@ -266,20 +329,24 @@ def read_xlsx(
         total = int(worksheet.max_row or 0)
         merged: list[CellRange] = []
         if use_parser and _can_parse(workbook, worksheet):
-            source = _parsed_rows(workbook, worksheet, merged)
+            source = _parsed_rows(workbook, worksheet, merged, path.name)
         else:
-            source = _public_rows(worksheet)
+            source = _public_rows(worksheet, path.name)
         rows: list[tuple[int, tuple[Any, ...]]] = []
-        blank = 0
-        for count, (number, values) in enumerate(source, start=1):
-            if count % CHECK_EVERY == 0:
-                if cancelled():
-                    raise OperationCancelled
-                progress(number, max(total, number))
-            if all(_blank(v) for v in values):
-                blank += 1
-                continue
-            rows.append((number, values))
+        blank = cells = 0
+        with contextlib.closing(source):  # stopped half-way: the sheet's file is closed
+            for count, (number, values) in enumerate(source, start=1):
+                if count % CHECK_EVERY == 0:
+                    if cancelled():
+                        raise OperationCancelled
+                    progress(number, max(total, number))
+                if all(_blank(v) for v in values):
+                    blank += 1
+                    continue
+                cells += len(values)
+                if number > MAX_ROWS or cells > MAX_CELLS:
+                    raise too_many_rows(path.name, number)
+                rows.append((number, values))
         progress(total, total)
         return Table(path, "xlsx", rows, sheet=worksheet.title, merged=merged, blank_rows=blank)
     finally:
@@ -366,13 +433,11 @@ def _cell(sheet: Any, value: Any, as_text: bool) -> Any:
 
 
 def _save(workbook: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx",
-                                         dir=path.parent)
-    os.close(handle)
+    handle, temporary = create_temporary(path, ".xlsx")
+    os.close(handle)  # openpyxl writes into it by name; its permissions follow the umask
     try:
         workbook.save(temporary)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

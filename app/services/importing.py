@@ -78,6 +78,7 @@ class ImportOptions:
     delimiter: str | None = None  # CSV; None: detected
     sheet: str | None = None  # .xlsx; None: the first visible sheet
     columns: Mapping[str, str] = field(default_factory=dict)  # field → header, letter or number
+    excluded: frozenset[str] = frozenset()  # fields not read even when a header names them
     header_row: int | None = None  # None: found; 0: the file has no header row
     create_unknown: bool = False  # unknown codes become new items instead of errors
 
@@ -92,7 +93,9 @@ class ImportOptions:
 
 
 class Change(NamedTuple):
-    """What one row does: ``what`` (on_hand, item, name, components…) goes before → after.
+    """What one row does: ``what`` (on_hand, item, name, components, offset, code map…) goes
+    before → after; ``detail`` says which one (the channel of an offset, the channel and its
+    item id of a code map).
 
     ``before`` is None for something new; ``after`` None for something removed.
     """
@@ -102,6 +105,7 @@ class Change(NamedTuple):
     what: str
     before: Any
     after: Any
+    detail: str | None = None
 
     @property
     def changes(self) -> bool:
@@ -194,7 +198,8 @@ def map_table(table: Table, options: ImportOptions,
     """Find the columns of a file already read and turn its rows into records: the wizard's
     mapping step calls this again with the columns the user chose, without reading again."""
     options.check()
-    mapping, problems = find_columns(table, options.kind, options.columns, options.header_row)
+    mapping, problems = find_columns(table, options.kind, options.columns, options.header_row,
+                                     options.excluded)
     source = ImportSource(table.path, options, table, mapping, [], list(problems))
     if mapping is None:
         return source
@@ -974,10 +979,10 @@ class _Offsets(_Kind):
                     rows.problem(record.row, "channel", QT_TRANSLATE_NOOP(
                         "Errors", "there is no channel called {name}."), name=record.channel)
                     continue
-            what = f"offset {record.channel}" if record.channel else "offset"
             after = str(record.offset) if record.offset is not None else None
-            checked.changes.append(Change(record.row, record.code, what,
-                                          current.get((item.id, channel_id)), after))
+            checked.changes.append(Change(record.row, record.code, "offset",
+                                          current.get((item.id, channel_id)), after,
+                                          record.channel))
             checked.ops.append((item, channel_id, record.offset))
         return checked
 
@@ -1053,8 +1058,9 @@ class _CodeMap(_Kind):
                 unknown.refuse(record.row, "code", record.code)
                 continue
             checked.changes.append(Change(
-                record.row, record.code, f"code map {record.channel}:{record.channel_item_id}",
-                current.get((channel_id, record.channel_item_id)), record.code))
+                record.row, record.code, "code map",
+                current.get((channel_id, record.channel_item_id)), record.code,
+                f"{record.channel}: {record.channel_item_id}"))
             checked.ops.append(record)
         return checked
 

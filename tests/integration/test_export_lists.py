@@ -108,7 +108,7 @@ def test_unmatched_order_lines(shop, tmp_path):
     path = tmp_path / "unmatched.csv"
     export(shop, "unmatched", path, "utf-8-sig", language="ja")
     rows = read_csv(path).rows
-    assert rows[0][1][:5] == ("チャネル", "注文番号", "明細番号", "チャネル商品ID", "数量")
+    assert rows[0][1][:5] == ("店舗", "注文番号", "明細番号", "店舗商品ID", "数量")
     assert rows[1][1][:5] == ("rakuten", "R9", "1", "000999", "2")
 
 
@@ -145,3 +145,42 @@ def test_unknown_export_kind_and_format(shop, tmp_path):
         export(shop, "nope", tmp_path / "x.csv")
     with pytest.raises(BadInput, match="exports .csv"):
         export(shop, "stock", tmp_path / "x.pdf")
+
+
+HOSTILE_CODES = ["=A1+1", "'=B", "@SUM(1)", "+81-3", "-3"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
+def test_formula_like_cells_are_neutralised_and_import_back_unchanged(shop, tmp_path, suffix):
+    for code in HOSTILE_CODES:
+        shop.add_item(code, "=CMD|' /C calc'!A0")
+    shop.adjust("=A1+1", "=5", "receive")
+    apply_order(shop, [OrderLine("rakuten", "R-1", "1", '=HYPERLINK("http://evil","x")', 1)])
+    items, stock = tmp_path / f"items{suffix}", tmp_path / f"stock{suffix}"
+    unmatched = tmp_path / f"unmatched{suffix}"
+    for kind, path in (("items", items), ("stock", stock), ("unmatched", unmatched)):
+        export(shop, kind, path, "utf-8-sig" if suffix != ".xlsx" else None, language="en")
+    if suffix == ".xlsx":
+        for path in (items, stock, unmatched):
+            sheet = openpyxl.load_workbook(path).active
+            assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    else:
+        import csv
+        import io
+
+        def cells(path):
+            text = path.read_bytes().decode("utf-8-sig")
+            delimiter = "\t" if suffix == ".tsv" else ","
+            return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+        rows = {row[0]: row for row in cells(items)[1:]}
+        assert set(rows) == {"'=A1+1", "''=B", "'@SUM(1)", "'+81-3", "-3", "00123", "00124",
+                             "A-001", "GIFT"}  # a plain number stays a number
+        assert rows["-3"][1] == "'=CMD|' /C calc'!A0"
+        assert cells(unmatched)[1][3] == "'" + '=HYPERLINK("http://evil","x")'
+    plan = import_file(shop, items, ImportOptions(kind="items"))
+    assert plan.changed == 0 and plan.created == []
+    shop.adjust("=A1+1", "=1")
+    import_file(shop, stock)
+    shop.reload()
+    assert shop.book.on_hand["=A1+1"] == 5 and shop.book.on_hand["'=B"] == 0

@@ -110,3 +110,26 @@ def test_a_dry_run_shows_the_good_rows_and_the_problems(rendo, tmp_path):
     assert code == 2
     assert out.splitlines() == ["row 2\t00123\ton_hand\t0 → 4"]
     assert "row 3, column B (qty): negative count -1" in err
+
+
+def test_a_hostile_file_is_refused_in_one_line_naming_row_and_column(rendo, tmp_path):
+    huge = tmp_path / "huge.csv"  # a field beyond the csv module's limit, in quotes
+    huge.write_text('code;qty\n00123;1\n00124;"' + "9" * 200_000 + '"\n', encoding="utf-8")
+    long_code = tmp_path / "long.csv"
+    long_code.write_text("code,qty\n" + "A" * 400 + ",1\n", encoding="utf-8")
+    wide = tmp_path / "wide.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["code", "qty"])
+    workbook.active.append(["00123", 1])
+    workbook.active.cell(3, 16384, "boom")
+    workbook.save(wide)
+    expected = {
+        huge: "rendo: huge.csv, row 3, column B: the cell holds more than 32767 characters",
+        long_code: "rendo: long.csv, row 2, column A (code): the code is 400 characters long",
+        wide: "rendo: wide.xlsx, row 3, column XFD: the row has a filled cell beyond the 1024",
+    }
+    for path, line in expected.items():
+        code, _, err = rendo("import", str(path))
+        assert code == 2 and "Traceback" not in err
+        assert err.splitlines()[0].startswith(line), err
+    assert '"on_hand": 0' in rendo("stock", "--json")[1]  # nothing was imported

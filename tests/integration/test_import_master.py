@@ -148,8 +148,9 @@ def test_display_offsets(shop, tmp_path):
         sheet.append(row)
     workbook.save(path)
     plan = import_file(shop, path, ImportOptions(kind="offsets"))
-    assert [(c.code, c.what, c.after) for c in plan.changes] == [
-        ("00123", "offset", "+5"), ("00123", "offset yahoo", "-2"), ("00124", "offset", "3")]
+    assert [(c.code, c.what, c.detail, c.after) for c in plan.changes] == [
+        ("00123", "offset", None, "+5"), ("00123", "offset", "yahoo", "-2"),
+        ("00124", "offset", None, "3")]
     assert shop.book.stock["00123"].channels == {"rakuten": 15, "yahoo": 8}
     assert shop.book.offsets["00124"] == DisplayOffset(OffsetKind.FIXED, 3)
     import_file(shop, write(tmp_path, "code,channel,offset\n00123,,none\n"),
@@ -167,7 +168,9 @@ def test_a_code_map_applies_the_order_lines_that_waited_for_it(shop, tmp_path):
     assert UnmatchedLineRow.select().count() == 1
     path = write(tmp_path, "チャネル,チャネル商品ID,商品コード\nrakuten,towel-white,00123\n"
                            "yahoo,000777,00124\n")
-    import_file(shop, path, ImportOptions(kind="codemap"))
+    plan = import_file(shop, path, ImportOptions(kind="codemap"))
+    assert [(c.what, c.detail) for c in plan.changes] == [
+        ("code map", "rakuten: towel-white"), ("code map", "yahoo: 000777")]
     assert UnmatchedLineRow.select().count() == 0
     assert shop.book.on_hand["00123"] == 8
     assert {r.channel_item_id for r in CodeMapRow.select()} == {"towel-white", "000777"}

@@ -214,3 +214,62 @@ def test_the_file_menu_has_import_export_and_templates(window: Any) -> None:
         assert action.isEnabled()
     file_menu = window.menuBar().actions()[0].menu()
     assert file_menu.actions()[:3] == [act.import_file, act.export_file, act.save_template]
+
+
+def test_not_used_for_a_recognised_column_sticks(
+    qtbot: QtBot, demo_shop: Shop, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path, "商品コード,商品名,発注点\r\nTW-001,別の名前,7\r\n", "items.csv")
+    wizard = open_wizard(qtbot, demo_shop, path)
+    wizard.file_page.set_kind("items")
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page)
+    mapping = wizard.mapping_page
+    assert mapping.combos["name"].currentData() == 1  # found from its header
+    mapping.set_column("name", None)  # （使わない）
+    assert mapping.options().excluded == frozenset(
+        {"name", *(n for n in mapping.combos if n not in ("code", "name", "reorder_point"))})
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    qtbot.waitUntil(lambda: wizard.plan is not None and not wizard.busy)
+    changes = wizard.preview_page.changes
+    assert [changes.row(i)[:5] for i in range(changes.rowCount())] == [
+        (2, "TW-001", "Reorder point", "—", "7")]
+    apply_button(wizard).click()
+    qtbot.waitUntil(lambda: wizard.apply_page.finished_work)
+    item = Shop().book.items["TW-001"]
+    assert (item.name, item.reorder_point) == ("今治タオル フェイス 白", 7)
+
+
+@pytest.mark.parametrize(("kind", "text", "what"), [
+    ("codemap", "店舗,店舗商品ID,商品コード\r\nrakuten,rk-001,TW-001\r\n",
+     "Code map (rakuten: rk-001)"),
+    ("offsets", "商品コード,店舗,表示在庫設定\r\nTW-001,yahoo,-2\r\nTW-002,,+3\r\n",
+     "Display offset (yahoo)"),
+])
+def test_the_preview_names_code_map_and_offset_changes_in_words(
+    qtbot: QtBot, demo_shop: Shop, tmp_path: Path, kind: str, text: str, what: str
+) -> None:
+    wizard = open_wizard(qtbot, demo_shop, write_csv(tmp_path, text, f"{kind}.csv"))
+    wizard.file_page.set_kind(kind)
+    to_preview(qtbot, wizard)
+    changes = wizard.preview_page.changes
+    shown = [changes.row(i)[2] for i in range(changes.rowCount())]
+    assert shown[0] == what
+    if kind == "offsets":
+        assert shown[1] == "Display offset"
+    assert not any(s.startswith(("code map", "offset")) for s in shown)  # no internal labels
+
+
+def test_a_hostile_file_is_refused_on_the_file_page_naming_row_and_column(
+    qtbot: QtBot, demo_shop: Shop, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text('商品コード,在庫数\r\nTW-001,1\r\nTW-002,"' + "9" * 200_000 + '"\r\n',
+                    encoding="utf-8")
+    wizard = open_wizard(qtbot, demo_shop, path)
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    qtbot.waitUntil(lambda: bool(wizard.file_page.messages.messages))
+    assert wizard.currentPage() is wizard.file_page
+    assert wizard.file_page.messages.messages == [
+        "huge.csv, row 3, column B: the cell holds more than 32767 characters, the most a cell "
+        "may hold."]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.files.common import Table
-from app.files.headers import find_columns, normalize, parse_column_ref
+from app.files.headers import find_columns, header_labels, normalize, parse_column_ref
 
 
 def table(*rows):
@@ -78,6 +78,9 @@ def test_other_kinds_find_their_columns():
         ("patterns", ["商品コード", "配分パターン"]),
         ("offsets", ["商品コード", "チャネル", "表示在庫設定"]),
         ("codemap", ["チャネル", "商品管理番号", "商品コード"]),
+        ("offsets", ["商品コード", "店舗", "表示在庫設定"]),  # the headers Rendo writes now
+        ("codemap", ["店舗", "店舗商品ID", "商品コード"]),
+        ("codemap", ["チャネル", "チャネル商品ID", "商品コード"]),  # and the older ones
     ]:
         mapping, problems = find_columns(table(header), kind)
         assert not problems, (kind, problems)
@@ -88,3 +91,34 @@ def test_normalize_and_column_refs():
     assert normalize("　在庫数（必須） ") == "在庫数"
     assert parse_column_ref("AA", ()) == 26
     assert parse_column_ref("数量", ["コード", "数量"]) == 1
+
+
+def test_channel_headers_say_店舗_as_the_window_does():
+    assert header_labels(["channel", "channel_item_id"], "ja") == ["店舗", "店舗商品ID"]
+
+
+def test_an_excluded_field_is_not_found_from_its_header():
+    header = ["商品コード", "商品名", "在庫数"]
+    mapping, _ = find_columns(table(header), "stock")
+    assert mapping.columns == {"code": 0, "name": 1, "quantity": 2}
+    mapping, problems = find_columns(table(header), "stock", excluded={"name"})
+    assert not problems and mapping.columns == {"code": 0, "quantity": 2}
+    assert mapping.ignored == ["商品名"]
+    _, problems = find_columns(table(header), "stock", excluded={"quantity"})
+    assert "no column for the quantity" in problems[0].text()
+    _, problems = find_columns(table(header), "stock", excluded={"colour"})
+    assert "not a column of a stock import" in problems[0].text()
+
+
+@pytest.mark.parametrize(("kind", "header"), [
+    ("codemap", ["店舗", "店舗商品ID", "商品コード"]),
+    ("offsets", ["商品コード", "店舗", "表示在庫設定"]),
+])
+def test_code_map_and_offset_templates_say_店舗(tmp_path: Path, kind: str, header: list[str]):
+    from app.files.csv_io import read_csv
+    from app.files.templates import write_template
+
+    path = write_template(kind, tmp_path / f"{kind}.csv", "ja", "utf-8-sig")
+    assert list(read_csv(path).rows[0][1]) == header
+    mapping, problems = find_columns(read_csv(path), kind)
+    assert not problems and len(mapping.columns) == 3  # and they import back

@@ -84,7 +84,9 @@ def problem_lines(problems: Sequence[Problem], limit: int = MAX_MESSAGES) -> lis
 def error_lines(error: BaseException) -> list[str]:
     """What went wrong, for a message bar: every listed problem, then the summary."""
     if isinstance(error, FileRefused):
-        return [*problem_lines(error.problems), error_text(error)]
+        lines = problem_lines(error.problems)
+        summary = error_text(error)
+        return lines if summary in lines else [*lines, summary]
     if isinstance(error, RendoError):
         return [error_text(error)]
     return [f"{type(error).__name__}: {error}"]
@@ -439,10 +441,14 @@ class ImportMappingPage(QWizardPage):
         return all(any(n in chosen for n in group) for group in kind.required)
 
     def options(self) -> ImportOptions:
+        """The columns as shown: a field set to "(not used)" stays unused even when its
+        header is one Rendo recognises."""
         base = self._wizard.file_page.options()
         columns = {name: column_letter(index) for name, index in self.chosen_indexes().items()}
+        excluded = frozenset(name for name, combo in self.combos.items()
+                             if combo.currentData() == self.NONE)
         return ImportOptions(kind=base.kind, mode=base.mode, encoding=base.encoding,
-                             delimiter=base.delimiter, columns=columns,
+                             delimiter=base.delimiter, columns=columns, excluded=excluded,
                              header_row=self.header_row.value(),
                              create_unknown=base.create_unknown)
 
@@ -493,7 +499,7 @@ class ImportPreviewPage(QWizardPage):
             "set": self.tr("Set"), "name": self.tr("Name"), "jan": self.tr("JAN code"),
             "variant": self.tr("Variant"), "components": self.tr("Components"),
             "pattern": self.tr("Allocation pattern"), "offset": self.tr("Display offset"),
-            "reserved": self.tr("Reserved"),
+            "code map": self.tr("Code map"), "reserved": self.tr("Reserved"),
             "backorder_allowance": self.tr("Backorder allowance"),
             "reorder_point": self.tr("Reorder point"), "unlimited": self.tr("Unlimited"),
         }
@@ -535,7 +541,10 @@ class ImportPreviewPage(QWizardPage):
         whats = self.what_labels()
 
         def what(change: Change) -> str:
-            return whats.get(change.what, change.what)
+            shown = whats.get(change.what, change.what)
+            if change.detail:  # the channel of an offset, the channel and id of a code map
+                return self.tr("{what} ({detail})").format(what=shown, detail=change.detail)
+            return shown
 
         self.changes.set_rows(
             [(c.row, c.code, what(c), self._shown(c.before), self._shown(c.after))
