@@ -38,6 +38,14 @@ def start_sync(db: str, log_dir: str) -> subprocess.Popen[bytes]:
     )
 
 
+def finished_cycles(log_dir) -> int:
+    """How many channel cycles the sync processes have logged as finished so far."""
+    try:
+        return (log_dir / "rendo.log").read_text(encoding="utf-8").count(": ok=")
+    except FileNotFoundError:
+        return 0
+
+
 def test_killing_the_sync_mid_cycle_loses_nothing_and_doubles_nothing(tmp_path):
     db = str(tmp_path / "shop.sqlite3")
     open_database(db)
@@ -48,7 +56,16 @@ def test_killing_the_sync_mid_cycle_loses_nothing_and_doubles_nothing(tmp_path):
     try:
         for round_ in range(6):
             process = start_sync(db, str(tmp_path / "logs"))
-            ends = time.monotonic() + 0.8 + world.rng.random()
+            # Kill it mid-work, not mid-start-up: wait (customers ordering meanwhile) until it
+            # has finished a cycle, however loaded the machine, then let it work a little.
+            started = finished_cycles(tmp_path / "logs")
+            deadline = time.monotonic() + 60
+            while finished_cycles(tmp_path / "logs") == started:
+                assert process.poll() is None, process.communicate()[1].decode()[-2000:]
+                assert time.monotonic() < deadline, "the sync finished no cycle in 60 s"
+                next(traffic, None)
+                time.sleep(0.01)
+            ends = time.monotonic() + 0.2 + world.rng.random()
             while time.monotonic() < ends:
                 next(traffic, None)
                 time.sleep(0.01)  # customers arrive over time, not all at once
