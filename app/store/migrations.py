@@ -110,6 +110,12 @@ V4_RECIPES_AND_PENDING = [
 ]
 
 
+V5_REFUSED_LINES = [
+    # why an order line was refused (a negative or absurd quantity); empty: waits for a code
+    "ALTER TABLE unmatched_line ADD COLUMN problem TEXT NOT NULL DEFAULT ''",
+]
+
+
 def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
     def run(database: peewee.Database) -> None:
         words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
@@ -125,6 +131,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
     (3, "sync state per channel, listings", _ddl(V3_SYNC)),
     (4, "set recipes kept with order lines; unanswered channel writes",
      _ddl(V4_RECIPES_AND_PENDING)),
+    (5, "order lines refused with their reason", _ddl(V5_REFUSED_LINES)),
 ]
 
 LATEST = MIGRATIONS[-1][0]
