@@ -26,8 +26,9 @@ from app.domain.items import (
     count_from_digits,
     has_control,
 )
-from app.domain.offsets import parse_offset
+from app.domain.offsets import DisplayOffset, OffsetKind, parse_offset
 from app.domain.orders import LineRefused, OrderLine, check_quantity, plan_line
+from app.domain.pipeline import ChannelSpec, channel_quantities
 from app.domain.sets import check_components, check_units
 
 numbers = st.one_of(st.integers(), st.integers(-2 * MAX_COUNT, 2 * MAX_COUNT),
@@ -130,3 +131,12 @@ def test_full_width_codes_are_the_half_width_code():
     for bad in ("A\u202eB", "A\x1bB", "A\x7fB", "A\x85B", "A\u2066B"):
         with pytest.raises(BadInput):
             clean_code(bad)
+
+
+@given(st.integers(0, 2 * MAX_COUNT), st.integers(0, MAX_COUNT),
+       st.one_of(st.none(), st.integers(0, MAX_COUNT)))
+def test_no_channel_is_ever_shown_more_than_the_bound(sellable, extra, maximum):
+    shown = channel_quantities(sellable, [ChannelSpec("W", maximum)],
+                               offset=DisplayOffset(OffsetKind.ADD, extra))["W"]
+    assert 0 <= shown <= MAX_COUNT
+    assert shown == min(sellable + extra, MAX_COUNT, MAX_COUNT if maximum is None else maximum)
