@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from app.i18n import tr
+from app.i18n import error_text, tr
 from app.services.shop import Shop
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 2, 3
@@ -153,12 +153,15 @@ def _wait_after_failure(error: Exception) -> bool:
 
 
 def unmatched(shop: Shop, args: argparse.Namespace) -> int:
-    from app.services.orders import unmatched_lines
+    from app.services.orders import line_problem, unmatched_lines
 
     for row in unmatched_lines():
         state = tr("cancelled") if row.cancelled else ""
+        problem = line_problem(row)
+        if problem is not None:  # refused for its quantity: the reason instead of a number
+            state = tr("refused: {reason}").format(reason=error_text(problem))
         print(f"{row.channel.name}\t{row.order_id}\t{row.line_id}\t{row.channel_item_id}\t"
-              f"{row.quantity}\t{state}".rstrip())
+              f"{'' if problem is not None else row.quantity}\t{state}".rstrip())
     return EXIT_OK
 
 

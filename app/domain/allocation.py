@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import QT_TRANSLATE_NOOP, PatternInvalid, RendoError
+from .items import MAX_COUNT, count_from_digits
 
 
 class ShareKind(StrEnum):
@@ -161,6 +162,12 @@ def problems(pattern: AllocationPattern, channels: Collection[str]) -> list[Rend
                                   "cannot use a negative number ({value})."),
                 tier=number, value=tier.condition.value,
             )
+        if tier.condition.op != "*" and tier.condition.value > MAX_COUNT:
+            add(
+                QT_TRANSLATE_NOOP("Errors", "Pattern {pattern}, tier {tier}: the condition's "
+                                  "number {value} is more than {max}."),
+                tier=number, value=tier.condition.value, max=MAX_COUNT,
+            )
         seen: set[str] = set()
         for channel, share in tier.shares:
             if channel in seen:
@@ -174,6 +181,10 @@ def problems(pattern: AllocationPattern, channels: Collection[str]) -> list[Rend
                 add(QT_TRANSLATE_NOOP("Errors", "Pattern {pattern}, tier {tier}: the share of "
                                       "{channel} cannot be negative ({value})."),
                     tier=number, channel=channel, value=share.value)
+            if share.value > MAX_COUNT:
+                add(QT_TRANSLATE_NOOP("Errors", "Pattern {pattern}, tier {tier}: the share of "
+                                      "{channel} ({value}) is more than {max}."),
+                    tier=number, channel=channel, value=share.value, max=MAX_COUNT)
         total = sum(s.value for _, s in tier.shares if s.kind is ShareKind.PERCENT)
         if total > 100:
             add(QT_TRANSLATE_NOOP("Errors", "Pattern {pattern}, tier {tier}: the percentages "
@@ -219,7 +230,10 @@ def parse_condition(text: str) -> Condition:
             text=text,
         )
     op = {"==": "=", "≤": "<=", "≥": ">="}.get(match.group(1), match.group(1))
-    return Condition(op, int(match.group(2)))
+    number = match.group(2)
+    if number.startswith("-"):
+        return Condition(op, -count_from_digits(number[1:], stripped))
+    return Condition(op, count_from_digits(number, stripped))
 
 
 def parse_share(text: str) -> Share:
@@ -233,11 +247,12 @@ def parse_share(text: str) -> Share:
             QT_TRANSLATE_NOOP("Errors", "Share {text!r} is not N%, a count, same or 0."),
             text=text,
         )
-    value = int(match.group(1))
-    if value < 0:
+    number = match.group(1)
+    if number.startswith("-"):
         raise PatternInvalid(
             QT_TRANSLATE_NOOP("Errors", "Share {text!r} cannot be negative."), text=text
         )
+    value = count_from_digits(number, text.strip())
     if value == 0:
         return Share(ShareKind.ZERO)
     return Share(ShareKind.PERCENT if match.group(2) else ShareKind.FIXED, value)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .errors import QT_TRANSLATE_NOOP, BadInput
+from .items import check_bound, count_from_digits
 
 
 class OffsetKind(StrEnum):
@@ -45,8 +46,21 @@ _SIGNS = str.maketrans({"−": "-", "－": "-", "‐": "-", "–": "-", "＋": "
 _OFFSET = re.compile(r"^\s*([+\-]?)\s*(\d+)\s*$")
 
 
+def check_offset(offset: DisplayOffset | None, where: str) -> DisplayOffset | None:
+    """Refuse an offset whose amount is negative or beyond MAX_COUNT; *where* names the item."""
+    if offset is not None:
+        if offset.amount < 0:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "{where}: a display offset cannot have "
+                                             "a negative amount ({value})."),
+                           where=where, value=offset.amount)
+        check_bound(offset.amount, where)
+    return offset
+
+
 def parse_offset(text: str) -> DisplayOffset | None:
-    """Parse ``+N``, ``-N``, ``N`` or ``none`` (returns None). Anything else is refused."""
+    """Parse ``+N``, ``-N``, ``N`` or ``none`` (returns None). Anything else is refused.
+
+    N is at most MAX_COUNT."""
     if text.strip().lower() in ("none", ""):
         return None
     match = _OFFSET.match(normalise_signs(text))
@@ -59,4 +73,4 @@ def parse_offset(text: str) -> DisplayOffset | None:
         )
     sign, digits = match.groups()
     kind = {"+": OffsetKind.ADD, "-": OffsetKind.SUBTRACT, "": OffsetKind.FIXED}[sign]
-    return DisplayOffset(kind, int(digits))
+    return DisplayOffset(kind, count_from_digits(digits, text.strip()))

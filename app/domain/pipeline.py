@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .allocation import AllocationPattern, allocate
+from .items import MAX_COUNT
 from .offsets import DisplayOffset
 
 DEFAULT_UNLIMITED_QTY = 9999
@@ -20,11 +21,13 @@ class ChannelSpec:
     unlimited_qty: int = DEFAULT_UNLIMITED_QTY
 
     def clamp(self, quantity: int) -> int:
+        """0 … the channel's maximum, and never above MAX_COUNT (on hand plus backorders plus
+        an offset can add up to more than one count may be)."""
         if quantity < 0:
             return 0
         if self.maximum is not None and quantity > self.maximum:
-            return self.maximum
-        return quantity
+            return min(self.maximum, MAX_COUNT)
+        return min(quantity, MAX_COUNT)
 
 
 def channel_quantities(

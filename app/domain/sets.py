@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from .errors import QT_TRANSLATE_NOOP, BadInput, CycleError
+from .items import MAX_COUNT, check_bound
 
 Components = tuple[tuple[str, int], ...]
 Compositions = Mapping[str, Sequence[tuple[str, int]]]
 
 
 def check_components(set_code: str, components: Sequence[tuple[str, int]]) -> Components:
-    """Refuse empty sets, quantities below 1, a set naming itself, and a component named twice."""
+    """Refuse empty sets, quantities below 1 or above MAX_COUNT, and a component named twice."""
     if not components:
         raise BadInput(
             QT_TRANSLATE_NOOP("Errors", "Set {code} needs at least one component."), code=set_code
@@ -26,6 +27,7 @@ def check_components(set_code: str, components: Sequence[tuple[str, int]]) -> Co
                 ),
                 code=set_code, component=code, quantity=quantity,
             )
+        check_bound(quantity, f"{set_code} / {code}")
         if code in seen:
             raise BadInput(
                 QT_TRANSLATE_NOOP("Errors", "Set {code}: component {component} is named twice."),
@@ -75,6 +77,32 @@ def check_no_loop(
             QT_TRANSLATE_NOOP("Errors", "Set {code} would contain itself: {loop}."),
             code=set_code, loop=" → ".join(loop),
         )
+
+
+def check_units(
+    set_code: str, components: Sequence[tuple[str, int]], compositions: Compositions
+) -> None:
+    """Refuse a composition by which one unit of a set (this one or a set that contains it,
+    down through nesting) would use more than MAX_COUNT units of one single: quantities
+    multiply through nested sets, and an order would then overflow the ledger."""
+    for code, single, units in oversized_sets({**compositions, set_code: components}):
+        raise BadInput(
+            QT_TRANSLATE_NOOP("Errors", "Set {code}: one unit would use {units} units of "
+                              "{component}, more than {max}."),
+            code=code, units=units, component=single, max=MAX_COUNT,
+        )
+
+
+def oversized_sets(compositions: Compositions) -> list[tuple[str, str, int]]:
+    """``(set, single, units)`` for every set one unit of which uses more than MAX_COUNT
+    units of a single (through nesting), the first such single per set."""
+    found = []
+    for code in compositions:
+        for single, units in explode(code, 1, compositions).items():
+            if units > MAX_COUNT:
+                found.append((code, single, units))
+                break
+    return found
 
 
 def explode(code: str, quantity: int, compositions: Compositions) -> dict[str, int]:

@@ -14,9 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
-from app.domain.items import clean_code
+from app.domain.items import MAX_COUNT, clean_code  # MAX_COUNT: the one bound of every count
 
-MAX_COUNT = 999_999_999  # larger counts are typos (a JAN pasted into the count column…)
 MAX_EXACT_DIGITS = 15  # Excel keeps 15 significant digits of a number
 MAX_CODE_CHARS = 255  # item codes, JANs and channel item ids: longer ones are not codes
 
@@ -80,15 +79,16 @@ def _refuse_date(value: Any, template: str) -> None:
         raise CellProblem(template, value=shown)
 
 
-_CAREFUL_CODE = re.compile(r"[\x00-\x1f]|^=|^[+-]?\d+(\.\d+)?[eE]")
+_CAREFUL_CODE = re.compile(r"[\x00-\x1f\x7f]|^=|^[+-]?\d+(\.\d+)?[eE]")
 
 
 def code_text(value: Any) -> str:
     """The item code in *value* (text, never a number); refuses what cannot be a code."""
     if type(value) is str:  # the common case, kept fast for 100,000-row files
         text = value.strip()
-        if text and len(text) <= MAX_CODE_CHARS and _CAREFUL_CODE.search(text) is None:
-            return text
+        if (text and text.isascii() and len(text) <= MAX_CODE_CHARS
+                and _CAREFUL_CODE.search(text) is None):
+            return text  # else clean_code below: NFKC (００１２３ is 00123), control characters
     _refuse_special(value)
     _refuse_date(value, QT_TRANSLATE_NOOP(
         "Errors", "the code cell holds a date ({value}); Excel may have turned the code into a "

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, CycleError
-from app.domain.items import ItemKind
+from app.domain.items import MAX_COUNT, ItemKind, clean_name
 from app.domain.offsets import DisplayOffset, OffsetKind, parse_offset
-from app.domain.sets import check_no_loop
+from app.domain.sets import check_no_loop, oversized_sets
 from app.files import csv_io, values
 from app.files.common import (
     CHECK_EVERY,
@@ -334,6 +334,12 @@ class _Item:
     on_hand: int
 
 
+def _name_text(value: Any) -> str | None:
+    """An item name from a cell: text without control characters (``clean_name``)."""
+    text = values.text(value)
+    return None if text is None else clean_name(text)
+
+
 def _load_items(codes: Iterable[str]) -> dict[str, _Item]:
     """The items named by *codes* (all items when there are many: one query is faster)."""
     wanted = list(dict.fromkeys(codes))
@@ -578,15 +584,15 @@ class _Stock(_Kind):
                     "{before}); stock cannot go below 0."),
                     code=code, value=record.quantity, after=after, before=before)
                 continue
-            if after > values.MAX_COUNT:
+            if after > MAX_COUNT:
                 rows.problem(record.row, "quantity", QT_TRANSLATE_NOOP(
                     "Errors", "{code}: on hand would become {after}, more than {max}."),
-                    code=code, after=after, max=values.MAX_COUNT)
+                    code=code, after=after, max=MAX_COUNT)
                 continue
             name = None
             if item is None:
                 try:
-                    name = values.text(record.name) or ""
+                    name = _name_text(record.name) or ""
                 except BadInput as error:
                     rows.problem(record.row, "name", error.template, **error.params)
                     continue
@@ -655,7 +661,7 @@ class _Items(_Kind):
                 continue
             raw = rows.raw(cells, name)
             if name in ("name",):
-                value = rows.get(row, cells, name, values.text)
+                value = rows.get(row, cells, name, _name_text)
             elif name == "jan":
                 value = None if values.is_clear_word(raw) else rows.get(
                     row, cells, name, values.code_text)
@@ -803,6 +809,7 @@ class _Sets(_Kind):
         compositions.update(wanted)
         checked = _Checked()
         created: set[str] = set()
+        looped = False
         for set_code, group in sets.items():
             first = group[0].row
             item = items.get(set_code)
@@ -825,7 +832,7 @@ class _Sets(_Kind):
                 check_no_loop(set_code, wanted[set_code], compositions)
             except CycleError as error:
                 rows.problem(first, "set_code", error.template, **error.params)
-                ok = False
+                ok, looped = False, True
             if not ok:
                 continue
             before = [] if item is None else list(existing.get(set_code, ()))
@@ -835,6 +842,12 @@ class _Sets(_Kind):
             if item is None:
                 checked.created.append(set_code)
             checked.ops.append((set_code, wanted[set_code]))
+        # units multiply through nesting; a loop (refused above) has no finite count
+        for set_code, single, units in [] if looped else oversized_sets(compositions):
+            row = sets[set_code][0].row if set_code in sets else records[0].row
+            rows.problem(row, "set_code", QT_TRANSLATE_NOOP(
+                "Errors", "Set {code}: one unit would use {units} units of {component}, more "
+                "than {max}."), code=set_code, units=units, component=single, max=MAX_COUNT)
         checked.created.extend(sorted(created - set(sets)))
         return checked
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
-from app.domain.orders import Applied, OrderLine, plan_line
+from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, RendoError
+from app.domain.items import MAX_COUNT, normalise_code
+from app.domain.orders import (
+    Applied,
+    LineRefused,
+    OrderLine,
+    check_on_hand,
+    check_quantity,
+    plan_line,
+)
 from app.domain.sets import Compositions
 from app.store.models import (
     AppliedLineRow,
@@ -20,12 +30,15 @@ from app.store.models import (
 
 from .shop import Shop, channel_row, item_row
 
+log = logging.getLogger("rendo.orders")
+
 
 @dataclass
 class OrderOutcome:
     applied: int = 0
     unchanged: int = 0
     unmatched: int = 0
+    refused: int = 0  # lines kept with the reason they were not applied (LineRefused)
     before_connection: int = 0
     touched: set[str] = field(default_factory=set)
     # units each channel item id sold (negative: given back) by what was applied now
@@ -33,19 +46,42 @@ class OrderOutcome:
 
 
 def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
-    """Our item for a channel's id: the channel's code map, else the same code."""
-    mapped = CodeMapRow.get_or_none(
-        CodeMapRow.channel == channel, CodeMapRow.channel_item_id == channel_item_id
-    )
-    if mapped is not None:
-        return mapped.item  # type: ignore[no-any-return]
-    return ItemRow.get_or_none(ItemRow.code == channel_item_id)  # type: ignore[no-any-return]
+    """Our item for a channel's id: the channel's code map, else the same code.
+
+    Each is tried with the id as the channel sent it, then normalised as Rendo keeps codes
+    (NFKC: a full-width ``００１２３`` finds ``00123``)."""
+    ids = [channel_item_id]
+    normalised = normalise_code(channel_item_id)
+    if normalised and normalised != channel_item_id:
+        ids.append(normalised)
+    for candidate in ids:
+        mapped = CodeMapRow.get_or_none(
+            CodeMapRow.channel == channel, CodeMapRow.channel_item_id == candidate
+        )
+        if mapped is not None:
+            return mapped.item  # type: ignore[no-any-return]
+    for candidate in ids:
+        row = ItemRow.get_or_none(ItemRow.code == candidate)
+        if row is not None:
+            return row  # type: ignore[no-any-return]
+    return None
+
+
+def line_problem(row: UnmatchedLineRow) -> RendoError | None:
+    """Why a kept order line was refused, or None for a line that waits for a code map."""
+    if not row.problem:
+        return None
+    stored = json.loads(row.problem)
+    return LineRefused(stored["template"], **stored["params"])
 
 
 def _apply_line(
     shop: Shop, channel: ChannelRow, line: OrderLine, outcome: OrderOutcome,
     compositions: Compositions,
 ) -> None:
+    """Apply one line or keep it unmatched. Raises LineRefused (nothing written by this
+    line) for a quantity, or an on hand it would lead to, beyond MAX_COUNT."""
+    check_quantity(line)
     record = AppliedLineRow.get_or_none(
         AppliedLineRow.channel == channel,
         AppliedLineRow.order_id == line.order_id,
@@ -65,9 +101,12 @@ def _apply_line(
         outcome.unchanged += 1
         return
     reference = f"{channel.name}:{line.order_id}:{line.line_id}"
+    rows = {code: item_row(code) for code in plan.movements}
+    for code, delta in plan.movements.items():
+        check_on_hand(line, code, rows[code].on_hand, delta)
     for code, delta in plan.movements.items():
         reason = "order" if delta < 0 else "cancel"
-        shop.record_movement(item_row(code), delta, reason, reference)
+        shop.record_movement(rows[code], delta, reason, reference)
         outcome.touched.add(code)
     if record is None:
         AppliedLineRow.create(
@@ -88,11 +127,18 @@ def _apply_line(
     outcome.sold[line.channel_item_id] = outcome.sold.get(line.channel_item_id, 0) + sold
 
 
-def _keep_unmatched(channel: ChannelRow, line: OrderLine) -> None:
-    """Remember (or update) a line no item matches, so it can be applied once mapped."""
+def _keep_unmatched(channel: ChannelRow, line: OrderLine,
+                    refused: LineRefused | None = None) -> None:
+    """Remember (or update) a line no item matches, so it can be applied once mapped; or a
+    line *refused* for its quantity, with the reason, until the channel sends it corrected."""
+    problem = "" if refused is None else json.dumps(
+        {"template": refused.template, "params": refused.params}, ensure_ascii=False,
+        default=str)
+    quantity = line.quantity if -MAX_COUNT <= line.quantity <= MAX_COUNT else 0
     values = {
-        "channel_item_id": line.channel_item_id, "quantity": line.quantity,
+        "channel_item_id": line.channel_item_id, "quantity": quantity,
         "cancelled": line.cancelled, "placed_at": line.placed_at, "seen_at": utcnow(),
+        "problem": problem,
     }
     updated = UnmatchedLineRow.update(**values).where(
         UnmatchedLineRow.channel == channel,
@@ -121,16 +167,30 @@ def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
     if any(line.channel != first.channel or line.order_id != first.order_id for line in lines):
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "Lines of different orders were given as "
                                          "one order ({order})."), order=first.order_id)
-    with shop.ledger_transaction():
-        channel = channel_row(first.channel)
-        connected = channel.connected_at
-        compositions = shop.compositions()
-        for line in lines:
-            if line.placed_at is not None and _utc_naive(line.placed_at) < connected:
-                outcome.before_connection += 1
-                continue
-            _apply_line(shop, channel, line, outcome, compositions)
+    try:
+        with shop.ledger_transaction():
+            channel = channel_row(first.channel)
+            connected = channel.connected_at
+            compositions = shop.compositions()
+            for line in lines:
+                if line.placed_at is not None and _utc_naive(line.placed_at) < connected:
+                    outcome.before_connection += 1
+                    continue
+                _apply_line(shop, channel, line, outcome, compositions)
+    except LineRefused as error:
+        # One transaction per order: none of its lines is applied. The refused line is kept
+        # with its reason (shown with the unmatched lines) until the channel sends it
+        # corrected; the caller goes on with the next order.
+        return _refuse(shop, error)
     return outcome
+
+
+def _refuse(shop: Shop, error: LineRefused) -> OrderOutcome:
+    line = error.order_line
+    log.warning("%s: %s", line.channel, error)
+    with shop.ledger_transaction():
+        _keep_unmatched(channel_row(line.channel), line, error)
+    return OrderOutcome(refused=1)
 
 
 def unmatched_lines() -> list[UnmatchedLineRow]:
@@ -154,6 +214,7 @@ def map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> 
         waiting = UnmatchedLineRow.select().where(
             UnmatchedLineRow.channel == channel,
             UnmatchedLineRow.channel_item_id == channel_item_id,
+            UnmatchedLineRow.problem == "",  # refused lines wait for the channel, not a map
         )
         compositions = shop.compositions()
         for row in list(waiting):
@@ -161,6 +222,12 @@ def map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> 
                 channel.name, row.order_id, row.line_id, row.channel_item_id, row.quantity,
                 bool(row.cancelled), row.placed_at,
             )
-            _apply_line(shop, channel, line, outcome, compositions)
-            row.delete_instance()
+            try:
+                with shop.ledger_transaction():  # a savepoint: a refused line writes nothing
+                    _apply_line(shop, channel, line, outcome, compositions)
+                    row.delete_instance()
+            except LineRefused as error:
+                log.warning("%s: %s", channel.name, error)
+                _keep_unmatched(channel, line, error)
+                outcome.refused += 1
     return outcome

@@ -29,9 +29,19 @@ from app.domain import allocation
 from app.domain.allocation import AllocationPattern, parse_tier
 from app.domain.book import StockBook
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, UnknownItem
-from app.domain.items import ItemKind, check_count, clean_code
-from app.domain.offsets import DisplayOffset, normalise_signs
-from app.domain.sets import Compositions, check_components, check_no_loop
+from app.domain.items import (
+    MAX_COUNT,
+    MAX_ID,
+    ItemKind,
+    check_bound,
+    check_count,
+    clean_code,
+    clean_name,
+    count_from_digits,
+    normalise_code,
+)
+from app.domain.offsets import DisplayOffset, check_offset, normalise_signs
+from app.domain.sets import Compositions, check_components, check_no_loop, check_units
 from app.files.common import OperationCancelled
 from app.store import feed
 from app.store.database import db, is_sqlite, write_transaction
@@ -89,8 +99,20 @@ def _user() -> str:
         return "rendo"
 
 
+def find_item(code: str) -> ItemRow | None:
+    """The item with *code* as given, else as Rendo normalises codes (NFKC, no blanks around):
+    ``００１２３`` finds ``00123``, and a full-width code an older Rendo kept is still found
+    when typed as it was kept."""
+    row: ItemRow | None = ItemRow.get_or_none(ItemRow.code == code)
+    if row is None:
+        normalised = normalise_code(code)
+        if normalised != code:
+            row = ItemRow.get_or_none(ItemRow.code == normalised)
+    return row
+
+
 def item_row(code: str) -> ItemRow:
-    row = ItemRow.get_or_none(ItemRow.code == code)
+    row = find_item(code)
     if row is None:
         raise UnknownItem(
             QT_TRANSLATE_NOOP("Errors", "There is no item with code {code}."), code=code
@@ -110,14 +132,30 @@ def channel_row(name: str) -> ChannelRow:
 _ADJUST = re.compile(r"^\s*([+\-=])\s*(\d+)\s*$")
 
 
-def parse_adjustment(text: str) -> tuple[str, int]:
-    """``+N`` (add), ``-N`` (take away) or ``=N`` (count is N)."""
+def parse_adjustment(text: str, where: str = "") -> tuple[str, int]:
+    """``+N`` (add), ``-N`` (take away) or ``=N`` (count is N); N at most MAX_COUNT.
+
+    *where* (the item code) names the item in the message for a number too large."""
     match = _ADJUST.match(normalise_signs(text))
     if not match:
         raise BadInput(
             QT_TRANSLATE_NOOP("Errors", "Adjustment {text!r} is not +N, -N or =N."), text=text
         )
-    return match.group(1), int(match.group(2))
+    return match.group(1), count_from_digits(match.group(2), where or text.strip())
+
+
+def _check_channel_numbers(name: str, maximum: int | None, unlimited_qty: int | None) -> None:
+    """A channel's maximum and unlimited number: 0 … MAX_COUNT (None: not given)."""
+    if maximum is not None:
+        if maximum < 0:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The maximum of channel {name} cannot "
+                                             "be negative."), name=name)
+        check_bound(maximum, name)
+    if unlimited_qty is not None:
+        if unlimited_qty < 0:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The unlimited number of channel {name} "
+                                             "cannot be negative."), name=name)
+        check_bound(unlimited_qty, name)
 
 
 class Shop:
@@ -248,15 +286,17 @@ class Shop:
         unlimited: bool = False,
         variant: dict[str, str] | None = None,
     ) -> str:
+        given = code.strip()
         code = clean_code(code)
+        name = clean_name(name)
         with self.ledger_transaction():
-            if ItemRow.get_or_none(ItemRow.code == code) is not None:
+            if find_item(given) is not None:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "An item with code {code} already exists."),
                     code=code,
                 )
             ItemRow.create(
-                code=code, name=name.strip(), jan=(jan or "").strip() or None,
+                code=code, name=name, jan=(jan or "").strip() or None,
                 unlimited=unlimited, variant=variant or {},
             )
             self.note_changed([code])
@@ -275,6 +315,8 @@ class Shop:
         }
         if field not in (*labels, "unlimited", "name", "jan"):
             raise ValueError(field)
+        if field == "name":
+            value = clean_name(str(value or ""))
         with self.ledger_transaction():
             for code in codes:
                 row = item_row(code)
@@ -292,10 +334,13 @@ class Shop:
     @_locked
     def define_set(self, set_code: str, components: Sequence[tuple[str, int]]) -> None:
         """Make *set_code* a set of *components* (created if it does not exist)."""
+        given = set_code.strip()
         set_code = clean_code(set_code)
         parts = check_components(set_code, [(clean_code(c), q) for c, q in components])
         with self.ledger_transaction():
-            row = ItemRow.get_or_none(ItemRow.code == set_code)
+            row = find_item(given)
+            if row is not None:
+                set_code = row.code  # as kept (an older Rendo may have kept it full-width)
             if row is None:
                 row = ItemRow.create(code=set_code, name=set_code, kind=ItemKind.SET.value)
             elif row.kind == ItemKind.SINGLE.value and (
@@ -306,8 +351,13 @@ class Shop:
                                       "cannot become a set (a set has no shelf stock)."),
                     code=set_code,
                 )
-            component_rows = {code: item_row(code) for code, _ in parts}
-            check_no_loop(set_code, parts, self._stored_compositions())
+            # each component as kept (an older Rendo may have kept a code full-width)
+            found = [item_row(typed.strip()) for typed, _ in components]
+            component_rows = {r.code: r for r in found}
+            parts = tuple((r.code, quantity) for r, (_, quantity) in zip(found, parts, strict=True))
+            compositions = self._stored_compositions()
+            check_no_loop(set_code, parts, compositions)
+            check_units(set_code, parts, compositions)
             SetComponentRow.delete().where(SetComponentRow.set_item == row).execute()
             for position, (code, quantity) in enumerate(parts):
                 SetComponentRow.create(
@@ -396,8 +446,10 @@ class Shop:
 
     @_locked
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
-        """Apply ``+N``, ``-N`` or ``=N`` to a single's on hand; returns the movement id."""
-        op, amount = parse_adjustment(change)
+        """Apply ``+N``, ``-N`` or ``=N`` to a single's on hand; returns the movement id.
+
+        N and the on hand it leads to stay within MAX_COUNT (checked before writing)."""
+        op, amount = parse_adjustment(change, code)
         if reason not in MANUAL_REASONS:
             note, reason = (f"{reason} {note}".strip(), "manual")
         with self.ledger_transaction():
@@ -411,6 +463,11 @@ class Shop:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code}: on hand {on_hand} {change} would go "
                                       "below 0."), code=code, on_hand=row.on_hand, change=change)
+            if row.on_hand + delta > MAX_COUNT:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "{code}: on hand {on_hand} {change} would go "
+                                      "above {max}."),
+                    code=code, on_hand=row.on_hand, change=change.strip(), max=MAX_COUNT)
             if delta == 0:
                 return None
             movement = self.record_movement(row, delta, reason, note)
@@ -420,7 +477,8 @@ class Shop:
     def undo(self, movement_id: int) -> int:
         """Append the reverse of movement *movement_id*; returns the new movement's id."""
         with self.ledger_transaction():
-            original = MovementRow.get_or_none(MovementRow.id == movement_id)
+            original = (MovementRow.get_or_none(MovementRow.id == movement_id)
+                        if 0 < movement_id <= MAX_ID else None)
             if original is None:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "There is no movement {id}."), id=movement_id
@@ -440,6 +498,11 @@ class Shop:
                     QT_TRANSLATE_NOOP("Errors", "Undoing movement {id} would take {code} below "
                                       "0 (on hand {on_hand})."),
                     id=movement_id, code=row.code, on_hand=row.on_hand)
+            if row.on_hand - original.delta > MAX_COUNT:
+                raise BadInput(
+                    QT_TRANSLATE_NOOP("Errors", "Undoing movement {id} would take {code} above "
+                                      "{max} (on hand {on_hand})."),
+                    id=movement_id, code=row.code, on_hand=row.on_hand, max=MAX_COUNT)
             movement = self.record_movement(
                 row, -original.delta, "undo", f"#{original.id}", undoes=original.id
             )
@@ -481,17 +544,12 @@ class Shop:
         token: str | None = None,
     ) -> None:
         """Add a channel; its *token* goes to the OS keyring, never to the database."""
-        name = name.strip()
+        name = clean_name(name, "channel")
         if not name or "=" in name or "," in name or ":" in name:
             raise BadInput(
                 QT_TRANSLATE_NOOP("Errors", "Channel name {name!r} must not be empty or "
                                   "contain = , or :."), name=name)
-        if maximum is not None and maximum < 0:
-            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The maximum of channel {name} cannot "
-                                             "be negative."), name=name)
-        if unlimited_qty < 0:
-            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The unlimited number of channel {name} "
-                                             "cannot be negative."), name=name)
+        _check_channel_numbers(name, maximum, unlimited_qty)
         if type_ not in CHANNEL_TYPES:
             raise BadInput(QT_TRANSLATE_NOOP("Errors", "Unknown channel type {type}."),
                            type=type_)
@@ -531,6 +589,8 @@ class Shop:
         """Change a channel's settings; a new *token* replaces the one in the keyring."""
         if url:
             check_channel_url(url)
+        _check_channel_numbers(name, None if maximum == "keep" else maximum,  # type: ignore[arg-type]
+                               unlimited_qty)
         with self.ledger_transaction():
             row = channel_row(name)
             if enabled is not None:
@@ -651,6 +711,8 @@ class Shop:
         self, codes: Sequence[str], offset: DisplayOffset | None, channel: str | None = None
     ) -> list[str]:
         """Set (or with None, remove) the display offset of *codes*, for one channel or all."""
+        for code in codes:
+            check_offset(offset, code)
         with self.ledger_transaction():
             channel_record = channel_row(channel) if channel else None
             for code in codes:

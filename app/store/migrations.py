@@ -119,6 +119,12 @@ V5_CHANGE_FEED = [
 ]
 
 
+V6_REFUSED_LINES = [
+    # why an order line was refused (a negative or absurd quantity); empty: waits for a code
+    "ALTER TABLE unmatched_line ADD COLUMN problem TEXT NOT NULL DEFAULT ''",
+]
+
+
 def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
     def run(database: peewee.Database) -> None:
         words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
@@ -135,6 +141,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
     (4, "set recipes kept with order lines; unanswered channel writes",
      _ddl(V4_RECIPES_AND_PENDING)),
     (5, "a feed of changed items that every process reads", _ddl(V5_CHANGE_FEED)),
+    (6, "order lines refused with their reason", _ddl(V6_REFUSED_LINES)),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -152,6 +152,8 @@ class UnmatchedLineRow(BaseModel):
     cancelled = pw.BooleanField(default=False)
     placed_at = pw.DateTimeField(null=True)
     seen_at = pw.DateTimeField(default=utcnow)
+    # why Rendo refused the line (its quantity); empty for a line that waits for a code map
+    problem = pw.TextField(default="")
 
     class Meta:
         table_name = "unmatched_line"

@@ -199,7 +199,8 @@ class SyncEngine:
             log.error("%s: order %s not applied: %s", channel.name, lines[0].order_id, error)
             return
         report.orders_applied += 1 if outcome.applied else 0
-        report.unmatched += outcome.unmatched
+        # refused lines (an absurd quantity) are kept and listed with the unmatched ones
+        report.unmatched += outcome.unmatched + outcome.refused
         report.touched |= outcome.touched
         restocks = adapter.limits.restocks_on_cancel
         for channel_item_id, sold in outcome.sold.items():

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MAX_COUNT = 9_999_999
+from app.domain.items import MAX_COUNT  # the one bound of every count (bulk actions use it too)
+
 SETTINGS_KEY = "adjust/reason"
 
 

@@ -36,6 +36,7 @@ from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES, channel_info
 from app.channels.registry import adapter_for as registry_adapter_for
 from app.channels.urls import check_channel_url
 from app.domain.errors import BadInput, RendoError
+from app.domain.items import MAX_COUNT
 from app.i18n import error_text
 from app.services.secrets import load_secret
 from app.services.shop import Shop
@@ -46,7 +47,7 @@ from app.sync.state import channel_statuses
 from .notices import channel_type_text, run_in_background, state_text, sync_icon
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
-MAX_NUMBER = 9_999_999
+MAX_NUMBER = MAX_COUNT  # the one bound of every count
 OK_INK = "#1b5e20"
 ERROR_INK = "#b3261e"
 # A wrapped label is laid out for the width it asks for: ask for about the field's width.

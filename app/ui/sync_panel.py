@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 from app.channels.registry import adapter_for as registry_adapter_for
 from app.domain.errors import RendoError
 from app.i18n import error_text
-from app.services.orders import map_code, unmatched_lines
+from app.services.orders import line_problem, map_code, unmatched_lines
 from app.services.previews import find_items
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, CycleReport
@@ -912,10 +912,16 @@ class SyncPanel(QDockWidget):
             quantity = str(line.quantity)
             if line.cancelled:
                 quantity = self.tr("{n} (cancelled)").format(n=line.quantity)
+            problem = line_problem(line)
+            tooltips = {}
+            if problem is not None:  # refused for its quantity: the order was not applied
+                quantity = self.tr("refused")
+                tooltips = {column: error_text(problem) for column in range(5)}
             rows.append(Row(
                 key=(line.channel.name, line.order_id, line.line_id),
                 cells=[line.channel.name, line.order_id, line.channel_item_id, quantity,
                        clock_text(line.seen_at) if line.seen_at else "—"],
+                tooltips=tooltips,
                 icons={0: sync_icon("warning")},
                 right={3},
                 payload=(line.channel.name, line.channel_item_id,

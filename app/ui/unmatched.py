@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import RendoError
 from app.i18n import error_text
-from app.services.orders import map_code, unmatched_lines
+from app.services.orders import line_problem, map_code, unmatched_lines
 from app.services.shop import Shop
 
 from .timefmt import local_text
@@ -47,14 +47,17 @@ class UnmatchedLine:
     quantity: int
     cancelled: bool
     seen_at: datetime | None
+    problem: str = ""  # why the line was refused (its quantity), in the user's language
 
 
 def load_unmatched() -> list[UnmatchedLine]:
-    return [
-        UnmatchedLine(row.channel.name, row.order_id, row.line_id, row.channel_item_id,
-                      row.quantity, bool(row.cancelled), row.seen_at)
-        for row in unmatched_lines()
-    ]
+    lines = []
+    for row in unmatched_lines():
+        problem = line_problem(row)
+        lines.append(UnmatchedLine(
+            row.channel.name, row.order_id, row.line_id, row.channel_item_id, row.quantity,
+            bool(row.cancelled), row.seen_at, error_text(problem) if problem else ""))
+    return lines
 
 
 class UnmatchedModel(QAbstractTableModel):
@@ -94,7 +97,11 @@ class UnmatchedModel(QAbstractTableModel):
             return None
         line = self.lines[index.row()]
         column = index.column()
+        if role == Qt.ItemDataRole.ToolTipRole and line.problem:
+            return line.problem
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == 4 and line.problem:
+                return self.tr("refused")
             if column == 4:
                 return (self.tr("{qty} (cancelled)").format(qty=line.quantity)
                         if line.cancelled else line.quantity)

@@ -19,7 +19,8 @@ from app.files.values import MISSING_RESULT, CellError
     (123.0, "123"),
     (4901234567894, "4901234567894"),
     ('="00123"', "00123"),
-    ("ＡＢＣ-01", "ＡＢＣ-01"),  # full-width is part of the code: not folded
+    ("ＡＢＣ-01", "ABC-01"),  # full-width is folded (NFKC), as everywhere codes are typed
+    ("００１２３", "00123"),
     ("abc", "abc"),
 ])
 def test_codes_stay_text(cell, code):

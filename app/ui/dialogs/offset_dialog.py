@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import RendoError
+from app.domain.items import MAX_COUNT
 from app.domain.offsets import DisplayOffset, OffsetKind
 from app.i18n import error_text
 from app.services.previews import current_offset, preview_offset
@@ -32,7 +33,7 @@ from .common import MessageBar, ok_cancel_buttons, size_for_channels
 
 NONE = "none"
 PREVIEW_ROWS = 200
-MAX_AMOUNT = 99_999
+MAX_AMOUNT = MAX_COUNT  # the one bound of every count
 FIXED_COLUMNS = 3
 
 

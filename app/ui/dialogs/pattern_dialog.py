@@ -44,13 +44,12 @@ from app.domain.allocation import (
     problems,
 )
 from app.domain.errors import RendoError
+from app.domain.items import MAX_COUNT
 from app.i18n import error_text
 from app.services.previews import find_items, pattern_users, preview_allocation
 from app.services.shop import Shop
 
 from .common import MessageBar, ok_cancel_buttons, size_for_channels
-
-MAX_COUNT = 99_999
 
 
 class ConditionEditor(QWidget):

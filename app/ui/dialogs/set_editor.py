@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import RendoError
+from app.domain.items import MAX_COUNT
 from app.i18n import error_text
 from app.services.previews import ComponentLine, SetPreview, loop_text, preview_set
 from app.services.shop import Shop
 
 from .common import ItemSearch, MessageBar, ok_cancel_buttons
 
-MAX_QUANTITY = 9999
+MAX_QUANTITY = MAX_COUNT  # the one bound of every count
 CODE, NAME, QUANTITY, SELLABLE, CAN_BUILD = range(5)
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LOOP_COLOUR = QColor("#b3261e")
