@@ -264,8 +264,9 @@ def fenced_blocks(section: str, languages: tuple[str, ...]) -> list[str]:
             if info in languages]
 
 
-def test_readmes_command_line_example_runs_on_a_new_database(rendo):
+def test_readmes_command_line_example_runs_on_a_new_database(rendo, tmp_path, monkeypatch):
     """Every line of the shell blocks of README's "Command line" section exits 0, in order."""
+    monkeypatch.chdir(tmp_path)  # files the example writes (a backup) land in the test's folder
     section = readme_section("Command line")
     blocks = fenced_blocks(section, ("", "sh", "shell", "console"))
     lines = [line for block in blocks for line in block.splitlines() if line.strip()]
@@ -282,6 +283,7 @@ def test_readmes_command_line_example_runs_on_a_new_database(rendo):
     (sample,) = fenced_blocks(section, ("json",))
     shown = json.loads(sample)
     assert printed[shown["code"]] == shown  # the sample README shows is what the example gives
+    assert (tmp_path / "shop-copy.sqlite3").is_file()
     for line, out in zip(lines, outputs, strict=True):
         comment = line.partition("# prints: ")[2]
         if comment:

@@ -66,7 +66,7 @@ def test_an_adjustment_whose_sum_would_pass_the_bound_is_refused(cli_shop, db_du
 
 def test_undo_cannot_take_on_hand_past_the_bound(cli_shop, db_dump):
     rendo = cli_shop
-    taken = int(rendo("adjust", "A", "-5").out.split()[-1])
+    taken = int(rendo("adjust", "A", "-5").out.split()[-1].strip(")"))  # "… (movement 3)"
     assert rendo("adjust", "A", f"+{MAX_COUNT - 5}").code == 0  # on hand is MAX_COUNT now
     refused_without_writing(rendo, db_dump, "undo", str(taken), says=str(taken))
     assert rendo("check").code == 0
