@@ -4,8 +4,420 @@
 <context>
     <name></name>
     <message>
-        <source>movement {id}</source>
-        <translation>入出庫番号 {id}</translation>
+        <source>{text!r} is not a whole number</source>
+        <translation>{text!r} は整数ではありません</translation>
+    </message>
+    <message>
+        <source>{text!r} cannot be negative</source>
+        <translation>{text!r}: 負の数は指定できません</translation>
+    </message>
+    <message>
+        <source>{text!r} is not COMPONENT:QUANTITY</source>
+        <translation>{text!r} は「構成商品:数量」の形ではありません</translation>
+    </message>
+    <message>
+        <source>Rendo: one stock ledger for every channel.</source>
+        <translation>Rendo（連動）: すべての店舗の在庫をひとつの台帳で管理します。</translation>
+    </message>
+    <message>
+        <source>database file or URL (default: RENDO_DB or the user&apos;s data directory)</source>
+        <translation>データベースのファイルまたは URL（既定: RENDO_DB、なければユーザーのデータフォルダー）</translation>
+    </message>
+    <message>
+        <source>create the --db file&apos;s folder if it does not exist</source>
+        <translation>--db のファイルのフォルダーがなければ作成する</translation>
+    </message>
+    <message>
+        <source>open the window offscreen once and exit (packaging check)</source>
+        <translation>画面を表示せずにウィンドウを一度開いて終了する（パッケージの動作確認）</translation>
+    </message>
+    <message>
+        <source>print the version and exit</source>
+        <translation>バージョンを表示して終了する</translation>
+    </message>
+    <message>
+        <source>items</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>add a single item</source>
+        <translation>単品を追加する</translation>
+    </message>
+    <message>
+        <source>the item&apos;s code (text: 00123 and 123 differ)</source>
+        <translation>商品コード（文字列: 00123 と 123 は別の商品）</translation>
+    </message>
+    <message>
+        <source>the item&apos;s name</source>
+        <translation>商品名</translation>
+    </message>
+    <message>
+        <source>JAN (barcode)</source>
+        <translation>JAN（バーコード）</translation>
+    </message>
+    <message>
+        <source>made to order: channels always show their unlimited number</source>
+        <translation>受注生産: 店舗には常に「無制限」の数を表示する</translation>
+    </message>
+    <message>
+        <source>list items</source>
+        <translation>商品の一覧を表示する</translation>
+    </message>
+    <message>
+        <source>machine-readable output</source>
+        <translation>プログラム向けの出力（JSON）</translation>
+    </message>
+    <message>
+        <source>set products</source>
+        <translation>セット商品</translation>
+    </message>
+    <message>
+        <source>define a set: rendo set define SET A:1 B:2</source>
+        <translation>セット商品を定義する: rendo set define セット A:1 B:2</translation>
+    </message>
+    <message>
+        <source>the set&apos;s code (created if new)</source>
+        <translation>セット商品のコード（なければ作成）</translation>
+    </message>
+    <message>
+        <source>COMPONENT:QUANTITY, one for each component</source>
+        <translation>構成商品:数量（構成商品ごとに 1 つ）</translation>
+    </message>
+    <message>
+        <source>change on hand: +N, -N or =N</source>
+        <translation>実在庫を変更する: +N、-N、=N</translation>
+    </message>
+    <message>
+        <source>the item&apos;s code</source>
+        <translation>商品コード</translation>
+    </message>
+    <message>
+        <source>+N adds, -N takes away, =N is a count</source>
+        <translation>+N で加算、-N で減算、=N で数を指定（棚卸）</translation>
+    </message>
+    <message>
+        <source>manual, stocktake, receive, damage, return or a note</source>
+        <translation>manual（手動）、stocktake（棚卸）、receive（入荷）、damage（破損）、return（返品）、またはメモ</translation>
+    </message>
+    <message>
+        <source>units kept back from every channel</source>
+        <translation>どの店舗にも出さずに確保しておく数</translation>
+    </message>
+    <message>
+        <source>units</source>
+        <translation>個</translation>
+    </message>
+    <message>
+        <source>units an item may sell below zero</source>
+        <translation>在庫 0 を下回って販売してよい数（バックオーダー）</translation>
+    </message>
+    <message>
+        <source>low-stock threshold (or none)</source>
+        <translation>在庫僅少とする数（または none）</translation>
+    </message>
+    <message>
+        <source>units, or none</source>
+        <translation>個数、または none</translation>
+    </message>
+    <message>
+        <source>channels</source>
+        <translation>店舗</translation>
+    </message>
+    <message>
+        <source>add a channel</source>
+        <translation>店舗を追加する</translation>
+    </message>
+    <message>
+        <source>the channel&apos;s name in Rendo</source>
+        <translation>Rendo での店舗名</translation>
+    </message>
+    <message>
+        <source>manual: only a column of numbers; sandbox: the local sandbox shop</source>
+        <translation>manual: 数を表示するだけの列、sandbox: この PC のサンドボックス店舗</translation>
+    </message>
+    <message>
+        <source>the channel&apos;s API address (https://…)</source>
+        <translation>店舗の API のアドレス（https://…）</translation>
+    </message>
+    <message>
+        <source>first sync: push Rendo&apos;s numbers or pull the channel&apos;s</source>
+        <translation>初回同期: Rendo の数を送る（push）か、店舗の数を採用する（pull）か</translation>
+    </message>
+    <message>
+        <source>read the API token from standard input (kept in the keyring)</source>
+        <translation>API トークンを標準入力から読む（OS の資格情報ストアに保存）</translation>
+    </message>
+    <message>
+        <source>the most this channel may show</source>
+        <translation>この店舗に表示する数の上限</translation>
+    </message>
+    <message>
+        <source>what it shows for unlimited items (default 9999)</source>
+        <translation>無制限の商品に表示する数（既定 9999）</translation>
+    </message>
+    <message>
+        <source>list channels with their sync status</source>
+        <translation>店舗の一覧と同期の状態を表示する</translation>
+    </message>
+    <message>
+        <source>replace a channel&apos;s credentials (kept in the keyring)</source>
+        <translation>店舗の認証情報を入れ替える（OS の資格情報ストアに保存）</translation>
+    </message>
+    <message>
+        <source>the channel&apos;s name</source>
+        <translation>店舗名</translation>
+    </message>
+    <message>
+        <source>read the API token from standard input</source>
+        <translation>API トークンを標準入力から読む</translation>
+    </message>
+    <message>
+        <source>remove a channel, its listings and credentials (movements stay)</source>
+        <translation>店舗とその出品・認証情報を削除する（入出庫履歴は残ります）</translation>
+    </message>
+    <message>
+        <source>choose the first sync: push or pull</source>
+        <translation>初回同期の方法を選ぶ: push または pull</translation>
+    </message>
+    <message>
+        <source>push: Rendo&apos;s numbers win; pull: the channel&apos;s do</source>
+        <translation>push: Rendo の数を送る、pull: 店舗の数を採用する</translation>
+    </message>
+    <message>
+        <source>what the first sync would change</source>
+        <translation>初回同期で変わる内容を表示する</translation>
+    </message>
+    <message>
+        <source>seconds between syncs (5-3600)</source>
+        <translation>同期の間隔（秒、5〜3600）</translation>
+    </message>
+    <message>
+        <source>seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>sync the channels</source>
+        <translation>店舗と同期する</translation>
+    </message>
+    <message>
+        <source>one cycle of every channel</source>
+        <translation>すべての店舗を 1 回同期する</translation>
+    </message>
+    <message>
+        <source>keep syncing until Ctrl+C</source>
+        <translation>Ctrl+C まで同期を続ける</translation>
+    </message>
+    <message>
+        <source>seconds between cycles with --watch (default 15)</source>
+        <translation>--watch での同期の間隔（秒、既定 15）</translation>
+    </message>
+    <message>
+        <source>order lines no item matches yet</source>
+        <translation>まだ商品に割り当てられていない注文明細</translation>
+    </message>
+    <message>
+        <source>map a channel&apos;s item id to an item code</source>
+        <translation>店舗の商品IDを商品コードに対応付ける</translation>
+    </message>
+    <message>
+        <source>the id the channel&apos;s orders name</source>
+        <translation>店舗の注文に書かれている商品ID</translation>
+    </message>
+    <message>
+        <source>the item&apos;s code in Rendo</source>
+        <translation>Rendo の商品コード</translation>
+    </message>
+    <message>
+        <source>the local sandbox shop</source>
+        <translation>この PC のサンドボックス店舗</translation>
+    </message>
+    <message>
+        <source>run a sandbox shop on this PC</source>
+        <translation>この PC でサンドボックス店舗を動かす</translation>
+    </message>
+    <message>
+        <source>port (default: any free one)</source>
+        <translation>ポート（既定: 空いているポート）</translation>
+    </message>
+    <message>
+        <source>CSV of sku,quantity</source>
+        <translation>sku,quantity の CSV</translation>
+    </message>
+    <message>
+        <source>a demo shop with three sandbox channels</source>
+        <translation>サンドボックス店舗 3 つのデモ</translation>
+    </message>
+    <message>
+        <source>no window: sync in the terminal</source>
+        <translation>ウィンドウなし: 端末で同期する</translation>
+    </message>
+    <message>
+        <source>with --headless, stop after this many seconds</source>
+        <translation>--headless のとき、この秒数で終了する</translation>
+    </message>
+    <message>
+        <source>allocation patterns</source>
+        <translation>在庫配分パターン</translation>
+    </message>
+    <message>
+        <source>add an allocation pattern</source>
+        <translation>在庫配分パターンを追加する</translation>
+    </message>
+    <message>
+        <source>the pattern&apos;s name</source>
+        <translation>パターン名</translation>
+    </message>
+    <message>
+        <source>channels in priority order, comma-separated</source>
+        <translation>優先する順の店舗（カンマ区切り）</translation>
+    </message>
+    <message>
+        <source>e.g. &quot;&lt;=10:A=50%%,B=30%%,C=20%%&quot;; tried in the order given</source>
+        <translation>例 &quot;&lt;=10:A=50%%,B=30%%,C=20%%&quot;。指定した順に判定します</translation>
+    </message>
+    <message>
+        <source>keep units left by rounding instead of giving them out</source>
+        <translation>端数で余った数を配らずに残す</translation>
+    </message>
+    <message>
+        <source>give items a pattern</source>
+        <translation>商品にパターンを割り当てる</translation>
+    </message>
+    <message>
+        <source>item codes</source>
+        <translation>商品コード</translation>
+    </message>
+    <message>
+        <source>list patterns</source>
+        <translation>パターンの一覧を表示する</translation>
+    </message>
+    <message>
+        <source>display offset: +N, -N, N or none</source>
+        <translation>表示在庫設定: +N、-N、N、または none</translation>
+    </message>
+    <message>
+        <source>+N adds, -N takes away, N shows at most N; none removes it</source>
+        <translation>+N で加算、-N で減算、N で最大 N を表示、none で解除</translation>
+    </message>
+    <message>
+        <source>for this channel only</source>
+        <translation>この店舗だけに設定する</translation>
+    </message>
+    <message>
+        <source>append the reverse of a movement</source>
+        <translation>入出庫を取り消す（逆の入出庫を追加）</translation>
+    </message>
+    <message>
+        <source>the movement&apos;s number (see history)</source>
+        <translation>入出庫番号（history で確認）</translation>
+    </message>
+    <message>
+        <source>movements of an item</source>
+        <translation>商品の入出庫履歴</translation>
+    </message>
+    <message>
+        <source>verify the database file and that on hand equals the sum of movements</source>
+        <translation>データベースファイルと、実在庫が入出庫の合計と一致することを検査する</translation>
+    </message>
+    <message>
+        <source>copy the database to FILE (safe while Rendo runs)</source>
+        <translation>データベースを FILE にコピーする（Rendo の実行中でも安全）</translation>
+    </message>
+    <message>
+        <source>the copy to write (never overwritten)</source>
+        <translation>書き出すコピー（上書きはしません）</translation>
+    </message>
+    <message>
+        <source>computed stock of every item</source>
+        <translation>全商品の計算済み在庫</translation>
+    </message>
+    <message>
+        <source>machine-readable output (a stable format)</source>
+        <translation>プログラム向けの出力（形式は固定）</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <source>{code}: item added</source>
+        <translation>{code}: 商品を追加しました</translation>
+    </message>
+    <message>
+        <source>{code}: set of {components}</source>
+        <translation>{code}: セット商品（{components}）</translation>
+    </message>
+    <message>
+        <source>{code}: on hand {before} → {after}</source>
+        <translation>{code}: 実在庫 {before} → {after}</translation>
+    </message>
+    <message>
+        <source>{code}: on hand stays {count}; nothing written</source>
+        <translation>{code}: 実在庫は {count} のまま。何も書き込んでいません</translation>
+    </message>
+    <message>
+        <source>{change} (movement {id})</source>
+        <translation>{change}（入出庫番号 {id}）</translation>
+    </message>
+    <message>
+        <source>reserved</source>
+        <translation>確保在庫</translation>
+    </message>
+    <message>
+        <source>backorder allowance</source>
+        <translation>バックオーダー可能数</translation>
+    </message>
+    <message>
+        <source>reorder point</source>
+        <translation>発注点</translation>
+    </message>
+    <message>
+        <source>{code}: {field} {before} → {after}</source>
+        <translation>{code}: {field} {before} → {after}</translation>
+    </message>
+    <message>
+        <source>allocation pattern {name} saved: {tiers}</source>
+        <translation>在庫配分パターン「{name}」を保存しました: {tiers}</translation>
+    </message>
+    <message>
+        <source>{codes}: allocation pattern {name}</source>
+        <translation>{codes}: 在庫配分パターン「{name}」</translation>
+    </message>
+    <message>
+        <source>hold-back</source>
+        <translation>端数を残す</translation>
+    </message>
+    <message>
+        <source>priority {channels}</source>
+        <translation>優先 {channels}</translation>
+    </message>
+    <message>
+        <source>{code}: display offset on {channel} {before} → {after}</source>
+        <translation>{code}: {channel} の表示在庫設定 {before} → {after}</translation>
+    </message>
+    <message>
+        <source>{code}: display offset {before} → {after}</source>
+        <translation>{code}: 表示在庫設定 {before} → {after}</translation>
+    </message>
+    <message>
+        <source>movement {id} undone by movement {undo}: {change}</source>
+        <translation>入出庫番号 {id} を入出庫番号 {undo} で取り消しました: {change}</translation>
+    </message>
+    <message>
+        <source>(undone by {id})</source>
+        <translation>（{id} で取り消し済み）</translation>
+    </message>
+    <message>
+        <source>database: {problem}</source>
+        <translation>データベース: {problem}</translation>
+    </message>
+    <message>
+        <source>database: {table} row {row} refers to a {parent} row that is not there</source>
+        <translation>データベース: {table} の行 {row} が存在しない {parent} の行を参照しています</translation>
+    </message>
+    <message>
+        <source>The database {location} is damaged: Rendo will not write to it. Restore a backup: close Rendo, then copy the newest file from {backups} in its place.</source>
+        <translation>データベース {location} が壊れています。Rendo はこのファイルに書き込みません。バックアップから戻してください: Rendo を閉じ、{backups} の一番新しいファイルをこのファイルの代わりにコピーします。</translation>
     </message>
     <message>
         <source>{code}: on hand {cached} but movements add up to {ledger}</source>
@@ -14,6 +426,10 @@
     <message>
         <source>ledger ok</source>
         <translation>入出庫履歴: 実在庫と一致しています</translation>
+    </message>
+    <message>
+        <source>backup written to {file}</source>
+        <translation>バックアップを {file} に書き出しました</translation>
     </message>
     <message>
         <source>disabled</source>
@@ -34,6 +450,42 @@
     <message>
         <source>not synced yet</source>
         <translation>未同期</translation>
+    </message>
+    <message>
+        <source>push Rendo&apos;s numbers</source>
+        <translation>Rendo の数を送る</translation>
+    </message>
+    <message>
+        <source>take the channel&apos;s numbers</source>
+        <translation>店舗の数を採用する</translation>
+    </message>
+    <message>
+        <source>channel {name} added ({type}); first sync: {first}</source>
+        <translation>店舗「{name}」を追加しました（{type}）。初回同期: {first}</translation>
+    </message>
+    <message>
+        <source>channel {name} added ({type}); choose its first sync: rendo channel first {name} push|pull</source>
+        <translation>店舗「{name}」を追加しました（{type}）。初回同期の方法を選んでください: rendo channel first {name} push|pull</translation>
+    </message>
+    <message>
+        <source>channel {name} added ({type})</source>
+        <translation>店舗「{name}」を追加しました（{type}）</translation>
+    </message>
+    <message>
+        <source>credentials of channel {name} replaced</source>
+        <translation>店舗「{name}」の認証情報を入れ替えました</translation>
+    </message>
+    <message>
+        <source>channel {name} removed</source>
+        <translation>店舗「{name}」を削除しました</translation>
+    </message>
+    <message>
+        <source>{name}: first sync: {first}</source>
+        <translation>{name}: 初回同期: {first}</translation>
+    </message>
+    <message>
+        <source>{name}: a sync every {seconds} s</source>
+        <translation>{name}: {seconds} 秒ごとに同期</translation>
     </message>
     <message>
         <source>code</source>
@@ -80,12 +532,20 @@
         <translation>{channel}: 注文 {orders}、未割当 {unmatched}、送信 {uploaded}、拒否 {refused}、差異 {drift}{error}</translation>
     </message>
     <message>
+        <source> (trying again in {seconds} s)</source>
+        <translation>（{seconds} 秒後に再試行）</translation>
+    </message>
+    <message>
         <source>cancelled</source>
         <translation>キャンセル済み</translation>
     </message>
     <message>
-        <source>{n} waiting order lines applied</source>
-        <translation>未割当だった注文明細 {n} 件を在庫に反映しました</translation>
+        <source>refused: {reason}</source>
+        <translation>受け付けませんでした: {reason}</translation>
+    </message>
+    <message>
+        <source>{channel}: {item} → {code}; {n} waiting order lines applied</source>
+        <translation>{channel}: {item} → {code}。待機中の注文明細 {n} 件を反映しました</translation>
     </message>
     <message>
         <source>sandbox shop at {url} (Ctrl+C to stop)</source>
@@ -104,6 +564,14 @@
         <translation>{file}（{read}）: {rows} 行、変更 {changed} 件、新規商品 {created} 件</translation>
     </message>
     <message>
+        <source>{text!r} is not FIELD=COLUMN</source>
+        <translation>{text!r} は「項目=列」の形ではありません</translation>
+    </message>
+    <message>
+        <source>{text!r} is not a date (YYYY-MM-DD)</source>
+        <translation>{text!r} は日付（YYYY-MM-DD）ではありません</translation>
+    </message>
+    <message>
         <source>dry run: nothing was written</source>
         <translation>ドライラン: 確認のみで、何も書き込んでいません</translation>
     </message>
@@ -118,6 +586,110 @@
     <message>
         <source>{file}: {rows} rows ({format})</source>
         <translation>{file}: {rows} 行（{format}）</translation>
+    </message>
+    <message>
+        <source>import stock counts or master data (.csv, .xlsx)</source>
+        <translation>在庫数またはマスターデータを取り込む（.csv、.xlsx）</translation>
+    </message>
+    <message>
+        <source>.csv, .tsv, .txt or .xlsx file</source>
+        <translation>.csv、.tsv、.txt または .xlsx ファイル</translation>
+    </message>
+    <message>
+        <source>what the file holds (default stock)</source>
+        <translation>ファイルの内容（既定 stock: 在庫数）</translation>
+    </message>
+    <message>
+        <source>stock: overwrite (stocktake), add or subtract (default overwrite)</source>
+        <translation>在庫数の扱い: overwrite（棚卸・上書き）、add（加算）、subtract（減算）（既定 overwrite）</translation>
+    </message>
+    <message>
+        <source>CSV encoding (default: detected): utf-8, cp932…</source>
+        <translation>CSV の文字コード（既定: 自動判定）: utf-8、cp932…</translation>
+    </message>
+    <message>
+        <source>CSV delimiter (default: detected): comma, tab, ;</source>
+        <translation>CSV の区切り文字（既定: 自動判定）: カンマ、タブ、;</translation>
+    </message>
+    <message>
+        <source>.xlsx sheet (default: the first)</source>
+        <translation>.xlsx のシート（既定: 最初のシート）</translation>
+    </message>
+    <message>
+        <source>which column holds a field: header text, letter or number</source>
+        <translation>項目がどの列にあるか: 見出しの文字、列の記号または番号</translation>
+    </message>
+    <message>
+        <source>row number of the header row (0: none; default: found)</source>
+        <translation>見出し行の行番号（0: 見出しなし、既定: 自動で探す）</translation>
+    </message>
+    <message>
+        <source>create items for unknown codes instead of refusing them</source>
+        <translation>未登録のコードは取り込みを止めずに商品を作成する</translation>
+    </message>
+    <message>
+        <source>show every row&apos;s change and every problem; write nothing</source>
+        <translation>すべての行の変更と問題を表示し、何も書き込まない</translation>
+    </message>
+    <message>
+        <source>list every row&apos;s change</source>
+        <translation>すべての行の変更を表示する</translation>
+    </message>
+    <message>
+        <source>reverse every movement of one import</source>
+        <translation>ひとつの取り込みの入出庫をすべて取り消す</translation>
+    </message>
+    <message>
+        <source>the batch an import printed</source>
+        <translation>取り込み時に表示された取り込み番号</translation>
+    </message>
+    <message>
+        <source>export a list (.csv, .tsv, .xlsx)</source>
+        <translation>一覧を書き出す（.csv、.tsv、.xlsx）</translation>
+    </message>
+    <message>
+        <source>which list</source>
+        <translation>書き出す一覧</translation>
+    </message>
+    <message>
+        <source>the file to write (.csv, .tsv or .xlsx)</source>
+        <translation>書き出すファイル（.csv、.tsv または .xlsx）</translation>
+    </message>
+    <message>
+        <source>CSV encoding (default: cp932 on a Japanese system, else utf-8-sig)</source>
+        <translation>CSV の文字コード（既定: 日本語環境では cp932、それ以外は utf-8-sig）</translation>
+    </message>
+    <message>
+        <source>history: first day</source>
+        <translation>入出庫履歴: 開始日</translation>
+    </message>
+    <message>
+        <source>history: last day</source>
+        <translation>入出庫履歴: 終了日</translation>
+    </message>
+    <message>
+        <source>header language</source>
+        <translation>見出しの言語</translation>
+    </message>
+    <message>
+        <source>an empty file to fill in for an import</source>
+        <translation>取り込み用の空のひな形ファイル</translation>
+    </message>
+    <message>
+        <source>which import</source>
+        <translation>取り込みの種類</translation>
+    </message>
+    <message>
+        <source>the file to write (.csv or .xlsx)</source>
+        <translation>書き出すファイル（.csv または .xlsx）</translation>
+    </message>
+    <message>
+        <source>CSV encoding</source>
+        <translation>CSV の文字コード</translation>
+    </message>
+    <message>
+        <source>{channel}: orders {orders}, uploaded {uploaded}{error}</source>
+        <translation>{channel}: 注文 {orders} 件、送信 {uploaded} 件{error}</translation>
     </message>
 </context>
 <context>
@@ -181,6 +753,18 @@
 </context>
 <context>
     <name>AppMain</name>
+    <message>
+        <source>rendo: no display found to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). Start Rendo from a desktop session, or use the command line: rendo --help</source>
+        <translation>rendo: ウィンドウを開くディスプレイが見つかりません（DISPLAY も WAYLAND_DISPLAY も設定されていません）。デスクトップから Rendo を起動するか、コマンドラインを使ってください: rendo --help</translation>
+    </message>
+    <message>
+        <source>The folder {folder} does not exist, so there is no shop there yet.
+
+Create the folder and start a new, empty shop in it?</source>
+        <translation>フォルダー {folder} がないため、そこにはまだショップがありません。
+
+フォルダーを作成して、新しい空のショップを始めますか？</translation>
+    </message>
     <message>
         <source>Rendo cannot open the database {location}:
 {error}</source>
@@ -437,6 +1021,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>パターン「{pattern}」の {tier} 段階目：条件にマイナスの数（{value}）は使えません。</translation>
     </message>
     <message>
+        <source>Pattern {pattern}, tier {tier}: the condition&apos;s number {value} is more than {max}.</source>
+        <translation>パターン「{pattern}」の段 {tier}: 条件の数 {value} が上限 {max} を超えています。</translation>
+    </message>
+    <message>
         <source>Pattern {pattern}, tier {tier}: channel {channel} is named twice.</source>
         <translation>パターン「{pattern}」の {tier} 段階目：店舗「{channel}」が2回指定されています。</translation>
     </message>
@@ -447,6 +1035,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Pattern {pattern}, tier {tier}: the share of {channel} cannot be negative ({value}).</source>
         <translation>パターン「{pattern}」の {tier} 段階目：店舗「{channel}」の配分はマイナスにできません（{value}）。</translation>
+    </message>
+    <message>
+        <source>Pattern {pattern}, tier {tier}: the share of {channel} ({value}) is more than {max}.</source>
+        <translation>パターン「{pattern}」の段 {tier}: {channel} の配分（{value}）が上限 {max} を超えています。</translation>
     </message>
     <message>
         <source>Pattern {pattern}, tier {tier}: the percentages add up to {total}%, more than 100%.</source>
@@ -497,12 +1089,36 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>商品コード {code!r} に制御文字が含まれています。</translation>
     </message>
     <message>
+        <source>The channel name {name!r} contains a control character.</source>
+        <translation>店舗名 {name!r} に制御文字が含まれています。</translation>
+    </message>
+    <message>
+        <source>The item name {name!r} contains a control character.</source>
+        <translation>商品名 {name!r} に制御文字が含まれています。</translation>
+    </message>
+    <message>
+        <source>{where}: {value} is too large; Rendo keeps counts of at most {max}.</source>
+        <translation>{where}: {value} は大きすぎます。Rendo で扱える数は {max} までです。</translation>
+    </message>
+    <message>
+        <source>{where}: a display offset cannot have a negative amount ({value}).</source>
+        <translation>{where}: 表示在庫設定の数に負の数は使えません（{value}）。</translation>
+    </message>
+    <message>
         <source>Display offset {text!r} is not +N, -N, a fixed N or none.</source>
         <translation>表示在庫設定 {text!r} の書き方が正しくありません。+N（加算）、-N（減算）、N（固定）、none（なし）のいずれかで指定してください。</translation>
     </message>
     <message>
         <source>Order {order} line {line} on {channel} has a negative quantity ({qty}).</source>
         <translation>店舗「{channel}」の注文 {order}、明細 {line} の数量がマイナスです（{qty}）。</translation>
+    </message>
+    <message>
+        <source>Order {order} line {line} on {channel} has a quantity of {qty}, more than {max}; the order was not applied.</source>
+        <translation>{channel} の注文 {order} の明細 {line} の数量 {qty} が上限 {max} を超えているため、この注文は反映していません。</translation>
+    </message>
+    <message>
+        <source>Order {order} line {line} on {channel} would take the on hand of {code} from {on_hand} to {after}, beyond ±{max}; the order was not applied.</source>
+        <translation>{channel} の注文 {order} の明細 {line} を反映すると {code} の実在庫が {on_hand} から {after} になり ±{max} を超えるため、この注文は反映していません。</translation>
     </message>
     <message>
         <source>Set {code} needs at least one component.</source>
@@ -519,6 +1135,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Set {code} would contain itself: {loop}.</source>
         <translation>セット商品 {code} が自分自身を構成品に含むことになるため、登録できません（{loop}）。</translation>
+    </message>
+    <message>
+        <source>Set {code}: one unit would use {units} units of {component}, more than {max}.</source>
+        <translation>セット商品 {code}: 1 セットで {component} を {units} 個使うことになり、上限 {max} を超えます。</translation>
     </message>
     <message>
         <source>Lines of different orders were given as one order ({order}).</source>
@@ -677,6 +1297,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>{code}：実在庫 {on_hand} に {change} を適用すると 0 未満になります。</translation>
     </message>
     <message>
+        <source>{code}: on hand {on_hand} {change} would go above {max}.</source>
+        <translation>{code}: 実在庫 {on_hand} に {change} すると上限 {max} を超えます。</translation>
+    </message>
+    <message>
         <source>There is no movement {id}.</source>
         <translation>入出庫番号 {id} の入出庫履歴はありません。</translation>
     </message>
@@ -691,6 +1315,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Undoing movement {id} would take {code} below 0 (on hand {on_hand}).</source>
         <translation>入出庫番号 {id} を取り消すと、{code} の在庫が 0 未満になります（実在庫 {on_hand}）。</translation>
+    </message>
+    <message>
+        <source>Undoing movement {id} would take {code} above {max} (on hand {on_hand}).</source>
+        <translation>入出庫番号 {id} を取り消すと {code} が上限 {max} を超えます（実在庫 {on_hand}）。</translation>
     </message>
     <message>
         <source>Channel name {name!r} must not be empty or contain = , or :.</source>
@@ -715,6 +1343,14 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>A channel called {name} already exists.</source>
         <translation>「{name}」という店舗はすでに登録されています。</translation>
+    </message>
+    <message>
+        <source>No credentials for channel {name} were given on standard input.</source>
+        <translation>店舗「{name}」の認証情報が標準入力から渡されていません。</translation>
+    </message>
+    <message>
+        <source>Channel {name} is used by the allocation pattern {pattern}; change or delete the pattern first.</source>
+        <translation>店舗「{name}」は在庫配分パターン「{pattern}」で使われています。先にパターンを変更するか削除してください。</translation>
     </message>
     <message>
         <source>An allocation pattern called {name} already exists.</source>
@@ -749,10 +1385,6 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>店舗のアドレス {url} は https:// で始めてください（http:// はこのPC上のサンドボックス店舗にだけ使えます）。</translation>
     </message>
     <message>
-        <source>The credentials of channel {channel} could not be saved in the system&apos;s keyring ({kind}).</source>
-        <translation>店舗「{channel}」の認証情報を資格情報ストア（OS のキーチェーン）に保存できませんでした（{kind}）。</translation>
-    </message>
-    <message>
         <source>--from and --to are for the history export only.</source>
         <translation>--from と --to は入出庫履歴の書き出し（history）でのみ使えます。</translation>
     </message>
@@ -773,6 +1405,30 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>{file}：{reason}</translation>
     </message>
     <message>
+        <source>the cell holds more than {max} characters, the most a cell may hold.</source>
+        <translation>セルの文字数が、1 つのセルに入る上限の {max} 文字を超えています。</translation>
+    </message>
+    <message>
+        <source>{file}, row {row}, column {column}: the cell holds more than {max} characters, the most a cell may hold.</source>
+        <translation>{file} の {row} 行目 {column} 列: セルの文字数が、1 つのセルに入る上限の {max} 文字を超えています。</translation>
+    </message>
+    <message>
+        <source>the row has a filled cell beyond the {max} columns Rendo reads; delete the cells right of column {last} and try again.</source>
+        <translation>Rendo が読む {max} 列より右に値の入ったセルがあります。{last} 列より右のセルを削除してからやり直してください。</translation>
+    </message>
+    <message>
+        <source>{file}, row {row}, column {column}: the row has a filled cell beyond the {max} columns Rendo reads; delete the cells right of column {last} and try again.</source>
+        <translation>{file} の {row} 行目 {column} 列: Rendo が読む {max} 列より右に値の入ったセルがあります。{last} 列より右のセルを削除してからやり直してください。</translation>
+    </message>
+    <message>
+        <source>the file has more than {max} rows (or {cells} cells); split it into smaller files.</source>
+        <translation>ファイルの行数が {max} 行（またはセル数が {cells}）を超えています。小さなファイルに分けてください。</translation>
+    </message>
+    <message>
+        <source>{file}, row {row}: the file has more than {max} rows (or {cells} cells); split it into smaller files.</source>
+        <translation>{file} の {row} 行目: ファイルの行数が {max} 行（またはセル数が {cells}）を超えています。小さなファイルに分けてください。</translation>
+    </message>
+    <message>
         <source>Unknown encoding {name!r}; use utf-8, utf-8-sig or cp932.</source>
         <translation>文字コード {name!r} には対応していません。utf-8、utf-8-sig、cp932 のいずれかを指定してください。</translation>
     </message>
@@ -791,6 +1447,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>{file} cannot be read as {encoding}.</source>
         <translation>{file} を {encoding} として読み取れません。</translation>
+    </message>
+    <message>
+        <source>the file is larger than {max} MB; split it into smaller files.</source>
+        <translation>ファイルが {max} MB を超えています。小さなファイルに分けてください。</translation>
     </message>
     <message>
         <source>cannot read the file ({error}).</source>
@@ -861,6 +1521,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>商品コードのセルが TRUE または FALSE になっています。</translation>
     </message>
     <message>
+        <source>the code is {length} characters long; a code has at most {max}.</source>
+        <translation>コードが {length} 文字あります。コードは {max} 文字までです。</translation>
+    </message>
+    <message>
         <source>the code {value} was stored as a number and Excel has dropped digits; format the column as text and enter the codes again.</source>
         <translation>コード {value} が数値として保存され、Excel で桁が失われています。列の書式を「文字列」にして、コードを入力し直してください。</translation>
     </message>
@@ -897,6 +1561,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>{value!r} は「はい／いいえ」として読み取れません（1/0、○/× などで入力してください）。</translation>
     </message>
     <message>
+        <source>the part {part} of the workbook unpacks to {size} MB, more than the {max} MB Rendo reads; split the data into smaller files or save it as CSV.</source>
+        <translation>ブックの {part} は展開すると {size} MB になり、Rendo が読む上限 {max} MB を超えます。データを小さなファイルに分けるか、CSV で保存してください。</translation>
+    </message>
+    <message>
         <source>this is not an Excel .xlsx file Rendo can read ({error}). Save it as .xlsx (Excel workbook) or CSV.</source>
         <translation>Rendo で読み込める Excel（.xlsx）ファイルではありません（{error}）。.xlsx（Excel ブック）または CSV 形式で保存し直してください。</translation>
     </message>
@@ -931,6 +1599,90 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>This database was written by a newer Rendo (schema {version}, this one knows {latest}). Update Rendo before opening it.</source>
         <translation>このデータベースは新しいバージョンの Rendo で作成されています（スキーマ {version}。このバージョンが対応しているのは {latest} までです）。Rendo をアップデートしてから開いてください。</translation>
+    </message>
+    <message>
+        <source>The demo needs a new or empty database, and {location} already holds a shop.</source>
+        <translation>デモには新しいか空のデータベースが必要ですが、{location} にはすでにショップのデータがあります。</translation>
+    </message>
+    <message>
+        <source>The credentials of channel {channel} could not be saved in the system&apos;s keyring ({type}); nothing was changed. Unlock or set up the keyring (Windows Credential Manager, macOS Keychain, Secret Service on Linux) and try again.</source>
+        <translation>店舗「{channel}」の認証情報を OS の資格情報ストアに保存できませんでした（{type}）。何も変更していません。資格情報ストア（Windows の資格情報マネージャー、macOS のキーチェーン、Linux の Secret Service）のロックを解除するか設定してから、やり直してください。</translation>
+    </message>
+    <message>
+        <source>Rendo makes backups of database files only; back up a PostgreSQL database on its server (pg_dump).</source>
+        <translation>Rendo がバックアップできるのはデータベースファイルだけです。PostgreSQL のデータベースはサーバー側でバックアップしてください（pg_dump）。</translation>
+    </message>
+    <message>
+        <source>{file} already exists; choose another name or delete it first.</source>
+        <translation>{file} はすでにあります。別の名前にするか、先に削除してください。</translation>
+    </message>
+    <message>
+        <source>The folder {folder} does not exist.</source>
+        <translation>フォルダー {folder} がありません。</translation>
+    </message>
+    <message>
+        <source>The database {location} is busy: another program is writing to it. Wait a moment and try again; if it stays busy, close the other Rendo or sync.</source>
+        <translation>データベース {location} は使用中です（別のプログラムが書き込んでいます）。少し待ってからやり直してください。続く場合は、ほかの Rendo や同期を閉じてください。</translation>
+    </message>
+    <message>
+        <source>The disk that holds the database {location} is full; nothing was written. Free some space and try again.</source>
+        <translation>データベース {location} のあるディスクがいっぱいです。何も書き込んでいません。空き容量を増やしてからやり直してください。</translation>
+    </message>
+    <message>
+        <source>The database {location} cannot be written to (a read-only file, folder or drive). Check its permissions, or copy it to a folder you can write to.</source>
+        <translation>データベース {location} に書き込めません（読み取り専用のファイル、フォルダー、ドライブ）。アクセス権を確認するか、書き込めるフォルダーにコピーしてください。</translation>
+    </message>
+    <message>
+        <source>The database {location} is damaged or is not a Rendo database ({detail}). Rendo will not write to it. Restore a backup: close Rendo, then copy the newest file from {backups} in its place.</source>
+        <translation>データベース {location} が壊れているか、Rendo のデータベースではありません（{detail}）。Rendo はこのファイルに書き込みません。バックアップから戻してください: Rendo を閉じ、{backups} の一番新しいファイルをこのファイルの代わりにコピーします。</translation>
+    </message>
+    <message>
+        <source>The database {location} is damaged or is not a Rendo database ({detail}). Rendo will not write to it. Check the path given with --db or RENDO_DB; there is no backup of it in {backups}.</source>
+        <translation>データベース {location} が壊れているか、Rendo のデータベースではありません（{detail}）。Rendo はこのファイルに書き込みません。--db または RENDO_DB で指定したパスを確認してください。{backups} にはこのファイルのバックアップがありません。</translation>
+    </message>
+    <message>
+        <source>The disk that holds the database {location} could not be read or written ({detail}). Check the disk or drive and try again.</source>
+        <translation>データベース {location} のあるディスクを読み書きできませんでした（{detail}）。ディスクやドライブを確認してからやり直してください。</translation>
+    </message>
+    <message>
+        <source>The database {location} cannot be opened ({detail}). Check that the folder exists and that you may write to it.</source>
+        <translation>データベース {location} を開けません（{detail}）。フォルダーがあり、書き込みできることを確認してください。</translation>
+    </message>
+    <message>
+        <source>The database server {location} cannot be reached ({detail}). Check that it is running and that the address is right, then try again.</source>
+        <translation>データベースサーバー {location} に接続できません（{detail}）。サーバーが動いていて、アドレスが正しいことを確認してからやり直してください。</translation>
+    </message>
+    <message>
+        <source>This Rendo cannot open the database {location}: {detail}. Use a database file, or a Rendo built with PostgreSQL support.</source>
+        <translation>この Rendo ではデータベース {location} を開けません: {detail}。データベースファイルを使うか、PostgreSQL に対応した Rendo を使ってください。</translation>
+    </message>
+    <message>
+        <source>The database {location} refused a change ({detail}). Run rendo check; if it reports damage, restore a backup from {backups}.</source>
+        <translation>データベース {location} が変更を受け付けませんでした（{detail}）。rendo check を実行し、破損が見つかったら {backups} のバックアップから戻してください。</translation>
+    </message>
+    <message>
+        <source>The database {location} cannot be used ({detail}). Check the disk and try again.</source>
+        <translation>データベース {location} を使えません（{detail}）。ディスクを確認してからやり直してください。</translation>
+    </message>
+    <message>
+        <source>{location} is a folder, not a database file. Name a file, for example {example}.</source>
+        <translation>{location} はフォルダーで、データベースファイルではありません。ファイルを指定してください（例: {example}）。</translation>
+    </message>
+    <message>
+        <source>{location} cannot be a database: {file} is a file, not a folder.</source>
+        <translation>{location} はデータベースにできません: {file} はフォルダーではなくファイルです。</translation>
+    </message>
+    <message>
+        <source>{file} cannot be used ({detail}). Check the path and that you may write there.</source>
+        <translation>{file} を使えません（{detail}）。パスと、そこに書き込めることを確認してください。</translation>
+    </message>
+    <message>
+        <source>{location} is not a database Rendo can open: give a file path or a postgresql:// address.</source>
+        <translation>{location} は Rendo が開けるデータベースではありません。ファイルのパスか postgresql:// のアドレスを指定してください。</translation>
+    </message>
+    <message>
+        <source>The folder {folder} of the database {location} does not exist. Check the path, or add --create to start a new, empty shop there.</source>
+        <translation>データベース {location} のフォルダー {folder} がありません。パスを確認するか、--create を付けてそこで新しい空のショップを始めてください。</translation>
     </message>
 </context>
 <context>
@@ -1562,6 +2314,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>確保在庫</translation>
     </message>
     <message>
+        <source>Code map</source>
+        <translation>商品コード対応</translation>
+    </message>
+    <message>
         <source>Backorder allowance</source>
         <translation>バックオーダー</translation>
     </message>
@@ -1576,6 +2332,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Checking every row…</source>
         <translation>すべての行を確認しています…</translation>
+    </message>
+    <message>
+        <source>{what} ({detail})</source>
+        <translation>{what}（{detail}）</translation>
     </message>
     <message>
         <source>{file}: {rows} rows, {changed} to change, {created} new items, {problems} problems.</source>
@@ -2669,6 +3429,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>バリエーション</translation>
     </message>
     <message>
+        <source>Kind</source>
+        <translation>種類</translation>
+    </message>
+    <message>
         <source>On hand</source>
         <translation>実在庫</translation>
     </message>
@@ -2976,6 +3740,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>{n}（キャンセル）</translation>
     </message>
     <message>
+        <source>refused</source>
+        <translation>受付不可</translation>
+    </message>
+    <message>
         <source>Syncing every channel now…</source>
         <translation>すべての店舗と同期しています…</translation>
     </message>
@@ -3170,6 +3938,13 @@ Leave empty for none. For every channel of the selected items:</source>
     </message>
 </context>
 <context>
+    <name>SyncWorker</name>
+    <message>
+        <source>Database</source>
+        <translation>データベース</translation>
+    </message>
+</context>
+<context>
     <name>TemplateSaver</name>
     <message>
         <source>Excel workbook (*.xlsx)</source>
@@ -3307,6 +4082,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Seen</source>
         <translation>受信日時</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>受付不可</translation>
     </message>
     <message>
         <source>{qty} (cancelled)</source>
@@ -3569,6 +4348,93 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Reserved, reorder point, backorders, unlimited, allocation pattern or display offset of every selected item</source>
         <translation>選択したすべての商品の確保在庫・発注点・バックオーダー・無制限・在庫配分パターン・表示在庫設定を変更します</translation>
+    </message>
+</context>
+<context>
+    <name>argparse</name>
+    <message>
+        <source>usage: </source>
+        <translation>使い方: </translation>
+    </message>
+    <message>
+        <source>positional arguments</source>
+        <translation>引数</translation>
+    </message>
+    <message>
+        <source>options</source>
+        <translation>オプション</translation>
+    </message>
+    <message>
+        <source>show this help message and exit</source>
+        <translation>このヘルプを表示して終了する</translation>
+    </message>
+    <message>
+        <source>argument %(argument_name)s: %(message)s</source>
+        <translation>引数 %(argument_name)s: %(message)s</translation>
+    </message>
+    <message>
+        <source>unrecognized arguments: %s</source>
+        <translation>認識できない引数: %s</translation>
+    </message>
+    <message>
+        <source>not allowed with argument %s</source>
+        <translation>引数 %s と同時には指定できません</translation>
+    </message>
+    <message>
+        <source>ignored explicit argument %r</source>
+        <translation>指定された値 %r は使われません</translation>
+    </message>
+    <message>
+        <source>the following arguments are required: %s</source>
+        <translation>次の引数が必要です: %s</translation>
+    </message>
+    <message>
+        <source>one of the arguments %s is required</source>
+        <translation>引数 %s のどれかが必要です</translation>
+    </message>
+    <message>
+        <source>expected one argument</source>
+        <translation>値が 1 つ必要です</translation>
+    </message>
+    <message>
+        <source>expected at most one argument</source>
+        <translation>値は 1 つまでです</translation>
+    </message>
+    <message>
+        <source>expected at least one argument</source>
+        <translation>値が 1 つ以上必要です</translation>
+    </message>
+    <message>
+        <source>expected %s argument</source>
+        <translation>値が %s 個必要です</translation>
+    </message>
+    <message>
+        <source>expected %s arguments</source>
+        <translation>値が %s 個必要です</translation>
+    </message>
+    <message>
+        <source>ambiguous option: %(option)s could match %(matches)s</source>
+        <translation>あいまいなオプション: %(option)s は %(matches)s のどれにも当てはまります</translation>
+    </message>
+    <message>
+        <source>unexpected option string: %s</source>
+        <translation>想定外のオプション: %s</translation>
+    </message>
+    <message>
+        <source>invalid %(type)s value: %(value)r</source>
+        <translation>%(type)s の値として正しくありません: %(value)r</translation>
+    </message>
+    <message>
+        <source>invalid choice: %(value)r (choose from %(choices)s)</source>
+        <translation>選べない値です: %(value)r（%(choices)s から選んでください）</translation>
+    </message>
+    <message>
+        <source>unknown parser %(parser_name)r (choices: %(choices)s)</source>
+        <translation>不明なコマンド %(parser_name)r（選べるもの: %(choices)s）</translation>
+    </message>
+    <message>
+        <source>can&apos;t open &apos;%(filename)s&apos;: %(error)s</source>
+        <translation>&apos;%(filename)s&apos; を開けません: %(error)s</translation>
     </message>
 </context>
 </TS>
