@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import (
     QCloseEvent,
@@ -178,9 +179,12 @@ class MainWindow(QMainWindow):
             self.sync_requested.connect(control.sync_now)
             self.pause_requested.connect(control.set_paused)
             control.paused_changed.connect(self.act.pause.setChecked)
-            worker.statuses.connect(self.status.set_statuses)
-            worker.running.connect(self.status.set_running)
-            worker.cycle_done.connect(lambda _report: self._listing_timer.start())
+            # The worker emits in the sync thread: only bound slots of this window (a QObject
+            # of the GUI thread) are queued over to the GUI thread; a lambda or a method of a
+            # plain object would run in the sync thread.
+            worker.statuses.connect(self._sync_statuses)
+            worker.running.connect(self._sync_running)
+            worker.cycle_done.connect(self._cycle_done)
             worker.failed.connect(self._sync_failed)
 
     def _attach_optional_parts(self) -> None:
@@ -320,6 +324,7 @@ class MainWindow(QMainWindow):
             self._listing_timer.stop()
 
     # -- changes ---------------------------------------------------------------------------
+    @Slot(list)
     def on_shop_changed(self, codes: list[str]) -> None:
         self.model.refresh_codes(codes)
         if self.detail.code is not None and self.detail.code in set(codes):
@@ -349,6 +354,19 @@ class MainWindow(QMainWindow):
         if self.detail.code is not None:
             self.detail.refresh_listings()
 
+    @Slot(list)
+    def _sync_statuses(self, statuses: list[Any]) -> None:
+        self.status.set_statuses(statuses)
+
+    @Slot(bool)
+    def _sync_running(self, running: bool) -> None:
+        self.status.set_running(running)
+
+    @Slot(object)
+    def _cycle_done(self, _report: object) -> None:
+        self._listing_timer.start()  # a burst of channels' reports: one read of the listings
+
+    @Slot(str, str)
     def _sync_failed(self, channel: str, message: str) -> None:
         self.statusBar().showMessage(
             self.tr("{channel}: {message}").format(channel=channel, message=message), 15000)

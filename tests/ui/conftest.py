@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -20,6 +21,16 @@ def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
+
+
+@pytest.fixture(autouse=True)
+def no_cross_thread_calls(qtlog: Any) -> Iterator[None]:
+    """A Qt object used from a thread it does not live in (a lambda connected to a worker's
+    signal runs in the worker's thread) fails the test that did it."""
+    yield
+    wrong = [record.message for record in qtlog.records
+             if "another thread" in record.message or "different thread" in record.message]
+    assert wrong == [], wrong
 
 
 @pytest.fixture

@@ -1,0 +1,104 @@
+"""The main window with a running sync thread: the worker's reports reach the window's thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QThread, QTimer, QtMsgType
+from pytestqt.qtbot import QtBot
+
+from app.services.shop import Shop
+from app.store.models import ChannelRow, ItemRow, ListingRow
+from app.sync.engine import CycleReport
+from app.sync.state import channel_statuses
+from app.sync.worker import SyncThread, SyncWorker
+from app.ui.main_window import MainWindow
+from app.ui.status_bar import StatusParts
+
+from . import sync_support
+
+sync_thread = sync_support.sync_thread
+
+pytestmark = pytest.mark.usefixtures("memory_keyring")
+
+
+def emit_in_worker_thread(worker: SyncWorker, emit: Callable[[], None]) -> None:
+    """Run *emit* in the worker's own thread, as its cycle does."""
+    QTimer.singleShot(0, worker, emit)
+
+
+def qt_warnings(qtlog: Any) -> list[str]:
+    """Qt's warnings, less the offscreen platform's note about size hints."""
+    return [r.message for r in qtlog.records if r.type != QtMsgType.QtDebugMsg
+            and "propagateSizeHints" not in r.message]
+
+
+@pytest.fixture
+def sync_window(
+    qtbot: QtBot, demo_shop: Shop, sync_thread: Callable[..., SyncThread],
+) -> Iterator[MainWindow]:
+    main = MainWindow(demo_shop, "test.sqlite3", sync_thread())
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.close()
+
+
+def test_a_cycle_reported_from_the_sync_thread_refreshes_the_listing_states(
+    qtbot: QtBot, sync_window: MainWindow, qtlog: Any,
+) -> None:
+    assert ("TW-002", "yahoo") not in sync_window.model.listings
+    # After start-up, a cycle finds a listing the channel has never confirmed.
+    ListingRow.create(channel=ChannelRow.get(ChannelRow.name == "yahoo"),
+                      item=ItemRow.get(ItemRow.code == "TW-002"), channel_item_id="TW-002")
+    worker = sync_window.sync.worker  # type: ignore[union-attr]
+    emit_in_worker_thread(worker, lambda: worker.cycle_done.emit(CycleReport("yahoo")))
+    qtbot.waitUntil(lambda: ("TW-002", "yahoo") in sync_window.model.listings, timeout=5_000)
+    assert sync_window.model.listings[("TW-002", "yahoo")].state == "pending"
+    assert qt_warnings(qtlog) == []
+
+
+def test_every_worker_report_is_handled_in_the_windows_thread(
+    qtbot: QtBot, demo_shop: Shop, sync_thread: Callable[..., SyncThread],
+    monkeypatch: pytest.MonkeyPatch, qtlog: Any,
+) -> None:
+    threads: list[tuple[str, QThread]] = []
+    original_statuses, original_running = StatusParts.set_statuses, StatusParts.set_running
+
+    def set_statuses(self: StatusParts, statuses: Any) -> None:
+        threads.append(("statuses", QThread.currentThread()))
+        original_statuses(self, statuses)
+
+    def set_running(self: StatusParts, running: bool) -> None:
+        threads.append(("running", QThread.currentThread()))
+        original_running(self, running)
+
+    monkeypatch.setattr(StatusParts, "set_statuses", set_statuses)
+    monkeypatch.setattr(StatusParts, "set_running", set_running)
+    sync = sync_thread(start=False)
+    window = MainWindow(demo_shop, "test.sqlite3", sync)
+    qtbot.addWidget(window)
+    messages: list[QThread] = []
+    window.statusBar().messageChanged.connect(lambda _t: messages.append(QThread.currentThread()))
+    threads.clear()
+    sync.start()
+    worker = sync.worker
+    statuses = channel_statuses()
+
+    def report() -> None:
+        worker.statuses.emit(statuses)
+        worker.running.emit(True)
+        worker.failed.emit("yahoo", "no answer")
+
+    emit_in_worker_thread(worker, report)
+    qtbot.waitUntil(lambda: {name for name, _ in threads} >= {"statuses", "running"}
+                    and bool(messages), timeout=5_000)
+    gui = QThread.currentThread()
+    assert all(thread is gui for _, thread in threads)
+    assert all(thread is gui for thread in messages)
+    assert "yahoo: no answer" in window.statusBar().currentMessage()
+    window.close()
+    assert qt_warnings(qtlog) == []
