@@ -8,19 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from app.services.shop import Shop
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path) -> Iterator[Path]:
-    """QSettings in a temporary folder: a test never reads or writes the real ones."""
-    folder = tmp_path / "settings"
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    yield folder
+@pytest.fixture
+def isolated_settings(isolated_user_folders: Path) -> Path:
+    """The test's own settings folder (tests/conftest.py points every QSettings there)."""
+    return isolated_user_folders / "settings"
 
 
 @pytest.fixture(autouse=True)
