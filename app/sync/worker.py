@@ -11,11 +11,12 @@ import logging
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.domain.errors import RendoError
 from app.services.shop import Shop
 from app.store.database import db
 
 from .engine import AdapterFactory, CycleReport, SyncEngine
-from .state import channel_statuses
+from .state import channel_statuses, resolve_drift, resume_listing
 
 log = logging.getLogger("rendo.sync")
 
@@ -30,8 +31,12 @@ class SyncWorker(QObject):
     crossed = Signal(list, list)  # codes that just became low, codes that just sold out
     failed = Signal(str, str)  # channel, message in plain words
     running = Signal(bool)
+    forced_cycle_starting = Signal()  # "sync now": the cycle that follows syncs every channel
     stopped = Signal()
     _shop_changed = Signal(list, bool)  # codes, changed by this worker's own cycle
+    # The sync panel's writes, done here (not in the window's thread), then reported:
+    listings_retried = Signal(int, list)  # listings resumed, errors (RendoError or Exception)
+    drifts_resolved = Signal(bool, int, list)  # take the channel's number?, done, errors
     # For the window (another thread): emitting these queues the call in the worker's thread.
     sync_now_requested = Signal()
     pause_requested = Signal(bool)
@@ -92,6 +97,7 @@ class SyncWorker(QObject):
 
     @Slot()
     def sync_now(self) -> None:
+        self.forced_cycle_starting.emit()
         self._run(force=True)
 
     def _run(self, force: bool) -> None:
@@ -122,6 +128,42 @@ class SyncWorker(QObject):
         finally:
             self._busy = False
         self.statuses.emit(channel_statuses())
+
+    # -- the sync panel's writes -------------------------------------------------------------
+    @Slot(list)
+    def retry_listings(self, listings: list[tuple[str, str]]) -> None:
+        """Resume suspended (channel, channel item id) listings, report, then upload them."""
+        done, errors = 0, []
+        for channel, channel_item_id in listings:
+            try:
+                resume_listing(channel, channel_item_id)
+                done += 1
+            except Exception as error:  # reported to the panel (and logged if not ours)
+                errors.append(self._write_error(error))
+        self.listings_retried.emit(done, errors)
+        if done:
+            self.upload_now()
+
+    @Slot(list, bool)
+    def resolve_drifts(self, listings: list[tuple[str, str]], take_channel: bool) -> None:
+        """Numbers changed by hand on a channel: take them as on hand, or push ours over them;
+        report, then upload what changed."""
+        done, errors = 0, []
+        for channel, channel_item_id in listings:
+            try:
+                resolve_drift(self.shop, channel, channel_item_id, take_channel)
+                done += 1
+            except Exception as error:
+                errors.append(self._write_error(error))
+        self.drifts_resolved.emit(take_channel, done, errors)
+        if done:
+            self.upload_now()
+
+    @staticmethod
+    def _write_error(error: Exception) -> Exception:
+        if not isinstance(error, RendoError):
+            log.exception("a change asked by the sync panel failed")
+        return error
 
     def _on_shop_change(self, codes: list[str]) -> None:
         """Shop listener; called in whichever thread changed the shop."""
