@@ -23,6 +23,7 @@ ALERT = {
     QuickFilter.LOW: (QColor("#fff1d6"), icons.AMBER),
     QuickFilter.OUT: (QColor("#fde4e4"), icons.RED),
     QuickFilter.BACKORDERED: (QColor("#f3e5f5"), icons.PURPLE),
+    QuickFilter.OVERSOLD: (QColor("#fde4e4"), icons.DARK_RED),
     QuickFilter.UNMATCHED: (QColor("#fff1d6"), icons.AMBER),
     QuickFilter.PROBLEMS: (QColor("#fde4e4"), icons.RED),
 }
@@ -129,6 +130,7 @@ class FilterBar(QWidget):
             QuickFilter.OUT: self.tr("Out of stock"),
             QuickFilter.SETS: self.tr("Sets"),
             QuickFilter.BACKORDERED: self.tr("Backordered"),
+            QuickFilter.OVERSOLD: self.tr("Oversold"),
             QuickFilter.UNMATCHED: self.tr("Unmatched orders"),
             QuickFilter.PROBLEMS: self.tr("Sync problems"),
         }
@@ -137,7 +139,9 @@ class FilterBar(QWidget):
             QuickFilter.LOW: self.tr("Sellable at or below the reorder point"),
             QuickFilter.OUT: self.tr("Nothing left to sell"),
             QuickFilter.SETS: self.tr("Sets made of other items"),
-            QuickFilter.BACKORDERED: self.tr("Sold below zero: on hand is negative"),
+            QuickFilter.BACKORDERED: self.tr("Sold below zero within the backorder allowance"),
+            QuickFilter.OVERSOLD: self.tr("Oversold: more sold than on hand plus the backorder "
+                                          "allowance"),
             QuickFilter.UNMATCHED: self.tr("Order lines no item matches yet"),
             QuickFilter.PROBLEMS: self.tr("Listings refused, suspended or changed on the "
                                           "channel"),

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from app.domain.items import ItemKind
+from app.domain.stock import Shortfall
 
 from .stock_model import StockModel
 
@@ -27,6 +28,7 @@ class QuickFilter(Enum):
     OUT = "out"
     SETS = "sets"
     BACKORDERED = "backordered"
+    OVERSOLD = "oversold"
     UNMATCHED = "unmatched"  # order lines, not items: the window shows their own list
     PROBLEMS = "problems"
 
@@ -34,8 +36,12 @@ class QuickFilter(Enum):
 # The filters that select items (and so have a set of codes).
 ITEM_FILTERS = (
     QuickFilter.LOW, QuickFilter.OUT, QuickFilter.SETS, QuickFilter.BACKORDERED,
-    QuickFilter.PROBLEMS,
+    QuickFilter.OVERSOLD, QuickFilter.PROBLEMS,
 )
+# The quick filter of each way of selling below zero.
+SHORTFALL_FILTER = {
+    Shortfall.BACKORDERED: QuickFilter.BACKORDERED, Shortfall.OVERSOLD: QuickFilter.OVERSOLD,
+}
 
 
 def search_key(text: str) -> str:
@@ -63,9 +69,15 @@ class FilterIndex:
                 QuickFilter.SETS: {
                     c for c, i in book.items.items() if i.kind is ItemKind.SET
                 },
-                QuickFilter.BACKORDERED: {c for c, q in on_hand.items() if q < 0},
+                QuickFilter.BACKORDERED: set(),
+                QuickFilter.OVERSOLD: set(),
                 QuickFilter.PROBLEMS: set(self.model.problem_codes),
             }
+            for code, count in on_hand.items():
+                if count < 0:
+                    state = self.model.shortfall_of(code)
+                    if state is not None:
+                        self.members[SHORTFALL_FILTER[state]].add(code)
 
     def update(self, codes: list[str]) -> None:
         book = self.model.shop.book
@@ -74,11 +86,13 @@ class FilterIndex:
         for code in codes:
             stock = book.stock.get(code)
             item = book.items.get(code)
+            short = self.model.shortfall_of(code)
             checks = {
                 QuickFilter.LOW: stock is not None and stock.low,
                 QuickFilter.OUT: stock is not None and stock.sellable <= 0 and not stock.unlimited,
                 QuickFilter.SETS: item is not None and item.kind is ItemKind.SET,
-                QuickFilter.BACKORDERED: book.on_hand.get(code, 0) < 0,
+                QuickFilter.BACKORDERED: short is Shortfall.BACKORDERED,
+                QuickFilter.OVERSOLD: short is Shortfall.OVERSOLD,
                 QuickFilter.PROBLEMS: code in problems,
             }
             for quick, holds in checks.items():

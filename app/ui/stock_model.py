@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from app.domain.stock import Shortfall, shortfall
 from app.services.shop import Shop
 from app.sync.state import ListingView
 
@@ -64,6 +65,7 @@ class Column:
 # The stock state of an item, most urgent first; the status column and the filters use it.
 STATUS_TEXT = {
     "unlimited": QT_TRANSLATE_NOOP("StockModel", "Unlimited"),
+    "oversold": QT_TRANSLATE_NOOP("StockModel", "Oversold"),
     "out": QT_TRANSLATE_NOOP("StockModel", "Out of stock"),
     "backordered": QT_TRANSLATE_NOOP("StockModel", "Backordered"),
     "low": QT_TRANSLATE_NOOP("StockModel", "Low stock"),
@@ -71,7 +73,8 @@ STATUS_TEXT = {
 }
 STATUS_RANK = {key: rank for rank, key in enumerate(STATUS_TEXT)}
 STATUS_COLOR = {
-    "unlimited": icons.BLUE, "out": icons.RED, "backordered": icons.PURPLE,
+    "unlimited": icons.BLUE, "oversold": icons.DARK_RED, "out": icons.RED,
+    "backordered": icons.PURPLE,
     "low": icons.AMBER, "ok": icons.GREEN,
 }
 # A listing's sync state (app.sync.state.ListingView.state) as the grid shows it.
@@ -205,18 +208,31 @@ class StockModel(QAbstractTableModel):
 
     # -- what a row shows -------------------------------------------------------------------
     def status_of(self, code: str) -> str:
-        """unlimited, out, backordered, low or ok (STATUS_TEXT)."""
+        """unlimited, oversold, out, backordered, low or ok (STATUS_TEXT)."""
         book = self.shop.book
         stock = book.stock.get(code)
         if stock is None:
             return "ok"
         if stock.unlimited:
             return "unlimited"
+        short = self.shortfall_of(code)
+        if short is Shortfall.OVERSOLD:
+            return "oversold"
         if stock.sellable <= 0:
             return "out"
-        if book.on_hand.get(code, 0) < 0:
+        if short is Shortfall.BACKORDERED:
             return "backordered"
         return "low" if stock.low else "ok"
+
+    def shortfall_of(self, code: str) -> Shortfall | None:
+        """Sold below zero within the backorder allowance, or beyond it (売り越し); an
+        unlimited item (made to order) is neither."""
+        book = self.shop.book
+        on_hand = book.on_hand.get(code, 0)
+        item = book.items.get(code)
+        if on_hand >= 0 or item is None or item.unlimited:
+            return None
+        return shortfall(on_hand, item.backorder_allowance)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.codes)
