@@ -34,6 +34,7 @@ class SyncWorker(QObject):
     forced_cycle_starting = Signal()  # "sync now": the cycle that follows syncs every channel
     stopped = Signal()
     _shop_changed = Signal(list, bool)  # codes, changed by this worker's own cycle
+    _stock_states = Signal(list)  # [(code, low, out)] as each change left them
     # The sync panel's writes, done here (not in the window's thread), then reported:
     listings_retried = Signal(int, list)  # listings resumed, errors (RendoError or Exception)
     drifts_resolved = Signal(bool, int, list)  # take the channel's number?, done, errors
@@ -53,6 +54,7 @@ class SyncWorker(QObject):
         self._busy = False
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
+        self._stock_states.connect(self._record_crossings)
         self.sync_now_requested.connect(self.sync_now)
         self.pause_requested.connect(self.set_paused)
 
@@ -68,7 +70,7 @@ class SyncWorker(QObject):
         self._upload_timer.timeout.connect(self.upload_now)
         book = self.shop.book
         self._low = {c for c, s in book.stock.items() if s.low}
-        self._out = {c for c, s in book.stock.items() if s.sellable == 0 and not s.unlimited}
+        self._out = {c for c, s in book.stock.items() if s.out}
         self.shop.listeners.append(self._on_shop_change)
         self.statuses.emit(channel_statuses())
         self.tick()
@@ -167,12 +169,12 @@ class SyncWorker(QObject):
 
     def _on_shop_change(self, codes: list[str]) -> None:
         """Shop listener; called in whichever thread changed the shop."""
+        self._stock_states.emit(self._states_now(codes))
         self._shop_changed.emit(codes, QThread.currentThread() is self.thread())
 
     @Slot(list, bool)
     def _handle_change(self, codes: list[str], own: bool) -> None:
         self.stock_changed.emit(codes)
-        self._check_crossings(codes)
         if not own and self._upload_timer is not None:
             # A change made in the window or an import: upload soon, not at the next poll.
             self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
@@ -182,20 +184,23 @@ class SyncWorker(QObject):
         if not report.ok:
             self.failed.emit(report.channel, report.error)
 
-    def _check_crossings(self, codes: list[str]) -> None:
-        """Emit the items that just crossed into low stock or out of stock, once each."""
+    def _states_now(self, codes: list[str]) -> list[tuple[str, bool, bool]]:
+        """Low and sold out, per code, as this change left them (a restock sold out again
+        before the worker handles the first change is still two crossings)."""
         stock = self.shop.book.stock
+        return [(code, numbers.low, numbers.out)
+                for code in codes if (numbers := stock.get(code)) is not None]
+
+    @Slot(list)
+    def _record_crossings(self, states: list[tuple[str, bool, bool]]) -> None:
+        """Emit the items that just crossed into low stock or out of stock, once each."""
         low, out = [], []
-        for code in codes:
-            numbers = stock.get(code)
-            if numbers is None:
-                continue
-            is_out = numbers.sellable == 0 and not numbers.unlimited
-            if numbers.low and code not in self._low:
+        for code, is_low, is_out in states:
+            if is_low and code not in self._low:
                 low.append(code)
             if is_out and code not in self._out:
                 out.append(code)
-            (self._low.add if numbers.low else self._low.discard)(code)
+            (self._low.add if is_low else self._low.discard)(code)
             (self._out.add if is_out else self._out.discard)(code)
         if low or out:
             self.crossed.emit(low, out)

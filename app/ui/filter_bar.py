@@ -143,8 +143,8 @@ class FilterBar(QWidget):
             QuickFilter.OVERSOLD: self.tr("Oversold: more sold than on hand plus the backorder "
                                           "allowance"),
             QuickFilter.UNMATCHED: self.tr("Order lines no item matches yet"),
-            QuickFilter.PROBLEMS: self.tr("Listings refused, suspended or changed on the "
-                                          "channel"),
+            QuickFilter.PROBLEMS: self.tr("Items with a listing stopped after repeated "
+                                          "refusals or changed by hand on the channel"),
         }
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)

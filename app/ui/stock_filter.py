@@ -63,9 +63,7 @@ class FilterIndex:
             stock, on_hand = book.stock, book.on_hand
             self.members = {
                 QuickFilter.LOW: {c for c, s in stock.items() if s.low},
-                QuickFilter.OUT: {
-                    c for c, s in stock.items() if s.sellable <= 0 and not s.unlimited
-                },
+                QuickFilter.OUT: {c for c, s in stock.items() if s.out},
                 QuickFilter.SETS: {
                     c for c, i in book.items.items() if i.kind is ItemKind.SET
                 },
@@ -89,7 +87,7 @@ class FilterIndex:
             short = self.model.shortfall_of(code)
             checks = {
                 QuickFilter.LOW: stock is not None and stock.low,
-                QuickFilter.OUT: stock is not None and stock.sellable <= 0 and not stock.unlimited,
+                QuickFilter.OUT: stock is not None and stock.out,
                 QuickFilter.SETS: item is not None and item.kind is ItemKind.SET,
                 QuickFilter.BACKORDERED: short is Shortfall.BACKORDERED,
                 QuickFilter.OVERSOLD: short is Shortfall.OVERSOLD,

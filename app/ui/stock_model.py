@@ -84,7 +84,15 @@ LISTING_TEXT = {
     "suspended": QT_TRANSLATE_NOOP("StockModel", "suspended after repeated errors"),
     "drift": QT_TRANSLATE_NOOP("StockModel", "changed by hand on the channel"),
 }
-PROBLEM_STATES = frozenset({"failed", "suspended", "drift"})
+# A listing that needs the user: stopped after repeated refusals, or changed by hand on the
+# channel (a refused upload that is still being retried does not, yet). The grid's 同期の問題
+# filter and the sync summary's "to check" count the items that have one: one definition.
+PROBLEM_STATES = frozenset({"suspended", "drift"})
+
+
+def codes_to_check(listings: Iterable[ListingView]) -> set[str]:
+    """The items with a listing that needs the user (PROBLEM_STATES)."""
+    return {view.code for view in listings if view.state in PROBLEM_STATES}
 
 
 def translate(text: str) -> str:
@@ -197,9 +205,7 @@ class StockModel(QAbstractTableModel):
         new = {(view.code, view.channel): view for view in listings}
         touched = {code for code, _ in new} | {code for code, _ in self.listings}
         self.listings = new
-        self.problem_codes = {
-            code for (code, _), view in new.items() if view.state in PROBLEM_STATES
-        }
+        self.problem_codes = codes_to_check(new.values())
         rows = sorted(self._row_of[code] for code in touched if code in self._row_of)
         if rows and self._channel_names:
             self.rows_refreshed.emit(rows)

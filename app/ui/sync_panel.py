@@ -63,6 +63,7 @@ from app.sync.state import (
     problem_listings,
 )
 from app.sync.worker import SyncWorker
+from app.ui.stock_model import codes_to_check
 from app.ui.table_model import ListTableModel
 
 from .notices import clock_text, plain_error, state_text, sync_icon, utc_now, when_text
@@ -123,6 +124,7 @@ class SyncControl(QObject):
         self.running_channels: set[str] = set()
         self._forced = False
         self._problem_counts: tuple[int, int] | None = None
+        self.items_to_check = 0  # items with a listing that needs the user (as the grid)
         self._running_timer = QTimer(self)
         self._running_timer.setSingleShot(True)
         self._running_timer.setInterval(RUNNING_SHOWN_AFTER_MS)
@@ -174,6 +176,7 @@ class SyncControl(QObject):
 
     def refresh(self) -> None:
         """Read the channels' state now (after a change made in the window)."""
+        self._problem_counts = None  # the same counts may be other listings
         self._on_statuses(channel_statuses())
         self.problems_changed.emit()
 
@@ -184,6 +187,7 @@ class SyncControl(QObject):
         counts = (sum(s.suspended for s in statuses), sum(s.drift for s in statuses))
         if counts != self._problem_counts:
             self._problem_counts = counts
+            self.items_to_check = len(codes_to_check(problem_listings()))
             self.problems_changed.emit()
         self.statuses_changed.emit(self.statuses)
 
@@ -275,10 +279,10 @@ def summarize(control: SyncControl) -> Summary:
             "SyncSummary", "{name}: {state} · last sync {last}").format(
                 name=status.name, state=state, last=last))
     tooltip = "\n".join(lines)
-    to_check = sum(s.suspended + s.drift for s in synced)
+    to_check = control.items_to_check
     suffix = ""
     if to_check:
-        suffix = QCoreApplication.translate("SyncSummary", " · {n} listing(s) to check").format(
+        suffix = QCoreApplication.translate("SyncSummary", " · {n} item(s) to check").format(
             n=to_check)
     failing = [s for s in synced if s.failures]
     waiting = [s for s in synced if s.waiting_for_choice]

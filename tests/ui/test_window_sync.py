@@ -16,6 +16,8 @@ from app.sync.state import channel_statuses
 from app.sync.worker import SyncThread, SyncWorker
 from app.ui.main_window import MainWindow
 from app.ui.status_bar import StatusParts
+from app.ui.stock_filter import QuickFilter
+from app.ui.sync_panel import SyncControl, summarize
 
 from . import sync_support
 
@@ -102,3 +104,33 @@ def test_every_worker_report_is_handled_in_the_windows_thread(
     assert "yahoo: no answer" in window.statusBar().currentMessage()
     window.close()
     assert qt_warnings(qtlog) == []
+
+
+# -- one definition, one count ---------------------------------------------------------------
+def test_the_sync_summary_and_the_grid_count_the_same_items_to_check(
+    qtbot: QtBot, demo_shop: Shop, sync_thread: Callable[..., SyncThread],
+) -> None:
+    for name in ("mall", "market"):
+        demo_shop.add_channel(name, "sandbox", settings={"url": "http://127.0.0.1:9"})
+    channel = {row.name: row for row in ChannelRow.select()}
+    item = {row.code: row for row in ItemRow.select()}
+    # TW-001 changed by hand on two channels (one item, two listings), MG-010 stopped after
+    # repeated refusals, CH-100 refused once (retried by itself: nothing to check yet).
+    for name in ("mall", "market"):
+        ListingRow.create(channel=channel[name], item=item["TW-001"], channel_item_id="TW-001",
+                          believed_qty=38, drift_qty=30)
+    ListingRow.create(channel=channel["mall"], item=item["MG-010"], channel_item_id="MG-010",
+                      believed_qty=8, failures=5, suspended=True)
+    ListingRow.create(channel=channel["mall"], item=item["CH-100"], channel_item_id="CH-100",
+                      believed_qty=55, failures=1)
+    window = MainWindow(demo_shop, "test.sqlite3", sync_thread(start=False))
+    qtbot.addWidget(window)
+    chip = window.filter_bar.chips[QuickFilter.PROBLEMS]
+    summary = SyncControl.of(window.sync)  # type: ignore[arg-type]
+    summary.refresh()
+    assert chip.count == 2
+    assert summary.items_to_check == 2
+    assert summarize(summary).text.endswith(" · 2 item(s) to check")
+    window.set_quick_filter(QuickFilter.PROBLEMS)
+    assert sorted(window.model.code_at(window.proxy.mapToSource(window.proxy.index(r, 0)).row())
+                  for r in range(window.proxy.rowCount())) == ["MG-010", "TW-001"]
