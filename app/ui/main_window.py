@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.domain.errors import RendoError
+from app.domain.search import search_key
 from app.i18n import error_text
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
@@ -49,7 +50,7 @@ from .filter_bar import FilterBar
 from .integration import available, entry_point
 from .item_detail import ItemDetailPanel
 from .status_bar import StatusParts
-from .stock_filter import QuickFilter, StockFilter, search_key
+from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
 from .stock_view import GRID_STYLE, StockView
 from .undo import AdjustCommand, CommandErrors, UndoMovementCommand

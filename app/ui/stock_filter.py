@@ -7,7 +7,6 @@ normalised search key. A filter change is then one tight loop over the codes.
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_left, bisect_right
 from enum import Enum
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from app.domain.items import ItemKind
+from app.domain.search import item_search_key, search_words
 from app.domain.stock import Shortfall
 
 from .stock_model import StockModel
@@ -42,11 +42,6 @@ ITEM_FILTERS = (
 SHORTFALL_FILTER = {
     Shortfall.BACKORDERED: QuickFilter.BACKORDERED, Shortfall.OVERSOLD: QuickFilter.OVERSOLD,
 }
-
-
-def search_key(text: str) -> str:
-    """What the search compares: full-width letters and digits made plain, case folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 class FilterIndex:
@@ -147,7 +142,7 @@ class StockFilter(QAbstractProxyModel):
     def _change(self, quick: QuickFilter, search: str) -> None:
         self._begin_layout()
         self.quick, self.search = quick, search
-        self._words = search_key(search).split()
+        self._words = search_words(search)
         self._end_layout()
 
     def accepts_code(self, code: str) -> bool:
@@ -244,7 +239,7 @@ class StockFilter(QAbstractProxyModel):
         if self._keys is None or len(self._keys) != len(self._model.codes):
             book = self._model.shop.book
             self._keys = {
-                code: search_key(f"{code}\n{item.name}\n{item.jan or ''}")
+                code: item_search_key(code, item.name, item.jan)
                 for code, item in list(book.items.items())
             }
             self._key_list = None
@@ -318,7 +313,7 @@ class StockFilter(QAbstractProxyModel):
             book = self._model.shop.book
             for row, code in zip(rows, codes, strict=True):
                 item = book.items[code]
-                key = self._keys[code] = search_key(f"{code}\n{item.name}\n{item.jan or ''}")
+                key = self._keys[code] = item_search_key(code, item.name, item.jan)
                 if self._key_list is not None:
                     self._key_list[row] = key
         if self._rows is not None:

@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 
 from app.channels.registry import adapter_for as registry_adapter_for
 from app.domain.errors import RendoError
+from app.domain.search import same_key
 from app.i18n import error_text
 from app.services.orders import map_code, unmatched_lines
 from app.services.previews import find_items
@@ -514,7 +515,8 @@ class ItemPickerDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, match.code)
             item.setToolTip(self.tr("Sellable now: {n}").format(n=match.sellable))
             self.results.addItem(item)
-        exact = [n for n, m in enumerate(matches) if text in (m.code, m.jan)]
+        exact = [n for n, m in enumerate(matches)
+                 if same_key(text, m.code) or same_key(text, m.jan)]
         if exact:
             self.results.setCurrentRow(exact[0])
         if matches:

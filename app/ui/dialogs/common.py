@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.book import StockBook
+from app.domain.search import same_key
 from app.services.previews import ItemMatch, find_items
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -166,7 +167,7 @@ class ItemSearch(QLineEdit):
             self._choose(shown[0].code)
             return
         self._search(text)
-        exact = [m for m in self._matches if text in (m.code, m.jan)]
+        exact = [m for m in self._matches if same_key(text, m.code) or same_key(text, m.jan)]
         if exact:
             self._choose(exact[0].code)
         elif len(self._matches) == 1:
