@@ -72,6 +72,7 @@ class MessageBar(QFrame):
     def _show(self, messages: Sequence[str], error: bool) -> None:
         self._messages = list(messages)
         self._is_error = error
+        QTimer.singleShot(0, self, self._make_room)
         if not self._messages:
             self.hide()
             return
@@ -97,6 +98,29 @@ class MessageBar(QFrame):
         lines = [html.escape(m) for m in self._messages]
         self._text.setText("<br>".join(lines))
         self.show()
+
+
+    def _make_room(self) -> None:
+        """A message appearing must not squeeze the dialog's other parts over each other:
+        grow the dialog to what its layout needs at its width (within the screen)."""
+        make_room(self.window())
+
+
+def make_room(dialog: QWidget) -> None:
+    """Make *dialog* tall enough for its layout at its present width (wrapped labels
+    included), never taller than the screen's free area."""
+    layout = dialog.layout()
+    if layout is None or not dialog.isVisible():
+        return
+    layout.activate()
+    needed = layout.totalMinimumSize().height()
+    if layout.hasHeightForWidth():
+        needed = max(needed, layout.totalHeightForWidth(dialog.width()))
+    screen = dialog.screen()
+    if screen is not None:
+        needed = min(needed, screen.availableGeometry().height() - 40)  # the title bar
+    if dialog.height() < needed:
+        dialog.resize(dialog.width(), needed)
 
 
 def match_text(match: ItemMatch) -> str:
