@@ -123,6 +123,14 @@ def make_room(dialog: QWidget) -> None:
         dialog.resize(dialog.width(), needed)
 
 
+def buddy_label(text: str, buddy: QWidget, parent: QWidget) -> QLabel:
+    """A form label whose mnemonic (the letter after &) moves to *buddy*: a row holding a
+    layout (a field and a button) gets no buddy by itself, and its & would show as is."""
+    label = QLabel(text, parent)
+    label.setBuddy(buddy)
+    return label
+
+
 def match_text(match: ItemMatch) -> str:
     """How an item appears in a search result: code, name and (when known) JAN."""
     parts = [match.code, match.name]
