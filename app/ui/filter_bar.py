@@ -43,6 +43,9 @@ class FilterChip(QAbstractButton):
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setObjectName(f"filter_{quick.value}")
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+        # A narrow window shortens the labels (the tooltip keeps the whole text) rather than
+        # widening the window past a small screen.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._update_text()
 
     def set_count(self, count: int | None) -> None:
@@ -58,19 +61,35 @@ class FilterChip(QAbstractButton):
     def _count_text(self) -> str:
         return "" if self.count is None else f"{self.count:,}"
 
+    def _bold_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
     def _label_font(self) -> QFont:
         font = QFont(self.font())
         font.setBold(self.isChecked())
         return font
 
+    def _count_room(self, metrics: QFontMetrics) -> int:
+        return 0 if self.count is None else metrics.horizontalAdvance(self._count_text()) + 16
+
     def sizeHint(self) -> QSize:  # noqa: N802
         bold = QFont(self.font())
         bold.setBold(True)
         metrics = QFontMetrics(bold)
-        width = metrics.horizontalAdvance(self.label) + 24
-        if self.count is not None:
-            width += metrics.horizontalAdvance(self._count_text()) + 18
+        width = metrics.horizontalAdvance(self.label) + 20 + self._count_room(metrics)
         return QSize(width, metrics.height() + 12)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        short = self.label if len(self.label) <= 4 else self.label[:3] + "…"
+        shortest = metrics.horizontalAdvance(short) + 20 + self._count_room(
+            metrics)
+        hint = self.sizeHint()
+        return QSize(min(hint.width(), shortest), hint.height())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -89,10 +108,12 @@ class FilterChip(QAbstractButton):
         font = self._label_font()
         painter.setFont(font)
         metrics = QFontMetrics(font)
-        x = rect.left() + 12
+        x = rect.left() + 10
         painter.setPen(ACCENT if self.isChecked() else icons.INK)
-        label_rect = QRectF(x, rect.top(), metrics.horizontalAdvance(self.label) + 1, rect.height())
-        painter.drawText(label_rect, Qt.AlignmentFlag.AlignVCenter, self.label)
+        room = self.width() - 20 - self._count_room(QFontMetrics(self._bold_font())) + 1
+        label = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, max(room, 0))
+        label_rect = QRectF(x, rect.top(), metrics.horizontalAdvance(label) + 1, rect.height())
+        painter.drawText(label_rect, Qt.AlignmentFlag.AlignVCenter, label)
 
         if self.count is not None:
             count_text = self._count_text()
@@ -151,7 +172,7 @@ class FilterBar(QWidget):
         self.chips: dict[QuickFilter, FilterChip] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(6)
+        layout.setSpacing(4)
         for number, (quick, label) in enumerate(labels.items(), start=1):
             chip = FilterChip(quick, label, self)
             chip.setToolTip(f"{tips[quick]} (Ctrl+{number})")

@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QSettings,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -20,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QCloseEvent,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
     QUndoStack,
@@ -52,7 +54,7 @@ from .item_detail import ItemDetailPanel
 from .status_bar import StatusParts
 from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
-from .stock_view import GRID_STYLE, StockView
+from .stock_view import CELL_PADDING, GRID_STYLE, StockView
 from .undo import AdjustCommand, CommandErrors, UndoMovementCommand
 from .unmatched import UnmatchedPage
 from .window_actions import QUICK_FILTERS, WindowActions
@@ -77,6 +79,12 @@ class ShopEvents(QObject):
     def detach(self) -> None:
         if self._listener in self.shop.listeners:
             self.shop.listeners.remove(self._listener)
+
+
+def default_window_size(free_width: int, free_height: int) -> QSize:
+    """The first window: 1360 × 820, or most of a smaller screen's free area (a 1366 × 768
+    laptop has about 1366 × 728 once the taskbar is there)."""
+    return QSize(min(1360, int(free_width * 0.96)), min(820, int(free_height * 0.94)))
 
 
 class MainWindow(QMainWindow):
@@ -242,25 +250,49 @@ class MainWindow(QMainWindow):
         if self.select_code(code):
             self.open_current()
 
+    def _sample_codes(self, most: int = 3000) -> list[str]:
+        """Up to *most* codes spread over the catalogue (measuring 100,000 texts is slow)."""
+        codes = self.model.codes
+        return list(codes) if len(codes) <= most else list(codes[:: len(codes) // most])
+
+    def _text_widths(self) -> tuple[int, int]:
+        """(the longest code, a name longer than most) in pixels, from a sample of items."""
+        metrics = self.view.fontMetrics()
+        items = self.shop.book.items
+        sample = self._sample_codes()
+        code = max((metrics.horizontalAdvance(c) for c in sample), default=0)
+        names = sorted(metrics.horizontalAdvance(items[c].name) for c in sample if c in items)
+        name = names[int(0.8 * (len(names) - 1))] if names else 0
+        return code, name
+
     def _set_default_widths(self) -> None:
         metrics = self.view.fontMetrics()
         header = self.view.horizontalHeader()
         wide = {Kind.CODE: 8, Kind.NAME: 12, Kind.VARIANT: 9, Kind.LIMITED_BY: 7}
+        char = metrics.horizontalAdvance("あ")
+        code_width, name_width = self._text_widths()
+        icon_room = metrics.height() + 8  # a set's icon before its code
+        padding = 2 * CELL_PADDING + 4
         status_width = max(metrics.horizontalAdvance(text) for text in self.model.status_texts())
         title_metrics = header.fontMetrics()
         for column, spec in enumerate(self.model.columns):
             title = self.model.headerData(column, Qt.Orientation.Horizontal) or ""
             width = title_metrics.horizontalAdvance(title) + 24  # padding, sort arrow
-            if spec.kind in wide:
-                width = max(width, metrics.horizontalAdvance("あ") * wide[spec.kind])
+            if spec.kind is Kind.CODE:  # every code whole (TW-001x3), within reason
+                width = max(width, min(code_width + icon_room + padding, char * 20))
+            elif spec.kind in wide:
+                width = max(width, char * wide[spec.kind])
             elif spec.kind is Kind.STATUS:
                 width = max(width, status_width + 42)
             else:
                 width = max(width, metrics.horizontalAdvance("00,000") + 20)
             header.resizeSection(column, width)
-        # The name takes the room left (no sideways scrolling at the usual window sizes).
+        # The name takes the room left (no sideways scrolling at the usual window sizes), but
+        # keeps most names whole on a small screen (the grid then scrolls sideways).
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(self.model.column_of(Kind.NAME), QHeaderView.ResizeMode.Stretch)
+        name = self.model.column_of(Kind.NAME)
+        header.setSectionResizeMode(name, QHeaderView.ResizeMode.Stretch)
+        self.view.keep_readable(name, max(char * 8, min(name_width + padding, char * 18)))
 
     # -- settings ---------------------------------------------------------------------------
     def _header_key(self) -> str:
@@ -272,7 +304,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 820)
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            free = screen.availableGeometry()
+            self.resize(default_window_size(free.width(), free.height()))
+            self.move(free.center() - self.rect().center())
         state = settings.value("window/state")
         self._first_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
         self._apply_header_layout()
@@ -295,6 +330,7 @@ class MainWindow(QMainWindow):
             if not any(item.variant for item in list(self.shop.book.items.values())):
                 header.hideSection(self.model.column_of(Kind.VARIANT))
         header.blockSignals(False)
+        self.view.fit_readable()
         section, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
         if section > 0 or (section == 0 and order != Qt.SortOrder.AscendingOrder):
             self.model.sort(section, order)
@@ -310,11 +346,15 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._first_layout:  # no saved layout: give the item panel room once laid out
             self._first_layout = False
-            QTimer.singleShot(0, lambda: self.resizeDocks(
-                [self.detail_dock], [self.detail.sizeHint().width()], Qt.Orientation.Horizontal))
+            QTimer.singleShot(0, self._size_item_panel)
         if not self.view.currentIndex().isValid() and self.proxy.rowCount():
             self.view.setCurrentIndex(self.proxy.index(0, 0))
         QTimer.singleShot(200, self.proxy.prepare_search)
+
+    def _size_item_panel(self) -> None:
+        """The item panel as wide as it likes, but the grid keeps most of a small screen."""
+        width = min(self.detail.sizeHint().width(), max(330, int(self.width() * 0.27)))
+        self.resizeDocks([self.detail_dock], [width], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_settings()

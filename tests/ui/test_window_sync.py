@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThread, QTimer, QtMsgType
+from PySide6.QtCore import QSize, QThread, QTimer, QtMsgType
 from pytestqt.qtbot import QtBot
 
 from app.services.shop import Shop
@@ -14,9 +14,10 @@ from app.store.models import ChannelRow, ItemRow, ListingRow
 from app.sync.engine import CycleReport
 from app.sync.state import channel_statuses
 from app.sync.worker import SyncThread, SyncWorker
-from app.ui.main_window import MainWindow
+from app.ui.main_window import MainWindow, default_window_size
 from app.ui.status_bar import StatusParts
 from app.ui.stock_filter import QuickFilter
+from app.ui.stock_model import Kind
 from app.ui.sync_panel import SyncControl, summarize
 
 from . import sync_support
@@ -134,3 +135,33 @@ def test_the_sync_summary_and_the_grid_count_the_same_items_to_check(
     window.set_quick_filter(QuickFilter.PROBLEMS)
     assert sorted(window.model.code_at(window.proxy.mapToSource(window.proxy.index(r, 0)).row())
                   for r in range(window.proxy.rowCount())) == ["MG-010", "TW-001"]
+
+
+# -- sizes ------------------------------------------------------------------------------------
+def test_names_and_codes_stay_readable_when_the_window_is_narrow(
+    qtbot: QtBot, window: MainWindow,
+) -> None:
+    model, view = window.model, window.view
+    metrics = view.fontMetrics()
+    header = view.horizontalHeader()
+    for width in (1366, 1100):
+        window.resize(width, 700)
+        qtbot.waitUntil(lambda w=width: window.width() <= w + 1)
+        name = header.sectionSize(model.column_of(Kind.NAME))
+        code = header.sectionSize(model.column_of(Kind.CODE))
+        assert name >= metrics.horizontalAdvance("今治タオル フェイス 白"), width
+        # a set's code with the set icon before it
+        assert code >= metrics.horizontalAdvance("TW-001x3") + metrics.height() + 12, width
+
+
+def test_the_first_window_fits_a_small_laptop_screen(qtbot: QtBot, demo_shop: Shop) -> None:
+    assert default_window_size(1366, 728).width() <= 1366  # 1366 × 768 with a taskbar
+    assert default_window_size(1366, 728).height() <= 728
+    assert default_window_size(1920, 1040) == QSize(1360, 820)
+    window = MainWindow(demo_shop, "test.sqlite3")  # no saved geometry: sized from the screen
+    qtbot.addWidget(window)
+    free = window.screen().availableGeometry()
+    wanted = default_window_size(free.width(), free.height())
+    assert window.size() == wanted
+    # with eight quick filters and the item panel, the window still fits 1366 pixels
+    assert window.minimumSizeHint().width() <= 1100
