@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -262,7 +263,7 @@ class MainWindow(QMainWindow):
         sample = self._sample_codes()
         code = max((metrics.horizontalAdvance(c) for c in sample), default=0)
         names = sorted(metrics.horizontalAdvance(items[c].name) for c in sample if c in items)
-        name = names[int(0.8 * (len(names) - 1))] if names else 0
+        name = names[math.ceil(0.8 * len(names)) - 1] if names else 0  # 80 % fit whole
         return code, name
 
     def _set_default_widths(self) -> None:
