@@ -7,7 +7,76 @@ import os
 # Before anything imports Qt: the tests run without a display (CI has none).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Never the user's own folders: every test (and every `rendo` process it starts, which
+# inherits the environment) gets its own home, settings, data, cache, log and keyring folders.
+# The session's stand-ins are set here, before anything creates a QSettings or asks
+# platformdirs; each test then gets fresh ones (isolated_user_folders).
+import tempfile  # noqa: E402
+
+FOLDER_VARIABLES = {
+    "HOME": "home", "USERPROFILE": "home", "XDG_CONFIG_HOME": "config",
+    "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_STATE_HOME": "state",
+    "APPDATA": "appdata/Roaming", "LOCALAPPDATA": "appdata/Local",
+    "RENDO_LOG_DIR": "logs",
+}
+KEYRING_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keyring_backend")
+
+
+def _user_folders() -> list[str]:
+    """Where Rendo keeps settings, data and logs for the real user (every platform)."""
+    home = os.path.expanduser("~")
+    roots = {
+        "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+        "XDG_DATA_HOME": os.path.join(home, ".local", "share"),
+        "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+        "XDG_STATE_HOME": os.path.join(home, ".local", "state"),
+        "APPDATA": os.path.join(home, "AppData", "Roaming"),
+        "LOCALAPPDATA": os.path.join(home, "AppData", "Local"),
+    }
+    folders = [os.path.join(os.environ.get(name) or default, "Rendo")
+               for name, default in roots.items()]
+    library = os.path.join(home, "Library")
+    folders += [os.path.join(library, "Application Support", "Rendo"),
+                os.path.join(library, "Logs", "Rendo"),
+                os.path.join(library, "Caches", "Rendo"),
+                os.path.join(library, "Preferences", "com.rendo.Rendo.plist")]
+    return folders
+
+
+def folder_snapshot(paths: list[str]) -> dict[str, tuple[int, int] | None]:
+    """Every file and folder under *paths* with its modification time and size."""
+    found: dict[str, tuple[int, int] | None] = {}
+    for top in paths:
+        if not os.path.lexists(top):
+            found[top] = None
+            continue
+        for folder, dirs, files in os.walk(top):
+            for name in [".", *dirs, *files]:
+                path = os.path.normpath(os.path.join(folder, name))
+                info = os.lstat(path)
+                found[path] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def isolate_user_folders(root: str) -> dict[str, str]:
+    """Point every user folder at *root*/…; returns the variables to set."""
+    variables = {name: os.path.join(root, sub) for name, sub in FOLDER_VARIABLES.items()}
+    for path in set(variables.values()):
+        os.makedirs(path, exist_ok=True)
+    variables["RENDO_TEST_KEYRING"] = os.path.join(root, "keyring.json")
+    variables["PYTHON_KEYRING_BACKEND"] = "rendo_test_keyring.FileKeyring"
+    variables["PYTHONPATH"] = os.pathsep.join(
+        p for p in (KEYRING_FOLDER, os.environ.get("PYTHONPATH", "")) if p)
+    return variables
+
+
+USER_FOLDERS = _user_folders()
+USER_FOLDERS_BEFORE = folder_snapshot(USER_FOLDERS)
+SESSION_ROOT = tempfile.mkdtemp(prefix="rendo-tests-")
+os.environ.update(isolate_user_folders(SESSION_ROOT))
+
 import json  # noqa: E402
+import shutil  # noqa: E402
 import sqlite3  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -24,6 +93,61 @@ from keyring.backend import KeyringBackend  # noqa: E402
 # in-process (fast) or as a real process (exit codes, stderr, encoding end to end).
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+
+sys.path.insert(0, KEYRING_FOLDER)
+from rendo_test_keyring import FileKeyring  # noqa: E402
+
+QStandardPaths.setTestModeEnabled(True)
+
+
+def point_settings_at(folder: str) -> None:
+    """Every QSettings the code may create (any format, any scope) lives under *folder*."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # Windows: not the registry
+    for format_ in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(format_, scope, os.path.join(folder, scope.name))
+
+
+point_settings_at(os.path.join(SESSION_ROOT, "settings"))
+keyring.set_keyring(FileKeyring(os.environ["RENDO_TEST_KEYRING"]))
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """This test's own home, settings, data, cache, log and keyring folders; `rendo`
+    processes it starts inherit them through the environment."""
+    root = tmp_path_factory.mktemp("user")
+    for name, value in isolate_user_folders(str(root)).items():
+        monkeypatch.setenv(name, value)
+    point_settings_at(str(root / "settings"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring(root / "keyring.json"))
+    try:
+        yield root
+    finally:
+        keyring.set_keyring(previous)
+        point_settings_at(os.path.join(SESSION_ROOT, "settings"))
+
+
+@pytest.fixture
+def user_folders_now() -> Callable[[], dict[str, tuple[int, int] | None]]:
+    """A snapshot of the real user's Rendo folders (paths, times and sizes) when called."""
+    return lambda: folder_snapshot(USER_FOLDERS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_folders_untouched() -> Iterator[None]:
+    """At the end of the session the real user's Rendo folders are as they were."""
+    yield
+    after = folder_snapshot(USER_FOLDERS)
+    changed = sorted(path for path in set(after) | set(USER_FOLDERS_BEFORE)
+                     if after.get(path) != USER_FOLDERS_BEFORE.get(path))
+    shutil.rmtree(SESSION_ROOT, ignore_errors=True)
+    assert changed == [], f"the tests changed the user's own files: {changed}"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,12 @@ class ItemStock:
     limited_by: str | None
     channels: dict[str, int]
     unlimited: bool = False
-    low: bool = False
+    low: bool = False  # sellable at or below the reorder point (an item sold out is low too)
+
+    @property
+    def out(self) -> bool:
+        """Nothing left to sell (an unlimited item never is)."""
+        return self.sellable <= 0 and not self.unlimited
 
 
 @dataclass

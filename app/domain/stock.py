@@ -3,6 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import Enum
+
+
+class Shortfall(Enum):
+    """A single sold below zero: within its backorder allowance, or beyond it."""
+
+    BACKORDERED = "backordered"  # on hand below 0, no more than the allowance allows
+    OVERSOLD = "oversold"  # 売り越し: more sold than on hand plus the allowance
+
+
+def shortfall(on_hand: int, backorder_allowance: int) -> Shortfall | None:
+    """None while on hand is 0 or more; OVERSOLD once on hand is below −allowance (with no
+    allowance: any negative on hand), else BACKORDERED."""
+    if on_hand >= 0:
+        return None
+    if on_hand < -max(backorder_allowance, 0):
+        return Shortfall.OVERSOLD
+    return Shortfall.BACKORDERED
 
 
 def single_sellable(on_hand: int, reserved: int, backorder_allowance: int) -> int:

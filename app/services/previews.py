@@ -18,6 +18,7 @@ from app.domain.errors import RendoError
 from app.domain.items import Item
 from app.domain.offsets import DisplayOffset
 from app.domain.pipeline import ChannelSpec, channel_quantities
+from app.domain.search import item_search_key, search_key, search_words
 from app.domain.sets import find_loop
 
 # A code no real item can have (clean_code refuses control characters): a set not yet named.
@@ -37,29 +38,32 @@ class ItemMatch:
 def find_items(
     book: StockBook, text: str, limit: int = 50, exclude: Iterable[str] = ()
 ) -> list[ItemMatch]:
-    """Items whose code, name or JAN contains *text* (case-insensitive).
+    """Items whose code, name or JAN hold every word of *text* (the grid's search: full-width
+    letters and digits match plain ones, case does not matter).
 
     An exact code or JAN comes first (a barcode scanner types the whole number), then codes
     that start with the text, then the rest in code order.
     """
-    needle = text.strip().casefold()
-    if not needle:
+    needle = search_key(text.strip())
+    words = search_words(text)
+    if not words:
         return []
     skip = set(exclude)
     exact: list[str] = []
     prefix: list[str] = []
     other: list[str] = []
-    for code, item in book.items.items():
+    for code, item in list(book.items.items()):
         if code in skip:
             continue
-        folded = code.casefold()
-        jan = item.jan or ""
-        if needle in (folded, jan):
+        folded = search_key(code)
+        if needle == folded or (item.jan and needle == search_key(item.jan)):
             exact.append(code)
         elif folded.startswith(needle):
             prefix.append(code)
-        elif needle in folded or needle in jan or needle in item.name.casefold():
-            other.append(code)
+        else:
+            key = item_search_key(code, item.name, item.jan)
+            if all(word in key for word in words):
+                other.append(code)
     ordered = exact + sorted(prefix) + sorted(other)
     return [_match(book, code) for code in ordered[:limit]]
 

@@ -13,13 +13,14 @@ import logging
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.domain.errors import RendoError
 from app.i18n import error_text
 from app.services.shop import Shop
 from app.store.database import current_location, db
 from app.store.errors import EnvironmentFailure, classify
 
 from .engine import AdapterFactory, CycleReport, SyncEngine
-from .state import channel_statuses
+from .state import channel_statuses, resolve_drift, resume_listing
 
 log = logging.getLogger("rendo.sync")
 
@@ -36,9 +37,14 @@ class SyncWorker(QObject):
     crossed = Signal(list, list)  # codes that just became low, codes that just sold out
     failed = Signal(str, str)  # channel, message in plain words
     running = Signal(bool)
+    forced_cycle_starting = Signal()  # "sync now": the cycle that follows syncs every channel
     stopped = Signal()
     _shop_changed = Signal(list, bool)  # codes, changed by this worker's own cycle
     _feed_changed = Signal()  # another process changed items (read from the change feed)
+    _stock_states = Signal(list)  # [(code, low, out)] as each change left them
+    # The sync panel's writes, done here (not in the window's thread), then reported:
+    listings_retried = Signal(int, list)  # listings resumed, errors (RendoError or Exception)
+    drifts_resolved = Signal(bool, int, list)  # take the channel's number?, done, errors
     # For the window (another thread): emitting these queues the call in the worker's thread.
     sync_now_requested = Signal()
     pause_requested = Signal(bool)
@@ -58,6 +64,7 @@ class SyncWorker(QObject):
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
         self._feed_changed.connect(self._upload_soon)
+        self._stock_states.connect(self._record_crossings)
         self.sync_now_requested.connect(self.sync_now)
         self.pause_requested.connect(self.set_paused)
 
@@ -76,7 +83,7 @@ class SyncWorker(QObject):
         self._feed_timer.start(FEED_POLL_MS)
         book = self.shop.book
         self._low = {c for c, s in book.stock.items() if s.low}
-        self._out = {c for c, s in book.stock.items() if s.sellable == 0 and not s.unlimited}
+        self._out = {c for c, s in book.stock.items() if s.out}
         self.shop.listeners.append(self._on_shop_change)
         self.shop.feed_listeners.append(self._on_feed_change)
         self.statuses.emit(channel_statuses())
@@ -108,6 +115,7 @@ class SyncWorker(QObject):
 
     @Slot()
     def sync_now(self) -> None:
+        self.forced_cycle_starting.emit()
         self._run(force=True)
 
     def _run(self, force: bool) -> None:
@@ -184,14 +192,50 @@ class SyncWorker(QObject):
         if self._upload_timer is not None:
             self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
 
+    # -- the sync panel's writes -------------------------------------------------------------
+    @Slot(list)
+    def retry_listings(self, listings: list[tuple[str, str]]) -> None:
+        """Resume suspended (channel, channel item id) listings, report, then upload them."""
+        done, errors = 0, []
+        for channel, channel_item_id in listings:
+            try:
+                resume_listing(channel, channel_item_id)
+                done += 1
+            except Exception as error:  # reported to the panel (and logged if not ours)
+                errors.append(self._write_error(error))
+        self.listings_retried.emit(done, errors)
+        if done:
+            self.upload_now()
+
+    @Slot(list, bool)
+    def resolve_drifts(self, listings: list[tuple[str, str]], take_channel: bool) -> None:
+        """Numbers changed by hand on a channel: take them as on hand, or push ours over them;
+        report, then upload what changed."""
+        done, errors = 0, []
+        for channel, channel_item_id in listings:
+            try:
+                resolve_drift(self.shop, channel, channel_item_id, take_channel)
+                done += 1
+            except Exception as error:
+                errors.append(self._write_error(error))
+        self.drifts_resolved.emit(take_channel, done, errors)
+        if done:
+            self.upload_now()
+
+    @staticmethod
+    def _write_error(error: Exception) -> Exception:
+        if not isinstance(error, RendoError):
+            log.exception("a change asked by the sync panel failed")
+        return error
+
     def _on_shop_change(self, codes: list[str]) -> None:
         """Shop listener; called in whichever thread changed the shop."""
+        self._stock_states.emit(self._states_now(codes))
         self._shop_changed.emit(codes, QThread.currentThread() is self.thread())
 
     @Slot(list, bool)
     def _handle_change(self, codes: list[str], own: bool) -> None:
         self.stock_changed.emit(codes)
-        self._check_crossings(codes)
         if not own and self._upload_timer is not None:
             # A change made in the window or an import: upload soon, not at the next poll.
             self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
@@ -201,20 +245,23 @@ class SyncWorker(QObject):
         if not report.ok:
             self.failed.emit(report.channel, report.error)
 
-    def _check_crossings(self, codes: list[str]) -> None:
-        """Emit the items that just crossed into low stock or out of stock, once each."""
+    def _states_now(self, codes: list[str]) -> list[tuple[str, bool, bool]]:
+        """Low and sold out, per code, as this change left them (a restock sold out again
+        before the worker handles the first change is still two crossings)."""
         stock = self.shop.book.stock
+        return [(code, numbers.low, numbers.out)
+                for code in codes if (numbers := stock.get(code)) is not None]
+
+    @Slot(list)
+    def _record_crossings(self, states: list[tuple[str, bool, bool]]) -> None:
+        """Emit the items that just crossed into low stock or out of stock, once each."""
         low, out = [], []
-        for code in codes:
-            numbers = stock.get(code)
-            if numbers is None:
-                continue
-            is_out = numbers.sellable == 0 and not numbers.unlimited
-            if numbers.low and code not in self._low:
+        for code, is_low, is_out in states:
+            if is_low and code not in self._low:
                 low.append(code)
             if is_out and code not in self._out:
                 out.append(code)
-            (self._low.add if numbers.low else self._low.discard)(code)
+            (self._low.add if is_low else self._low.discard)(code)
             (self._out.add if is_out else self._out.discard)(code)
         if low or out:
             self.crossed.emit(low, out)

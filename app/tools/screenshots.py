@@ -1,7 +1,8 @@
 """Save a PNG of every main screen, in Japanese and in English.
 
-Run: python -m app.tools.screenshots OUTDIR [--lang ja] [--only main-window ...]
+Run: python -m app.tools.screenshots OUTDIR [--lang ja] [--only main-window ...] [--size WxH]
      (under Xvfb: xvfb-run -a python -m app.tools.screenshots OUTDIR)
+     --size 1366x768 draws the window as on a small laptop screen (default 1440x860).
 
 The demo catalogue (app.demo.build_catalogue) is built in a temporary database, then given a
 month of orders, deliveries and a stocktake, listings on the channels (one suspended, one
@@ -154,7 +155,8 @@ def _load_screen_modules() -> None:
             continue
 
 
-def take(outdir: Path, languages: list[str], only: list[str] | None = None) -> list[Path]:
+def take(outdir: Path, languages: list[str], only: list[str] | None = None,
+         size: tuple[int, int] = WINDOW_SIZE) -> list[Path]:
     from app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -177,7 +179,7 @@ def take(outdir: Path, languages: list[str], only: list[str] | None = None) -> l
                             continue
                         QSettings().clear()  # every screen starts from the default layout
                         window = MainWindow(shop, "demo.sqlite3")
-                        window.resize(*WINDOW_SIZE)
+                        window.resize(*size)
                         window.show()
                         app.processEvents()
                         widget = item.make(window)
@@ -201,6 +203,14 @@ def take(outdir: Path, languages: list[str], only: list[str] | None = None) -> l
     return saved
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
+    return width, height
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.tools.screenshots")
     parser.add_argument("outdir", type=Path)
@@ -208,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="only this language (repeatable; default: ja and en)")
     parser.add_argument("--only", action="append", metavar="SCREEN",
                         help="only this screen (repeatable)")
+    parser.add_argument("--size", type=_size, default=WINDOW_SIZE, metavar="WxH",
+                        help="the main window's size (default 1440x860)")
     args = parser.parse_args(argv)
-    for path in take(args.outdir, args.lang or ["ja", "en"], args.only):
+    for path in take(args.outdir, args.lang or ["ja", "en"], args.only, args.size):
         print(path)
     return 0
 

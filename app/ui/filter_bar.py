@@ -23,6 +23,7 @@ ALERT = {
     QuickFilter.LOW: (QColor("#fff1d6"), icons.AMBER),
     QuickFilter.OUT: (QColor("#fde4e4"), icons.RED),
     QuickFilter.BACKORDERED: (QColor("#f3e5f5"), icons.PURPLE),
+    QuickFilter.OVERSOLD: (QColor("#fde4e4"), icons.DARK_RED),
     QuickFilter.UNMATCHED: (QColor("#fff1d6"), icons.AMBER),
     QuickFilter.PROBLEMS: (QColor("#fde4e4"), icons.RED),
 }
@@ -42,6 +43,9 @@ class FilterChip(QAbstractButton):
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setObjectName(f"filter_{quick.value}")
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+        # A narrow window shortens the labels (the tooltip keeps the whole text) rather than
+        # widening the window past a small screen.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._update_text()
 
     def set_count(self, count: int | None) -> None:
@@ -57,19 +61,35 @@ class FilterChip(QAbstractButton):
     def _count_text(self) -> str:
         return "" if self.count is None else f"{self.count:,}"
 
+    def _bold_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(True)
+        return font
+
     def _label_font(self) -> QFont:
         font = QFont(self.font())
         font.setBold(self.isChecked())
         return font
 
+    def _count_room(self, metrics: QFontMetrics) -> int:
+        return 0 if self.count is None else metrics.horizontalAdvance(self._count_text()) + 16
+
     def sizeHint(self) -> QSize:  # noqa: N802
         bold = QFont(self.font())
         bold.setBold(True)
         metrics = QFontMetrics(bold)
-        width = metrics.horizontalAdvance(self.label) + 24
-        if self.count is not None:
-            width += metrics.horizontalAdvance(self._count_text()) + 18
+        width = metrics.horizontalAdvance(self.label) + 20 + self._count_room(metrics)
         return QSize(width, metrics.height() + 12)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        short = self.label if len(self.label) <= 4 else self.label[:3] + "…"
+        shortest = metrics.horizontalAdvance(short) + 20 + self._count_room(
+            metrics)
+        hint = self.sizeHint()
+        return QSize(min(hint.width(), shortest), hint.height())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -88,10 +108,12 @@ class FilterChip(QAbstractButton):
         font = self._label_font()
         painter.setFont(font)
         metrics = QFontMetrics(font)
-        x = rect.left() + 12
+        x = rect.left() + 10
         painter.setPen(ACCENT if self.isChecked() else icons.INK)
-        label_rect = QRectF(x, rect.top(), metrics.horizontalAdvance(self.label) + 1, rect.height())
-        painter.drawText(label_rect, Qt.AlignmentFlag.AlignVCenter, self.label)
+        room = self.width() - 20 - self._count_room(QFontMetrics(self._bold_font())) + 1
+        label = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, max(room, 0))
+        label_rect = QRectF(x, rect.top(), metrics.horizontalAdvance(label) + 1, rect.height())
+        painter.drawText(label_rect, Qt.AlignmentFlag.AlignVCenter, label)
 
         if self.count is not None:
             count_text = self._count_text()
@@ -129,6 +151,7 @@ class FilterBar(QWidget):
             QuickFilter.OUT: self.tr("Out of stock"),
             QuickFilter.SETS: self.tr("Sets"),
             QuickFilter.BACKORDERED: self.tr("Backordered"),
+            QuickFilter.OVERSOLD: self.tr("Oversold"),
             QuickFilter.UNMATCHED: self.tr("Unmatched orders"),
             QuickFilter.PROBLEMS: self.tr("Sync problems"),
         }
@@ -137,17 +160,19 @@ class FilterBar(QWidget):
             QuickFilter.LOW: self.tr("Sellable at or below the reorder point"),
             QuickFilter.OUT: self.tr("Nothing left to sell"),
             QuickFilter.SETS: self.tr("Sets made of other items"),
-            QuickFilter.BACKORDERED: self.tr("Sold below zero: on hand is negative"),
+            QuickFilter.BACKORDERED: self.tr("Sold below zero within the backorder allowance"),
+            QuickFilter.OVERSOLD: self.tr("Oversold: more sold than on hand plus the backorder "
+                                          "allowance"),
             QuickFilter.UNMATCHED: self.tr("Order lines no item matches yet"),
-            QuickFilter.PROBLEMS: self.tr("Listings refused, suspended or changed on the "
-                                          "channel"),
+            QuickFilter.PROBLEMS: self.tr("Items with a listing stopped after repeated "
+                                          "refusals or changed by hand on the channel"),
         }
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.chips: dict[QuickFilter, FilterChip] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(6)
+        layout.setSpacing(4)
         for number, (quick, label) in enumerate(labels.items(), start=1):
             chip = FilterChip(quick, label, self)
             chip.setToolTip(f"{tips[quick]} (Ctrl+{number})")

@@ -22,6 +22,7 @@ SELLABLE_COLOR = icons.GREEN
 REORDER_COLOR = icons.AMBER
 AXIS_COLOR = QColor("#9aa4ae")
 GRID_COLOR = QColor("#e8ecf0")
+MIN_SPAN = timedelta(minutes=1)  # movements a few seconds apart still get room to show
 ToX = Callable[[datetime], float]
 ToY = Callable[[float], float]
 
@@ -94,7 +95,7 @@ class StockHistoryChart(QWidget):
         font = self._small_font()
         painter.setFont(font)
         metrics = QFontMetrics(font)
-        start, end = self._time_range()
+        start, end = self.time_range()
         low, high, step = self._value_range()
         labels = [self._number(value) for value in self._ticks(low, high, step)]
         left = frame.left() + 10 + max(metrics.horizontalAdvance(t) for t in labels)
@@ -123,11 +124,12 @@ class StockHistoryChart(QWidget):
         self._draw_legend(painter, metrics, frame)
         painter.end()
 
-    def _time_range(self) -> tuple[datetime, datetime]:
+    def time_range(self) -> tuple[datetime, datetime]:
+        """The time axis: the span of the data (at least MIN_SPAN), not a fixed period."""
         moments = [moment for s in self.series for moment, _ in s.points]
         start, end = min(moments), max(moments)
-        if end - start < timedelta(hours=1):
-            start = end - timedelta(hours=1)
+        if end - start < MIN_SPAN:
+            start = end - MIN_SPAN
         margin = (end - start) * 0.02
         return start - margin, end
 
@@ -168,7 +170,10 @@ class StockHistoryChart(QWidget):
     def _draw_time_axis(self, painter: QPainter, metrics: QFontMetrics, plot: QRectF,
                         start: datetime, end: datetime, x_of: ToX) -> None:
         span = end - start
-        fmt = "%H:%M" if span <= timedelta(days=2) else "%m/%d"
+        if span <= timedelta(minutes=10):
+            fmt = "%H:%M:%S"  # ticks a minute or less apart
+        else:
+            fmt = "%H:%M" if span <= timedelta(days=2) else "%m/%d"
         count = max(2, min(5, int(plot.width() // 80)))
         painter.setPen(icons.GREY)
         for i in range(count + 1):

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 GREEN = QColor("#2e7d32")
 AMBER = QColor("#c77700")
 RED = QColor("#c62828")
+DARK_RED = QColor("#8e0000")
 PURPLE = QColor("#6a1b9a")
 BLUE = QColor("#1565c0")
 GREY = QColor("#78828c")
@@ -207,6 +208,7 @@ _PAINTERS: dict[str, Painter] = {
     "low": _dot(AMBER),
     "out": _dot(RED),
     "backordered": _dot(PURPLE),
+    "oversold": _dot(DARK_RED),
     "unlimited": _dot(BLUE),
     "pending": _clock,
     "failed": _badge(RED, _exclamation),

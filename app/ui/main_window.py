@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -13,12 +14,15 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QSettings,
+    QSize,
     Qt,
     QTimer,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import (
     QCloseEvent,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
     QUndoStack,
@@ -36,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.domain.errors import RendoError
+from app.domain.search import search_key
 from app.i18n import error_text
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
@@ -48,9 +53,9 @@ from .filter_bar import FilterBar
 from .integration import available, entry_point
 from .item_detail import ItemDetailPanel
 from .status_bar import StatusParts
-from .stock_filter import QuickFilter, StockFilter, search_key
+from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
-from .stock_view import GRID_STYLE, StockView
+from .stock_view import CELL_PADDING, GRID_STYLE, StockView
 from .undo import AdjustCommand, CommandErrors, UndoMovementCommand
 from .unmatched import UnmatchedPage
 from .window_actions import QUICK_FILTERS, WindowActions
@@ -75,6 +80,12 @@ class ShopEvents(QObject):
     def detach(self) -> None:
         if self._listener in self.shop.listeners:
             self.shop.listeners.remove(self._listener)
+
+
+def default_window_size(free_width: int, free_height: int) -> QSize:
+    """The first window: 1360 × 820, or most of a smaller screen's free area (a 1366 × 768
+    laptop has about 1366 × 728 once the taskbar is there)."""
+    return QSize(min(1360, int(free_width * 0.96)), min(820, int(free_height * 0.94)))
 
 
 class MainWindow(QMainWindow):
@@ -178,9 +189,12 @@ class MainWindow(QMainWindow):
             self.sync_requested.connect(control.sync_now)
             self.pause_requested.connect(control.set_paused)
             control.paused_changed.connect(self.act.pause.setChecked)
-            worker.statuses.connect(self.status.set_statuses)
-            worker.running.connect(self.status.set_running)
-            worker.cycle_done.connect(lambda _report: self._listing_timer.start())
+            # The worker emits in the sync thread: only bound slots of this window (a QObject
+            # of the GUI thread) are queued over to the GUI thread; a lambda or a method of a
+            # plain object would run in the sync thread.
+            worker.statuses.connect(self._sync_statuses)
+            worker.running.connect(self._sync_running)
+            worker.cycle_done.connect(self._cycle_done)
             worker.failed.connect(self._sync_failed)
 
     def _attach_optional_parts(self) -> None:
@@ -237,25 +251,49 @@ class MainWindow(QMainWindow):
         if self.select_code(code):
             self.open_current()
 
+    def _sample_codes(self, most: int = 3000) -> list[str]:
+        """Up to *most* codes spread over the catalogue (measuring 100,000 texts is slow)."""
+        codes = self.model.codes
+        return list(codes) if len(codes) <= most else list(codes[:: len(codes) // most])
+
+    def _text_widths(self) -> tuple[int, int]:
+        """(the longest code, a name longer than most) in pixels, from a sample of items."""
+        metrics = self.view.fontMetrics()
+        items = self.shop.book.items
+        sample = self._sample_codes()
+        code = max((metrics.horizontalAdvance(c) for c in sample), default=0)
+        names = sorted(metrics.horizontalAdvance(items[c].name) for c in sample if c in items)
+        name = names[math.ceil(0.8 * len(names)) - 1] if names else 0  # 80 % fit whole
+        return code, name
+
     def _set_default_widths(self) -> None:
         metrics = self.view.fontMetrics()
         header = self.view.horizontalHeader()
         wide = {Kind.CODE: 8, Kind.NAME: 12, Kind.VARIANT: 9, Kind.LIMITED_BY: 7}
+        char = metrics.horizontalAdvance("あ")
+        code_width, name_width = self._text_widths()
+        icon_room = metrics.height() + 8  # a set's icon before its code
+        padding = 2 * CELL_PADDING + 4
         status_width = max(metrics.horizontalAdvance(text) for text in self.model.status_texts())
         title_metrics = header.fontMetrics()
         for column, spec in enumerate(self.model.columns):
             title = self.model.headerData(column, Qt.Orientation.Horizontal) or ""
             width = title_metrics.horizontalAdvance(title) + 24  # padding, sort arrow
-            if spec.kind in wide:
-                width = max(width, metrics.horizontalAdvance("あ") * wide[spec.kind])
+            if spec.kind is Kind.CODE:  # every code whole (TW-001x3), within reason
+                width = max(width, min(code_width + icon_room + padding, char * 20))
+            elif spec.kind in wide:
+                width = max(width, char * wide[spec.kind])
             elif spec.kind is Kind.STATUS:
                 width = max(width, status_width + 42)
             else:
                 width = max(width, metrics.horizontalAdvance("00,000") + 20)
             header.resizeSection(column, width)
-        # The name takes the room left (no sideways scrolling at the usual window sizes).
+        # The name takes the room left (no sideways scrolling at the usual window sizes), but
+        # keeps most names whole on a small screen (the grid then scrolls sideways).
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(self.model.column_of(Kind.NAME), QHeaderView.ResizeMode.Stretch)
+        name = self.model.column_of(Kind.NAME)
+        header.setSectionResizeMode(name, QHeaderView.ResizeMode.Stretch)
+        self.view.keep_readable(name, max(char * 8, min(name_width + padding, char * 18)))
 
     # -- settings ---------------------------------------------------------------------------
     def _header_key(self) -> str:
@@ -267,7 +305,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 820)
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            free = screen.availableGeometry()
+            self.resize(default_window_size(free.width(), free.height()))
+            self.move(free.center() - self.rect().center())
         state = settings.value("window/state")
         self._first_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
         self._apply_header_layout()
@@ -290,6 +331,7 @@ class MainWindow(QMainWindow):
             if not any(item.variant for item in list(self.shop.book.items.values())):
                 header.hideSection(self.model.column_of(Kind.VARIANT))
         header.blockSignals(False)
+        self.view.fit_readable()
         section, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
         if section > 0 or (section == 0 and order != Qt.SortOrder.AscendingOrder):
             self.model.sort(section, order)
@@ -305,11 +347,15 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._first_layout:  # no saved layout: give the item panel room once laid out
             self._first_layout = False
-            QTimer.singleShot(0, lambda: self.resizeDocks(
-                [self.detail_dock], [self.detail.sizeHint().width()], Qt.Orientation.Horizontal))
+            QTimer.singleShot(0, self._size_item_panel)
         if not self.view.currentIndex().isValid() and self.proxy.rowCount():
             self.view.setCurrentIndex(self.proxy.index(0, 0))
         QTimer.singleShot(200, self.proxy.prepare_search)
+
+    def _size_item_panel(self) -> None:
+        """The item panel as wide as it likes, but the grid keeps most of a small screen."""
+        width = min(self.detail.sizeHint().width(), max(330, int(self.width() * 0.27)))
+        self.resizeDocks([self.detail_dock], [width], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_settings()
@@ -320,6 +366,7 @@ class MainWindow(QMainWindow):
             self._listing_timer.stop()
 
     # -- changes ---------------------------------------------------------------------------
+    @Slot(list)
     def on_shop_changed(self, codes: list[str]) -> None:
         self.model.refresh_codes(codes)
         if self.detail.code is not None and self.detail.code in set(codes):
@@ -349,6 +396,19 @@ class MainWindow(QMainWindow):
         if self.detail.code is not None:
             self.detail.refresh_listings()
 
+    @Slot(list)
+    def _sync_statuses(self, statuses: list[Any]) -> None:
+        self.status.set_statuses(statuses)
+
+    @Slot(bool)
+    def _sync_running(self, running: bool) -> None:
+        self.status.set_running(running)
+
+    @Slot(object)
+    def _cycle_done(self, _report: object) -> None:
+        self._listing_timer.start()  # a burst of channels' reports: one read of the listings
+
+    @Slot(str, str)
     def _sync_failed(self, channel: str, message: str) -> None:
         self.statusBar().showMessage(
             self.tr("{channel}: {message}").format(channel=channel, message=message), 15000)

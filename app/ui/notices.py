@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -422,7 +423,17 @@ class NoticeBar(QWidget):
 
 
 def embed_notice_bar(window: QMainWindow, bar: NoticeBar) -> None:
-    """Put *bar* above *window*'s central widget (for a window that did not place one)."""
+    """Put *bar* above *window*'s central widget (for a window that did not place one).
+
+    The docks keep their sizes: a new central widget would otherwise give the room back to
+    them and squeeze the window's own content (the grid's names to a character or two).
+    """
+    docks = [d for d in window.findChildren(QDockWidget)
+             if d.isVisible() and not d.isFloating() and d.parentWidget() is window]
+    sides = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+    across = [d for d in docks if window.dockWidgetArea(d) in sides]
+    along = [d for d in docks if d not in across]
+    widths, heights = [d.width() for d in across], [d.height() for d in along]
     central = window.takeCentralWidget()
     holder = QWidget(window)
     holder.setObjectName("noticeHolder")
@@ -433,6 +444,16 @@ def embed_notice_bar(window: QMainWindow, bar: NoticeBar) -> None:
     if central is not None:
         layout.addWidget(central, 1)
     window.setCentralWidget(holder)
+
+    def keep_dock_sizes() -> None:
+        if across:
+            window.resizeDocks(across, widths, Qt.Orientation.Horizontal)
+        if along:
+            window.resizeDocks(along, heights, Qt.Orientation.Vertical)
+
+    if docks:
+        keep_dock_sizes()
+        QTimer.singleShot(0, window, keep_dock_sizes)  # once the new layout has run
 
 
 

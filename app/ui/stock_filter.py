@@ -7,7 +7,6 @@ normalised search key. A filter change is then one tight loop over the codes.
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_left, bisect_right
 from enum import Enum
 from typing import Any
@@ -15,6 +14,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from app.domain.items import ItemKind
+from app.domain.search import item_search_key, search_words
+from app.domain.stock import Shortfall
 
 from .stock_model import StockModel
 
@@ -27,6 +28,7 @@ class QuickFilter(Enum):
     OUT = "out"
     SETS = "sets"
     BACKORDERED = "backordered"
+    OVERSOLD = "oversold"
     UNMATCHED = "unmatched"  # order lines, not items: the window shows their own list
     PROBLEMS = "problems"
 
@@ -34,13 +36,12 @@ class QuickFilter(Enum):
 # The filters that select items (and so have a set of codes).
 ITEM_FILTERS = (
     QuickFilter.LOW, QuickFilter.OUT, QuickFilter.SETS, QuickFilter.BACKORDERED,
-    QuickFilter.PROBLEMS,
+    QuickFilter.OVERSOLD, QuickFilter.PROBLEMS,
 )
-
-
-def search_key(text: str) -> str:
-    """What the search compares: full-width letters and digits made plain, case folded."""
-    return unicodedata.normalize("NFKC", text).casefold()
+# The quick filter of each way of selling below zero.
+SHORTFALL_FILTER = {
+    Shortfall.BACKORDERED: QuickFilter.BACKORDERED, Shortfall.OVERSOLD: QuickFilter.OVERSOLD,
+}
 
 
 class FilterIndex:
@@ -57,15 +58,19 @@ class FilterIndex:
             stock, on_hand = book.stock, book.on_hand
             self.members = {
                 QuickFilter.LOW: {c for c, s in stock.items() if s.low},
-                QuickFilter.OUT: {
-                    c for c, s in stock.items() if s.sellable <= 0 and not s.unlimited
-                },
+                QuickFilter.OUT: {c for c, s in stock.items() if s.out},
                 QuickFilter.SETS: {
                     c for c, i in book.items.items() if i.kind is ItemKind.SET
                 },
-                QuickFilter.BACKORDERED: {c for c, q in on_hand.items() if q < 0},
+                QuickFilter.BACKORDERED: set(),
+                QuickFilter.OVERSOLD: set(),
                 QuickFilter.PROBLEMS: set(self.model.problem_codes),
             }
+            for code, count in on_hand.items():
+                if count < 0:
+                    state = self.model.shortfall_of(code)
+                    if state is not None:
+                        self.members[SHORTFALL_FILTER[state]].add(code)
 
     def update(self, codes: list[str]) -> None:
         book = self.model.shop.book
@@ -74,11 +79,13 @@ class FilterIndex:
         for code in codes:
             stock = book.stock.get(code)
             item = book.items.get(code)
+            short = self.model.shortfall_of(code)
             checks = {
                 QuickFilter.LOW: stock is not None and stock.low,
-                QuickFilter.OUT: stock is not None and stock.sellable <= 0 and not stock.unlimited,
+                QuickFilter.OUT: stock is not None and stock.out,
                 QuickFilter.SETS: item is not None and item.kind is ItemKind.SET,
-                QuickFilter.BACKORDERED: book.on_hand.get(code, 0) < 0,
+                QuickFilter.BACKORDERED: short is Shortfall.BACKORDERED,
+                QuickFilter.OVERSOLD: short is Shortfall.OVERSOLD,
                 QuickFilter.PROBLEMS: code in problems,
             }
             for quick, holds in checks.items():
@@ -135,7 +142,7 @@ class StockFilter(QAbstractProxyModel):
     def _change(self, quick: QuickFilter, search: str) -> None:
         self._begin_layout()
         self.quick, self.search = quick, search
-        self._words = search_key(search).split()
+        self._words = search_words(search)
         self._end_layout()
 
     def accepts_code(self, code: str) -> bool:
@@ -232,7 +239,7 @@ class StockFilter(QAbstractProxyModel):
         if self._keys is None or len(self._keys) != len(self._model.codes):
             book = self._model.shop.book
             self._keys = {
-                code: search_key(f"{code}\n{item.name}\n{item.jan or ''}")
+                code: item_search_key(code, item.name, item.jan)
                 for code, item in list(book.items.items())
             }
             self._key_list = None
@@ -306,7 +313,7 @@ class StockFilter(QAbstractProxyModel):
             book = self._model.shop.book
             for row, code in zip(rows, codes, strict=True):
                 item = book.items[code]
-                key = self._keys[code] = search_key(f"{code}\n{item.name}\n{item.jan or ''}")
+                key = self._keys[code] = item_search_key(code, item.name, item.jan)
                 if self._key_list is not None:
                     self._key_list[row] = key
         if self._rows is not None:

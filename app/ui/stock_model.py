@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from app.domain.stock import Shortfall, shortfall
 from app.services.shop import Shop
 from app.sync.state import ListingView
 
@@ -64,6 +65,7 @@ class Column:
 # The stock state of an item, most urgent first; the status column and the filters use it.
 STATUS_TEXT = {
     "unlimited": QT_TRANSLATE_NOOP("StockModel", "Unlimited"),
+    "oversold": QT_TRANSLATE_NOOP("StockModel", "Oversold"),
     "out": QT_TRANSLATE_NOOP("StockModel", "Out of stock"),
     "backordered": QT_TRANSLATE_NOOP("StockModel", "Backordered"),
     "low": QT_TRANSLATE_NOOP("StockModel", "Low stock"),
@@ -71,7 +73,8 @@ STATUS_TEXT = {
 }
 STATUS_RANK = {key: rank for rank, key in enumerate(STATUS_TEXT)}
 STATUS_COLOR = {
-    "unlimited": icons.BLUE, "out": icons.RED, "backordered": icons.PURPLE,
+    "unlimited": icons.BLUE, "oversold": icons.DARK_RED, "out": icons.RED,
+    "backordered": icons.PURPLE,
     "low": icons.AMBER, "ok": icons.GREEN,
 }
 # A listing's sync state (app.sync.state.ListingView.state) as the grid shows it.
@@ -81,7 +84,15 @@ LISTING_TEXT = {
     "suspended": QT_TRANSLATE_NOOP("StockModel", "suspended after repeated errors"),
     "drift": QT_TRANSLATE_NOOP("StockModel", "changed by hand on the channel"),
 }
-PROBLEM_STATES = frozenset({"failed", "suspended", "drift"})
+# A listing that needs the user: stopped after repeated refusals, or changed by hand on the
+# channel (a refused upload that is still being retried does not, yet). The grid's 同期の問題
+# filter and the sync summary's "to check" count the items that have one: one definition.
+PROBLEM_STATES = frozenset({"suspended", "drift"})
+
+
+def codes_to_check(listings: Iterable[ListingView]) -> set[str]:
+    """The items with a listing that needs the user (PROBLEM_STATES)."""
+    return {view.code for view in listings if view.state in PROBLEM_STATES}
 
 
 def translate(text: str) -> str:
@@ -194,9 +205,7 @@ class StockModel(QAbstractTableModel):
         new = {(view.code, view.channel): view for view in listings}
         touched = {code for code, _ in new} | {code for code, _ in self.listings}
         self.listings = new
-        self.problem_codes = {
-            code for (code, _), view in new.items() if view.state in PROBLEM_STATES
-        }
+        self.problem_codes = codes_to_check(new.values())
         rows = sorted(self._row_of[code] for code in touched if code in self._row_of)
         if rows and self._channel_names:
             self.rows_refreshed.emit(rows)
@@ -205,18 +214,31 @@ class StockModel(QAbstractTableModel):
 
     # -- what a row shows -------------------------------------------------------------------
     def status_of(self, code: str) -> str:
-        """unlimited, out, backordered, low or ok (STATUS_TEXT)."""
+        """unlimited, oversold, out, backordered, low or ok (STATUS_TEXT)."""
         book = self.shop.book
         stock = book.stock.get(code)
         if stock is None:
             return "ok"
         if stock.unlimited:
             return "unlimited"
+        short = self.shortfall_of(code)
+        if short is Shortfall.OVERSOLD:
+            return "oversold"
         if stock.sellable <= 0:
             return "out"
-        if book.on_hand.get(code, 0) < 0:
+        if short is Shortfall.BACKORDERED:
             return "backordered"
         return "low" if stock.low else "ok"
+
+    def shortfall_of(self, code: str) -> Shortfall | None:
+        """Sold below zero within the backorder allowance, or beyond it (売り越し); an
+        unlimited item (made to order) is neither."""
+        book = self.shop.book
+        on_hand = book.on_hand.get(code, 0)
+        item = book.items.get(code)
+        if on_hand >= 0 or item is None or item.unlimited:
+            return None
+        return shortfall(on_hand, item.backorder_allowance)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.codes)

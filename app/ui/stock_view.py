@@ -11,7 +11,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QPainter
+from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -124,7 +124,46 @@ class StockView(QTableView):
         self._on_hand_delegate = OnHandDelegate(self)
         self._channel_delegate = ChannelDelegate(self)
         self._delegated: list[int] = []
+        self._readable: tuple[int, int] | None = None  # (column, its least width)
+        self._fitting = False
         self.activated.connect(self.open_requested)
+        header.sectionResized.connect(self._section_resized)
+
+    # -- the column that takes the room left (the item's name) ------------------------------------
+    def keep_readable(self, column: int, minimum: int) -> None:
+        """*column* takes the room the other columns leave, but never less than *minimum*
+        pixels: on a small screen the grid scrolls sideways instead of cutting every name to a
+        character or two."""
+        self._readable = (column, minimum)
+        self.fit_readable()
+
+    def fit_readable(self) -> None:
+        if self._readable is None or self._fitting:
+            return
+        column, minimum = self._readable
+        header = self.horizontalHeader()
+        if column >= header.count():
+            return
+        others = sum(header.sectionSize(c) for c in range(header.count())
+                     if c != column and not header.isSectionHidden(c))
+        stretch = self.viewport().width() - others >= minimum
+        mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+        self._fitting = True
+        try:
+            if header.sectionResizeMode(column) != mode:
+                header.setSectionResizeMode(column, mode)
+            if not stretch and header.sectionSize(column) != minimum:
+                header.resizeSection(column, minimum)
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if self._readable is not None and column != self._readable[0]:
+            self.fit_readable()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit_readable()
 
     def stock_model(self) -> StockModel | None:
         proxy = self.model()

@@ -1,9 +1,10 @@
 """The sync panel (a dock), the status-bar label, and the object both talk to the worker through.
 
 All engine work happens in the sync worker's thread. This module only reads cheap things in the
-window's thread (``channel_statuses()``, ``problem_listings()``, ``unmatched_lines()``) and makes
-the user's small, quick changes (retry a listing, resolve a drift, map a code) through the
-service functions; the worker then uploads the new numbers by itself.
+window's thread (``channel_statuses()``, ``problem_listings()``, ``unmatched_lines()``). The
+panel's writes that lead to uploads (retry a listing, take the channel's number, push ours) are
+sent to the worker, which makes them, reports back (``SyncControl.retried`` / ``resolved``) and
+uploads the new numbers at once.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from PySide6.QtWidgets import (
 
 from app.channels.registry import adapter_for as registry_adapter_for
 from app.domain.errors import RendoError
+from app.domain.search import same_key
 from app.i18n import error_text
 from app.services.orders import line_problem, map_code, unmatched_lines
 from app.services.previews import find_items
@@ -60,10 +62,9 @@ from app.sync.state import (
     ListingView,
     channel_statuses,
     problem_listings,
-    resolve_drift,
-    resume_listing,
 )
 from app.sync.worker import SyncWorker
+from app.ui.stock_model import codes_to_check
 from app.ui.table_model import ListTableModel
 
 from .notices import clock_text, plain_error, state_text, sync_icon, utc_now, when_text
@@ -91,7 +92,11 @@ class SyncControl(QObject):
     paused_changed = Signal(bool)
     reported = Signal(object)  # CycleReport
     problems_changed = Signal()  # listings or order lines the user should look at may differ
+    retried = Signal(int, list)  # the worker resumed n listings; errors
+    resolved = Signal(bool, int, list)  # took the channel's numbers?, done, errors
     _request_sync = Signal()
+    _request_retry = Signal(list)
+    _request_resolve = Signal(list, bool)
     _request_upload = Signal()
     _request_pause = Signal(bool)
 
@@ -120,16 +125,22 @@ class SyncControl(QObject):
         self.running_channels: set[str] = set()
         self._forced = False
         self._problem_counts: tuple[int, int] | None = None
+        self.items_to_check = 0  # items with a listing that needs the user (as the grid)
         self._running_timer = QTimer(self)
         self._running_timer.setSingleShot(True)
         self._running_timer.setInterval(RUNNING_SHOWN_AFTER_MS)
         self._running_timer.timeout.connect(self._show_running)
         worker.statuses.connect(self._on_statuses)
         worker.running.connect(self._on_running)
+        worker.forced_cycle_starting.connect(self._on_forced_cycle)
         worker.cycle_done.connect(self._on_cycle)
         self._request_sync.connect(worker.sync_now)
         self._request_upload.connect(worker.upload_now)
         self._request_pause.connect(worker.set_paused)
+        self._request_retry.connect(worker.retry_listings)
+        self._request_resolve.connect(worker.resolve_drifts)
+        worker.listings_retried.connect(self._on_retried)
+        worker.drifts_resolved.connect(self._on_resolved)
 
     @property
     def adapter_for(self) -> AdapterFactory:
@@ -146,6 +157,16 @@ class SyncControl(QObject):
         """Upload changed numbers now (after a retry or "push ours"), not at the next poll."""
         self._request_upload.emit()
 
+    def retry_listings(self, listings: list[tuple[str, str]]) -> None:
+        """Resume these (channel, channel item id) listings in the worker's thread; ``retried``
+        tells when it is done."""
+        self._request_retry.emit(listings)
+
+    def resolve_drifts(self, listings: list[tuple[str, str]], take_channel: bool) -> None:
+        """Take the channels' numbers or push ours, in the worker's thread; ``resolved`` tells
+        when it is done."""
+        self._request_resolve.emit(listings, take_channel)
+
     def set_paused(self, paused: bool) -> None:
         if paused == self.paused:
             return
@@ -156,6 +177,7 @@ class SyncControl(QObject):
 
     def refresh(self) -> None:
         """Read the channels' state now (after a change made in the window)."""
+        self._problem_counts = None  # the same counts may be other listings
         self._on_statuses(channel_statuses())
         self.problems_changed.emit()
 
@@ -166,8 +188,15 @@ class SyncControl(QObject):
         counts = (sum(s.suspended for s in statuses), sum(s.drift for s in statuses))
         if counts != self._problem_counts:
             self._problem_counts = counts
+            self.items_to_check = len(codes_to_check(problem_listings()))
             self.problems_changed.emit()
         self.statuses_changed.emit(self.statuses)
+
+    @Slot()
+    def _on_forced_cycle(self) -> None:
+        """The worker starts the "sync now" cycle (a routine cycle that ended before it, which
+        cleared the flag, must not make this one look idle)."""
+        self._forced = True
 
     @Slot(bool)
     def _on_running(self, running: bool) -> None:
@@ -192,9 +221,21 @@ class SyncControl(QObject):
             if s.enabled and s.type != "manual" and not s.waiting_for_choice
             and (self._forced or s.next_sync_at is None or s.next_sync_at <= now)
         }
+        if not self.running_channels:
+            return  # a routine tick with no channel due: nothing to show as syncing
         self.running = True
         self.running_changed.emit(True)
         self.statuses_changed.emit(self.statuses)
+
+    @Slot(int, list)
+    def _on_retried(self, done: int, errors: list[Exception]) -> None:
+        self.refresh()
+        self.retried.emit(done, errors)
+
+    @Slot(bool, int, list)
+    def _on_resolved(self, take_channel: bool, done: int, errors: list[Exception]) -> None:
+        self.refresh()
+        self.resolved.emit(take_channel, done, errors)
 
     @Slot(object)
     def _on_cycle(self, report: CycleReport) -> None:
@@ -239,10 +280,10 @@ def summarize(control: SyncControl) -> Summary:
             "SyncSummary", "{name}: {state} · last sync {last}").format(
                 name=status.name, state=state, last=last))
     tooltip = "\n".join(lines)
-    to_check = sum(s.suspended + s.drift for s in synced)
+    to_check = control.items_to_check
     suffix = ""
     if to_check:
-        suffix = QCoreApplication.translate("SyncSummary", " · {n} listing(s) to check").format(
+        suffix = QCoreApplication.translate("SyncSummary", " · {n} item(s) to check").format(
             n=to_check)
     failing = [s for s in synced if s.failures]
     waiting = [s for s in synced if s.waiting_for_choice]
@@ -387,6 +428,11 @@ def _table(model: RowsModel, parent: QWidget, multi: bool = True) -> QTableView:
     return view
 
 
+def _error_line(error: Exception) -> str:
+    """A refusal in the user's words; anything else (a bug, the disk) by its own message."""
+    return error_text(error) if isinstance(error, RendoError) else str(error)
+
+
 def _selected_rows(view: QTableView, model: RowsModel) -> list[Row]:
     rows = sorted({index.row() for index in view.selectionModel().selectedRows()})
     return [model.rows[r] for r in rows if r < len(model.rows)]
@@ -469,7 +515,8 @@ class ItemPickerDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, match.code)
             item.setToolTip(self.tr("Sellable now: {n}").format(n=match.sellable))
             self.results.addItem(item)
-        exact = [n for n, m in enumerate(matches) if text in (m.code, m.jan)]
+        exact = [n for n, m in enumerate(matches)
+                 if same_key(text, m.code) or same_key(text, m.jan)]
         if exact:
             self.results.setCurrentRow(exact[0])
         if matches:
@@ -569,6 +616,8 @@ class SyncPanel(QDockWidget):
         self.control.running_changed.connect(self._show_running)
         self.control.paused_changed.connect(self._show_paused)
         self.control.problems_changed.connect(self._problems_timer.start)
+        self.control.retried.connect(self._retried)
+        self.control.resolved.connect(self._resolved)
         if not self.control.statuses:
             self.control.refresh()
         self._show_statuses(self.control.statuses)
@@ -946,36 +995,42 @@ class SyncPanel(QDockWidget):
         self._say(self.tr("Syncing every channel now…"))
 
     def retry_selected(self) -> None:
+        """Retry: the worker resumes the listings and uploads them (_retried shows it)."""
         rows = _selected_rows(self.suspended_view, self.suspended_model)
-        for row in rows:
-            view: ListingView = row.payload
-            resume_listing(view.channel, view.channel_item_id)
-        if rows:
-            self.control.upload_soon()
-            self._say(self.tr("Sending {n} listing(s) again.").format(n=len(rows)))
-        self.control.refresh()
+        if not rows:
+            return
+        self.retry_button.setEnabled(False)
+        self._say(self.tr("Sending {n} listing(s) again…").format(n=len(rows)))
+        self.control.retry_listings(
+            [(row.payload.channel, row.payload.channel_item_id) for row in rows])
+
+    @Slot(int, list)
+    def _retried(self, done: int, errors: list[Exception]) -> None:
+        if errors:
+            self._say("\n".join(_error_line(error) for error in errors), error=True)
+        else:
+            self._say(self.tr("Sending {n} listing(s) again.").format(n=done))
         self.refresh_problems()
 
     def resolve_selected(self, take_channel: bool) -> None:
+        """Take the channel's number or push ours: done by the worker (_resolved shows it)."""
         rows = _selected_rows(self.drift_view, self.drift_model)
-        problems = []
-        done = 0
-        for row in rows:
-            view: ListingView = row.payload
-            try:
-                resolve_drift(self.shop, view.channel, view.channel_item_id, take_channel)
-                done += 1
-            except RendoError as error:
-                problems.append(error_text(error))
-        if done and not take_channel:
-            self.control.upload_soon()  # a stocktake movement triggers the upload by itself
-        if problems:
-            self._say("\n".join(problems), error=True)
+        if not rows:
+            return
+        self.take_button.setEnabled(False)
+        self.push_button.setEnabled(False)
+        self._say(self.tr("Working on {n} item(s)…").format(n=len(rows)))
+        self.control.resolve_drifts(
+            [(row.payload.channel, row.payload.channel_item_id) for row in rows], take_channel)
+
+    @Slot(bool, int, list)
+    def _resolved(self, take_channel: bool, done: int, errors: list[Exception]) -> None:
+        if errors:
+            self._say("\n".join(_error_line(error) for error in errors), error=True)
         elif take_channel:
             self._say(self.tr("Took the channel's number for {n} item(s).").format(n=done))
         else:
             self._say(self.tr("Uploading Rendo's number for {n} item(s).").format(n=done))
-        self.control.refresh()
         self.refresh_problems()
 
     def map_selected(self) -> None:

@@ -61,6 +61,9 @@ class Tray(QObject):
         self._low: list[str] = []
         self._out: list[str] = []
         self._failing: set[str] = set()
+        # The notice bar's stock notices: key → (codes told sold out, codes told low). A
+        # notice follows the stock: an item that recovers leaves it; an empty one goes.
+        self._stock_notices: dict[str, tuple[list[str], list[str]]] = {}
         self._serial = 0
         self._group = QTimer(self)
         self._group.setSingleShot(True)
@@ -106,6 +109,7 @@ class Tray(QObject):
                 app.setQuitOnLastWindowClosed(True)
         window.installEventFilter(self)
         self.control.worker.crossed.connect(self._crossed)
+        self.control.worker.stock_changed.connect(self._stock_changed)
         self.control.statuses_changed.connect(self._statuses)
         self.control.running_changed.connect(self._update_icon)
         self.control.paused_changed.connect(self._paused)
@@ -175,6 +179,41 @@ class Tray(QObject):
         self._low, self._out = [], []
         if not out and not low:
             return
+        self._serial += 1
+        key = f"stock:{self._serial}"
+        if self.notice_bar is not None:
+            self._stock_notices[key] = (out, low)
+        self.notify(key, "warning", *self._stock_text(out, low))
+
+    @Slot(list)
+    def _stock_changed(self, codes: list[str]) -> None:
+        """Take items that recovered off the stock notices (they must agree with the grid)."""
+        if not self._stock_notices or self.notice_bar is None:
+            return
+        changed = set(codes)
+        stock = self.shop.book.stock
+        shown = {notice.key for notice in self.notice_bar.notices}
+        for key, (out, low) in list(self._stock_notices.items()):
+            if key not in shown:  # dismissed by the user, or pushed out by newer notices
+                del self._stock_notices[key]
+                continue
+            if changed.isdisjoint(out) and changed.isdisjoint(low):
+                continue
+            still_out = [c for c in out if (s := stock.get(c)) is not None and s.out]
+            still_low = [c for c in low if (s := stock.get(c)) is not None and s.low
+                         and not s.out]
+            if (still_out, still_low) == (out, low):
+                continue
+            if not still_out and not still_low:
+                del self._stock_notices[key]
+                self.notice_bar.dismiss(key)
+            else:
+                self._stock_notices[key] = (still_out, still_low)
+                self.notice_bar.show_notice(key, "warning",
+                                            *self._stock_text(still_out, still_low))
+
+    def _stock_text(self, out: list[str], low: list[str]) -> tuple[str, str]:
+        """(title, text) of a notice about items sold out and items low on stock."""
         lines = []
         if out:
             lines.append(self._crossing_line(out, sold_out=True))
@@ -186,8 +225,7 @@ class Tray(QObject):
             title = self.tr("Out of stock")
         else:
             title = self.tr("Low stock")
-        self._serial += 1
-        self.notify(f"stock:{self._serial}", "warning", title, "\n".join(lines))
+        return title, "\n".join(lines)
 
     def _crossing_line(self, codes: list[str], sold_out: bool) -> str:
         if len(codes) == 1:

@@ -1,6 +1,6 @@
 """The main window's actions, menus, toolbar and the grid's context menu.
 
-Every frequent action has a key: F2 change on hand, Enter details, Ctrl+F search, Ctrl+1…7
+Every frequent action has a key: F2 change on hand, Enter details, Ctrl+F search, Ctrl+1…8
 quick filters, Ctrl+Z / Ctrl+Y undo and redo, F5 sync now, Ctrl+D the item panel, Ctrl+, the
 settings.
 """
@@ -20,7 +20,7 @@ from .stock_filter import QuickFilter
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-QUICK_FILTERS = list(QuickFilter)  # Ctrl+1 … Ctrl+7, in the filter bar's order
+QUICK_FILTERS = list(QuickFilter)  # Ctrl+1 … Ctrl+8, in the filter bar's order
 
 
 class WindowActions(QObject):

@@ -5,21 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from app.services.shop import Shop
 
 
+@pytest.fixture
+def isolated_settings(isolated_user_folders: Path) -> Path:
+    """The test's own settings folder (tests/conftest.py points every QSettings there)."""
+    return isolated_user_folders / "settings"
+
+
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path) -> Iterator[Path]:
-    """QSettings in a temporary folder: a test never reads or writes the real ones."""
-    folder = tmp_path / "settings"
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    yield folder
+def no_cross_thread_calls(qtlog: Any) -> Iterator[None]:
+    """A Qt object used from a thread it does not live in (a lambda connected to a worker's
+    signal runs in the worker's thread) fails the test that did it."""
+    yield
+    wrong = [record.message for record in qtlog.records
+             if "another thread" in record.message or "different thread" in record.message]
+    assert wrong == [], wrong
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.allocation import ShareKind
@@ -199,3 +202,36 @@ def test_the_pattern_is_taken_off_the_selected_items(qtbot: QtBot, mugs: Shop) -
     book = saved().book
     assert book.items["MUG-1"].pattern is None
     assert book.items["MUG-2"].pattern == "few"
+
+
+def test_the_error_state_leaves_the_tiers_the_hint_and_the_buttons_apart(
+    qtbot: QtBot, mugs: Shop, qapp: QApplication
+) -> None:
+    mugs.save_pattern("many", ["<=3:rakuten=same,yahoo=0,base=0",
+                              "<=10:rakuten=50%,yahoo=30%,base=20%"], CHANNELS)
+    font = qapp.font()
+    qapp.setFont(QFont("Noto Sans CJK JP", 10))  # the Japanese desktop's taller lines
+    try:
+        dialog = PatternDialog(mugs, [], None)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.select_pattern("many")
+        dialog.copy_pattern()
+        dialog.share_editor(1, "base").value.setValue(40)  # 120 %: an error is shown
+        assert dialog.messages.isVisible()
+
+        def box(widget: QWidget) -> QRect:
+            return QRect(widget.mapTo(dialog, widget.rect().topLeft()), widget.size())
+
+        parts = [dialog.tiers, dialog.preview_note, dialog.add_tier_button, dialog.messages,
+                 dialog.priority, dialog.ok_button()]
+
+        def apart() -> bool:
+            return not any(box(first).intersects(box(second))
+                           for number, first in enumerate(parts)
+                           for second in parts[number + 1:])
+
+        qtbot.waitUntil(apart, timeout=2_000)
+    finally:
+        qapp.setFont(font)

@@ -63,6 +63,19 @@ def test_the_history_lists_movements_and_draws_on_hand_and_sellable(
     assert not detail.chart.grab().isNull()
 
 
+def test_the_chart_spans_the_data_when_it_all_happened_in_the_last_minute(
+    qtbot: QtBot, window: MainWindow, demo_shop: Shop
+) -> None:
+    demo_shop.adjust("TW-001", "-3", "damage")  # the demo's stock arrived seconds ago too
+    open_item(qtbot, window, "TW-001")
+    chart = window.detail.chart
+    first = min(moment for series in chart.series for moment, _ in series.points)
+    start, end = chart.time_range()
+    assert start <= first
+    assert end - start <= timedelta(minutes=1, seconds=2)  # not a whole hour with the data
+    # squeezed at its right edge
+
+
 def test_the_panel_follows_changes_of_the_shown_item(
     qtbot: QtBot, window: MainWindow, demo_shop: Shop
 ) -> None:

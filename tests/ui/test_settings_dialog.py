@@ -87,7 +87,9 @@ def test_run_gui_installs_the_stored_language(
     from app.ui import app_main
 
     monkeypatch.setattr(app_main, "configure_logging", lambda: None)
-    QSettings("Rendo", "Rendo").setValue(LANGUAGE_KEY, "en")
+    # Where run_gui's QSettings() reads (the tests' default format is INI)
+    QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Rendo", "Rendo").setValue(
+        LANGUAGE_KEY, "en")
     seen: list[str | None] = []
 
     def fake_install(app: object, language: str | None = None) -> list[object]:

@@ -168,18 +168,49 @@ def counts(window: MainWindow) -> dict[str, int | None]:
     return {quick.value: chip.count for quick, chip in window.filter_bar.chips.items()}
 
 
+def test_an_oversold_item_is_its_own_state_not_a_backorder(
+    qtbot: QtBot, window: MainWindow, demo_shop: Shop
+) -> None:
+    demo_shop.adjust("CH-101", "=0", "stocktake")
+    apply_order(demo_shop, [OrderLine("rakuten", "R-9", "1", "CH-101", 2)])  # −2, no allowance
+    demo_shop.set_item_field(["MG-011"], "backorder_allowance", 5)
+    demo_shop.adjust("MG-011", "=0", "manual")
+    apply_order(demo_shop, [OrderLine("rakuten", "R-10", "1", "MG-011", 3)])  # within 5
+    demo_shop.set_item_field(["TW-002"], "backorder_allowance", 1)
+    demo_shop.adjust("TW-002", "=0", "manual")
+    apply_order(demo_shop, [OrderLine("yahoo", "Y-1", "1", "TW-002", 4)])  # 3 beyond: oversold
+    assert counts(window)["oversold"] == 2
+    assert counts(window)["backordered"] == 1
+    window.set_quick_filter(QuickFilter.OVERSOLD)
+    assert visible_codes(window) == ["CH-101", "TW-002"]
+    assert cell(window, "CH-101", Kind.STATUS) == "Oversold"
+    window.set_quick_filter(QuickFilter.BACKORDERED)
+    assert visible_codes(window) == ["MG-011"]
+    assert cell(window, "MG-011", Kind.STATUS) == "Backordered"
+    demo_shop.set_item_field(["TW-002"], "backorder_allowance", 4)  # now within it
+    window.set_quick_filter(QuickFilter.OVERSOLD)
+    assert visible_codes(window) == ["CH-101"]
+    assert counts(window)["backordered"] == 2
+    window.close()  # the counts survive a rebuild (a new window reads them afresh)
+    from app.ui.main_window import MainWindow as Window
+
+    again = Window(demo_shop, "test.sqlite3")
+    qtbot.addWidget(again)
+    assert (counts(again)["oversold"], counts(again)["backordered"]) == (1, 2)
+
+
 def test_each_quick_filter_shows_its_count_and_its_items(
     qtbot: QtBot, window: MainWindow, demo_shop: Shop
 ) -> None:
     assert counts(window) == {"all": 12, "low": 1, "out": 0, "sets": 4, "backordered": 0,
-                              "unmatched": 0, "problems": 0}
+                              "oversold": 0, "unmatched": 0, "problems": 0}
     demo_shop.adjust("MG-010", "=3", "stocktake")  # low; the tea set sells 3 too
     demo_shop.adjust("TW-003", "=0", "damage")  # out of stock
     demo_shop.set_item_field(["MG-011"], "backorder_allowance", 5)
     demo_shop.adjust("MG-011", "=0", "manual")
     apply_order(demo_shop, [OrderLine("rakuten", "R-1", "1", "MG-011", 2)])  # sold below zero
     assert counts(window) == {"all": 12, "low": 3, "out": 1, "sets": 4, "backordered": 1,
-                              "unmatched": 0, "problems": 0}
+                              "oversold": 0, "unmatched": 0, "problems": 0}
 
     window.view.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)

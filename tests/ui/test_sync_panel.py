@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -110,16 +110,21 @@ def test_the_window_keeps_responding_while_a_slow_cycle_runs(
 ) -> None:
     mall = sandbox({"A": 0})
     connect(towels, "mall", mall)
-    sync = sync_thread()
+    SyncEngine(towels, fast_adapter_for).run_due(force=True)  # in step: not due for a while
+    sync = sync_thread(start=False)
     panel = make_panel(qtbot, towels, sync)
     label = SyncStatusLabel(sync)
     qtbot.addWidget(label)
-    qtbot.waitUntil(lambda: cell(panel, "mall", 1) == "OK", timeout=10_000)
     requests.post(f"{mall.url}/api/faults", json={"slow_rate": 1, "slow_s": 1.0}, timeout=5)
 
+    # "Sync now" is pressed while the worker is busy with a routine cycle (here: its first
+    # tick, which syncs nothing): the end of that cycle must not make the forced one look idle.
     qtbot.mouseClick(panel.sync_now_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.control.running_changed, timeout=10_000,
+                          check_params_cb=lambda running: running):
+        sync.start()
     # The label can only change while the cycle runs if the window's thread is free.
-    qtbot.waitUntil(lambda: label.text.text() == "Syncing…", timeout=10_000)
+    assert label.text.text() == "Syncing…"
     assert panel.busy.isVisible()
     assert cell(panel, "mall", 1) == "Syncing…"
     requests.post(f"{mall.url}/api/faults", json={}, timeout=5)
@@ -147,9 +152,24 @@ def test_pausing_reaches_the_worker_and_shows_everywhere(
 
 
 # -- what needs the user -------------------------------------------------------------------------
+def record_threads(monkeypatch: pytest.MonkeyPatch, name: str) -> list[QThread]:
+    """Record the thread each call of the worker's *name* (a state function) runs in."""
+    from app.sync import worker
+
+    threads: list[QThread] = []
+    original = getattr(worker, name)
+
+    def recorded(*args: object) -> object:
+        threads.append(QThread.currentThread())
+        return original(*args)
+
+    monkeypatch.setattr(worker, name, recorded)
+    return threads
+
+
 def test_a_suspended_listing_is_listed_and_retried(
     qtbot: QtBot, shop: Shop, sandbox: Callable[..., SandboxServer],
-    sync_thread: Callable[..., SyncThread],
+    sync_thread: Callable[..., SyncThread], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shop.add_item("BIG", "業務用タオル")
     shop.adjust("BIG", "+150000")  # more than the sandbox shop accepts: refused every time
@@ -159,15 +179,21 @@ def test_a_suspended_listing_is_listed_and_retried(
         engine.run_due(force=True)
     assert [v.channel_item_id for v in problem_listings() if v.suspended] == ["BIG"]
 
-    panel = make_panel(qtbot, shop, sync_thread(start=False))
+    sync = sync_thread(start=False)
+    panel = make_panel(qtbot, shop, sync)
     assert panel.suspended_model.rowCount() == 1
     assert panel.tabs.tabText(0) == "Stopped listings (1)"
     reason = panel.suspended_model.data(panel.suspended_model.index(0, 4))
     assert reason.startswith("The channel refused the quantity")
     assert not panel.retry_button.isEnabled()
+    threads = record_threads(monkeypatch, "resume_listing")
+    sync.worker.set_paused(True)  # the retry's own upload would be refused again
+    sync.start()
 
     panel.suspended_view.selectRow(0)
-    qtbot.mouseClick(panel.retry_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.control.retried, timeout=10_000):
+        qtbot.mouseClick(panel.retry_button, Qt.MouseButton.LeftButton)
+    assert threads == [sync.thread]  # the write ran in the sync thread, not the window's
 
     listing = ListingRow.get(ListingRow.channel_item_id == "BIG")
     assert (listing.suspended, listing.failures) == (False, 0)
@@ -192,13 +218,18 @@ def drifted(towels: Shop, sandbox: Callable[..., SandboxServer]) -> SandboxServe
 
 def test_drift_take_the_channels_number(
     qtbot: QtBot, towels: Shop, drifted: SandboxServer,
-    sync_thread: Callable[..., SyncThread],
+    sync_thread: Callable[..., SyncThread], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    panel = make_panel(qtbot, towels, sync_thread(start=False))
+    sync = sync_thread(start=False)
+    panel = make_panel(qtbot, towels, sync)
     model = panel.drift_model
     assert [model.data(model.index(0, c)) for c in (3, 4)] == ["2", "7"]
+    threads = record_threads(monkeypatch, "resolve_drift")
+    sync.start()
     panel.drift_view.selectRow(0)
-    qtbot.mouseClick(panel.take_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.control.resolved, timeout=10_000):
+        qtbot.mouseClick(panel.take_button, Qt.MouseButton.LeftButton)
+    assert threads == [sync.thread]
     assert towels.book.on_hand["A"] == 2  # recorded as a stocktake
     assert towels.history("A")[0].reason == "stocktake"
     assert problem_listings() == []
@@ -214,7 +245,8 @@ def test_drift_push_ours_overwrites_the_channel(
     panel = make_panel(qtbot, towels, sync)
     qtbot.waitUntil(lambda: panel.drift_model.rowCount() == 1, timeout=5_000)
     panel.drift_view.selectRow(0)
-    qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.control.resolved, timeout=10_000):
+        qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
     assert problem_listings() == []
     assert towels.book.on_hand["A"] == 7  # our count stays
     # The worker uploads at once, not at the next poll.
@@ -233,9 +265,12 @@ def test_a_set_cannot_take_the_channels_number_and_the_panel_says_why(
     engine.run_due(force=True)
     mall.shop.set_listing("AB", 1)
     engine.run_due(force=True)
-    panel = make_panel(qtbot, towels, sync_thread(start=False))
+    sync = sync_thread(start=False)
+    panel = make_panel(qtbot, towels, sync)
+    sync.start()
     panel.drift_view.selectRow(0)
-    qtbot.mouseClick(panel.take_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.control.resolved, timeout=10_000):
+        qtbot.mouseClick(panel.take_button, Qt.MouseButton.LeftButton)
     assert "AB is a set" in panel.message.text()
     assert panel.drift_model.rowCount() == 1
 

@@ -3,12 +3,13 @@ and the same notices in the window where the platform has no tray."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
 from pytestqt.qtbot import QtBot
 
@@ -91,11 +92,42 @@ def test_a_crossing_is_told_once_and_again_only_after_a_restock(
                             "T-2 タオル 2 is at or below its reorder point (2 left to sell).")
     assert len(seen) == 2
 
-    shelf.adjust("T-1", "+4")  # restocked; the worker must see it before the next sale
-    qtbot.waitUntil(lambda: "T-1" not in sync.worker._out, timeout=5_000)
+    # Restocked, and sold out again before the worker has handled the restock (it is busy).
+    busy, free = threading.Event(), threading.Event()
+    QTimer.singleShot(0, sync.worker, lambda: (busy.set(), free.wait(10)))
+    assert busy.wait(5)
+    try:
+        shelf.adjust("T-1", "+4")
+        shelf.adjust("T-1", "=0")
+    finally:
+        free.set()
     with qtbot.waitSignal(tray.notified, timeout=5_000):
-        shelf.adjust("T-1", "=0")  # and sold out again: a new crossing
+        pass  # a new crossing, told
     assert len(seen) == 3 and "T-1" in seen[-1][3]
+
+
+def test_a_stock_notice_follows_the_stock_until_every_item_recovers(
+    qtbot: QtBot, shelf: Shop, sync_thread: Callable[..., SyncThread],
+    settings: QSettings,
+) -> None:
+    sync = sync_thread()
+    tray = Tray(make_window(qtbot), sync, settings=settings, available=False)
+    tray.group_ms = 50
+    bar = tray.notice_bar
+    assert bar is not None
+    qtbot.waitUntil(lambda: shelf.listeners != [], timeout=5_000)
+    with qtbot.waitSignal(tray.notified, timeout=5_000):
+        shelf.adjust("T-1", "=0")
+        shelf.adjust("T-2", "=0")
+    [notice] = bar.notices
+    assert notice.text == "2 items are out of stock: T-1, T-2"
+
+    shelf.adjust("T-1", "+5")  # back in stock: the notice now names T-2 only
+    qtbot.waitUntil(lambda: [n.text for n in bar.notices] == ["T-2 タオル 2 is out of stock."],
+                    timeout=5_000)
+    shelf.adjust("T-2", "+5")  # every item recovered: the notice goes
+    qtbot.waitUntil(lambda: bar.notices == [], timeout=5_000)
+    assert not bar.isVisible()
 
 
 def status(name: str, failures: int, error: str = "") -> ChannelStatus:

@@ -6,12 +6,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QObject, Slot
 from pytestqt.qtbot import QtBot
 
 from app.services.shop import Shop
 from app.sync.worker import SyncThread
 from app.ui.integration import ENTRY_POINTS, entry_point
 from app.ui.main_window import MainWindow
+from app.ui.sync_panel import SyncControl
+
+
+class Seen(QObject):
+    """Records the worker's reports in the window's thread (bound slots)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[bool | str] = []
+
+    @Slot(bool)
+    def running(self, running: bool) -> None:
+        self.seen.append(running)
+
+    @Slot()
+    def forced(self) -> None:
+        self.seen.append("forced")
 
 
 @pytest.fixture
@@ -32,14 +50,21 @@ def test_the_sync_panel_label_and_tray_are_wired_and_f5_syncs(
     window = MainWindow(demo_shop, "test.sqlite3", running_sync)
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(running_sync.worker.statuses, timeout=10_000):
+    # Wait on signals of the window's thread: qtbot.waitSignal on a worker's signal would
+    # handle it in the worker's thread (and stop its own timer from there).
+    control = SyncControl.of(running_sync)
+    cycles = Seen()
+    running_sync.worker.running.connect(cycles.running)
+    with qtbot.waitSignal(control.statuses_changed, timeout=10_000):
         running_sync.start()
     assert window.sync_panel is not None and window.sync_panel.objectName() == "syncPanel"
     assert not window.status.sync.isVisible()  # the sync panel's own label replaces it
     assert window.tray is not None
     assert window.act.sync_now.isEnabled()
-    with qtbot.waitSignal(running_sync.worker.running, timeout=10_000):
-        window.act.sync_now.trigger()  # F5
+    running_sync.worker.forced_cycle_starting.connect(cycles.forced)
+    window.act.sync_now.trigger()  # F5
+    qtbot.waitUntil(lambda: "forced" in cycles.seen and cycles.seen[-1] is False,
+                    timeout=10_000)
     window.show_sync_panel()
     assert window.sync_panel.isVisible()
     window.show_item("GIFT-TEA")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.book import StockBook
+from app.domain.search import same_key
 from app.services.previews import ItemMatch, find_items
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -71,6 +72,7 @@ class MessageBar(QFrame):
     def _show(self, messages: Sequence[str], error: bool) -> None:
         self._messages = list(messages)
         self._is_error = error
+        QTimer.singleShot(0, self, self._make_room)
         if not self._messages:
             self.hide()
             return
@@ -96,6 +98,37 @@ class MessageBar(QFrame):
         lines = [html.escape(m) for m in self._messages]
         self._text.setText("<br>".join(lines))
         self.show()
+
+
+    def _make_room(self) -> None:
+        """A message appearing must not squeeze the dialog's other parts over each other:
+        grow the dialog to what its layout needs at its width (within the screen)."""
+        make_room(self.window())
+
+
+def make_room(dialog: QWidget) -> None:
+    """Make *dialog* tall enough for its layout at its present width (wrapped labels
+    included), never taller than the screen's free area."""
+    layout = dialog.layout()
+    if layout is None or not dialog.isVisible():
+        return
+    layout.activate()
+    needed = layout.totalMinimumSize().height()
+    if layout.hasHeightForWidth():
+        needed = max(needed, layout.totalHeightForWidth(dialog.width()))
+    screen = dialog.screen()
+    if screen is not None:
+        needed = min(needed, screen.availableGeometry().height() - 40)  # the title bar
+    if dialog.height() < needed:
+        dialog.resize(dialog.width(), needed)
+
+
+def buddy_label(text: str, buddy: QWidget, parent: QWidget) -> QLabel:
+    """A form label whose mnemonic (the letter after &) moves to *buddy*: a row holding a
+    layout (a field and a button) gets no buddy by itself, and its & would show as is."""
+    label = QLabel(text, parent)
+    label.setBuddy(buddy)
+    return label
 
 
 def match_text(match: ItemMatch) -> str:
@@ -166,7 +199,7 @@ class ItemSearch(QLineEdit):
             self._choose(shown[0].code)
             return
         self._search(text)
-        exact = [m for m in self._matches if text in (m.code, m.jan)]
+        exact = [m for m in self._matches if same_key(text, m.code) or same_key(text, m.jan)]
         if exact:
             self._choose(exact[0].code)
         elif len(self._matches) == 1:

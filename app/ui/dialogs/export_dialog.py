@@ -35,7 +35,7 @@ from app.files.headers import KINDS
 from app.services.exporting import ExportResult, export
 from app.services.shop import Shop
 
-from .common import MessageBar
+from .common import MessageBar, buddy_label
 from .import_wizard import error_lines
 from .jobs import Job
 
@@ -88,9 +88,9 @@ class ExportDialog(QDialog):
 
         form = QFormLayout()
         form.addRow(self.tr("&List:"), self.kind)
-        form.addRow(self.tr("&Period (from, to):"), dates)
+        form.addRow(buddy_label(self.tr("&Period (from, to):"), self.date_from, self), dates)
         form.addRow(self.tr("F&ormat:"), self.format)
-        form.addRow(self.tr("&File:"), file_row)
+        form.addRow(buddy_label(self.tr("&File:"), self.path, self), file_row)
 
         self.template_group = QGroupBox(self.tr("Templates for importing"), self)
         self.template_kind = QComboBox(self.template_group)

@@ -62,7 +62,7 @@ from app.services.importing import (
 )
 from app.services.shop import Shop
 
-from .common import MessageBar
+from .common import MessageBar, buddy_label
 from .jobs import Job
 
 Index = QModelIndex | QPersistentModelIndex
@@ -186,7 +186,7 @@ class ImportFilePage(QWizardPage):
         self.template.clicked.connect(self.save_template)
 
         form = QFormLayout()
-        form.addRow(self.tr("&File:"), file_row)
+        form.addRow(buddy_label(self.tr("&File:"), self.path, self), file_row)
         form.addRow(self.tr("&Contents:"), self.kind)
         form.addRow(self.tr("&Mode:"), self.mode)
         form.addRow(self.tr("&Encoding (CSV):"), self.encoding)

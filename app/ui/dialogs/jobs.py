@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.files.common import CancelCheck, OperationCancelled, Progress
 
@@ -91,12 +91,15 @@ class Job(QObject):
         """Block until the worker thread has ended (closing a dialog with work under way)."""
         self._thread.wait()
 
+    @Slot(object)
     def _on_succeeded(self, result: object) -> None:
         self._end(self.succeeded, result)
 
+    @Slot(object)
     def _on_failed(self, error: object) -> None:
         self._end(self.failed, error)
 
+    @Slot()
     def _on_stopped(self) -> None:
         self._end(self.cancelled)
 
