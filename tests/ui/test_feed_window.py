@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QObject, Slot
 from pytestqt.qtbot import QtBot
 
 from app.channels.sandbox_server import SandboxServer
@@ -23,6 +24,18 @@ sandbox = sync_support.sandbox
 sync_thread = sync_support.sync_thread
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")
+
+
+class CycleCounter(QObject):
+    """Counts the worker's finished cycles in the window's thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.done = 0
+
+    @Slot(object)
+    def count(self, _report: object) -> None:
+        self.done += 1
 
 
 def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_seconds(
@@ -61,6 +74,10 @@ def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_se
     assert model.data(model.index(model.row_of("AB"), channel)) == 0
 
     # A full cycle afterwards (what used to put the stale numbers back) keeps them.
-    with qtbot.waitSignal(sync.worker.cycle_done, timeout=10_000):
-        sync.worker.sync_now_requested.emit()
+    # (counted by a slot in the window's thread: qtbot.waitSignal on a worker's signal would
+    # stop its timer from the worker's thread)
+    cycles = CycleCounter()
+    sync.worker.cycle_done.connect(cycles.count)
+    sync.worker.sync_now_requested.emit()
+    qtbot.waitUntil(lambda: cycles.done > 0, timeout=10_000)
     assert mall.shop.listings() == {"A": 15, "B": 0, "AB": 0}
