@@ -222,8 +222,12 @@ class HttpClient:
         Raises ChannelError when the retries or the deadline are spent, HttpStatusError for
         other refusals, CallCancelled after cancel().
         """
+        self._check_cancelled()
         deadline = time.monotonic() + self.deadline_s
         if self.cycle_deadline is not None:
+            if time.monotonic() >= self.cycle_deadline:
+                raise ChannelError(f"{method} {path}: not sent: the time allowed for one sync "
+                                   "cycle is over")
             deadline = min(deadline, self.cycle_deadline)
         problem, retry_after = "", None
         for attempt in range(self.max_retries + 1):
