@@ -135,7 +135,7 @@ class SyncEngine:
         """Run the channels that are due; then, if their orders changed any stock, push the
         new numbers to every other channel now rather than at its next poll (except to a
         channel that is waiting out a failure: its back-off and Retry-After hold)."""
-        reports = []
+        reports: list[CycleReport] = []
         for name in self.due_channels(force):
             if self.cancelled:
                 return reports
