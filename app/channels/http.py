@@ -253,9 +253,9 @@ class HttpClient:
             raise ChannelError(self._clean(
                 f"{method} {path}: {problem} (gave up after {self.max_retries + 1} attempts)"),
                 retry_after)
-        raise ChannelError(self._clean(
-            f"{method} {path}: {problem} (gave up: no complete answer within "
-            f"{self._limit_words(deadline)})"), retry_after)
+        late = "" if problem.startswith("no complete answer") else (
+            f" (gave up: no complete answer within {self._limit_words(deadline)})")
+        raise ChannelError(self._clean(f"{method} {path}: {problem}{late}"), retry_after)
 
     def _limit_words(self, deadline: float) -> str:
         if self.cycle_deadline is not None and deadline >= self.cycle_deadline:

@@ -162,7 +162,7 @@ class SyncEngine:
             report.waiting = True
             log.info("%s: waiting for the first-sync choice (push or pull)", name)
             return report
-        adapter = self.adapter_for(channel)
+        adapter = self._adapter_for(channel, report)
         if adapter is None:
             return report
         retry_after: float | None = None
@@ -192,8 +192,10 @@ class SyncEngine:
             return report
         channel = ChannelRow.get(ChannelRow.name == name)
         state = sync_row(channel)
-        adapter = self.adapter_for(channel)
-        if adapter is None or not state.first_done or not channel.enabled:
+        if not state.first_done or not channel.enabled:
+            return report
+        adapter = self._adapter_for(channel, report)
+        if adapter is None:
             return report
         try:
             with self._using(adapter):
@@ -203,6 +205,16 @@ class SyncEngine:
             if not self.cancelled:
                 self._finish(channel, report, error.retry_after)
         return report
+
+    def _adapter_for(self, channel: ChannelRow, report: CycleReport) -> ChannelAdapter | None:
+        """The channel's adapter; None (with the channel failed plainly) when its stored
+        address is one the address policy refuses, e.g. one saved by an earlier version."""
+        try:
+            return self.adapter_for(channel)
+        except ValueError as error:
+            report.ok, report.error = False, f"{channel.name}: {error}"
+            self._finish(channel, report, None)
+            return None
 
     @contextmanager
     def _using(self, adapter: ChannelAdapter) -> Iterator[None]:

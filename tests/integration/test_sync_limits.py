@@ -293,3 +293,17 @@ def test_a_cancelled_engine_starts_no_channel(shop, servers):
         adapter = fast_adapter_for(ChannelRow.get(ChannelRow.name == "mall"))
         adapter.cancel()
         adapter.read_quantities()
+
+
+def test_an_address_saved_before_the_policy_fails_that_channel_plainly(shop, servers):
+    sandbox, url = sandbox_at(servers)
+    connect(shop, "old", url)
+    connect(shop, "mall", url)
+    old = ChannelRow.get(ChannelRow.name == "old")
+    old.settings = {"url": url.replace("http://", "http://shop:hunter2@")}
+    old.save()
+    reports = {r.channel: r for r in SyncEngine(shop, fast_adapter_for).run_due(force=True)}
+    assert not reports["old"].ok and "user name or password" in reports["old"].error
+    assert "hunter2" not in reports["old"].error
+    assert reports["mall"].ok and sandbox.quantity("A") == 40
+    assert sync_row(old).failures == 1
