@@ -110,21 +110,28 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
 
 def sync(shop: Shop, args: argparse.Namespace) -> int:
     from app.channels.registry import adapter_for
+    from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
     from app.sync.engine import SyncEngine
+    from app.sync.state import MAX_INTERVAL_S
 
-    engine = SyncEngine(shop, adapter_for)
+    interval = args.interval
+    if interval is not None and not 0 < interval <= MAX_INTERVAL_S:  # also refuses nan, inf
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "--interval must be more than 0 and at most "
+                                         "{high} seconds (got {seconds})."),
+                       high=MAX_INTERVAL_S, seconds=interval)
+    # --interval replaces each channel's poll interval, never its back-off or Retry-After.
+    engine = SyncEngine(shop, adapter_for, interval_s=interval)
     if args.once:
         return EXIT_OK if _print_reports(engine.run_due(force=True)) else 1
-    interval = args.interval
     try:
         while True:
             try:
-                _print_reports(engine.run_due(force=interval is not None))
+                _print_reports(engine.run_due())
             except Exception as error:  # a busy or full database: say so, wait, try again
                 if not _wait_after_failure(error):
                     return EXIT_ENVIRONMENT
                 continue
-            _wait(interval if interval is not None else 1.0)
+            _wait(min(interval, 1.0) if interval is not None else 1.0)
     except KeyboardInterrupt:
         return EXIT_OK
 

@@ -33,7 +33,11 @@ class ChannelLimits:
 
 @dataclass(frozen=True, slots=True)
 class OrderPage:
-    """Order lines changed since a cursor, and the cursor to ask from next time."""
+    """Order lines changed since a cursor, and the cursor to ask from next time.
+
+    The cursor never passes the channel's "now" (nor Rendo's): an order stamped in the future
+    must not make every later order look already read.
+    """
 
     lines: list[OrderLine]
     next_cursor: str
@@ -99,4 +103,12 @@ class ChannelAdapter(Protocol):
 
     def test_connection(self) -> None:
         """Raise ChannelError with a plain message when the channel cannot be used."""
+        ...
+
+    def set_deadline(self, deadline: float | None) -> None:
+        """No call may run past *deadline* (a ``time.monotonic()`` value; None: no limit)."""
+        ...
+
+    def cancel(self) -> None:
+        """Give up every call now (Rendo is stopping); safe to call from any thread."""
         ...

@@ -4,6 +4,14 @@ Retries server errors, 429s (honouring Retry-After), timeouts, dropped connectio
 malformed JSON with exponential back-off and jitter. A Retry-After longer than ``max_backoff``
 is not slept through: the call fails at once with ``ChannelError.retry_after`` set, so the
 sync engine reschedules instead of blocking its thread. Messages never contain the token.
+
+``requests``' timeout bounds each read, not the call: a channel that drips a byte every few
+seconds would hold a call forever. So every call has a total deadline (``deadline_s``, connect
+and retries included, and never past ``cycle_deadline`` when the engine sets one), answers
+are read in chunks up to ``max_answer_bytes`` (a bigger one is refused, not retried), and
+redirects are never followed (a 3xx is a refusal). Each exchange runs in a short-lived helper
+thread, so the caller returns at the deadline or at ``cancel()`` even while a read or a name
+look-up is stuck; the helper stops at its next chunk or read timeout.
 """
 
 from __future__ import annotations
@@ -14,21 +22,26 @@ import random
 import threading
 import time
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
+from urllib3 import exceptions as urllib3_errors
 
 from .base import ChannelError
-from .urls import is_loopback
+from .urls import parse_channel_url, same_origin
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "Rendo/0.1 (+stock sync)"
 NOT_RETRIED = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader)
+DEFAULT_DEADLINE_S = 60.0  # one call, all attempts included
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+MAX_RETRY_AFTER_S = 3600.0  # a longer (or infinite) wait asked by a channel is cut to this
 
 
 class HttpStatusError(ChannelError):
@@ -37,6 +50,10 @@ class HttpStatusError(ChannelError):
     def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
         super().__init__(message, retry_after)
         self.status = status
+
+
+class CallCancelled(ChannelError):
+    """The call was given up because Rendo is stopping (``HttpClient.cancel``)."""
 
 
 class _Retry(Exception):
@@ -48,70 +65,180 @@ class _Retry(Exception):
 
 
 def check_base_url(url: str) -> str:
-    """*url* without a trailing slash; ValueError unless HTTPS or HTTP to loopback."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host or parts.scheme not in ("http", "https"):
-        raise ValueError(f"not a web address: {url!r}")
-    if parts.scheme == "http" and not is_loopback(host):
-        raise ValueError(f"refusing plain http:// to {host}: channels must use https:// "
-                         "(http:// is allowed only to this PC: 127.0.0.1, localhost, [::1])")
-    return url.rstrip("/")
+    """*url* normalised, without a trailing slash; ValueError unless it passes the channel
+    address policy of app/channels/urls.py (HTTPS, or HTTP to this PC's loopback)."""
+    return parse_channel_url(url).url
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None."""
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None.
+
+    Never more than MAX_RETRY_AFTER_S: ``inf`` or 99999999999999 is a channel's bug, not a
+    reason to stop syncing it for ever (nor to overflow a date).
+    """
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds:  # NaN
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
+
+
+@dataclass
+class _Answer:
+    status: int
+    headers: Any
+    content: bytes
+
+
+class _Exchange:
+    """One HTTP exchange, run in a helper thread; the caller waits on ``wake``."""
+
+    def __init__(self, client: HttpClient, method: str, url: str, deadline: float,
+                 **kwargs: Any) -> None:
+        self.client, self.method, self.url, self.deadline = client, method, url, deadline
+        self.kwargs = kwargs
+        self.wake = threading.Event()  # set when done, or by cancel()
+        self.abandoned = False
+        self.answer: _Answer | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.answer = self._fetch()
+        except BaseException as error:  # handed to the caller's thread
+            self.error = error
+        finally:
+            self.wake.set()
+
+    def _fetch(self) -> _Answer:
+        client = self.client
+        response = client.session.request(self.method, self.url, stream=True,
+                                          allow_redirects=False, **self.kwargs)
+        try:
+            cap = client.max_answer_bytes
+            length = response.headers.get("Content-Length", "")
+            if length.strip().isdigit() and int(length) > cap:
+                raise _TooBig(int(length))
+            body = bytearray()
+            while not self.abandoned and time.monotonic() < self.deadline:
+                chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
+                if not chunk:
+                    return _Answer(response.status_code, response.headers, bytes(body))
+                body += chunk
+                with client._lock:
+                    client.received_bytes += len(chunk)
+                if len(body) > cap:
+                    raise _TooBig(None)
+            raise _Late()
+        finally:
+            response.close()
+
+
+class _TooBig(Exception):
+    def __init__(self, declared: int | None) -> None:
+        super().__init__(declared)
+        self.declared = declared
+
+
+class _Late(Exception):
+    """The answer did not end before the call's deadline."""
 
 
 class HttpClient:
-    """JSON over HTTP(S) on one requests.Session; ``calls`` counts every attempt sent."""
+    """JSON over HTTP(S) on one requests.Session; ``calls`` counts every attempt sent and
+    ``received_bytes`` every body byte read."""
 
     def __init__(self, base_url: str, token_getter: Callable[[], str | None] | None = None,
                  timeout: float | tuple[float, float] = (3.05, 10), max_retries: int = 4,
                  backoff_base: float = 0.5, max_backoff: float = 30,
-                 rate_per_s: float | None = None, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.base_url = check_base_url(base_url)
+                 rate_per_s: float | None = None,
+                 sleep: Callable[[float], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 deadline_s: float = DEFAULT_DEADLINE_S,
+                 max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
+        self.address = parse_channel_url(base_url)
+        self.base_url = self.address.url
         self.token_getter = token_getter
         self.timeout, self.max_retries = timeout, max_retries
         self.backoff_base, self.max_backoff = backoff_base, max_backoff
-        self.rate_per_s, self.sleep, self.clock = rate_per_s, sleep, clock
+        self.rate_per_s, self.clock = rate_per_s, clock
+        self._sleep = sleep
+        self.deadline_s, self.max_answer_bytes = deadline_s, max_answer_bytes
+        self.cycle_deadline: float | None = None  # time.monotonic() value; set by the engine
         self.calls = 0
+        self.received_bytes = 0
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self._lock = threading.Lock()
         self._next_slot = 0.0
         self._random = random.Random()
+        self._cancelled = threading.Event()
+        self._running: set[_Exchange] = set()
 
     def close(self) -> None:
         self.session.close()
+
+    def cancel(self) -> None:
+        """Give up every call now and from now on (Rendo is stopping); any thread may call."""
+        self._cancelled.set()
+        with self._lock:
+            running = list(self._running)
+        for exchange in running:
+            exchange.abandoned = True
+            exchange.wake.set()
+        self.session.close()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, but not past cancel()."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+        elif seconds > 0:
+            self._cancelled.wait(seconds)
+        self._check_cancelled()
+
+    def _check_cancelled(self) -> None:
+        if self._cancelled.is_set():
+            raise CallCancelled("the call was cancelled: Rendo is stopping")
 
     def request(self, method: str, path: str, json: Any = None,
                 params: dict[str, Any] | None = None,
                 ok: Collection[int] = (200, 201, 207)) -> tuple[int, Any]:
         """(status, parsed JSON or None) for a status in *ok*, or 409 (a conflict is an answer).
 
-        Raises ChannelError when the retries are spent, HttpStatusError for other refusals.
+        Raises ChannelError when the retries or the deadline are spent, HttpStatusError for
+        other refusals, CallCancelled after cancel().
         """
+        self._check_cancelled()
+        deadline = time.monotonic() + self.deadline_s
+        if self.cycle_deadline is not None:
+            if time.monotonic() >= self.cycle_deadline:
+                raise ChannelError(f"{method} {path}: not sent: the time allowed for one sync "
+                                   "cycle is over")
+            deadline = min(deadline, self.cycle_deadline)
         problem, retry_after = "", None
         for attempt in range(self.max_retries + 1):
             if attempt:
-                self.sleep(self._delay(attempt, retry_after))
+                delay = self._delay(attempt, retry_after)
+                if time.monotonic() + delay >= deadline:
+                    break
+                self.sleep(delay)
+            self._check_cancelled()
             try:
-                return self._attempt(method, path, json, params, ok)
+                return self._attempt(method, path, json, params, ok, deadline)
             except _Retry as passing:
                 problem, retry_after = passing.message, passing.retry_after
             log.info("%s %s: %s (attempt %d of %d)", method, path, problem, attempt + 1,
@@ -120,9 +247,20 @@ class HttpClient:
                 raise ChannelError(self._clean(
                     f"{method} {path}: {problem}; the channel asks to wait {retry_after:g} s"),
                     retry_after)
-        raise ChannelError(self._clean(
-            f"{method} {path}: {problem} (gave up after {self.max_retries + 1} attempts)"),
-            retry_after)
+            if time.monotonic() >= deadline:
+                break
+        else:
+            raise ChannelError(self._clean(
+                f"{method} {path}: {problem} (gave up after {self.max_retries + 1} attempts)"),
+                retry_after)
+        late = "" if problem.startswith("no complete answer") else (
+            f" (gave up: no complete answer within {self._limit_words(deadline)})")
+        raise ChannelError(self._clean(f"{method} {path}: {problem}{late}"), retry_after)
+
+    def _limit_words(self, deadline: float) -> str:
+        if self.cycle_deadline is not None and deadline >= self.cycle_deadline:
+            return "the time allowed for one sync cycle"
+        return f"{self.deadline_s:g} s"
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential back-off with jitter, never shorter than the channel's Retry-After."""
@@ -141,35 +279,75 @@ class HttpClient:
         if slot > now:
             self.sleep(slot - now)
 
+    def _timeouts(self, deadline: float) -> tuple[float, float]:
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2
+        left = max(0.001, deadline - time.monotonic())
+        return min(connect, left), min(read, left)
+
     def _attempt(self, method: str, path: str, json: Any, params: dict[str, Any] | None,
-                 ok: Collection[int]) -> tuple[int, Any]:
+                 ok: Collection[int], deadline: float) -> tuple[int, Any]:
         self._wait_for_slot()
+        url = self.base_url + path
+        if not same_origin(url, self.address):
+            raise ChannelError(f"{method} {path}: refused: the call would leave "
+                               f"{self.address.url}")
         headers = {}
         token = self.token_getter() if self.token_getter else None
         if token:
             headers["Authorization"] = f"Bearer {token}"
         with self._lock:
             self.calls += 1
+        exchange = _Exchange(self, method, url, deadline, json=json, params=params,
+                             headers=headers, timeout=self._timeouts(deadline))
+        with self._lock:
+            self._running.add(exchange)
         try:
-            response = self.session.request(method, self.base_url + path, json=json,
-                                            params=params, headers=headers, timeout=self.timeout)
-        except NOT_RETRIED as error:
-            raise ChannelError(f"{method} {path}: bad request ({type(error).__name__})") from None
-        except requests.Timeout:
-            limit = self.timeout[-1] if isinstance(self.timeout, tuple) else self.timeout
-            raise _Retry(f"no answer within {limit:g} s") from None
-        except requests.RequestException as error:
-            raise _Retry(f"connection to {urlsplit(self.base_url).netloc} failed "
-                         f"({type(error).__name__})") from None
-        log.debug("%s %s -> %d", method, path, response.status_code)
-        return self._answer(method, path, response, ok)
+            threading.Thread(target=exchange.run, name="rendo-http", daemon=True).start()
+            exchange.wake.wait(max(0.0, deadline - time.monotonic()) + 0.5)
+        finally:
+            with self._lock:
+                self._running.discard(exchange)
+        if exchange.answer is None and exchange.error is None:
+            exchange.abandoned = True  # the helper stops at its next chunk or read timeout
+            self._check_cancelled()
+            raise _Retry(f"no complete answer within {self._limit_words(deadline)}")
+        self._check_cancelled()
+        if exchange.error is not None:
+            self._failure(method, path, exchange.error, deadline)
+        assert exchange.answer is not None
+        log.debug("%s %s -> %d", method, path, exchange.answer.status)
+        return self._answer(method, path, exchange.answer, ok)
 
-    def _answer(self, method: str, path: str, response: requests.Response,
+    def _failure(self, method: str, path: str, error: BaseException, deadline: float) -> None:
+        """Raise what one failed exchange means: a retry, or a refusal."""
+        if isinstance(error, NOT_RETRIED):
+            raise ChannelError(f"{method} {path}: bad request ({type(error).__name__})")
+        if isinstance(error, _TooBig):
+            size = f" ({error.declared:,} bytes)" if error.declared is not None else ""
+            raise ChannelError(f"{method} {path}: the channel's answer is too large{size}; "
+                               f"Rendo reads at most {self.max_answer_bytes:,} bytes")
+        if isinstance(error, _Late):
+            raise _Retry(f"no complete answer within {self._limit_words(deadline)}")
+        if isinstance(error, requests.Timeout | urllib3_errors.ReadTimeoutError):
+            limit = self.timeout[-1] if isinstance(self.timeout, tuple) else self.timeout
+            raise _Retry(f"no answer within {limit:g} s")
+        if isinstance(error, urllib3_errors.DecodeError):
+            raise _Retry("the answer could not be decoded")
+        if isinstance(error, requests.RequestException | urllib3_errors.HTTPError | OSError):
+            raise _Retry(f"connection to {self.address.url.split('://', 1)[1]} failed "
+                         f"({type(error).__name__})")
+        raise error
+
+    def _answer(self, method: str, path: str, response: _Answer,
                 ok: Collection[int]) -> tuple[int, Any]:
-        status = response.status_code
+        status = response.status
         if status in (401, 403):
             raise HttpStatusError(f"authentication failed (HTTP {status}) on {method} {path}: "
                                   "check the channel's access token", status)
+        if 300 <= status < 400:
+            raise HttpStatusError(f"{method} {path} refused: the channel answered with a "
+                                  f"redirect (HTTP {status}), which Rendo does not follow; "
+                                  "check the channel's address", status)
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             what = "rate limited" if status == 429 else "server error"
@@ -181,13 +359,13 @@ class HttpClient:
             f"{method} {path} refused (HTTP {status}){': ' + detail if detail else ''}"), status)
 
     @staticmethod
-    def _json(response: requests.Response) -> Any:
+    def _json(response: _Answer) -> Any:
         if not response.content:
             return None
         try:
             return jsonlib.loads(response.content)
         except ValueError:
-            raise _Retry(f"malformed JSON in the answer (HTTP {response.status_code})") from None
+            raise _Retry(f"malformed JSON in the answer (HTTP {response.status})") from None
 
     def _clean(self, message: str) -> str:
         """Belt and braces: the token never leaves in a message."""
@@ -195,7 +373,7 @@ class HttpClient:
         return message.replace(token, "***") if token else message
 
 
-def _error_text(response: requests.Response) -> str:
+def _error_text(response: _Answer) -> str:
     try:
         body = jsonlib.loads(response.content)
     except ValueError:

@@ -4,12 +4,19 @@ Orders are read by keyset paging on ``updated_since``: each next request starts 
 ``updated_at`` seen, so an order changed while we page moves to a later page instead of
 shifting another one out of sight. Every page is read in one call (``more`` stays False):
 starting each call ``order_overlap_s`` before the cursor could otherwise loop on a busy shop.
+A shop that answers the same page again, or "more" for longer than the cycle may take, fails
+the call with a plain message instead of keeping the cycle (and the channels after it) busy.
+
+The next cursor never passes the shop's ``server_time`` nor this PC's clock: an order stamped
+in the future (a JST time written with ``Z``) is read again each cycle, harmlessly, instead of
+hiding every later order until the clock catches up.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +42,7 @@ SANDBOX_LIMITS = ChannelLimits(
     unlimited_quantity=9999, compare_and_set=True, relative=False, order_overlap_s=120,
     restocks_on_cancel=True,
 )
-MAX_PAGES = 10_000  # a guard against a shop that always says has_more
+MAX_PAGES = 2_000  # 100,000 orders in one read: a guard against a shop that always says more
 
 
 class SandboxChannel:
@@ -45,24 +52,37 @@ class SandboxChannel:
     """
 
     def __init__(self, info: ChannelInfo, token: str | None = None,
-                 client: HttpClient | None = None) -> None:
+                 client: HttpClient | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.info = info
         self.limits = SANDBOX_LIMITS
         if client is None:
             client = HttpClient(str(info.settings.get("url") or ""), token_getter=lambda: token,
                                 rate_per_s=self.limits.requests_per_second)
         self.client = client
+        self.clock = clock
 
     def close(self) -> None:
         self.client.close()
 
+    def set_deadline(self, deadline: float | None) -> None:
+        self.client.cycle_deadline = deadline
+
+    def cancel(self) -> None:
+        self.client.cancel()
+
     # -- orders ------------------------------------------------------------------------------
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
+        now = _utc(self.clock())
         after = self._cursor_time(cursor)
+        if after is not None and after > now:  # left in the future by an earlier version
+            log.warning("%s: order cursor %s is in the future; reading from now", self.info.name,
+                        cursor)
+            after = now
         start = after or _utc(since)
         orders, server_time = self._all_orders_since(start - self._overlap)
         lines = [line for order in orders for line in self._lines(order)]
-        return OrderPage(lines, _next_cursor(after, orders, server_time))
+        return OrderPage(lines, _next_cursor(after, orders, server_time, now))
 
     @property
     def _overlap(self) -> timedelta:
@@ -82,7 +102,9 @@ class SandboxChannel:
         """Every order updated at or after *start*, latest version of each, oldest first."""
         seen: dict[str, dict[str, Any]] = {}
         since, page = start, 1
+        previous: list[tuple[str, str]] | None = None
         for _ in range(MAX_PAGES):
+            self._check_time()
             _, body = self.client.request("GET", "/api/orders", ok=(200,), params={
                 "updated_since": format_stamp(since), "page": page})
             batch, more, server_time = _order_page(body)
@@ -90,9 +112,20 @@ class SandboxChannel:
                 seen[str(order["id"])] = order
             if not more or not batch:
                 return sorted(seen.values(), key=_order_key), server_time
+            keys = [(str(order["id"]), str(order["updated_at"])) for order in batch]
+            if keys == previous:
+                raise ChannelError(f"{self.info.name}: the shop sent the same page of orders "
+                                   "again and says there are more; reading stopped")
+            previous = keys
             last = parse_stamp(batch[-1]["updated_at"])
             since, page = (last, 1) if last > since else (since, page + 1)
         raise ChannelError(f"{self.info.name}: more than {MAX_PAGES} pages of orders")
+
+    def _check_time(self) -> None:
+        deadline = self.client.cycle_deadline
+        if deadline is not None and time.monotonic() >= deadline:
+            raise ChannelError(f"{self.info.name}: the shop keeps sending pages of orders "
+                               "beyond the time allowed for one sync cycle; reading stopped")
 
     def _lines(self, order: dict[str, Any]) -> list[OrderLine]:
         try:
@@ -183,12 +216,19 @@ def _utc(moment: datetime | None) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _next_cursor(after: datetime | None, orders: list[dict[str, Any]], server_time: str) -> str:
-    """The latest updated_at seen (never behind the old cursor), else the server's time."""
+def _next_cursor(after: datetime | None, orders: list[dict[str, Any]], server_time: str,
+                 now: datetime) -> str:
+    """The latest updated_at seen (never behind the old cursor), else the server's time; never
+    past the shop's own time or this PC's, so that a future stamp cannot hide later orders."""
+    try:
+        ceiling = min(parse_stamp(server_time), now)
+    except ValueError:
+        ceiling = now
     if not orders:
-        return server_time
+        return format_stamp(ceiling)
     latest = max(parse_stamp(order["updated_at"]) for order in orders)
-    return format_stamp(max(latest, after) if after else latest)
+    cursor = max(latest, after) if after else latest
+    return format_stamp(min(cursor, ceiling))
 
 
 def _order_key(order: dict[str, Any]) -> tuple[str, str]:

@@ -10,7 +10,10 @@ an absolute set) so that an order the channel took meanwhile is never erased.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,7 +29,7 @@ from app.domain.orders import OrderLine
 from app.services.orders import apply_order, resolve_item
 from app.services.shop import Shop
 from app.store.database import write_transaction
-from app.store.models import ChannelRow, CodeMapRow, ItemRow, ListingRow, utcnow
+from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, ListingRow, utcnow
 
 from .state import backoff_delay, sync_row
 
@@ -35,6 +38,7 @@ log = logging.getLogger("rendo.sync")
 AdapterFactory = Callable[[ChannelRow], ChannelAdapter | None]
 SUSPEND_AFTER = 5  # uploads refused in a row before a listing is suspended
 DRIFT_EVERY = timedelta(minutes=10)
+CYCLE_DEADLINE_S = 180.0  # one channel's cycle; then it stops with an error, retried later
 
 
 MAX_UNANSWERED = 5  # writes without an answer remembered per listing
@@ -72,12 +76,35 @@ class SyncEngine:
         clock: Callable[[], datetime] = utcnow,
         drift_every: timedelta = DRIFT_EVERY,
         push_on_change: bool = True,
+        interval_s: float | None = None,
+        cycle_deadline_s: float = CYCLE_DEADLINE_S,
     ) -> None:
+        """*interval_s*, when given, replaces every channel's own poll interval (``sync
+        --watch --interval``); it never shortens a failing channel's back-off or Retry-After."""
         self.shop = shop
         self.adapter_for = adapter_for
         self.clock = clock
         self.drift_every = drift_every
         self.push_on_change = push_on_change
+        self.interval_s = interval_s
+        self.cycle_deadline_s = cycle_deadline_s
+        self._cancelled = threading.Event()
+        self._adapter: ChannelAdapter | None = None  # the one a cycle is using now
+        self._adapter_lock = threading.Lock()
+        self._deadline: float | None = None  # time.monotonic() value of the cycle's end
+
+    def cancel(self) -> None:
+        """Stop now (Rendo is quitting): the call in progress is given up, no channel is
+        started after it. Safe to call from any thread."""
+        self._cancelled.set()
+        with self._adapter_lock:
+            adapter = self._adapter
+        if adapter is not None:
+            adapter.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
 
     # -- scheduling ----------------------------------------------------------------------
     def due_channels(self, force: bool = False) -> list[str]:
@@ -87,17 +114,39 @@ class SyncEngine:
             if channel.type == "manual":
                 continue
             row = sync_row(channel)
-            if force or row.next_sync_at is None or row.next_sync_at <= now:
+            if force or self._due(row, now):
                 names.append(channel.name)
         return names
 
+    def _due(self, row: ChannelSyncRow, now: datetime) -> bool:
+        if row.next_sync_at is None or row.next_sync_at <= now:
+            return True
+        if self.interval_s is None or row.failures or row.last_sync_at is None:
+            return False  # a failing channel waits out its back-off, whatever the interval
+        return row.last_sync_at + timedelta(seconds=self.interval_s) <= now
+
+    def waiting(self, name: str) -> bool:
+        """The channel failed and asked (or was told) to wait, and the wait is not over."""
+        row = sync_row(ChannelRow.get(ChannelRow.name == name))
+        return bool(row.failures) and row.next_sync_at is not None and (
+            row.next_sync_at > self.clock())
+
     def run_due(self, force: bool = False) -> list[CycleReport]:
         """Run the channels that are due; then, if their orders changed any stock, push the
-        new numbers to every other channel now rather than at its next poll."""
+        new numbers to every other channel now rather than at its next poll (except to a
+        channel that is waiting out a failure: its back-off and Retry-After hold)."""
         self.shop.catch_up()  # set recipes and numbers other processes changed meanwhile
-        reports = [self.run_cycle(name) for name in self.due_channels(force)]
+        reports: list[CycleReport] = []
+        for name in self.due_channels(force):
+            if self.cancelled:
+                return reports
+            reports.append(self.run_cycle(name))
         if self.push_on_change and any(report.touched for report in reports):
             for name in self.due_channels(force=True):
+                if self.cancelled:
+                    return reports
+                if self.waiting(name):
+                    continue
                 extra = self.upload_only(name)
                 if extra.uploaded or not extra.ok:
                     reports.append(extra)
@@ -106,46 +155,96 @@ class SyncEngine:
     # -- one cycle -------------------------------------------------------------------------
     def run_cycle(self, name: str) -> CycleReport:
         report = CycleReport(name)
+        if self.cancelled:
+            return report
         channel = ChannelRow.get(ChannelRow.name == name)
         state = sync_row(channel)
         if state.first_mode is None:
             report.waiting = True
             log.info("%s: waiting for the first-sync choice (push or pull)", name)
             return report
-        adapter = self.adapter_for(channel)
+        adapter = self._adapter_for(channel, report)
         if adapter is None:
             return report
         retry_after: float | None = None
         try:
-            if not state.first_done:
-                self._first_connection(channel, adapter, state.first_mode, report)
-            self._read_orders(channel, adapter, report)
-            state = sync_row(channel)
-            due = state.last_drift_check_at is None or (
-                self.clock() - state.last_drift_check_at >= self.drift_every
-            )
-            if due:
-                self._check_drift(channel, adapter, report)
-            self._upload(channel, adapter, report)
+            with self._using(adapter):
+                if not state.first_done:
+                    self._first_connection(channel, adapter, state.first_mode, report)
+                self._read_orders(channel, adapter, report)
+                state = sync_row(channel)
+                due = state.last_drift_check_at is None or (
+                    self.clock() - state.last_drift_check_at >= self.drift_every
+                )
+                if due:
+                    self._check_drift(channel, adapter, report)
+                self._upload(channel, adapter, report)
         except ChannelError as error:
             report.ok, report.error, retry_after = False, str(error), error.retry_after
+            if self.cancelled:
+                return report  # Rendo is quitting: not the channel's failure
         self._finish(channel, report, retry_after)
         return report
 
     def upload_only(self, name: str) -> CycleReport:
         """After a local change: push the new numbers now, not at the next poll."""
         report = CycleReport(name)
+        if self.cancelled:
+            return report
         channel = ChannelRow.get(ChannelRow.name == name)
         state = sync_row(channel)
-        adapter = self.adapter_for(channel)
-        if adapter is None or not state.first_done or not channel.enabled:
+        if not state.first_done or not channel.enabled:
+            return report
+        adapter = self._adapter_for(channel, report)
+        if adapter is None:
             return report
         try:
-            self._upload(channel, adapter, report)
+            with self._using(adapter):
+                self._upload(channel, adapter, report)
         except ChannelError as error:
             report.ok, report.error = False, str(error)
-            self._finish(channel, report, error.retry_after)
+            if not self.cancelled:
+                self._finish(channel, report, error.retry_after)
         return report
+
+    def _adapter_for(self, channel: ChannelRow, report: CycleReport) -> ChannelAdapter | None:
+        """The channel's adapter; None (with the channel failed plainly) when its stored
+        address is one the address policy refuses, e.g. one saved by an earlier version."""
+        try:
+            return self.adapter_for(channel)
+        except ValueError as error:
+            report.ok, report.error = False, f"{channel.name}: {error}"
+            self._finish(channel, report, None)
+            return None
+
+    @contextmanager
+    def _using(self, adapter: ChannelAdapter) -> Iterator[None]:
+        """Run one cycle's calls with *adapter*: within the cycle's deadline, cancellable."""
+        if self.cancelled:
+            raise ChannelError("not started: Rendo is stopping")
+        self._deadline = time.monotonic() + self.cycle_deadline_s
+        adapter.set_deadline(self._deadline)
+        with self._adapter_lock:
+            self._adapter = adapter
+        if self.cancelled:  # cancel() came in between: it did not see this adapter
+            adapter.cancel()
+        try:
+            yield
+        finally:
+            with self._adapter_lock:
+                self._adapter = None
+            self._deadline = None
+            adapter.set_deadline(None)
+
+    def _check_time(self, channel: ChannelRow) -> None:
+        """Between pages and batches: stop a cycle that ran out of time, or is cancelled."""
+        if self.cancelled:
+            raise ChannelError("stopped: Rendo is stopping")
+        deadline = self._deadline
+        if deadline is not None and time.monotonic() >= deadline:
+            raise ChannelError(f"{channel.name}: the sync cycle took longer than "
+                               f"{self.cycle_deadline_s:g} s and was stopped; it is retried "
+                               "later")
 
     def _finish(self, channel: ChannelRow, report: CycleReport, retry_after: float | None) -> None:
         with self.shop.lock:
@@ -159,9 +258,10 @@ class SyncEngine:
             else:
                 state.failures += 1
                 state.last_error = report.error
+            interval = self.interval_s or state.interval_s
             delay = (
-                timedelta(seconds=state.interval_s) if report.ok
-                else backoff_delay(state.interval_s, state.failures, retry_after)
+                timedelta(seconds=interval) if report.ok
+                else backoff_delay(interval, state.failures, retry_after)
             )
             state.next_sync_at = now + delay
             state.save()
@@ -174,10 +274,17 @@ class SyncEngine:
     # -- orders -----------------------------------------------------------------------------
     def _read_orders(self, channel: ChannelRow, adapter: ChannelAdapter,
                      report: CycleReport) -> None:
-        """Read every page since the cursor; each page's orders and cursor in one transaction."""
+        """Read every page since the cursor; each page's orders and cursor in one transaction.
+
+        A channel that says "more" with a cursor that does not move would loop for ever: it
+        is stopped with an error, as is a cycle that runs out of time."""
         while True:
+            self._check_time(channel)
             state = sync_row(channel)
             page = adapter.read_orders(state.cursor, channel.connected_at)
+            if page.more and page.next_cursor == state.cursor:
+                raise ChannelError(f"{channel.name}: the channel says there are more orders "
+                                   "but its cursor does not move; reading stopped")
             by_order: dict[str, list[OrderLine]] = {}
             for line in page.lines:
                 by_order.setdefault(line.order_id, []).append(line)
@@ -302,6 +409,7 @@ class SyncEngine:
         conflicts: list[UpdateResult] = []
         size = max(1, adapter.limits.batch_size)
         for start in range(0, len(updates), size):
+            self._check_time(channel)
             batch = updates[start:start + size]
             self._note_pending(channel, batch)
             results = adapter.set_quantities(batch)

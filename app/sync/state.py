@@ -198,9 +198,14 @@ def resolve_drift(shop: Shop, channel_name: str, channel_item_id: str,
         row.save()
 
 
-def backoff_delay(interval_s: int, failures: int, retry_after: float | None) -> timedelta:
-    """Wait longer after each failed cycle (up to 10 minutes), never less than Retry-After."""
-    seconds = min(interval_s * 2 ** min(failures, 10), 600)
-    if retry_after:
-        seconds = max(seconds, retry_after)
-    return timedelta(seconds=seconds)
+MAX_WAIT_S = 3600  # the longest a channel is left alone, whatever it asks
+
+
+def backoff_delay(interval_s: float, failures: int, retry_after: float | None) -> timedelta:
+    """Wait longer after each failed cycle (up to 10 minutes), never less than Retry-After,
+    and never more than an hour (an ``inf`` Retry-After is a channel's bug, not a reason to stop
+    syncing it for ever)."""
+    seconds = float(min(interval_s * 2 ** min(failures, 10), 600))
+    if retry_after and retry_after == retry_after:  # not NaN
+        seconds = max(seconds, min(float(retry_after), MAX_WAIT_S))
+    return timedelta(seconds=min(seconds, MAX_WAIT_S))

@@ -281,8 +281,12 @@ class SyncThread:
         self.thread.start()
 
     def stop(self, timeout_ms: int = 30_000) -> bool:
+        """End the sync within a few seconds, whatever a channel does: the channel call in
+        progress is given up at once (it may hang, drip or sleep out a back-off), the cycle
+        stops at its next step, and the worker ends after that step's transaction."""
         from PySide6.QtCore import QMetaObject, Qt
 
+        self.worker.engine.cancel()  # thread-safe: wakes the worker's thread out of any call
         if self.thread.isRunning():
             QMetaObject.invokeMethod(
                 self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection

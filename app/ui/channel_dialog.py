@@ -374,9 +374,8 @@ class ChannelDialog(QDialog):
             return self.tr("Enter the address of the channel's API.")
         try:
             check_channel_url(url)
-        except BadInput:
-            return self.tr("The address must start with https:// (plain http:// only to this "
-                           "PC, for the sandbox shop).")
+        except BadInput as error:
+            return error_text(error)  # the precise reason: user-info, backslash, odd host…
         return ""
 
     def validate(self, *_: object) -> bool:

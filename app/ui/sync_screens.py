@@ -142,6 +142,12 @@ class _DemoChannel:
     def test_connection(self) -> None:
         return None
 
+    def set_deadline(self, deadline: float | None) -> None:
+        return None
+
+    def cancel(self) -> None:
+        return None
+
 
 @screen("first-sync")
 def first_sync(window: MainWindow) -> QWidget:

@@ -64,6 +64,25 @@ def test_plain_http_is_refused_except_to_this_pc(rendo):
                  "--url", "https://shop.example").code == 0
 
 
+@pytest.mark.parametrize("url", [
+    "http://shopuser:hunter2@127.0.0.1:18601",
+    "https://shopuser:hunter2@shop.example",
+    "http://192.0.2.2:18600\\@127.0.0.1:18601",
+])
+def test_an_address_with_a_password_or_a_backslash_is_refused_and_nothing_written(
+    rendo, url, memory_keyring, monkeypatch, db_dump, caplog
+):
+    rendo("item", "add", "A")
+    before = db_dump()
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-token\n"))
+    refused = rendo("channel", "add", "mall", "--type", "sandbox", "--url", url,
+                    "--token-stdin")
+    assert refused.code == 2
+    assert len(refused.err_lines) == 1 and "hunter2" not in refused.err
+    assert db_dump() == before and memory_keyring.passwords == {}
+    assert "hunter2" not in caplog.text and "hunter2" not in rendo("channel", "list").out
+
+
 def test_the_interval_is_kept_within_sensible_bounds(rendo, mall):
     rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url)
     assert rendo("channel", "interval", "mall", "60").code == 0

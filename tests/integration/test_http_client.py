@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
 from app.channels.base import ChannelError
-from app.channels.http import HttpClient, HttpStatusError, check_base_url, parse_retry_after
+from app.channels.http import (
+    CHUNK_BYTES,
+    CallCancelled,
+    HttpClient,
+    HttpStatusError,
+    check_base_url,
+    parse_retry_after,
+)
 from app.channels.sandbox_server import SandboxServer, SandboxShop
+
+from .hostile import HostileServer, answer, drip, flood, headers, redirect, silence
 
 TOKEN = "tok-Sup3rSecret-42"
 
@@ -250,3 +262,102 @@ def test_retry_after_as_seconds_or_http_date():
     assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True),
                              now) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+# -- hostile channels: drips, floods, silence, redirects (issue 8 items 3 and 15) -------------
+def hostile_client(url: str, **options) -> HttpClient:
+    options = {"timeout": (0.5, 0.5), "max_retries": 3, "backoff_base": 0.01,
+               "max_backoff": 0.05, "deadline_s": 1.5, "max_answer_bytes": 1024 * 1024,
+               **options}
+    return HttpClient(url, **options)
+
+
+def test_an_answer_that_drips_fails_within_the_call_deadline():
+    # each read gets a byte within the read timeout: requests' own timeout never fires
+    with HostileServer(drip(every_s=0.1)) as server:
+        http = hostile_client(server.url, token_getter=lambda: TOKEN)
+        started = time.monotonic()
+        with pytest.raises(ChannelError) as failed:
+            http.request("GET", "/api/orders")
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.5 + 0.7
+    assert "no complete answer within 1.5 s" in str(failed.value)
+    assert TOKEN not in str(failed.value)
+
+
+def test_a_huge_declared_answer_is_refused_unread_and_not_retried():
+    with HostileServer(flood(declared=2 * 1024**3)) as server:
+        http = hostile_client(server.url)
+        with pytest.raises(ChannelError, match="too large") as failed:
+            http.request("GET", "/api/stock")
+    assert not isinstance(failed.value, HttpStatusError)
+    assert http.received_bytes == 0 and http.calls == 1
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_flood_is_cut_at_the_size_cap_and_not_retried(chunked):
+    """No length (the body ends when the connection closes, or chunked): reading stops at
+    the cap and memory stays bounded."""
+    cap = 1024 * 1024
+    with HostileServer(flood(declared=None, chunked=chunked)) as server:
+        http = hostile_client(server.url, max_answer_bytes=cap, deadline_s=10)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ChannelError, match="too large"):
+                http.request("GET", "/api/stock")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert http.calls == 1
+    assert cap < http.received_bytes <= cap + CHUNK_BYTES
+    assert peak < 4 * cap
+
+
+def test_a_redirect_is_a_refusal_and_never_followed():
+    with HostileServer(answer(b'{"items": []}'), host="127.0.0.2") as elsewhere, \
+            HostileServer(redirect(f"{elsewhere.url}/api/stock")) as server:
+        http = hostile_client(server.url, token_getter=lambda: TOKEN)
+        with pytest.raises(HttpStatusError, match="redirect") as refused:
+            http.request("GET", "/api/stock")
+    assert refused.value.status == 302 and http.calls == 1
+    assert elsewhere.hits == 0
+    assert TOKEN not in str(refused.value)
+
+
+def test_cancel_ends_a_call_to_a_silent_channel_at_once():
+    with HostileServer(silence) as server:
+        http = hostile_client(server.url, timeout=(5, 30), deadline_s=60)
+        outcome: list[BaseException] = []
+        caller = threading.Thread(target=lambda: _capture(outcome, http.request, "GET", "/x"))
+        caller.start()
+        assert server.asked.wait(5)
+        started = time.monotonic()
+        http.cancel()
+        caller.join(timeout=5)
+        elapsed = time.monotonic() - started
+    assert not caller.is_alive() and elapsed < 1.0
+    assert isinstance(outcome[0], CallCancelled)
+
+
+def test_cancel_also_ends_a_back_off_wait():
+    def server_error(handler) -> None:
+        headers(handler, status=500, length=0)
+
+    with HostileServer(server_error) as server:
+        http = hostile_client(server.url, backoff_base=30, max_backoff=30, deadline_s=120)
+        outcome: list[BaseException] = []
+        caller = threading.Thread(target=lambda: _capture(outcome, http.request, "GET", "/x"))
+        caller.start()
+        assert server.asked.wait(5)  # answered 500: the client waits 15 to 30 s to retry
+        started = time.monotonic()
+        http.cancel()
+        caller.join(timeout=5)
+    assert not caller.is_alive() and time.monotonic() - started < 1.0
+    assert isinstance(outcome[0], CallCancelled)
+
+
+def _capture(into: list[BaseException], call, *args) -> None:
+    try:
+        call(*args)
+    except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+        into.append(error)
