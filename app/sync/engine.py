@@ -25,6 +25,7 @@ from app.channels.base import (
     UpdateStatus,
 )
 from app.domain.errors import RendoError
+from app.domain.items import MAX_COUNT
 from app.domain.orders import OrderLine
 from app.services.orders import apply_order, resolve_item
 from app.services.shop import Shop
@@ -34,6 +35,12 @@ from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, Li
 from .state import backoff_delay, sync_row
 
 log = logging.getLogger("rendo.sync")
+
+
+def _is_count(value: object) -> bool:
+    """A whole number within the one bound every count in Rendo keeps."""
+    return isinstance(value, int) and not isinstance(value, bool) and (
+        -MAX_COUNT <= value <= MAX_COUNT)
 
 AdapterFactory = Callable[[ChannelRow], ChannelAdapter | None]
 SUSPEND_AFTER = 5  # uploads refused in a row before a listing is suspended
@@ -449,7 +456,9 @@ class SyncEngine:
     def _record(self, channel: ChannelRow, listing: ListingRow, result: UpdateResult,
                 quantity: int | None, report: CycleReport) -> None:
         if result.status is UpdateStatus.OK:
-            listing.believed_qty = result.quantity if result.quantity is not None else quantity
+            said = result.quantity if result.quantity is not None and _is_count(result.quantity) \
+                else None
+            listing.believed_qty = said if said is not None else quantity
             listing.pending = []
             listing.confirmed_at = self.clock()
             listing.failures, listing.last_error = 0, ""
@@ -469,12 +478,25 @@ class SyncEngine:
                             result.channel_item_id, listing.failures, result.message)
         listing.save()
 
+    @staticmethod
+    def _channel_numbers(channel: ChannelRow, adapter: ChannelAdapter) -> dict[str, int]:
+        """What the channel shows, leaving out numbers no count can be (a broken or hostile
+        answer such as 10**20): that listing is logged and skipped, the others go on."""
+        shown = {}
+        for channel_item_id, quantity in adapter.read_quantities().items():
+            if _is_count(quantity):
+                shown[channel_item_id] = quantity
+            else:
+                log.warning("%s: %s shows %r, which is not a count Rendo keeps (at most ±%d); "
+                            "left out", channel.name, channel_item_id, quantity, MAX_COUNT)
+        return shown
+
     # -- drift and first connection --------------------------------------------------------
     def _check_drift(self, channel: ChannelRow, adapter: ChannelAdapter,
                      report: CycleReport) -> None:
         """Compare the channel's numbers with what we believe it shows; a difference that
         no order explains was made by hand on the channel and is shown, not overwritten."""
-        shown = adapter.read_quantities()
+        shown = self._channel_numbers(channel, adapter)
         before = {
             r.channel_item_id: r.believed_qty
             for r in ListingRow.select().where(ListingRow.channel == channel)
@@ -518,7 +540,7 @@ class SyncEngine:
         self.shop.catch_up()
         book = self.shop.book
         rows = []
-        for channel_item_id, quantity in sorted(adapter.read_quantities().items()):
+        for channel_item_id, quantity in sorted(self._channel_numbers(channel, adapter).items()):
             item = resolve_item(channel, channel_item_id)
             code = item.code if item is not None else None
             stock = book.stock.get(code) if code else None
@@ -528,7 +550,7 @@ class SyncEngine:
 
     def _first_connection(self, channel: ChannelRow, adapter: ChannelAdapter, mode: str,
                           report: CycleReport) -> None:
-        shown = adapter.read_quantities()
+        shown = self._channel_numbers(channel, adapter)
         with self.shop.ledger_transaction():
             known = {r.channel_item_id for r in ListingRow.select(ListingRow.channel_item_id)
                      .where(ListingRow.channel == channel)}
