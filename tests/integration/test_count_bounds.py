@@ -235,6 +235,12 @@ class OnePageChannel:
     def test_connection(self):
         return None
 
+    def set_deadline(self, deadline):
+        return None
+
+    def cancel(self):
+        return None
+
 
 def test_a_poison_order_does_not_stop_the_channel(order_shop, caplog):
     from app.channels.base import ChannelInfo
