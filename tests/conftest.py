@@ -133,6 +133,14 @@ def isolated_user_folders(
         point_settings_at(os.path.join(SESSION_ROOT, "settings"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_qapplication(qapp: Any) -> Any:
+    """pytest-qt's QApplication exists before any test runs code that would otherwise make a
+    bare QCoreApplication (the command line run in-process, a translation): a window test
+    after it would then find no QApplication."""
+    return qapp
+
+
 @pytest.fixture
 def user_folders_now() -> Callable[[], dict[str, tuple[int, int] | None]]:
     """A snapshot of the real user's Rendo folders (paths, times and sizes) when called."""
@@ -204,10 +212,8 @@ def shop(db_path: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def rendo(
-    db_path: str, capsys: pytest.CaptureFixture[str], qapp: Any
-) -> Callable[..., RendoRun]:
-    """`rendo --db <db_path> ARGS…` run in-process through app.cli.main.
+def rendo_on(capsys: pytest.CaptureFixture[str], qapp: Any) -> Callable[..., RendoRun]:
+    """`rendo --db WHERE ARGS…` run in-process through app.cli.main.
 
     Each call opens and closes the database (as the command does), so do not use it in the
     same test as the `shop` fixture. It asks for pytest-qt's `qapp` so that the command reuses
@@ -216,16 +222,22 @@ def rendo(
     """
     from app.cli import main
 
-    def run(*args: str) -> RendoRun:
+    def run(where: str | Path, *args: str) -> RendoRun:
         capsys.readouterr()  # forget what came before
         try:
-            code = main(["--db", db_path, *args])
+            code = main(["--db", str(where), *args])
         except SystemExit as stop:  # argparse refusing an argument
             code = stop.code if isinstance(stop.code, int) else 1
         captured = capsys.readouterr()
         return RendoRun(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def rendo(db_path: str, rendo_on: Callable[..., RendoRun]) -> Callable[..., RendoRun]:
+    """`rendo --db <db_path> ARGS…` run in-process (see `rendo_on`)."""
+    return lambda *args: rendo_on(db_path, *args)
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import peewee
+
 from app.domain.allocation import AllocationPattern, parse_tier
 from app.domain.book import StockBook
 from app.domain.items import Item, ItemKind
@@ -84,17 +86,7 @@ def load_book() -> StockBook:
         components.setdefault(code_of[set_id], []).append((code_of[component_id], quantity))
     book.components = {code: tuple(parts) for code, parts in components.items()}
     book.rebuild_index()
-    channel_names = {r.id: r.name for r in ChannelRow.select(ChannelRow.id, ChannelRow.name)}
-    for item_id, channel_id, kind, amount in DisplayOffsetRow.select(
-        DisplayOffsetRow.item, DisplayOffsetRow.channel, DisplayOffsetRow.kind,
-        DisplayOffsetRow.amount,
-    ).tuples():
-        offset = DisplayOffset(OffsetKind(kind), amount)
-        code = code_of[item_id]
-        if channel_id is None:
-            book.offsets[code] = offset
-        else:
-            book.channel_offsets.setdefault(code, {})[channel_names[channel_id]] = offset
+    _put_offsets(book, code_of, _offset_rows())
     book.recompute_all()
     return book
 
@@ -159,17 +151,24 @@ def _refresh_offsets(book: StockBook, code_of: dict[int, str]) -> None:
     for code in code_of.values():
         book.offsets.pop(code, None)
         book.channel_offsets.pop(code, None)
-    channel_names = {r.id: r.name for r in ChannelRow.select(ChannelRow.id, ChannelRow.name)}
     ids = list(code_of)
     for start in range(0, len(ids), _CHUNK):
-        rows = DisplayOffsetRow.select(
-            DisplayOffsetRow.item, DisplayOffsetRow.channel, DisplayOffsetRow.kind,
-            DisplayOffsetRow.amount,
-        ).where(DisplayOffsetRow.item.in_(ids[start:start + _CHUNK]))
-        for item_id, channel_id, kind, amount in rows.tuples().iterator():
-            offset = DisplayOffset(OffsetKind(kind), amount)
-            code = code_of[item_id]
-            if channel_id is None:
-                book.offsets[code] = offset
-            else:
-                book.channel_offsets.setdefault(code, {})[channel_names[channel_id]] = offset
+        _put_offsets(book, code_of, _offset_rows().where(
+            DisplayOffsetRow.item.in_(ids[start:start + _CHUNK])))
+
+
+def _offset_rows() -> peewee.ModelSelect:
+    return DisplayOffsetRow.select(DisplayOffsetRow.item, DisplayOffsetRow.channel,
+                                   DisplayOffsetRow.kind, DisplayOffsetRow.amount)
+
+
+def _put_offsets(book: StockBook, code_of: dict[int, str], rows: peewee.ModelSelect) -> None:
+    """Put the display offsets of *rows* (item, channel, kind, amount) into the book."""
+    channel_names = {r.id: r.name for r in ChannelRow.select(ChannelRow.id, ChannelRow.name)}
+    for item_id, channel_id, kind, amount in rows.tuples().iterator():
+        offset = DisplayOffset(OffsetKind(kind), amount)
+        code = code_of[item_id]
+        if channel_id is None:
+            book.offsets[code] = offset
+        else:
+            book.channel_offsets.setdefault(code, {})[channel_names[channel_id]] = offset

@@ -8,30 +8,11 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from app.store import database
-
-
-@pytest.fixture
-def rendo_on(capsys: pytest.CaptureFixture[str], qapp: object) -> Callable[..., Any]:
-    """`rendo --db WHERE ARGS…` in-process, for a database other than the test's own."""
-    from app.cli import main
-
-    def run(where: str | Path, *args: str) -> Any:
-        capsys.readouterr()
-        try:
-            code = main(["--db", str(where), *args])
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
-        captured = capsys.readouterr()
-        return SimpleNamespace(code=code, out=captured.out, err=captured.err,
-                               err_lines=captured.err.splitlines())
-
-    return run
 
 
 def one_line(run: Any, code: int, *named: str) -> str:
@@ -170,7 +151,6 @@ def test_the_first_error_is_kept_when_sqlite_already_rolled_back(shop, db_path):
     db.execute_sql("PRAGMA max_page_count = 1073741823")
     shop.add_item("AFTER")  # the connection is usable again
     assert "AFTER" in {row[0] for row in db.execute_sql("SELECT code FROM item")}
-
 
 
 def test_a_file_other_than_the_database_is_named_as_itself(rendo, stocked, tmp_path):

@@ -6,11 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -35,23 +32,6 @@ def sound_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         close_database()
     assert not path.with_name(path.name + "-wal").exists()
     return path.read_bytes()
-
-
-@pytest.fixture
-def rendo_on(capsys: pytest.CaptureFixture[str], qapp: object) -> Callable[..., Any]:
-    from app.cli import main
-
-    def run(where: str | Path, *args: str) -> Any:
-        capsys.readouterr()
-        try:
-            code = main(["--db", str(where), *args])
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
-        captured = capsys.readouterr()
-        return SimpleNamespace(code=code, out=captured.out, err=captured.err,
-                               err_lines=captured.err.splitlines())
-
-    return run
 
 
 def _page_size(data: bytes | bytearray) -> int:
