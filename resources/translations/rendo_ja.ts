@@ -971,10 +971,6 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>店舗のAPIのアドレスを入力してください。</translation>
     </message>
     <message>
-        <source>The address must start with https:// (plain http:// only to this PC, for the sandbox shop).</source>
-        <translation>アドレスは https:// で始めてください（http:// はこのPC上のサンドボックス店舗にだけ使えます）。</translation>
-    </message>
-    <message>
         <source>{name} added. Before it syncs, choose how the first sync starts.</source>
         <translation>{name} を追加しました。同期を始める前に、初回同期の方法を選んでください。</translation>
     </message>
@@ -1381,8 +1377,56 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>{code} はセット商品のため、店舗「{channel}」の在庫数を実在庫として採用できません。構成品の在庫を調整してください。</translation>
     </message>
     <message>
+        <source>The channel address is empty or contains a space, a control character or a character outside ASCII: type it again as https://host/…</source>
+        <translation>店舗のアドレスが空か、空白・制御文字・半角英数字以外の文字を含んでいます。https://ホスト名/… の形で入力し直してください。</translation>
+    </message>
+    <message>
+        <source>The channel address contains a backslash (\): use / only.</source>
+        <translation>店舗のアドレスにバックスラッシュ（\）が含まれています。/ だけを使ってください。</translation>
+    </message>
+    <message>
+        <source>The channel address must not contain a user name or password (user:password@…): give credentials with --token-stdin.</source>
+        <translation>店舗のアドレスにユーザー名やパスワード（user:password@…）は含められません。認証情報は --token-stdin で渡してください。</translation>
+    </message>
+    <message>
+        <source>The channel address must not contain ? or #: give only https://host[:port][/path].</source>
+        <translation>店舗のアドレスに ? や # は含められません。https://ホスト名[:ポート][/パス] だけを指定してください。</translation>
+    </message>
+    <message>
         <source>Channel address {url} must start with https:// (plain http:// only to this PC, for the sandbox).</source>
         <translation>店舗のアドレス {url} は https:// で始めてください（http:// はこのPC上のサンドボックス店舗にだけ使えます）。</translation>
+    </message>
+    <message>
+        <source>Channel address {url} is ambiguous: write it as https://host[:port][/path].</source>
+        <translation>店舗のアドレス {url} はあいまいです。https://ホスト名[:ポート][/パス] の形で書いてください。</translation>
+    </message>
+    <message>
+        <source>Channel address {url} has no host name.</source>
+        <translation>店舗のアドレス {url} にホスト名がありません。</translation>
+    </message>
+    <message>
+        <source>The host of channel address {url} must be written without % escapes.</source>
+        <translation>店舗のアドレス {url} のホスト名に % エスケープは使えません。</translation>
+    </message>
+    <message>
+        <source>Channel address {url} has an invalid IPv6 address.</source>
+        <translation>店舗のアドレス {url} の IPv6 アドレスが正しくありません。</translation>
+    </message>
+    <message>
+        <source>The host of channel address {url} has an empty part (a dot at the end or two dots in a row).</source>
+        <translation>店舗のアドレス {url} のホスト名に空の部分があります（末尾のドット、または連続したドット）。</translation>
+    </message>
+    <message>
+        <source>The host of channel address {url} is an IP address in a short or unusual form: write it as four decimal numbers, e.g. 127.0.0.1.</source>
+        <translation>店舗のアドレス {url} のホストは省略形や特殊な形の IP アドレスです。127.0.0.1 のように 10 進数 4 つで書いてください。</translation>
+    </message>
+    <message>
+        <source>The host of channel address {url} may contain only letters, digits, - and dots.</source>
+        <translation>店舗のアドレス {url} のホスト名に使えるのは英字・数字・「-」・ドットだけです。</translation>
+    </message>
+    <message>
+        <source>The port of channel address {url} must be a number from 1 to 65535.</source>
+        <translation>店舗のアドレス {url} のポートは 1〜65535 の数でなければなりません。</translation>
     </message>
     <message>
         <source>--from and --to are for the history export only.</source>
@@ -1684,6 +1728,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <source>The folder {folder} of the database {location} does not exist. Check the path, or add --create to start a new, empty shop there.</source>
         <translation>データベース {location} のフォルダー {folder} がありません。パスを確認するか、--create を付けてそこで新しい空のショップを始めてください。</translation>
     </message>
+    <message>
+        <source>--interval must be more than 0 and at most {high} seconds (got {seconds}).</source>
+        <translation>--interval は 0 より大きく {high} 秒以下にしてください（指定: {seconds}）。</translation>
+    </message>
 </context>
 <context>
     <name>ExportDialog</name>
@@ -1831,6 +1879,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>バックオーダー</translation>
     </message>
     <message>
+        <source>Oversold</source>
+        <translation>売り越し</translation>
+    </message>
+    <message>
         <source>Unmatched orders</source>
         <translation>未割当の注文</translation>
     </message>
@@ -1855,16 +1907,20 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>他の商品を組み合わせたセット商品</translation>
     </message>
     <message>
-        <source>Sold below zero: on hand is negative</source>
-        <translation>マイナス在庫まで販売済み（実在庫が 0 未満）</translation>
+        <source>Sold below zero within the backorder allowance</source>
+        <translation>バックオーダー可能数の範囲で在庫 0 を下回って販売した商品</translation>
+    </message>
+    <message>
+        <source>Oversold: more sold than on hand plus the backorder allowance</source>
+        <translation>売り越し: 実在庫とバックオーダー可能数を超えて販売した商品</translation>
+    </message>
+    <message>
+        <source>Items with a listing stopped after repeated refusals or changed by hand on the channel</source>
+        <translation>受け付けられず停止した出品、または店舗側で手で変更された出品のある商品</translation>
     </message>
     <message>
         <source>Order lines no item matches yet</source>
         <translation>どの商品にも対応していない注文明細</translation>
-    </message>
-    <message>
-        <source>Listings refused, suspended or changed on the channel</source>
-        <translation>更新が拒否・停止された出品、または店舗側で数が変更された出品</translation>
     </message>
     <message>
         <source>Search code, name, JAN</source>
@@ -3461,6 +3517,10 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>無制限</translation>
     </message>
     <message>
+        <source>Oversold</source>
+        <translation>売り越し</translation>
+    </message>
+    <message>
         <source>Out of stock</source>
         <translation>在庫切れ</translation>
     </message>
@@ -3748,8 +3808,16 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>すべての店舗と同期しています…</translation>
     </message>
     <message>
+        <source>Sending {n} listing(s) again…</source>
+        <translation>{n} 件の出品を再送しています…</translation>
+    </message>
+    <message>
         <source>Sending {n} listing(s) again.</source>
         <translation>{n} 件の出品をもう一度送信します。</translation>
+    </message>
+    <message>
+        <source>Working on {n} item(s)…</source>
+        <translation>{n} 件を処理しています…</translation>
     </message>
     <message>
         <source>Took the channel&apos;s number for {n} item(s).</source>
@@ -3778,8 +3846,8 @@ Leave empty for none. For every channel of the selected items:</source>
         <translation>{name}：{state} · 最終同期 {last}</translation>
     </message>
     <message>
-        <source> · {n} listing(s) to check</source>
-        <translation> · 要確認の出品 {n} 件</translation>
+        <source> · {n} item(s) to check</source>
+        <translation> · 要確認 {n} 件</translation>
     </message>
     <message>
         <source>Syncing…</source>
