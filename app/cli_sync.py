@@ -122,7 +122,7 @@ def sync(shop: Shop, args: argparse.Namespace) -> int:
     # --interval replaces each channel's poll interval, never its back-off or Retry-After.
     engine = SyncEngine(shop, adapter_for, interval_s=interval)
     if args.once:
-        return EXIT_OK if _print_reports(engine.run_due(force=True)) else 1
+        return EXIT_OK if _print_reports(engine.run_due(force=True)) else EXIT_ENVIRONMENT
     try:
         while True:
             try:

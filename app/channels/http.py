@@ -178,6 +178,9 @@ class HttpClient:
         self.calls = 0
         self.received_bytes = 0
         self.session = requests.Session()
+        # Not the environment's proxies or .netrc: a proxy would see a loopback call's token in
+        # clear text (http_proxy without no_proxy), and .netrc could add credentials of its own.
+        self.session.trust_env = False
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self._lock = threading.Lock()
         self._next_slot = 0.0

@@ -82,7 +82,7 @@ class SandboxChannel:
         start = after or _utc(since)
         orders, server_time = self._all_orders_since(start - self._overlap)
         lines = [line for order in orders for line in self._lines(order)]
-        return OrderPage(lines, _next_cursor(after, orders, server_time, now))
+        return OrderPage(lines, _next_cursor(after, orders, server_time, now, self._overlap))
 
     @property
     def _overlap(self) -> timedelta:
@@ -137,7 +137,7 @@ class SandboxChannel:
                           quantity=int(line["quantity"]), cancelled=cancelled, placed_at=placed)
                 for line in order["lines"]
             ]
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise ChannelError(f"{self.info.name}: order {order.get('id')!r} is not "
                                f"readable ({type(error).__name__}: {error})") from None
 
@@ -200,7 +200,7 @@ class SandboxChannel:
         _, body = self.client.request("GET", "/api/stock", ok=(200,))
         try:
             return {str(item["sku"]): int(item["quantity"]) for item in body["items"]}
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
             raise ChannelError(f"{self.info.name}: the stock list is not readable") from None
 
     def test_connection(self) -> None:
@@ -217,13 +217,15 @@ def _utc(moment: datetime | None) -> datetime:
 
 
 def _next_cursor(after: datetime | None, orders: list[dict[str, Any]], server_time: str,
-                 now: datetime) -> str:
+                 now: datetime, overlap: timedelta) -> str:
     """The latest updated_at seen (never behind the old cursor), else the server's time; never
     past the shop's own time or this PC's, so that a future stamp cannot hide later orders."""
     try:
         ceiling = min(parse_stamp(server_time), now)
-    except ValueError:
-        ceiling = now
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        # no reading of the shop's clock: stay the overlap behind ours, so that a PC clock
+        # ahead of the shop's cannot pass orders the shop has not stamped yet
+        ceiling = now - overlap
     if not orders:
         return format_stamp(ceiling)
     latest = max(parse_stamp(order["updated_at"]) for order in orders)
@@ -241,7 +243,7 @@ def _order_page(body: Any) -> tuple[list[dict[str, Any]], bool, str]:
         for order in orders:
             str(order["id"]), parse_stamp(order["updated_at"])
         return orders, bool(body["has_more"]), str(body["server_time"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         raise ChannelError("the shop's order list is not readable") from None
 
 

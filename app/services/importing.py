@@ -1251,6 +1251,13 @@ def undo_import(shop: Shop, batch: str, cancelled: CancelCheck = never_cancelled
                     "adjust it by hand instead."),
                     {"code": items[i][0], "after": items[i][1] - d, "on_hand": items[i][1]})
                 for i, d in net.items() if items[i][1] - d < 0
+            ] + [
+                Problem(batch, None, None, QT_TRANSLATE_NOOP(
+                    "Errors", "{code}: undoing would leave {after} on hand (now {on_hand}), "
+                    "more than {max}; adjust it by hand instead."),
+                    {"code": items[i][0], "after": items[i][1] - d, "on_hand": items[i][1],
+                     "max": MAX_COUNT})
+                for i, d in net.items() if items[i][1] - d > MAX_COUNT
             ]
             if problems:
                 raise ImportRefused(QT_TRANSLATE_NOOP(

@@ -182,6 +182,10 @@ def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
         # with its reason (shown with the unmatched lines) until the channel sends it
         # corrected; the caller goes on with the next order.
         return _refuse(shop, error)
+    except RendoError as error:  # any other reason not to apply it: kept and shown the same
+        kept = LineRefused(error.template, **error.params)
+        kept.order_line = first
+        return _refuse(shop, kept)
     return outcome
 
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-import peewee
-
 from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
 from app.channels.urls import check_channel_url
 from app.domain import allocation
@@ -197,6 +195,11 @@ class Shop:
             self._nesting += 1
             try:
                 with write_transaction():
+                    # Holding the write lock (SQLite): what other processes committed is
+                    # taken in first, so this change computes with their set recipes and
+                    # numbers (an order applied with a recipe changed meanwhile would take the
+                    # wrong components).
+                    self._catch_up_quietly()
                     yield
                     feed.write_changes(self._pending, self._pending_all)
                     own = self._pending
@@ -205,9 +208,15 @@ class Shop:
                 self._pending, self._pending_all = set(), False
             try:
                 self._catch_up(own)
-            except peewee.DatabaseError:  # committed all the same: read it all at next use
+            except Exception:  # committed all the same (never report it failed, or it is
+                # done twice): read it all at next use
                 log.exception("reading the change feed after a write failed")
                 self._book = None
+
+    def _catch_up_quietly(self) -> None:
+        """catch_up() inside a transaction; a failure there fails the transaction."""
+        if self._book is not None:
+            self._catch_up(set())
 
     def note_changed(self, codes: Iterable[str] = (), everything: bool = False) -> None:
         """Within a ledger transaction: these items' stock inputs change (*everything*: the

@@ -76,6 +76,8 @@ def changes_since(seen: int) -> tuple[int, set[str] | None]:
     last = seen
     query = ChangeRow.select(ChangeRow.id, ChangeRow.code).where(ChangeRow.id > seen)
     for change_id, code in query.order_by(ChangeRow.id).tuples().iterator():
+        if last == seen and oldest_id() > seen + 1:
+            return newest_id(), None  # pruned between the two looks: read everything
         last = max(last, change_id)
         if code is EVERYTHING or len(codes) >= MAX_CODES:
             return newest_id(), None

@@ -29,7 +29,8 @@ from app.domain.items import MAX_COUNT
 from app.domain.orders import OrderLine
 from app.services.orders import apply_order, resolve_item
 from app.services.shop import Shop
-from app.store.database import write_transaction
+from app.store.database import current_location, write_transaction
+from app.store.errors import EnvironmentFailure, classify
 from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, ListingRow, utcnow
 
 from .state import backoff_delay, sync_row
@@ -152,8 +153,6 @@ class SyncEngine:
             for name in self.due_channels(force=True):
                 if self.cancelled:
                     return reports
-                if self.waiting(name):
-                    continue
                 extra = self.upload_only(name)
                 if extra.uploaded or not extra.ok:
                     reports.append(extra)
@@ -186,8 +185,9 @@ class SyncEngine:
                 if due:
                     self._check_drift(channel, adapter, report)
                 self._upload(channel, adapter, report)
-        except ChannelError as error:
-            report.ok, report.error, retry_after = False, str(error), error.retry_after
+        except Exception as error:
+            failure = self._channel_failure(channel, error)
+            report.ok, report.error, retry_after = False, str(failure), failure.retry_after
             if self.cancelled:
                 return report  # Rendo is quitting: not the channel's failure
         self._finish(channel, report, retry_after)
@@ -200,19 +200,37 @@ class SyncEngine:
             return report
         channel = ChannelRow.get(ChannelRow.name == name)
         state = sync_row(channel)
-        if not state.first_done or not channel.enabled:
-            return report
+        if not state.first_done or not channel.enabled or self.waiting(name):
+            return report  # a channel waiting out a failure: its back-off and Retry-After hold
         adapter = self._adapter_for(channel, report)
         if adapter is None:
             return report
         try:
             with self._using(adapter):
                 self._upload(channel, adapter, report)
-        except ChannelError as error:
-            report.ok, report.error = False, str(error)
+        except Exception as error:
+            failure = self._channel_failure(channel, error)
+            report.ok, report.error = False, str(failure)
             if not self.cancelled:
-                self._finish(channel, report, error.retry_after)
+                self._finish(channel, report, failure.retry_after)
         return report
+
+    def _channel_failure(self, channel: ChannelRow, error: Exception) -> ChannelError:
+        """*error* as this channel's failure, so that it fails alone and backs off.
+
+        A malformed answer the adapter did not foresee (a date it cannot read, a number too
+        large for a float…) is the channel's failure too, not the end of every channel's sync.
+        The database's own failures (busy, full, damaged) are raised on: they concern every
+        channel, and the caller (worker, ``sync --watch``) reports them and retries.
+        """
+        if isinstance(error, ChannelError):
+            return error
+        if isinstance(error, RendoError) or isinstance(
+                classify(error, current_location()), EnvironmentFailure):
+            raise error
+        log.exception("%s: unexpected failure during the sync cycle", channel.name)
+        return ChannelError(f"{channel.name}: the channel's answer could not be used "
+                            f"({type(error).__name__}); it is retried later")
 
     def _adapter_for(self, channel: ChannelRow, report: CycleReport) -> ChannelAdapter | None:
         """The channel's adapter; None (with the channel failed plainly) when its stored
@@ -309,9 +327,10 @@ class SyncEngine:
         try:
             outcome = apply_order(self.shop, lines)
         except RendoError as error:
-            report.error = str(error)
-            log.error("%s: order %s not applied: %s", channel.name, lines[0].order_id, error)
-            return
+            # Not applied and not even kept to show (e.g. the channel was removed meanwhile):
+            # the page is not taken, so the cursor stays and the order is read again.
+            raise ChannelError(f"{channel.name}: order {lines[0].order_id} could not be "
+                               f"applied or kept: {error}") from None
         report.orders_applied += 1 if outcome.applied else 0
         # refused lines (an absurd quantity) are kept and listed with the unmatched ones
         report.unmatched += outcome.unmatched + outcome.refused

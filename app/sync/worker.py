@@ -60,6 +60,7 @@ class SyncWorker(QObject):
         self._low: set[str] = set()
         self._out: set[str] = set()
         self._busy = False
+        self._feed_failing = False
         self.retry_ms = RETRY_AFTER_FAILURE_MS
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
@@ -180,7 +181,13 @@ class SyncWorker(QObject):
         try:
             self.shop.catch_up()
         except Exception:  # a locked or unreadable database: try again at the next poll
-            log.exception("reading the change feed failed")
+            if not self._feed_failing:  # once per spell, not twice a second
+                log.exception("reading the change feed failed")
+            self._feed_failing = True
+        else:
+            if self._feed_failing:
+                log.info("reading the change feed works again")
+            self._feed_failing = False
 
     def _on_feed_change(self, _codes: list[str]) -> None:
         """Shop feed listener, in whichever thread read the feed (this worker's cycle too:
