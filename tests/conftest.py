@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # inherits the environment) gets its own home, settings, data, cache, log and keyring folders.
 # The session's stand-ins are set here, before anything creates a QSettings or asks
 # platformdirs; each test then gets fresh ones (isolated_user_folders).
-import tempfile  # noqa: E402
+import tempfile
 
 FOLDER_VARIABLES = {
     "HOME": "home", "USERPROFILE": "home", "XDG_CONFIG_HOME": "config",

@@ -350,7 +350,7 @@ class SyncStatusLabel(QWidget):
         hint = self.tr("Click to open the sync panel.")
         self.setToolTip(f"{summary.tooltip}\n{hint}" if summary.tooltip else hint)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
         super().mousePressEvent(event)
@@ -625,7 +625,7 @@ class SyncPanel(QDockWidget):
         self._show_paused(self.control.paused)
         self.refresh_problems()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(980, 380)
 
     # -- building ---------------------------------------------------------------------------
@@ -896,7 +896,7 @@ class SyncPanel(QDockWidget):
         self.take_button.setEnabled(drift)
         self.push_button.setEnabled(drift)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh_problems()
 

@@ -359,5 +359,5 @@ def test_cancel_also_ends_a_back_off_wait():
 def _capture(into: list[BaseException], call, *args) -> None:
     try:
         call(*args)
-    except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+    except BaseException as error:
         into.append(error)
