@@ -59,11 +59,11 @@ def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
             CodeMapRow.channel == channel, CodeMapRow.channel_item_id == candidate
         )
         if mapped is not None:
-            return mapped.item  # type: ignore[no-any-return]
+            return mapped.item
     for candidate in ids:
         row = ItemRow.get_or_none(ItemRow.code == candidate)
         if row is not None:
-            return row  # type: ignore[no-any-return]
+            return row
     return None
 
 
