@@ -46,6 +46,7 @@ def finished_cycles(log_dir) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_killing_the_sync_mid_cycle_loses_nothing_and_doubles_nothing(tmp_path, sandbox):
     db = str(tmp_path / "shop.sqlite3")
     open_database(db)

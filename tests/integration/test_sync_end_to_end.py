@@ -77,6 +77,7 @@ def test_reading_the_same_orders_again_moves_nothing(world):
     assert ledger_on_hand()["A"] == 37
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [3, 11])
 def test_random_orders_with_faults_lose_nothing_and_apply_nothing_twice(world, seed):
     world.rng.seed(seed)
