@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from world import CountingAdapters, fresh_shop, start_shops  # noqa: E402
+from world import CountingAdapters, fresh_shop, start_shops
 
-from app.sync.engine import SyncEngine  # noqa: E402
+from app.sync.engine import SyncEngine
 
 LISTINGS, SHOPS = 10_000, ["rakuten", "yahoo", "base"]
 

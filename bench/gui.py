@@ -28,12 +28,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QEvent, QObject, QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtWidgets import QApplication
 
-from app.services.shop import Shop  # noqa: E402
-from app.store.database import open_database  # noqa: E402
-from app.store.models import ItemRow, MovementRow, SetComponentRow, utcnow  # noqa: E402
+from app.services.shop import Shop
+from app.store.database import open_database
+from app.store.models import ItemRow, MovementRow, SetComponentRow, utcnow
 
 SINGLES, SETS = 95_000, 5_000
 CHANNELS = ["rakuten", "yahoo", "base"]
@@ -90,7 +90,7 @@ class PaintWatch(QObject):
         super().__init__()
         self.painted = False
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             self.painted = True
         return False

@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import openpyxl  # noqa: E402
+import openpyxl
 
-from app.services.importing import import_file  # noqa: E402
-from app.services.shop import Shop  # noqa: E402
-from app.store.database import close_database, db, open_database  # noqa: E402
-from app.store.models import ItemRow, MovementRow, utcnow  # noqa: E402
+from app.services.importing import import_file
+from app.services.shop import Shop
+from app.store.database import close_database, db, open_database
+from app.store.models import ItemRow, MovementRow, utcnow
 
 ROWS = 100_000
 HEADER = ["商品コード", "商品名", "在庫数"]

@@ -24,11 +24,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from world import CountingAdapters, SimulatedClock, fresh_shop, start_shops  # noqa: E402
+from world import CountingAdapters, SimulatedClock, fresh_shop, start_shops
 
-from app.store.database import close_database  # noqa: E402
-from app.sync.engine import SyncEngine  # noqa: E402
-from app.sync.state import DEFAULT_INTERVAL_S  # noqa: E402
+from app.store.database import close_database
+from app.sync.engine import SyncEngine
+from app.sync.state import DEFAULT_INTERVAL_S
 
 SHOPS = ["rakuten", "yahoo", "base"]
 ITEMS = [f"ITEM{n:02d}" for n in range(50)]

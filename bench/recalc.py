@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.domain.allocation import AllocationPattern, parse_tier  # noqa: E402
-from app.domain.book import StockBook  # noqa: E402
-from app.domain.items import Item  # noqa: E402
-from app.domain.offsets import parse_offset  # noqa: E402
-from app.domain.orders import OrderLine, plan_line  # noqa: E402
-from app.domain.pipeline import ChannelSpec  # noqa: E402
+from app.domain.allocation import AllocationPattern, parse_tier
+from app.domain.book import StockBook
+from app.domain.items import Item
+from app.domain.offsets import parse_offset
+from app.domain.orders import OrderLine, plan_line
+from app.domain.pipeline import ChannelSpec
 
 SINGLES, SETS, CHANNELS = 100_000, 20_000, ["rakuten", "yahoo", "amazon", "shopify", "base"]
 

@@ -21,11 +21,11 @@ import requests
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from world import fresh_shop, start_shops  # noqa: E402
+from world import fresh_shop, start_shops
 
-from app.channels.registry import adapter_for  # noqa: E402
-from app.sync.state import DEFAULT_INTERVAL_S  # noqa: E402
-from app.sync.worker import SyncThread  # noqa: E402
+from app.channels.registry import adapter_for
+from app.sync.state import DEFAULT_INTERVAL_S
+from app.sync.worker import SyncThread
 
 ORDERS, EVERY_S, STOCK = 50, 3.0, 30
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.channels.base import ChannelAdapter  # noqa: E402
-from app.channels.http import HttpClient  # noqa: E402
-from app.channels.registry import channel_info  # noqa: E402
-from app.channels.sandbox import SandboxChannel  # noqa: E402
-from app.channels.sandbox_server import SandboxServer, SandboxShop  # noqa: E402
-from app.services.shop import Shop  # noqa: E402
-from app.store.database import open_database  # noqa: E402
-from app.store.models import ChannelRow, ItemRow, MovementRow, utcnow  # noqa: E402
-from app.sync.state import choose_first  # noqa: E402
+from app.channels.base import ChannelAdapter
+from app.channels.http import HttpClient
+from app.channels.registry import channel_info
+from app.channels.sandbox import SandboxChannel
+from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.services.shop import Shop
+from app.store.database import open_database
+from app.store.models import ChannelRow, ItemRow, MovementRow, utcnow
+from app.sync.state import choose_first
 
 
 def fresh_shop(stock: dict[str, int]) -> Shop:

@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # inherits the environment) gets its own home, settings, data, cache, log and keyring folders.
 # The session's stand-ins are set here, before anything creates a QSettings or asks
 # platformdirs; each test then gets fresh ones (isolated_user_folders).
-import tempfile  # noqa: E402
+import tempfile
 
 FOLDER_VARIABLES = {
     "HOME": "home", "USERPROFILE": "home", "XDG_CONFIG_HOME": "config",
@@ -83,7 +83,7 @@ import sys  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, Protocol  # noqa: E402
 
 import keyring  # noqa: E402
 import pytest  # noqa: E402
@@ -133,12 +133,64 @@ def isolated_user_folders(
         point_settings_at(os.path.join(SESSION_ROOT, "settings"))
 
 
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """The command line run in-process configures logging for its process: a file in this
+    test's log folder and a handler on this test's captured stderr. Both are closed after the
+    test, so that later tests neither log into this test's folder nor write to a closed stream."""
+    import logging
+
+    from app import logsetup
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        # (pytest's own capturing handlers come and go with each phase: left alone)
+        if handler not in handlers and type(handler).__module__.startswith("logging"):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    logsetup._configured, logsetup._log_file = False, None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def one_qapplication(qapp: Any) -> Any:
     """pytest-qt's QApplication exists before any test runs code that would otherwise make a
     bare QCoreApplication (the command line run in-process, a translation): a window test
     after it would then find no QApplication."""
     return qapp
+
+
+@pytest.fixture
+def gui_record(qapp: Any) -> Iterator[Callable[..., list[tuple[Any, ...]]]]:
+    """``calls = gui_record(worker.failed, str, str)``: every emission of the signal, recorded by
+    a slot of an object in the GUI thread, so a signal from a worker thread arrives queued.
+
+    Use it with ``qtbot.waitUntil(lambda: bool(calls))`` instead of ``qtbot.waitSignal`` on a
+    worker's signal: waitSignal's timer would be stopped from the worker's thread (a Qt
+    warning), and a lambda connected to the signal would run in the worker's thread.
+    """
+    from PySide6.QtCore import QObject, Slot
+
+    recorders: list[QObject] = []
+
+    def record(signal: Any, *types: type) -> list[tuple[Any, ...]]:
+        calls: list[tuple[Any, ...]] = []
+
+        class Recorder(QObject):
+            @Slot(*types)
+            def take(self, *args: Any) -> None:
+                calls.append(args)
+
+        recorder = Recorder()
+        signal.connect(recorder.take)
+        recorders.append(recorder)
+        return calls
+
+    yield record
+    for recorder in recorders:
+        recorder.deleteLater()
 
 
 @pytest.fixture
@@ -270,6 +322,57 @@ def raw_sql(db_path: str) -> Callable[..., None]:
         execute_sql(path or db_path, sql, params)
 
     return run
+
+
+class Server(Protocol):
+    """A loopback server that starts on ``__enter__`` and stops on ``__exit__``."""
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: object) -> Any: ...
+
+
+@pytest.fixture
+def servers() -> Iterator[Callable[[Any], Any]]:
+    """``servers(SandboxServer(...))`` or ``servers(HostileServer(...))``: started now, stopped
+    (last first) after the test, whatever it did."""
+    started: list[Server] = []
+
+    def start(server: Server) -> Any:
+        running = server.__enter__()
+        started.append(server)
+        return running
+
+    yield start
+    for server in reversed(started):
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def sandbox(servers: Callable[[Any], Any]) -> Callable[..., Any]:
+    """Sandbox shops on loopback, stopped after the test: ``sandbox({"A": 3}, token=None)``
+    returns the running SandboxServer; ``sandbox(shop=RepeatingShop())`` serves a given shop;
+    other keywords go to SandboxServer (``rate_limit_per_s=3``)."""
+    from app.channels.sandbox_server import SandboxServer, SandboxShop
+
+    def start(listings: dict[str, int] | None = None, token: str | None = None,
+              shop: SandboxShop | None = None, **options: Any) -> SandboxServer:
+        served = shop if shop is not None else SandboxShop()
+        for sku, quantity in (listings or {}).items():
+            served.add_listing(sku, quantity)
+        server: SandboxServer = servers(SandboxServer(served, token=token, **options))
+        return server
+
+    return start
+
+
+@pytest.fixture
+def dead_url(sandbox: Callable[..., Any]) -> str:
+    """The address of a sandbox shop that has just closed: nothing answers there."""
+    server = sandbox()
+    url: str = server.url
+    server.stop()
+    return url
 
 
 class MemoryKeyring(KeyringBackend):

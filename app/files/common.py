@@ -43,7 +43,7 @@ def never_cancelled() -> bool:
     return False
 
 
-class OperationCancelled(Exception):  # noqa: N818 - not an error: the user asked for it
+class OperationCancelled(Exception):
     """The user cancelled; nothing was written."""
 
 

@@ -34,6 +34,7 @@ from app.files.headers import FIELDS
 from app.files.xlsx_io import write_xlsx
 from app.i18n import kind_label, reason_label
 from app.store.models import AllocationPatternRow, ItemRow, MovementRow, utcnow
+from app.store.rows import tuples
 
 from .report import stock_rows
 from .shop import Shop
@@ -134,8 +135,8 @@ def sold_recently(days: int = SALES_DAYS) -> dict[int, int]:
     since = utcnow() - timedelta(days=days)
     query = (MovementRow.select(MovementRow.item, pw.fn.SUM(MovementRow.delta))
              .where(MovementRow.reason.in_(("order", "cancel")), MovementRow.created_at >= since)
-             .group_by(MovementRow.item).tuples())
-    return {item_id: max(0, -int(total or 0)) for item_id, total in query}
+             .group_by(MovementRow.item))
+    return {item_id: max(0, -int(total or 0)) for item_id, total in tuples(query)}
 
 
 def suggested_order(reorder_point: int, sold: int, on_hand: int, reserved: int) -> int:
@@ -149,7 +150,7 @@ def reorder_table(shop: Shop, language: str) -> ExportTable:
     Sets are not listed: they are ordered through their components, which are.
     """
     book = shop.book
-    ids = dict(ItemRow.select(ItemRow.code, ItemRow.id).tuples())
+    ids: dict[str, int] = dict(tuples(ItemRow.select(ItemRow.code, ItemRow.id)))
     sold = sold_recently()
     columns = ["code", "name", "jan", "on_hand", "reserved", "sellable", "reorder_point",
                "sold", "suggested"]
@@ -206,7 +207,7 @@ def unmatched_table(language: str) -> ExportTable:
 
     columns = ["channel", "order_id", "line_id", "channel_item_id", "quantity", "cancelled",
                "placed_at", "seen_at"]
-    rows = [[line.channel.name, line.order_id, line.line_id, line.channel_item_id,
+    rows = [[line.channel, line.order_id, line.line_id, line.channel_item_id,
              line.quantity, 1 if line.cancelled else 0, _local(line.placed_at),
              _local(line.seen_at)] for line in unmatched_lines()]
     return _table(columns, rows, language)
@@ -214,8 +215,8 @@ def unmatched_table(language: str) -> ExportTable:
 
 def items_table(language: str) -> ExportTable:
     """The item master, in the columns an items import reads back."""
-    patterns = dict(AllocationPatternRow.select(AllocationPatternRow.id,
-                                                AllocationPatternRow.name).tuples())
+    patterns: dict[int, str] = dict(tuples(AllocationPatternRow.select(
+        AllocationPatternRow.id, AllocationPatternRow.name)))
     items = list(ItemRow.select().order_by(ItemRow.code).iterator())
     keys: list[str] = []
     for item in items:

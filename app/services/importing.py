@@ -54,6 +54,7 @@ from app.store.models import (
     SetComponentRow,
     utcnow,
 )
+from app.store.rows import dicts, tuples
 
 from .shop import Shop
 
@@ -109,7 +110,7 @@ class Change(NamedTuple):
 
     @property
     def changes(self) -> bool:
-        return self.before != self.after
+        return bool(self.before != self.after)
 
 
 @dataclass
@@ -352,7 +353,7 @@ def _load_items(codes: Iterable[str]) -> dict[str, _Item]:
         return found
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        for item_id, code, kind, on_hand in query.where(ItemRow.code.in_(chunk)).tuples():
+        for item_id, code, kind, on_hand in tuples(query.where(ItemRow.code.in_(chunk))):
             found[code] = _Item(item_id, code, kind, on_hand)
     return found
 
@@ -423,8 +424,8 @@ def _create_items(rows: list[dict[str, Any]]) -> dict[str, int]:
                 for r in chunk]
         ItemRow.insert_many(full).execute()
         codes = [r["code"] for r in chunk]
-        ids.update(ItemRow.select(ItemRow.code, ItemRow.id).where(ItemRow.code.in_(codes))
-                   .tuples())
+        ids.update(tuples(ItemRow.select(ItemRow.code, ItemRow.id)
+                          .where(ItemRow.code.in_(codes))))
     return ids
 
 
@@ -612,8 +613,8 @@ class _Stock(_Kind):
         found: dict[str, list[str]] = {}
         for start in range(0, len(jans), _CHUNK):
             chunk = [str(j) for j in jans[start:start + _CHUNK]]
-            for code, jan in ItemRow.select(ItemRow.code, ItemRow.jan).where(
-                    ItemRow.jan.in_(chunk)).tuples():
+            for code, jan in tuples(ItemRow.select(ItemRow.code, ItemRow.jan).where(
+                    ItemRow.jan.in_(chunk))):
                 found.setdefault(jan, []).append(code)
         return found
 
@@ -691,13 +692,13 @@ class _Items(_Kind):
 
     def check(self, records: list[_ItemRecord], shop: Shop) -> _Checked:
         rows, seen = self.rows, _Seen(self.rows)
-        current = {
-            row["code"]: row for row in ItemRow.select(
+        current: dict[str, dict[str, Any]] = {
+            row["code"]: row for row in dicts(ItemRow.select(
                 ItemRow.id, ItemRow.code, ItemRow.kind, ItemRow.variant,
                 *(getattr(ItemRow, n) for n in _ITEM_FIELDS)).where(
-                ItemRow.code.in_([r.code for r in records])).dicts()
+                ItemRow.code.in_([r.code for r in records])))
         } if len(records) <= 5 * _CHUNK else {
-            row["code"]: row for row in ItemRow.select().dicts().iterator()}
+            row["code"]: row for row in dicts(ItemRow.select(), stream=True)}
         checked = _Checked()
         for record in records:
             if seen.again(record.code, record.row, "code", record.code):
@@ -856,8 +857,8 @@ class _Sets(_Kind):
         found: set[int] = set()
         for start in range(0, len(item_ids), _CHUNK):
             chunk = item_ids[start:start + _CHUNK]
-            found.update(i for (i,) in MovementRow.select(MovementRow.item).where(
-                MovementRow.item.in_(chunk)).distinct().tuples())
+            found.update(i for (i,) in tuples(MovementRow.select(MovementRow.item).where(
+                MovementRow.item.in_(chunk)).distinct()))
         return found
 
     def write(self, checked: _Checked, shop: Shop, batch: str, progress: Progress,
@@ -867,8 +868,9 @@ class _Sets(_Kind):
         new_singles = [c for c in checked.created if c not in set_codes]
         _create_items([{"code": c, "name": c, "kind": ItemKind.SET.value} for c in new_sets])
         _create_items([{"code": c} for c in new_singles])
-        ids = dict(ItemRow.select(ItemRow.code, ItemRow.id).where(ItemRow.code.in_(
-            list({c for _, parts in checked.ops for c, _ in parts} | set(set_codes)))).tuples())
+        ids: dict[str, int] = dict(tuples(ItemRow.select(ItemRow.code, ItemRow.id).where(
+            ItemRow.code.in_(list({c for _, parts in checked.ops for c, _ in parts}
+                                  | set(set_codes))))))
         for number, (set_code, parts) in enumerate(checked.ops):
             if number % CHECK_EVERY == 0 and cancelled():
                 raise OperationCancelled
@@ -903,11 +905,12 @@ class _Patterns(_Kind):
 
     def check(self, records: list[_PatternRecord], shop: Shop) -> _Checked:
         rows, seen, unknown = self.rows, _Seen(self.rows), _Unknown(self.rows)
-        patterns = dict(AllocationPatternRow.select(AllocationPatternRow.name,
-                                                    AllocationPatternRow.id).tuples())
+        patterns: dict[str, int] = dict(tuples(AllocationPatternRow.select(
+            AllocationPatternRow.name, AllocationPatternRow.id)))
         names = {v: k for k, v in patterns.items()}
-        current = dict(ItemRow.select(ItemRow.code, ItemRow.pattern).where(
-            ItemRow.code.in_([r.code for r in records])).tuples()) if records else {}
+        current: dict[str, int | None] = dict(tuples(ItemRow.select(
+            ItemRow.code, ItemRow.pattern).where(ItemRow.code.in_([r.code for r in records])))
+        ) if records else {}
         checked = _Checked()
         for record in records:
             if seen.again(record.code, record.row, "code", record.code):
@@ -920,7 +923,8 @@ class _Patterns(_Kind):
                     "Errors", "there is no allocation pattern called {name}."),
                     name=record.pattern)
                 continue
-            before = names.get(current[record.code]) if current[record.code] else None
+            pattern_id = current[record.code]
+            before = names.get(pattern_id) if pattern_id else None
             checked.changes.append(Change(record.row, record.code, "pattern", before,
                                           record.pattern))
             checked.ops.append((record.code, patterns.get(record.pattern or "")))
@@ -966,15 +970,16 @@ class _Offsets(_Kind):
 
     def check(self, records: list[_OffsetRecord], shop: Shop) -> _Checked:
         rows, seen, unknown = self.rows, _Seen(self.rows), _Unknown(self.rows)
-        channels = dict(ChannelRow.select(ChannelRow.name, ChannelRow.id).tuples())
+        channels: dict[str, int] = dict(tuples(ChannelRow.select(ChannelRow.name,
+                                                                 ChannelRow.id)))
         items = _load_items(r.code for r in records)
         current: dict[tuple[int, int | None], str] = {}
         ids = [i.id for i in items.values()]
         for start in range(0, len(ids), _CHUNK):
-            for item_id, channel_id, kind, amount in DisplayOffsetRow.select(
+            for item_id, channel_id, kind, amount in tuples(DisplayOffsetRow.select(
                     DisplayOffsetRow.item, DisplayOffsetRow.channel, DisplayOffsetRow.kind,
                     DisplayOffsetRow.amount).where(
-                    DisplayOffsetRow.item.in_(ids[start:start + _CHUNK])).tuples():
+                    DisplayOffsetRow.item.in_(ids[start:start + _CHUNK]))):
                 current[(item_id, channel_id)] = str(DisplayOffset(OffsetKind(kind), amount))
         checked = _Checked()
         for record in records:
@@ -1050,12 +1055,13 @@ class _CodeMap(_Kind):
 
     def check(self, records: list[_CodeMapRecord], shop: Shop) -> _Checked:
         rows, seen, unknown = self.rows, _Seen(self.rows), _Unknown(self.rows)
-        channels = dict(ChannelRow.select(ChannelRow.name, ChannelRow.id).tuples())
+        channels: dict[str, int] = dict(tuples(ChannelRow.select(ChannelRow.name,
+                                                                 ChannelRow.id)))
         items = _load_items(r.code for r in records)
         code_of = {i.id: c for c, i in items.items()}
         current: dict[tuple[int, str], str] = {}
-        for channel_id, channel_item_id, item_id in CodeMapRow.select(
-                CodeMapRow.channel, CodeMapRow.channel_item_id, CodeMapRow.item).tuples():
+        for channel_id, channel_item_id, item_id in tuples(CodeMapRow.select(
+                CodeMapRow.channel, CodeMapRow.channel_item_id, CodeMapRow.item)):
             current[(channel_id, channel_item_id)] = code_of.get(item_id, f"#{item_id}")
         checked = _Checked()
         for record in records:
@@ -1190,9 +1196,9 @@ def recent_imports(limit: int = 20) -> list[ImportBatch]:
                                pw.fn.MIN(MovementRow.reference))
             .where(MovementRow.batch.startswith("import-"))
             .group_by(MovementRow.batch)
-            .order_by(pw.fn.MIN(MovementRow.id).desc()).limit(limit).tuples())
+            .order_by(pw.fn.MIN(MovementRow.id).desc()).limit(limit))
     found = []
-    for batch, created, movements, items, reference in rows:
+    for batch, created, movements, items, reference in tuples(rows):
         undone = MovementRow.select().where(MovementRow.batch == _undo_batch(batch)).exists()
         created_at = created if isinstance(created, datetime) else datetime.fromisoformat(
             str(created))
@@ -1224,14 +1230,15 @@ def undo_import(shop: Shop, batch: str, cancelled: CancelCheck = never_cancelled
     with shop.lock:
         with shop.ledger_transaction():
             in_batch = MovementRow.select(MovementRow.id).where(MovementRow.batch == batch)
-            moves = list(MovementRow.select(MovementRow.id, MovementRow.item, MovementRow.delta)
-                         .where(MovementRow.batch == batch).tuples())
+            moves = list(tuples(MovementRow.select(MovementRow.id, MovementRow.item,
+                                                   MovementRow.delta)
+                                .where(MovementRow.batch == batch)))
             if not moves or batch.startswith("undo-"):
                 raise BadInput(QT_TRANSLATE_NOOP("Errors", "There is no import {batch}."),
                                batch=batch)
             # movements undone one by one since (rendo undo ID) are not reversed twice
-            undone = {i for (i,) in MovementRow.select(MovementRow.undoes).where(
-                MovementRow.undoes.in_(in_batch)).tuples()}
+            undone = {i for (i,) in tuples(MovementRow.select(MovementRow.undoes).where(
+                MovementRow.undoes.in_(in_batch)))}
             moves = [m for m in moves if m[0] not in undone]
             if not moves:
                 raise BadInput(QT_TRANSLATE_NOOP("Errors", "Import {batch} has already been "
@@ -1242,9 +1249,9 @@ def undo_import(shop: Shop, batch: str, cancelled: CancelCheck = never_cancelled
             net: dict[int, int] = {}
             for _, item_id, delta in moves:
                 net[item_id] = net.get(item_id, 0) + delta
-            items = {i: (code, on_hand) for i, code, on_hand in ItemRow.select(
+            items = {i: (code, on_hand) for i, code, on_hand in tuples(ItemRow.select(
                 ItemRow.id, ItemRow.code, ItemRow.on_hand).where(
-                ItemRow.id.in_(list(net))).tuples()}
+                ItemRow.id.in_(list(net))))}
             problems = [
                 Problem(batch, None, None, QT_TRANSLATE_NOOP(
                     "Errors", "{code}: undoing would leave {after} on hand (now {on_hand}); "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import peewee
 
@@ -36,19 +37,20 @@ def pattern_from_row(row: AllocationPatternRow) -> AllocationPattern:
     )
 
 
-def item_from_values(values: dict[str, object], pattern_names: dict[int, str]) -> Item:
+def item_from_values(values: dict[str, Any], pattern_names: dict[int, str]) -> Item:
+    """An item from a row of ItemRow as a dict (``query.dicts()``)."""
     pattern_id = values["pattern"]
     return Item(
         code=str(values["code"]),
         name=str(values["name"]),
         kind=ItemKind(values["kind"]),
-        jan=values["jan"],  # type: ignore[arg-type]
-        variant=dict(values["variant"] or {}),  # type: ignore[call-overload]
+        jan=values["jan"],
+        variant=dict(values["variant"] or {}),
         unlimited=bool(values["unlimited"]),
-        reserved=int(values["reserved"]),  # type: ignore[call-overload]
-        backorder_allowance=int(values["backorder_allowance"]),  # type: ignore[call-overload]
-        reorder_point=values["reorder_point"],  # type: ignore[arg-type]
-        pattern=pattern_names.get(pattern_id) if pattern_id else None,  # type: ignore[arg-type]
+        reserved=int(values["reserved"]),
+        backorder_allowance=int(values["backorder_allowance"]),
+        reorder_point=values["reorder_point"],
+        pattern=pattern_names.get(pattern_id) if pattern_id else None,
     )
 
 
@@ -107,12 +109,12 @@ def refresh_items(book: StockBook, codes: Collection[str]) -> list[str]:
         query = ItemRow.select().where(ItemRow.code.in_(wanted[start:start + _CHUNK]))
         for values in query.dicts().iterator():
             item = item_from_values(values, pattern_names)
-            code_of[int(values["id"])] = item.code  # type: ignore[call-overload]
+            code_of[int(values["id"])] = item.code
             book.items[item.code] = item
             if item.is_set:
                 book.on_hand.pop(item.code, None)
             else:
-                book.on_hand[item.code] = int(values["on_hand"])  # type: ignore[call-overload]
+                book.on_hand[item.code] = int(values["on_hand"])
     _refresh_components(book, code_of)
     _refresh_offsets(book, code_of)
     return sorted(code_of.values())
@@ -157,12 +159,13 @@ def _refresh_offsets(book: StockBook, code_of: dict[int, str]) -> None:
             DisplayOffsetRow.item.in_(ids[start:start + _CHUNK])))
 
 
-def _offset_rows() -> peewee.ModelSelect:
+def _offset_rows() -> peewee.ModelSelect[DisplayOffsetRow]:
     return DisplayOffsetRow.select(DisplayOffsetRow.item, DisplayOffsetRow.channel,
                                    DisplayOffsetRow.kind, DisplayOffsetRow.amount)
 
 
-def _put_offsets(book: StockBook, code_of: dict[int, str], rows: peewee.ModelSelect) -> None:
+def _put_offsets(book: StockBook, code_of: dict[int, str],
+                 rows: peewee.ModelSelect[DisplayOffsetRow]) -> None:
     """Put the display offsets of *rows* (item, channel, kind, amount) into the book."""
     channel_names = {r.id: r.name for r in ChannelRow.select(ChannelRow.id, ChannelRow.name)}
     for item_id, channel_id, kind, amount in rows.tuples().iterator():

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, RendoError
 from app.domain.items import MAX_COUNT, normalise_code
@@ -59,15 +60,36 @@ def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
             CodeMapRow.channel == channel, CodeMapRow.channel_item_id == candidate
         )
         if mapped is not None:
-            return mapped.item  # type: ignore[no-any-return]
+            return mapped.item
     for candidate in ids:
         row = ItemRow.get_or_none(ItemRow.code == candidate)
         if row is not None:
-            return row  # type: ignore[no-any-return]
+            return row
     return None
 
 
-def line_problem(row: UnmatchedLineRow) -> RendoError | None:
+class _KeptLine(Protocol):
+    @property
+    def problem(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class UnmatchedOrderLine:
+    """An order line kept because Rendo could not apply it: no item for its id yet, or refused
+    for its quantity (``problem``, read with line_problem)."""
+
+    channel: str
+    order_id: str
+    line_id: str
+    channel_item_id: str
+    quantity: int
+    cancelled: bool
+    placed_at: datetime | None
+    seen_at: datetime | None
+    problem: str  # the stored refusal; empty for a line that waits for a code map
+
+
+def line_problem(row: _KeptLine) -> RendoError | None:
     """Why a kept order line was refused, or None for a line that waits for a code map."""
     if not row.problem:
         return None
@@ -197,12 +219,14 @@ def _refuse(shop: Shop, error: LineRefused) -> OrderOutcome:
     return OrderOutcome(refused=1)
 
 
-def unmatched_lines() -> list[UnmatchedLineRow]:
-    return list(
-        UnmatchedLineRow.select(UnmatchedLineRow, ChannelRow)
-        .join(ChannelRow)
-        .order_by(UnmatchedLineRow.seen_at)
-    )
+def unmatched_lines() -> list[UnmatchedOrderLine]:
+    """Every kept order line, oldest first."""
+    rows = (UnmatchedLineRow.select(UnmatchedLineRow, ChannelRow).join(ChannelRow)
+            .order_by(UnmatchedLineRow.seen_at))
+    return [UnmatchedOrderLine(row.channel.name, row.order_id, row.line_id, row.channel_item_id,
+                               row.quantity, bool(row.cancelled), row.placed_at, row.seen_at,
+                               row.problem)
+            for row in rows]
 
 
 def map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> OrderOutcome:

@@ -8,6 +8,7 @@ from typing import Any
 import peewee as pw
 
 from app.store.models import ItemRow, MovementRow
+from app.store.rows import tuples
 
 from .shop import Shop
 
@@ -40,11 +41,10 @@ class LedgerMismatch:
 
 def check_ledger() -> list[LedgerMismatch]:
     """Items whose cached on hand differs from the sum of their movements."""
-    sums = dict(
+    sums: dict[int, int | None] = dict(tuples(
         MovementRow.select(MovementRow.item, pw.fn.SUM(MovementRow.delta))
         .group_by(MovementRow.item)
-        .tuples()
-    )
+    ))
     found = []
     for item_id, code, on_hand in ItemRow.select(
         ItemRow.id, ItemRow.code, ItemRow.on_hand

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
 from app.channels.urls import check_channel_url
@@ -54,6 +54,7 @@ from app.store.models import (
     UnmatchedLineRow,
     utcnow,
 )
+from app.store.rows import tuples
 
 from .loading import channel_specs, load_book, pattern_from_row, refresh_items
 from .secrets import forget_secret, store_secret
@@ -74,7 +75,7 @@ def _locked(method: F) -> F:
         with self.lock:
             return method(self, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +313,9 @@ class Shop:
         return code
 
     @_locked
-    def set_item_field(self, codes: Sequence[str], field: str, value: object) -> list[str]:
+    def set_item_field(
+        self, codes: Sequence[str], field: str, value: int | str | bool | None
+    ) -> list[str]:
         """Set reserved, backorder_allowance, reorder_point, unlimited, name or jan."""
         labels = {
             "reserved": QT_TRANSLATE_NOOP(
@@ -330,7 +333,7 @@ class Shop:
             for code in codes:
                 row = item_row(code)
                 if field in labels and value is not None:
-                    check_count(int(value), labels[field], code)  # type: ignore[call-overload]
+                    check_count(int(value), labels[field], code)
                 if field == "backorder_allowance" and row.kind == ItemKind.SET.value:
                     raise BadInput(
                         QT_TRANSLATE_NOOP("Errors", "{code} is a set: backorders are set on "
@@ -387,9 +390,9 @@ class Shop:
         """The recipes as committed (another process may have changed the book's since)."""
         code = {r.id: r.code for r in ItemRow.select(ItemRow.id, ItemRow.code)}
         result: dict[str, list[tuple[str, int]]] = {}
-        for set_id, comp_id, qty in SetComponentRow.select(
+        for set_id, comp_id, qty in tuples(SetComponentRow.select(
             SetComponentRow.set_item, SetComponentRow.component, SetComponentRow.quantity
-        ).tuples():
+        )):
             result.setdefault(code[set_id], []).append((code[comp_id], qty))
         return result
 
@@ -423,7 +426,7 @@ class Shop:
         if not movements:
             return
         now, user = utcnow(), _user()
-        stamp = MovementRow.created_at.db_value(now)
+        stamp = MovementRow.created_at.db_value(now)  # type: ignore[no-untyped-call]  # stubs
         if is_sqlite() and isinstance(stamp, datetime):  # as sqlite3 stores it; once, not per row
             stamp = stamp.isoformat(" ")
         fields = [MovementRow.item, MovementRow.delta, MovementRow.reason, MovementRow.reference,
@@ -450,8 +453,8 @@ class Shop:
             return
         ids = list(totals)
         for start in range(0, len(ids), 500):
-            self.note_changed(code for (code,) in ItemRow.select(ItemRow.code).where(
-                ItemRow.id.in_(ids[start:start + 500])).tuples())
+            self.note_changed(code for (code,) in tuples(ItemRow.select(ItemRow.code).where(
+                ItemRow.id.in_(ids[start:start + 500]))))
 
     @_locked
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
@@ -592,19 +595,20 @@ class Shop:
 
     @_locked
     def update_channel(
-        self, name: str, *, enabled: bool | None = None, maximum: int | None | str = "keep",
-        unlimited_qty: int | None = None, url: str | None = None, token: str | None = None,
+        self, name: str, *, enabled: bool | None = None,
+        maximum: int | None | Literal["keep"] = "keep", unlimited_qty: int | None = None,
+        url: str | None = None, token: str | None = None,
     ) -> None:
         """Change a channel's settings; a new *token* replaces the one in the keyring."""
         if url:
             check_channel_url(url)
-        _check_channel_numbers(name, None if maximum == "keep" else maximum,  # type: ignore[arg-type]
+        _check_channel_numbers(name, None if isinstance(maximum, str) else maximum,
                                unlimited_qty)
         with self.ledger_transaction():
             row = channel_row(name)
             if enabled is not None:
                 row.enabled = enabled
-            if maximum != "keep":
+            if not isinstance(maximum, str):  # not "keep"
                 row.maximum = maximum
             if unlimited_qty is not None:
                 row.unlimited_qty = unlimited_qty
@@ -674,8 +678,8 @@ class Shop:
             row.priority = list(pattern.priority)
             row.hold_back = hold_back
             row.save()
-            self.note_changed(code for (code,) in ItemRow.select(ItemRow.code).where(
-                ItemRow.pattern == row).tuples())
+            self.note_changed(code for (code,) in tuples(ItemRow.select(ItemRow.code).where(
+                ItemRow.pattern == row)))
         return pattern
 
     @_locked

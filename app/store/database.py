@@ -43,7 +43,7 @@ class _Opened:
     """What the open database is: where, and whether SQLite found it damaged."""
 
     location = ""
-    damage: list[str] = []  # noqa: RUF012 - replaced, never mutated
+    damage: list[str] = []
 
 
 def default_db_path() -> Path:

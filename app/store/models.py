@@ -24,6 +24,9 @@ class JSONField(pw.TextField):
 
 
 class BaseModel(pw.Model):
+    # peewee adds this primary key itself; declared so that type checkers know it.
+    id = pw.AutoField()
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -83,6 +86,7 @@ class MovementRow(BaseModel):
     created_at = pw.DateTimeField(default=utcnow, index=True)
     user = pw.TextField(default="")
     undoes = pw.ForeignKeyField("self", null=True, backref="undone_by")
+    undoes_id: int | None  # peewee's accessor for the column, declared for type checkers
     batch = pw.TextField(null=True, index=True)
 
     class Meta:
@@ -119,6 +123,7 @@ class CodeMapRow(BaseModel):
     channel = pw.ForeignKeyField(ChannelRow, on_delete="CASCADE")
     channel_item_id = pw.TextField()
     item = pw.ForeignKeyField(ItemRow, on_delete="CASCADE")
+    item_id: int  # peewee's accessor for the column, declared for type checkers
 
     class Meta:
         table_name = "code_map"

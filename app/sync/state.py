@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import peewee
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
 from app.services.shop import Shop, channel_row
@@ -18,7 +21,7 @@ def sync_row(channel: ChannelRow) -> ChannelSyncRow:
     row = ChannelSyncRow.get_or_none(ChannelSyncRow.channel == channel)
     if row is None:
         row = ChannelSyncRow.create(channel=channel, interval_s=DEFAULT_INTERVAL_S)
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 def choose_first(channel_name: str, mode: str) -> None:
@@ -122,15 +125,15 @@ class ListingView:
         return "ok" if self.believed_qty is not None else "pending"
 
 
-def _views(query: object) -> list[ListingView]:
+def _views(query: Iterable[ListingRow]) -> list[ListingView]:
     return [
         ListingView(r.channel.name, r.item.code, r.channel_item_id, r.believed_qty,
                     r.confirmed_at, r.failures, bool(r.suspended), r.last_error, r.drift_qty)
-        for r in query  # type: ignore[attr-defined]
+        for r in query
     ]
 
 
-def _listing_query():  # type: ignore[no-untyped-def]
+def _listing_query() -> peewee.ModelSelect[ListingRow]:
     return (ListingRow.select(ListingRow, ChannelRow, ItemRow)
             .join(ChannelRow).switch(ListingRow).join(ItemRow))
 
@@ -157,14 +160,14 @@ def unsettled_listings() -> list[ListingView]:
 
 
 def _listing(channel_name: str, channel_item_id: str) -> ListingRow:
-    row = (ListingRow.select().join(ChannelRow)
-           .where(ChannelRow.name == channel_name,
-                  ListingRow.channel_item_id == channel_item_id).first())
+    row: ListingRow | None = (ListingRow.select().join(ChannelRow)
+                              .where(ChannelRow.name == channel_name,
+                                     ListingRow.channel_item_id == channel_item_id).first())
     if row is None:
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {channel} has no listing "
                                          "{listing}."), channel=channel_name,
                        listing=channel_item_id)
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 def resume_listing(channel_name: str, channel_item_id: str) -> None:

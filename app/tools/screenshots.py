@@ -26,26 +26,26 @@ from pathlib import Path
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
-from PySide6.QtGui import QFont, QFontDatabase  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from app.demo import CHANNELS, build_catalogue  # noqa: E402
-from app.domain.errors import RendoError  # noqa: E402
-from app.domain.orders import OrderLine  # noqa: E402
-from app.services.orders import apply_order  # noqa: E402
-from app.services.shop import Shop  # noqa: E402
-from app.store.database import close_database, open_database  # noqa: E402
-from app.store.models import (  # noqa: E402
+from app.demo import CHANNELS, build_catalogue
+from app.domain.errors import RendoError
+from app.domain.orders import OrderLine
+from app.services.orders import apply_order
+from app.services.shop import Shop
+from app.store.database import close_database, open_database
+from app.store.models import (
     ChannelRow,
     ItemRow,
     ListingRow,
     MovementRow,
     utcnow,
 )
-from app.sync.state import sync_row  # noqa: E402
-from app.ui import screens  # noqa: E402
-from app.ui.translations import install_translators, remove_translators  # noqa: E402
+from app.sync.state import sync_row
+from app.ui import screens
+from app.ui.translations import install_translators, remove_translators
 
 FONT_FAMILY = "Noto Sans CJK JP"
 WINDOW_SIZE = (1440, 860)

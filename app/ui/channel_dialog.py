@@ -227,7 +227,7 @@ class ChannelDialog(QDialog):
         if self.channel_list.count() == 0:
             self.new_channel()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(860, 520)
 
     def _error_label(self) -> QLabel:

@@ -74,14 +74,14 @@ class FilterChip(QAbstractButton):
     def _count_room(self, metrics: QFontMetrics) -> int:
         return 0 if self.count is None else metrics.horizontalAdvance(self._count_text()) + 16
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         bold = QFont(self.font())
         bold.setBold(True)
         metrics = QFontMetrics(bold)
         width = metrics.horizontalAdvance(self.label) + 20 + self._count_room(metrics)
         return QSize(width, metrics.height() + 12)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         bold = QFont(self.font())
         bold.setBold(True)
         metrics = QFontMetrics(bold)
@@ -91,7 +91,7 @@ class FilterChip(QAbstractButton):
         hint = self.sizeHint()
         return QSize(min(hint.width(), shortest), hint.height())
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)

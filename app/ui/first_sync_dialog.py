@@ -196,7 +196,7 @@ class _DifferencesOnly(QSortFilterProxyModel):
         self.only_differences = only
         self.endFilterChange()
 
-    def filterAcceptsRow(self, source_row: int,  # noqa: N802 - Qt's name
+    def filterAcceptsRow(self, source_row: int,
                          source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         if not self.only_differences:
             return True
@@ -348,7 +348,7 @@ class FirstSyncDialog(QDialog):
         self._update_start()
         self.load()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(820, 640)
 
     # -- the preview ------------------------------------------------------------------------

@@ -209,7 +209,7 @@ class ItemDetailPanel(QWidget):
         outer.addWidget(self.stack)
         self.setMinimumWidth(330)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - the dock starts this wide
+    def sizeHint(self) -> QSize:
         return QSize(400, 640)
 
     @staticmethod

@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
         settings.setValue(self._layout_key, self.view.horizontalHeader().saveState())
         settings.setValue("grid/filter", self.filter_bar.current().value)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._first_layout:  # no saved layout: give the item panel room once laid out
             self._first_layout = False
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         width = min(self.detail.sizeHint().width(), max(330, int(self.width() * 0.27)))
         self.resizeDocks([self.detail_dock], [width], Qt.Orientation.Horizontal)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         super().closeEvent(event)
         if event.isAccepted():

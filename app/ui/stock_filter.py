@@ -165,12 +165,12 @@ class StockFilter(QAbstractProxyModel):
         position = bisect_left(rows, source_row)
         return position if position < len(rows) and rows[position] == source_row else None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid():
             return 0
         return len(self._model.codes) if self._rows is None else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._model.columnCount()
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
@@ -187,14 +187,14 @@ class StockFilter(QAbstractProxyModel):
     def sibling(self, row: int, column: int, index: Index) -> QModelIndex:
         return self.index(row, column)
 
-    def mapToSource(self, proxy_index: Index) -> QModelIndex:  # noqa: N802
+    def mapToSource(self, proxy_index: Index) -> QModelIndex:
         if not proxy_index.isValid():
             return QModelIndex()
         row = proxy_index.row()
         source_row = row if self._rows is None else self._rows[row]
         return self._model.index(source_row, proxy_index.column())
 
-    def mapFromSource(self, source_index: Index) -> QModelIndex:  # noqa: N802
+    def mapFromSource(self, source_index: Index) -> QModelIndex:
         if not source_index.isValid():
             return QModelIndex()
         row = self._proxy_row(source_index.row())
@@ -214,10 +214,10 @@ class StockFilter(QAbstractProxyModel):
         return self._model.cell_flags(row if self._rows is None else self._rows[row],
                                       index.column())
 
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         return self._model.setData(self.mapToSource(index), value, role)
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal:

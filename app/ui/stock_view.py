@@ -68,7 +68,7 @@ class ChannelDelegate(QStyledItemDelegate):
 class OnHandDelegate(QStyledItemDelegate):
     """A plain spin box in the cell; the reason is asked once the count is entered."""
 
-    def createEditor(  # noqa: N802 - Qt's name
+    def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: Index
     ) -> QWidget:
         editor = QSpinBox(parent)
@@ -79,12 +79,12 @@ class OnHandDelegate(QStyledItemDelegate):
         editor.setFrame(False)
         return editor
 
-    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QSpinBox)
         editor.setValue(int(index.data(Qt.ItemDataRole.EditRole) or 0))
         editor.selectAll()
 
-    def setModelData(  # noqa: N802
+    def setModelData(
         self, editor: QWidget, model: QAbstractItemModel, index: Index
     ) -> None:
         assert isinstance(editor, QSpinBox)
@@ -161,7 +161,7 @@ class StockView(QTableView):
         if self._readable is not None and column != self._readable[0]:
             self.fit_readable()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_readable()
 
@@ -201,7 +201,7 @@ class StockView(QTableView):
         self.scrollTo(index)
         return self.edit(index, QAbstractItemView.EditTrigger.AllEditTriggers, None)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         editing = self.state() == QAbstractItemView.State.EditingState
         if (event.key() == Qt.Key.Key_F2 and not editing
                 and self.currentIndex().column() != self.on_hand_column()):

@@ -350,7 +350,7 @@ class SyncStatusLabel(QWidget):
         hint = self.tr("Click to open the sync panel.")
         self.setToolTip(f"{summary.tooltip}\n{hint}" if summary.tooltip else hint)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
         super().mousePressEvent(event)
@@ -625,7 +625,7 @@ class SyncPanel(QDockWidget):
         self._show_paused(self.control.paused)
         self.refresh_problems()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(980, 380)
 
     # -- building ---------------------------------------------------------------------------
@@ -896,7 +896,7 @@ class SyncPanel(QDockWidget):
         self.take_button.setEnabled(drift)
         self.push_button.setEnabled(drift)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh_problems()
 
@@ -967,13 +967,13 @@ class SyncPanel(QDockWidget):
                 quantity = self.tr("refused")
                 tooltips = {column: error_text(problem) for column in range(5)}
             rows.append(Row(
-                key=(line.channel.name, line.order_id, line.line_id),
-                cells=[line.channel.name, line.order_id, line.channel_item_id, quantity,
+                key=(line.channel, line.order_id, line.line_id),
+                cells=[line.channel, line.order_id, line.channel_item_id, quantity,
                        clock_text(line.seen_at) if line.seen_at else "—"],
                 tooltips=tooltips,
                 icons={0: sync_icon("warning")},
                 right={3},
-                payload=(line.channel.name, line.channel_item_id,
+                payload=(line.channel, line.channel_item_id,
                          0 if line.cancelled else line.quantity),
             ))
         return rows

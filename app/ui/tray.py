@@ -116,7 +116,7 @@ class Tray(QObject):
         self._statuses(self.control.statuses)
 
     # -- the window --------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self.window and event.type() == QEvent.Type.Close
                 and self.available and not self.quitting):
             assert isinstance(event, QCloseEvent)

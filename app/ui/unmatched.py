@@ -55,7 +55,7 @@ def load_unmatched() -> list[UnmatchedLine]:
     for row in unmatched_lines():
         problem = line_problem(row)
         lines.append(UnmatchedLine(
-            row.channel.name, row.order_id, row.line_id, row.channel_item_id, row.quantity,
+            row.channel, row.order_id, row.line_id, row.channel_item_id, row.quantity,
             bool(row.cancelled), row.seen_at, error_text(problem) if problem else ""))
     return lines
 
@@ -74,13 +74,13 @@ class UnmatchedModel(QAbstractTableModel):
         self.lines = lines
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.lines)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._headers)
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:

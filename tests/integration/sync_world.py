@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import requests
@@ -13,7 +13,7 @@ from app.channels.base import ChannelInfo
 from app.channels.http import HttpClient
 from app.channels.registry import channel_info
 from app.channels.sandbox import SandboxChannel
-from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.channels.sandbox_server import SandboxServer
 from app.domain.sets import explode
 from app.services.shop import Shop
 from app.store.models import AppliedLineRow, ChannelRow, MovementRow
@@ -107,7 +107,8 @@ class World:
             yield
 
 
-def build_world(shop: Shop) -> World:
+def build_world(shop: Shop, sandbox: Callable[..., SandboxServer]) -> World:
+    """Items, sets and three sandbox shops started with tests/conftest.py's ``sandbox``."""
     for code, on_hand in SINGLES.items():
         shop.add_item(code, f"item {code}")
         shop.adjust(code, f"+{on_hand}", "receive")
@@ -116,11 +117,7 @@ def build_world(shop: Shop) -> World:
         shop.define_set(code, parts)
     servers = {}
     for name in CHANNELS:
-        sandbox = SandboxShop()
-        for code in [*SINGLES, *SETS]:
-            sandbox.add_listing(code, 0)
-        server = SandboxServer(sandbox)
-        server.start()
+        server = sandbox(dict.fromkeys([*SINGLES, *SETS], 0))
         servers[name] = server
         shop.add_channel(name, "sandbox", settings={"url": server.url})
         choose_first(name, "push")

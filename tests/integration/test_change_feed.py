@@ -230,7 +230,7 @@ def test_only_changes_the_shop_did_not_make_reach_its_feed_listeners(two):
 
 
 def test_a_running_sync_uploads_what_another_process_changed_and_never_the_old_numbers(
-    tmp_path: Path,
+    tmp_path: Path, sandbox: Callable[..., Any],
 ):
     """The issue's `sync --watch` beside a CLI and a `sync --once`: the watcher used to put
     its old numbers back over the right ones."""
@@ -240,7 +240,7 @@ def test_a_running_sync_uploads_what_another_process_changed_and_never_the_old_n
     from .sync_world import build_world, fast_adapter_for
 
     open_database(str(tmp_path / "shop.sqlite3"))
-    world = build_world(Shop())
+    world = build_world(Shop(), sandbox)
     try:
         watcher = SyncEngine(world.shop, fast_adapter_for)
         watcher.run_due(force=True)
@@ -259,6 +259,4 @@ def test_a_running_sync_uploads_what_another_process_changed_and_never_the_old_n
         watcher.run_due(force=True)
         assert world.shown("base")["C"] == 0 and world.shown("base")["C3"] == 0
     finally:
-        for server in world.servers.values():
-            server.stop()
         close_database()

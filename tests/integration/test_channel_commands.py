@@ -7,18 +7,10 @@ import io
 
 import pytest
 
-from app.channels.sandbox_server import SandboxServer, SandboxShop
-
 
 @pytest.fixture
-def mall():
-    sandbox = SandboxShop()
-    sandbox.add_listing("A", 7)
-    sandbox.add_listing("ZZ", 1)
-    server = SandboxServer(sandbox)
-    server.start()
-    yield server
-    server.stop()
+def mall(sandbox):
+    return sandbox({"A": 7, "ZZ": 1})
 
 
 def test_a_token_goes_to_the_keyring_and_never_to_the_database(

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.services.report import check_ledger
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
@@ -32,12 +31,10 @@ def shop(tmp_path):
     close_database()
 
 
-def test_a_pull_takes_the_sound_numbers_and_leaves_out_an_absurd_one(shop, caplog):
-    sandbox = SandboxShop()
-    sandbox.add_listing("A", 3)
-    sandbox.add_listing("B", 7)
-    sandbox._listings["A"] = HUGE  # what a broken or hostile channel might answer
-    with SandboxServer(sandbox) as server, caplog.at_level(logging.WARNING, "rendo.sync"):
+def test_a_pull_takes_the_sound_numbers_and_leaves_out_an_absurd_one(shop, caplog, sandbox):
+    server = sandbox({"A": 3, "B": 7})
+    server.shop._listings["A"] = HUGE  # what a broken or hostile channel might answer
+    with caplog.at_level(logging.WARNING, "rendo.sync"):
         shop.add_channel("mall", "sandbox", settings={"url": server.url})
         choose_first("mall", "pull")
         (report,) = SyncEngine(shop, fast_adapter_for).run_due(force=True)
@@ -49,19 +46,17 @@ def test_a_pull_takes_the_sound_numbers_and_leaves_out_an_absurd_one(shop, caplo
     assert ListingRow.get_or_none(ListingRow.channel_item_id == "A") is None
 
 
-def test_an_absurd_number_in_the_read_back_is_not_taken_for_a_change_by_hand(shop):
-    sandbox = SandboxShop()
-    sandbox.add_listing("A", 0)
-    sandbox.add_listing("B", 0)
-    with SandboxServer(sandbox) as server:
-        shop.add_channel("mall", "sandbox", settings={"url": server.url})
-        choose_first("mall", "push")
-        engine = SyncEngine(shop, fast_adapter_for, drift_every=timedelta(0))
-        engine.run_due(force=True)
-        assert sandbox.quantity("A") == 5
-        sandbox._listings["A"] = HUGE
-        sandbox._listings["B"] = 2  # a real change by hand, beside the absurd one
-        (report,) = engine.run_due(force=True)
+def test_an_absurd_number_in_the_read_back_is_not_taken_for_a_change_by_hand(shop, sandbox):
+    server = sandbox({"A": 0, "B": 0})
+    mall = server.shop
+    shop.add_channel("mall", "sandbox", settings={"url": server.url})
+    choose_first("mall", "push")
+    engine = SyncEngine(shop, fast_adapter_for, drift_every=timedelta(0))
+    engine.run_due(force=True)
+    assert mall.quantity("A") == 5
+    mall._listings["A"] = HUGE
+    mall._listings["B"] = 2  # a real change by hand, beside the absurd one
+    (report,) = engine.run_due(force=True)
     assert report.ok, report.error
     drift = {r.channel_item_id: r.drift_qty for r in ListingRow.select()}
     assert drift == {"A": None, "B": 2}

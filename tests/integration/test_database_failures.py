@@ -105,6 +105,7 @@ def test_a_busy_database_is_one_line_and_nothing_is_written(rendo, locked, db_pa
     assert {r["code"]: r["on_hand"] for r in rendo("stock", "--json").json()} == {"A": 5, "B": 7}
 
 
+@pytest.mark.slow
 def test_a_busy_database_in_a_real_process_exits_3(rendo_process, locked, db_path):
     line = one_line(rendo_process("adjust", "A", "+1"), 3, "busy")
     assert db_path in line

@@ -6,7 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_the_headless_demo_syncs_three_sandbox_shops(tmp_path):
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
            "RENDO_LOG_DIR": str(tmp_path / "logs"), "QT_QPA_PLATFORM": "offscreen"}

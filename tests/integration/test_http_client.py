@@ -20,7 +20,7 @@ from app.channels.http import (
     check_base_url,
     parse_retry_after,
 )
-from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.channels.sandbox_server import SandboxShop
 
 from .hostile import HostileServer, answer, drip, flood, headers, redirect, silence
 
@@ -35,9 +35,8 @@ def shop() -> SandboxShop:
 
 
 @pytest.fixture
-def server(shop):
-    with SandboxServer(shop) as running:
-        yield running
+def server(shop, sandbox):
+    return sandbox(shop=shop)
 
 
 class Waits:
@@ -202,34 +201,34 @@ def test_a_shop_that_is_not_there_fails_after_retries():
 
 
 # -- secrets --------------------------------------------------------------------------------
-def test_authentication_failure_is_not_retried_and_hides_the_token(shop, caplog):
+def test_authentication_failure_is_not_retried_and_hides_the_token(shop, caplog, sandbox):
     caplog.set_level(logging.DEBUG)
-    with SandboxServer(shop, token="the-right-one") as server:
-        http = client(server, token_getter=lambda: TOKEN)
-        with pytest.raises(HttpStatusError) as failed:
-            http.request("GET", "/api/stock")
+    server = sandbox(shop=shop, token="the-right-one")
+    http = client(server, token_getter=lambda: TOKEN)
+    with pytest.raises(HttpStatusError) as failed:
+        http.request("GET", "/api/stock")
     assert failed.value.status == 401 and http.calls == 1
     assert str(failed.value).startswith("authentication failed")
     assert TOKEN not in str(failed.value) and TOKEN not in repr(failed.value.args)
     assert TOKEN not in caplog.text
 
 
-def test_the_token_is_sent_and_never_in_any_error(shop, caplog):
+def test_the_token_is_sent_and_never_in_any_error(shop, caplog, sandbox):
     caplog.set_level(logging.DEBUG)
-    with SandboxServer(shop, token=TOKEN) as server:
-        http = client(server, token_getter=lambda: TOKEN, max_retries=1)
-        assert http.request("GET", "/api/stock")[0] == 200
-        errors = []
-        for settings in ({"error_rate": 1.0}, {"timeout_rate": 1.0, "timeout_s": 0.6},
-                         {"malformed_rate": 1.0}, {"rate_limit_rate": 1.0, "retry_after": 99}):
-            server.faults.configure(settings)
-            with pytest.raises(ChannelError) as failed:
-                http.request("GET", "/api/stock")
-            errors.append(failed.value)
-        server.faults.configure({})
-        with pytest.raises(HttpStatusError) as refused:
-            http.request("PUT", "/api/stock", json={"items": [{"sku": "A", "quantity": -1}]})
-        errors.append(refused.value)
+    server = sandbox(shop=shop, token=TOKEN)
+    http = client(server, token_getter=lambda: TOKEN, max_retries=1)
+    assert http.request("GET", "/api/stock")[0] == 200
+    errors = []
+    for settings in ({"error_rate": 1.0}, {"timeout_rate": 1.0, "timeout_s": 0.6},
+                     {"malformed_rate": 1.0}, {"rate_limit_rate": 1.0, "retry_after": 99}):
+        server.faults.configure(settings)
+        with pytest.raises(ChannelError) as failed:
+            http.request("GET", "/api/stock")
+        errors.append(failed.value)
+    server.faults.configure({})
+    with pytest.raises(HttpStatusError) as refused:
+        http.request("PUT", "/api/stock", json={"items": [{"sku": "A", "quantity": -1}]})
+    errors.append(refused.value)
     for error in errors:
         assert TOKEN not in str(error) and TOKEN not in repr(error.args)
     assert TOKEN not in caplog.text
@@ -359,5 +358,5 @@ def test_cancel_also_ends_a_back_off_wait():
 def _capture(into: list[BaseException], call, *args) -> None:
     try:
         call(*args)
-    except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+    except BaseException as error:
         into.append(error)

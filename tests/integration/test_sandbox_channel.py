@@ -17,7 +17,7 @@ from app.channels.base import (
 )
 from app.channels.http import HttpClient
 from app.channels.sandbox import SandboxChannel
-from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.channels.sandbox_server import SandboxShop
 from app.channels.sandbox_shop import parse_stamp
 
 LONG_AGO = datetime(2000, 1, 1)
@@ -32,9 +32,8 @@ def shop() -> SandboxShop:
 
 
 @pytest.fixture
-def server(shop):
-    with SandboxServer(shop) as running:
-        yield running
+def server(shop, sandbox):
+    return sandbox(shop=shop)
 
 
 def channel(server, token=None, **options) -> SandboxChannel:
@@ -64,12 +63,12 @@ def test_it_is_a_channel_adapter_with_the_sandbox_limits(server):
     assert limits.restocks_on_cancel  # the shop puts cancelled units back itself
 
 
-def test_a_default_client_comes_from_the_settings_url_and_token(shop):
-    with SandboxServer(shop, token="k") as server:
-        info = ChannelInfo("mall", "sandbox", {"url": server.url})
-        SandboxChannel(info, token="k").test_connection()
-        with pytest.raises(ChannelError, match="authentication failed"):
-            SandboxChannel(info, token="wrong").test_connection()
+def test_a_default_client_comes_from_the_settings_url_and_token(shop, sandbox):
+    server = sandbox(shop=shop, token="k")
+    info = ChannelInfo("mall", "sandbox", {"url": server.url})
+    SandboxChannel(info, token="k").test_connection()
+    with pytest.raises(ChannelError, match="authentication failed"):
+        SandboxChannel(info, token="wrong").test_connection()
     with pytest.raises(ValueError):
         SandboxChannel(ChannelInfo("far", "sandbox", {"url": "http://example.com"}))
 
@@ -215,9 +214,9 @@ def test_read_quantities_and_test_connection(server, shop):
         adapter.test_connection()
 
 
-def test_a_wrong_token_fails_uploads_as_retry_with_a_plain_message(shop):
-    with SandboxServer(shop, token="right") as server:
-        results = channel(server, token="wrong-token").set_quantities([QuantityUpdate("A", 1)])
+def test_a_wrong_token_fails_uploads_as_retry_with_a_plain_message(shop, sandbox):
+    server = sandbox(shop=shop, token="right")
+    results = channel(server, token="wrong-token").set_quantities([QuantityUpdate("A", 1)])
     assert results[0].status is UpdateStatus.RETRY
     assert "authentication failed" in results[0].message
     assert "wrong-token" not in results[0].message

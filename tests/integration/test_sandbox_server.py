@@ -22,9 +22,8 @@ def shop() -> SandboxShop:
 
 
 @pytest.fixture
-def server(shop):
-    with SandboxServer(shop) as running:
-        yield running
+def server(shop, sandbox):
+    return sandbox(shop=shop)
 
 
 @pytest.fixture
@@ -324,24 +323,24 @@ def test_a_seed_makes_faults_repeat(http, server):
 
 
 # -- auth, rate limit, lifecycle -------------------------------------------------------------
-def test_a_token_is_required_when_set(http, shop):
-    with SandboxServer(shop, token="s3cret") as server:
-        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}):
-            answer = api(http, server, "GET", "/api/stock", headers=headers)
-            assert answer.status_code == 401 and answer.json() == {"error": "unauthorized"}
-        assert "s3cret" not in answer.text
-        ok = api(http, server, "GET", "/api/stock", headers={"Authorization": "Bearer s3cret"})
-        assert ok.status_code == 200
-        assert api(http, server, "POST", "/api/faults", {}).status_code == 401
+def test_a_token_is_required_when_set(http, shop, sandbox):
+    server = sandbox(shop=shop, token="s3cret")
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}):
+        answer = api(http, server, "GET", "/api/stock", headers=headers)
+        assert answer.status_code == 401 and answer.json() == {"error": "unauthorized"}
+    assert "s3cret" not in answer.text
+    ok = api(http, server, "GET", "/api/stock", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200
+    assert api(http, server, "POST", "/api/faults", {}).status_code == 401
 
 
-def test_the_real_rate_limit_answers_429_with_retry_after(http, shop):
-    with SandboxServer(shop, rate_limit_per_s=3) as server:
-        codes = [api(http, server, "GET", "/api/stock") for _ in range(8)]
-        limited = [a for a in codes if a.status_code == 429]
-        assert limited and int(limited[0].headers["Retry-After"]) >= 1
-        assert [a.status_code for a in codes[:3]] == [200, 200, 200]
-        assert api(http, server, "GET", "/api/faults").status_code == 200  # not limited
+def test_the_real_rate_limit_answers_429_with_retry_after(http, shop, sandbox):
+    server = sandbox(shop=shop, rate_limit_per_s=3)
+    codes = [api(http, server, "GET", "/api/stock") for _ in range(8)]
+    limited = [a for a in codes if a.status_code == 429]
+    assert limited and int(limited[0].headers["Retry-After"]) >= 1
+    assert [a.status_code for a in codes[:3]] == [200, 200, 200]
+    assert api(http, server, "GET", "/api/faults").status_code == 200  # not limited
 
 
 def test_start_returns_the_port_and_stop_frees_it(shop):

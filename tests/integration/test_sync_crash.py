@@ -46,10 +46,11 @@ def finished_cycles(log_dir) -> int:
         return 0
 
 
-def test_killing_the_sync_mid_cycle_loses_nothing_and_doubles_nothing(tmp_path):
+@pytest.mark.slow
+def test_killing_the_sync_mid_cycle_loses_nothing_and_doubles_nothing(tmp_path, sandbox):
     db = str(tmp_path / "shop.sqlite3")
     open_database(db)
-    world = build_world(Shop())
+    world = build_world(Shop(), sandbox)
     world.rng.seed(5)
     traffic = world.random_traffic(400)
     SyncEngine(world.shop, fast_adapter_for).run_due(force=True)  # first push: shops stocked
@@ -110,6 +111,4 @@ def test_killing_the_sync_mid_cycle_loses_nothing_and_doubles_nothing(tmp_path):
             assert world.shown(channel) == {c: book.stock[c].channels[channel]
                                             for c in world.codes}
     finally:
-        for server in world.servers.values():
-            server.stop()
         close_database()

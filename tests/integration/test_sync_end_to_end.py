@@ -24,12 +24,9 @@ from .sync_world import (
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, sandbox):
     open_database(str(tmp_path / "shop.sqlite3"))
-    built = build_world(Shop())
-    yield built
-    for server in built.servers.values():
-        server.stop()
+    yield build_world(Shop(), sandbox)
     close_database()
 
 
@@ -80,6 +77,7 @@ def test_reading_the_same_orders_again_moves_nothing(world):
     assert ledger_on_hand()["A"] == 37
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [3, 11])
 def test_random_orders_with_faults_lose_nothing_and_apply_nothing_twice(world, seed):
     world.rng.seed(seed)
@@ -101,22 +99,16 @@ def test_random_orders_with_faults_lose_nothing_and_apply_nothing_twice(world, s
     assert_shops_show_the_pipeline(world)
 
 
-def test_a_channel_waiting_for_the_first_choice_is_not_touched(tmp_path):
+def test_a_channel_waiting_for_the_first_choice_is_not_touched(tmp_path, sandbox):
     open_database(str(tmp_path / "wait.sqlite3"))
     try:
-        from app.channels.sandbox_server import SandboxServer, SandboxShop
-
-        sandbox = SandboxShop()
-        sandbox.add_listing("A", 7)
-        server = SandboxServer(sandbox)
-        server.start()
+        server = sandbox({"A": 7})
         shop = Shop()
         shop.add_item("A")
         shop.adjust("A", "+40")
         shop.add_channel("mall", "sandbox", settings={"url": server.url})
         reports = SyncEngine(shop, fast_adapter_for).run_due(force=True)
         assert [r.waiting for r in reports] == [True]
-        assert sandbox.quantity("A") == 7
-        server.stop()
+        assert server.shop.quantity("A") == 7
     finally:
         close_database()

@@ -38,25 +38,13 @@ def shop(tmp_path):
     close_database()
 
 
-@pytest.fixture
-def servers():
-    started: list[Any] = []
-
-    def start(server):
-        started.append(server)
-        return server.__enter__()
-
-    yield start
-    for server in reversed(started):
-        server.__exit__(None, None, None)
-
-
 def connect(shop: Shop, name: str, url: str) -> None:
     shop.add_channel(name, "sandbox", settings={"url": url})
     choose_first(name, "push")
 
 
 def sandbox_at(servers, sandbox: SandboxShop | None = None) -> tuple[SandboxShop, str]:
+    """A sandbox shop listing A at 0 on loopback (tests/conftest.py's ``servers`` stops it)."""
     sandbox = sandbox or SandboxShop()
     sandbox.add_listing("A", 0)
     return sandbox, servers(SandboxServer(sandbox)).url

@@ -4,22 +4,18 @@ wait, and sync once the other program lets go of the file."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 
-from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.channels.sandbox_server import SandboxServer
 from app.store import database
 
 
 @pytest.fixture
-def mall() -> Iterator[SandboxServer]:
-    sandbox = SandboxShop()
-    sandbox.add_listing("A", 0)
-    server = SandboxServer(sandbox)
-    server.start()
-    yield server
-    server.stop()
+def mall(sandbox: Callable[..., SandboxServer]) -> SandboxServer:
+    server: SandboxServer = sandbox({"A": 0})
+    return server
 
 
 @pytest.fixture
@@ -107,14 +103,15 @@ def worker_world(tmp_path, qapp, mall, short_busy_timeout):
 
 
 def test_the_worker_reports_a_busy_database_and_syncs_once_it_is_free(
-    worker_world, mall, qtbot
+    worker_world, mall, qtbot, gui_record
 ):
     path, sync = worker_world
     holder = hold_write_lock(path)
     try:
-        with qtbot.waitSignal(sync.worker.failed, timeout=5000) as told:
-            sync.start()
-        where, message = told.args
+        told = gui_record(sync.worker.failed, str, str)
+        sync.start()
+        qtbot.waitUntil(lambda: bool(told), timeout=5000)
+        where, message = told[0]
         assert where and "busy" in message and path in message
         assert mall.shop.quantity("A") == 0
         assert sync.thread.isRunning()

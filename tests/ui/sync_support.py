@@ -1,4 +1,6 @@
-"""Fixtures for the sync screens: an in-memory keyring, sandbox shops, a running sync thread.
+"""Fixtures for the sync screens: fast sandbox adapters, a running sync thread, settings.
+
+The sandbox shops themselves come from tests/conftest.py (``sandbox``, ``dead_url``).
 
 Imported by the sync-panel, channel and tray tests (``from .sync_support import …``).
 """
@@ -15,7 +17,6 @@ from app.channels.base import ChannelAdapter
 from app.channels.http import HttpClient
 from app.channels.registry import channel_info
 from app.channels.sandbox import SandboxChannel
-from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.services.shop import Shop
 from app.store.models import ChannelRow
 from app.sync.worker import SyncThread
@@ -29,34 +30,6 @@ def fast_adapter_for(row: ChannelRow) -> ChannelAdapter | None:
     client = HttpClient(str(info.settings["url"]), timeout=(0.5, 3.0), max_retries=1,
                         backoff_base=0.01, max_backoff=0.05)
     return SandboxChannel(info, client=client)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Callable[..., SandboxServer]]:
-    """Start sandbox shops on loopback: ``sandbox({"A": 3}, token=None)``."""
-    servers: list[SandboxServer] = []
-
-    def start(listings: dict[str, int] | None = None, token: str | None = None) -> SandboxServer:
-        shop = SandboxShop()
-        for sku, quantity in (listings or {}).items():
-            shop.add_listing(sku, quantity)
-        server = SandboxServer(shop, token=token)
-        server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def dead_url(sandbox: Callable[..., SandboxServer]) -> str:
-    """The address of a sandbox shop that has just closed: nothing answers there."""
-    server = sandbox()
-    url = server.url
-    server.stop()
-    return url
 
 
 @pytest.fixture

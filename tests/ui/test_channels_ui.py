@@ -19,12 +19,7 @@ from app.ui.channel_dialog import ChannelDialog
 from app.ui.first_sync_dialog import FirstSyncDialog
 from app.ui.translations import install_translators, remove_translators
 
-from . import sync_support
 from .sync_support import fast_adapter_for
-
-# The fixtures of the sync screens (tests/ui/sync_support.py).
-dead_url = sync_support.dead_url
-sandbox = sync_support.sandbox
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Slot
 from pytestqt.qtbot import QtBot
 
 from app.channels.sandbox_server import SandboxServer
@@ -20,27 +19,15 @@ from app.ui.stock_model import Kind
 
 from . import sync_support
 
-sandbox = sync_support.sandbox
 sync_thread = sync_support.sync_thread
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")
 
 
-class CycleCounter(QObject):
-    """Counts the worker's finished cycles in the window's thread."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.done = 0
-
-    @Slot(object)
-    def count(self, _report: object) -> None:
-        self.done += 1
-
-
 def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_seconds(
     qtbot: QtBot, shop: Shop, sandbox: Callable[..., SandboxServer],
     sync_thread: Callable[..., SyncThread], rendo_process: Callable[..., Any],
+    gui_record: Callable[..., list[tuple[Any, ...]]],
 ) -> None:
     for code, on_hand in (("A", 10), ("B", 30)):
         shop.add_item(code, f"item {code}")
@@ -74,10 +61,8 @@ def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_se
     assert model.data(model.index(model.row_of("AB"), channel)) == 0
 
     # A full cycle afterwards (what used to put the stale numbers back) keeps them.
-    # (counted by a slot in the window's thread: qtbot.waitSignal on a worker's signal would
-    # stop its timer from the worker's thread)
-    cycles = CycleCounter()
-    sync.worker.cycle_done.connect(cycles.count)
+    # (recorded in the window's thread: see gui_record in tests/conftest.py)
+    cycles = gui_record(sync.worker.cycle_done, object)
     sync.worker.sync_now_requested.emit()
-    qtbot.waitUntil(lambda: cycles.done > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: bool(cycles), timeout=10_000)
     assert mall.shop.listings() == {"A": 15, "B": 0, "AB": 0}

@@ -18,7 +18,7 @@ from app.ui import bulk_actions as bulk_module
 from app.ui.adjust_dialog import AdjustDialog
 from app.ui.main_window import MainWindow
 from app.ui.stock_filter import QuickFilter
-from app.ui.stock_model import LISTING_STATE_ROLE, Kind, StockModel
+from app.ui.stock_model import LISTING_STATE_ROLE, Kind
 
 
 def cell(window: MainWindow, code: str, kind: Kind, channel: str | None = None) -> object:
@@ -66,22 +66,6 @@ def test_the_grid_shows_every_items_computed_numbers(window: MainWindow) -> None
     assert cell(window, "CH-101", Kind.STATUS) == "Low stock"
     assert cell(window, "CH-101", Kind.REORDER_POINT) == 5
     assert cell(window, "TW-002", Kind.REORDER_POINT) == ""
-
-
-def test_the_model_passes_qts_model_checks(qtmodeltester: object, demo_shop: Shop) -> None:
-    model = StockModel(demo_shop)
-    qtmodeltester.check(model)  # type: ignore[attr-defined]
-    demo_shop.adjust("TW-001", "-5", "damage")
-    model.refresh_codes(["TW-001", "GIFT-TW2", "TW-001x3"])
-    qtmodeltester.check(model)  # type: ignore[attr-defined]
-
-
-def test_the_filtered_view_passes_qts_model_checks(
-    qtmodeltester: object, window: MainWindow
-) -> None:
-    window.filter_bar.search.setText("タオル")
-    window.apply_search()
-    qtmodeltester.check(window.proxy)  # type: ignore[attr-defined]
 
 
 def test_only_the_on_hand_of_a_single_is_editable(window: MainWindow) -> None:

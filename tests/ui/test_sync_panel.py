@@ -25,8 +25,6 @@ from . import sync_support
 from .sync_support import fast_adapter_for
 
 # The fixtures of the sync screens (tests/ui/sync_support.py).
-dead_url = sync_support.dead_url
-sandbox = sync_support.sandbox
 sync_thread = sync_support.sync_thread
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")

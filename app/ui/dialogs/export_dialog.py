@@ -233,7 +233,7 @@ class ExportDialog(QDialog):
             return
         super().reject()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.busy and self.job is not None:
             self.job.cancel()
             self.job.wait()

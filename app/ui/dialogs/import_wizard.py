@@ -110,13 +110,13 @@ class RowsModel(QAbstractTableModel):
     def row(self, number: int) -> tuple[Any, ...]:
         return self._rows[number]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._headers)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self._headers[section]
@@ -253,14 +253,14 @@ class ImportFilePage(QWizardPage):
 
         ask_template(self.kind.currentData(), self)
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.path.text().strip()) and not self._wizard.busy
 
     def _key(self) -> tuple[Any, ...]:
         options = self.options()
         return (self.path.text().strip(), options.encoding, options.delimiter)
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         """Read the file in the worker; come back to "Next" when it is read."""
         if self._wizard.table is not None and self._read_key == self._key():
             return True
@@ -348,7 +348,7 @@ class ImportMappingPage(QWizardPage):
             "channel_item_id": self.tr("Channel's item id"),
         }
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         table = self._wizard.table
         assert table is not None
         options = self._wizard.file_page.options()
@@ -435,7 +435,7 @@ class ImportMappingPage(QWizardPage):
         return {name: combo.currentData() for name, combo in self.combos.items()
                 if combo.currentData() != self.NONE}
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         kind = KINDS[self._wizard.file_page.options().kind]
         chosen = self.chosen_indexes()
         return all(any(n in chosen for n in group) for group in kind.required)
@@ -504,7 +504,7 @@ class ImportPreviewPage(QWizardPage):
             "reorder_point": self.tr("Reorder point"), "unlimited": self.tr("Unlimited"),
         }
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         table = self._wizard.table
         assert table is not None
         options = self._wizard.mapping_page.options()
@@ -570,11 +570,11 @@ class ImportPreviewPage(QWizardPage):
             self.messages.show_hint(self.tr("The file changes nothing."))
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         plan = self._wizard.plan
         return plan is not None and plan.ok and not self._wizard.busy
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         return self.isComplete()  # never apply a plan with problems, however asked
 
 
@@ -615,7 +615,7 @@ class ImportApplyPage(QWizardPage):
         for widget in (self.batch_label, self.batch, self.undo):
             widget.setVisible(visible)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         plan = self._wizard.plan
         assert plan is not None
         shop = self._wizard.shop
@@ -683,7 +683,7 @@ class ImportApplyPage(QWizardPage):
         self.messages.show_errors(error_lines(error))
         self.undo.setEnabled(True)
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self.finished_work and not self._wizard.busy
 
 
@@ -752,7 +752,7 @@ class ImportWizard(QWizard):
             self.job.wait()
         super().done(result)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.busy and self.job is not None:
             self.job.cancel()
             self.job.wait()

@@ -167,7 +167,7 @@ class _FocusRow(QObject):
         super().__init__(table)
         self.table = table
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget):
             cell = watched.parentWidget()
             if cell is not None:

@@ -141,7 +141,7 @@ def import_done(window: MainWindow) -> QWidget:
     from .import_wizard import ImportApplyPage, ImportWizard
 
     class ShownApplyPage(ImportApplyPage):
-        def initializePage(self) -> None:  # noqa: N802
+        def initializePage(self) -> None:
             plan = self._wizard.plan
             assert plan is not None
             self._applied(ImportResult(plan.source, plan.changes, [], plan.warnings,
