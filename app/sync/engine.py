@@ -66,6 +66,9 @@ class CycleReport:
     drift: list[str] = field(default_factory=list)
     error: str = ""
     touched: set[str] = field(default_factory=set)
+    # how many orders moved each listing (channel item id) in this cycle: an order and a
+    # cancellation can leave the belief where it was while the channel showed one of them
+    listing_moves: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +340,9 @@ class SyncEngine:
         report.touched |= outcome.touched
         restocks = adapter.limits.restocks_on_cancel
         for channel_item_id, sold in outcome.sold.items():
+            if sold:
+                report.listing_moves[channel_item_id] = (
+                    report.listing_moves.get(channel_item_id, 0) + 1)
             # The channel already took these units off (or, restocking, put them back) itself.
             change = -sold if (sold > 0 or restocks) else 0
             if change:
@@ -520,6 +526,7 @@ class SyncEngine:
             r.channel_item_id: r.believed_qty
             for r in ListingRow.select().where(ListingRow.channel == channel)
         }
+        moves = dict(report.listing_moves)
         self._read_orders(channel, adapter, report)  # orders taken while we were reading
         with self.shop.lock:
             for channel_item_id, quantity in shown.items():
@@ -528,7 +535,11 @@ class SyncEngine:
                 if listing is None:
                     self._new_listing(channel, channel_item_id, quantity)
                     continue
-                moved = before.get(channel_item_id) != listing.believed_qty
+                # An order read just now may or may not be in what the channel showed: its
+                # number says nothing about a change by hand this time (the next check does).
+                moved = (before.get(channel_item_id) != listing.believed_qty
+                         or report.listing_moves.get(channel_item_id) != moves.get(
+                             channel_item_id))
                 if listing.believed_qty is None or moved or quantity == listing.believed_qty:
                     continue
                 if quantity in listing.pending:  # our own write, its answer lost

@@ -13,7 +13,7 @@ from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
-from app.store.models import ChannelRow
+from app.store.models import ChannelRow, ListingRow
 from app.sync.engine import SyncEngine
 from app.sync.state import choose_first, sync_row
 
@@ -176,3 +176,50 @@ def test_sync_once_exits_3_when_a_channel_fails(rendo):
     run = rendo("sync", "--once")
     assert run.code == 3  # an unreachable channel: the environment, not "check found a problem"
     assert "gone" in run.out
+
+
+def test_a_cancellation_and_a_new_order_around_the_read_back_are_no_change_by_hand(shop):
+    """A cancellation puts a unit back on the channel just before the read-back, a new order
+    takes one just after: both are read right after it, so the belief ends where it was
+    while the channel showed one more. That is not a change by hand."""
+    from datetime import timedelta
+
+    sandbox = stocked(SandboxShop())
+    stage: list[str] = []  # what the channel does next, around the cycle's own calls
+    with SandboxServer(sandbox) as server:
+        shop.add_channel("mall", "sandbox", settings={"url": server.url})
+        choose_first("mall", "push")
+
+        def adapter_for(row):
+            adapter = fast_adapter_for(row)
+            read_orders, read_quantities = adapter.read_orders, adapter.read_quantities
+
+            def orders_then_a_cancellation(cursor, since):
+                page = read_orders(cursor, since)
+                if stage == ["cancel"]:
+                    sandbox.cancel_order(first)  # the channel puts the unit back: 10
+                    stage[:] = ["order"]
+                return page
+
+            def read_then_an_order_arrives():
+                shown = read_quantities()
+                if stage == ["order"]:
+                    sandbox.place_order({"lines": [{"sku": "A", "quantity": 1}]})
+                    stage.clear()
+                return shown
+
+            adapter.read_orders = orders_then_a_cancellation
+            adapter.read_quantities = read_then_an_order_arrives
+            return adapter
+
+        engine = SyncEngine(shop, adapter_for, drift_every=timedelta(0), push_on_change=False)
+        engine.run_due(force=True)
+        first = str(sandbox.place_order({"lines": [{"sku": "A", "quantity": 1}]})["id"])
+        engine.run_due(force=True)  # the order applied: the channel shows 9, as believed
+        assert sandbox.quantity("A") == 9
+        stage.append("cancel")
+        (report,) = engine.run_due(force=True)
+    assert stage == []  # the channel did both, around the read-back
+    assert report.drift == []
+    assert [r.drift_qty for r in ListingRow.select()] == [None]
+    assert shop.book.on_hand["A"] == 9 and sandbox.quantity("A") == 9
