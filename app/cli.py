@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("stdout", "stderr"):  # a windowed build (Windows) has neither
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
-    from app.ui.translations import install_translators, remove_translators
+    from app.i18n import install_translators, remove_translators
 
     # The user's language from the start: argparse's help and refusals are printed while
     # parsing. The window replaces this QCoreApplication with its QApplication.

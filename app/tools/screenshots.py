@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 from app.demo import CHANNELS, build_catalogue  # noqa: E402
 from app.domain.errors import RendoError  # noqa: E402
 from app.domain.orders import OrderLine  # noqa: E402
+from app.i18n import install_translators, remove_translators  # noqa: E402
 from app.services.orders import apply_order  # noqa: E402
 from app.services.shop import Shop  # noqa: E402
 from app.store.database import close_database, open_database  # noqa: E402
@@ -45,7 +46,6 @@ from app.store.models import (  # noqa: E402
 )
 from app.sync.state import sync_row  # noqa: E402
 from app.ui import screens  # noqa: E402
-from app.ui.translations import install_translators, remove_translators  # noqa: E402
 
 FONT_FAMILY = "Noto Sans CJK JP"
 WINDOW_SIZE = (1440, 860)

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.channels.registry import adapter_for
-from app.i18n import error_text
+from app.i18n import (
+    chosen_language,
+    error_text,
+    install_translators,
+    remove_translators,
+    resources_dir,
+)
 from app.logsetup import configure_logging
 from app.services.shop import Shop
 from app.store.database import (
@@ -36,12 +42,6 @@ from app.store.database import (
 from app.store.errors import EnvironmentFailure, MissingFolder, classify, failure, shown_location
 from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
-from app.ui.translations import (
-    chosen_language,
-    install_translators,
-    remove_translators,
-    resources_dir,
-)
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
