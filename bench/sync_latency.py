@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from world import fresh_shop, start_shops  # noqa: E402
 
-from app.channels.registry import adapter_for  # noqa: E402
+from app.services.channels import adapter_for  # noqa: E402
 from app.sync.state import DEFAULT_INTERVAL_S  # noqa: E402
 from app.sync.worker import SyncThread  # noqa: E402
 

@@ -11,9 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.channels.base import ChannelAdapter  # noqa: E402
 from app.channels.http import HttpClient  # noqa: E402
-from app.channels.registry import channel_info  # noqa: E402
 from app.channels.sandbox import SandboxChannel  # noqa: E402
 from app.channels.sandbox_server import SandboxServer, SandboxShop  # noqa: E402
+from app.services.channels import channel_info  # noqa: E402
 from app.services.shop import Shop  # noqa: E402
 from app.store.database import open_database  # noqa: E402
 from app.store.models import ChannelRow, ItemRow, MovementRow, utcnow  # noqa: E402

@@ -22,7 +22,6 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
-from app.channels.registry import adapter_for
 from app.i18n import (
     chosen_language,
     error_text,
@@ -31,6 +30,7 @@ from app.i18n import (
     resources_dir,
 )
 from app.logsetup import configure_logging
+from app.services.channels import adapter_for
 from app.services.shop import Shop
 from app.store.database import (
     close_database,
