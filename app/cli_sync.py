@@ -144,8 +144,7 @@ def _wait(seconds: float) -> None:
 def _wait_after_failure(error: Exception) -> bool:
     """Print what failed on one line; wait before the next try (False: do not try again)."""
     from app.i18n import error_text
-    from app.store.database import current_location
-    from app.store.errors import EnvironmentFailure, classify
+    from app.services.database import EnvironmentFailure, classify, current_location
 
     found = classify(error, current_location())
     if not isinstance(found, EnvironmentFailure):

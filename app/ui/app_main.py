@@ -31,15 +31,19 @@ from app.i18n import (
 )
 from app.logsetup import configure_logging
 from app.services.channels import adapter_for
-from app.services.shop import Shop
-from app.store.database import (
+from app.services.database import (
+    EnvironmentFailure,
+    MissingFolder,
+    classify,
     close_database,
     damage,
+    failure,
     is_default_location,
     open_database,
     resolve_location,
+    shown_location,
 )
-from app.store.errors import EnvironmentFailure, MissingFolder, classify, failure, shown_location
+from app.services.shop import Shop
 from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
 
