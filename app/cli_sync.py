@@ -166,7 +166,7 @@ def unmatched(shop: Shop, args: argparse.Namespace) -> int:
         problem = line_problem(row)
         if problem is not None:  # refused for its quantity: the reason instead of a number
             state = tr("refused: {reason}").format(reason=error_text(problem))
-        print(f"{row.channel.name}\t{row.order_id}\t{row.line_id}\t{row.channel_item_id}\t"
+        print(f"{row.channel}\t{row.order_id}\t{row.line_id}\t{row.channel_item_id}\t"
               f"{'' if problem is not None else row.quantity}\t{state}".rstrip())
     return EXIT_OK
 

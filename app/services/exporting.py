@@ -206,7 +206,7 @@ def unmatched_table(language: str) -> ExportTable:
 
     columns = ["channel", "order_id", "line_id", "channel_item_id", "quantity", "cancelled",
                "placed_at", "seen_at"]
-    rows = [[line.channel.name, line.order_id, line.line_id, line.channel_item_id,
+    rows = [[line.channel, line.order_id, line.line_id, line.channel_item_id,
              line.quantity, 1 if line.cancelled else 0, _local(line.placed_at),
              _local(line.seen_at)] for line in unmatched_lines()]
     return _table(columns, rows, language)

@@ -967,13 +967,13 @@ class SyncPanel(QDockWidget):
                 quantity = self.tr("refused")
                 tooltips = {column: error_text(problem) for column in range(5)}
             rows.append(Row(
-                key=(line.channel.name, line.order_id, line.line_id),
-                cells=[line.channel.name, line.order_id, line.channel_item_id, quantity,
+                key=(line.channel, line.order_id, line.line_id),
+                cells=[line.channel, line.order_id, line.channel_item_id, quantity,
                        clock_text(line.seen_at) if line.seen_at else "—"],
                 tooltips=tooltips,
                 icons={0: sync_icon("warning")},
                 right={3},
-                payload=(line.channel.name, line.channel_item_id,
+                payload=(line.channel, line.channel_item_id,
                          0 if line.cancelled else line.quantity),
             ))
         return rows

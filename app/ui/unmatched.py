@@ -55,7 +55,7 @@ def load_unmatched() -> list[UnmatchedLine]:
     for row in unmatched_lines():
         problem = line_problem(row)
         lines.append(UnmatchedLine(
-            row.channel.name, row.order_id, row.line_id, row.channel_item_id, row.quantity,
+            row.channel, row.order_id, row.line_id, row.channel_item_id, row.quantity,
             bool(row.cancelled), row.seen_at, error_text(problem) if problem else ""))
     return lines
 

@@ -265,7 +265,7 @@ def test_an_unknown_channel_item_id_is_kept_and_applied_once_mapped(stocked):
     assert changed(before) == {"B": -1}
     apply_order(stocked, [line("o1", "rk-a-001", 2), line("o1", "B", 1, "2")])  # read again
     waiting = unmatched_lines()
-    assert [(w.channel.name, w.order_id, w.line_id, w.channel_item_id, w.quantity)
+    assert [(w.channel, w.order_id, w.line_id, w.channel_item_id, w.quantity)
             for w in waiting] == [("Web", "o1", "1", "rk-a-001", 2)]
 
     mapped = map_code(stocked, "Web", "rk-a-001", "A")

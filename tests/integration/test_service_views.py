@@ -1,5 +1,6 @@
-"""Channels as the window and the command line see them (app/services/channels.py): settings as
-a frozen view instead of the row, and adapters built from a saved channel and its keyring token."""
+"""What services hand to the window and the command line: frozen views instead of store rows
+(a channel's settings, kept order lines), and adapters built from a saved channel and its
+keyring token (app/services/channels.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 import pytest
 
 from app.channels.sandbox import SandboxChannel
+from app.domain.orders import OrderLine
 from app.services.channels import (
     ChannelSettings,
     adapter_as_typed,
     adapter_for,
     channel_settings,
 )
+from app.services.orders import UnmatchedLine, apply_order, line_problem, unmatched_lines
 from app.services.shop import Shop
 from app.store.models import ChannelRow
 
@@ -69,3 +72,15 @@ def test_a_channel_as_typed_uses_the_typed_token_or_else_the_factory(shop: Shop)
     assert adapter_as_typed("floor", "manual", "", "typed", factory) is None
     assert seen == [("new", "sandbox", {"url": URL}), ("floor", "manual", {"url": ""})]
     assert ChannelRow.select().count() == 0  # nothing saved
+
+
+def test_kept_order_lines_are_views_that_name_their_channel(shop: Shop) -> None:
+    shop.add_channel("web")
+    apply_order(shop, [OrderLine("web", "o-1", "1", "NOT-HERE", 2)])
+    [line] = unmatched_lines()
+    assert isinstance(line, UnmatchedLine)
+    assert (line.channel, line.order_id, line.line_id, line.channel_item_id, line.quantity,
+            line.cancelled, line.problem) == ("web", "o-1", "1", "NOT-HERE", 2, False, "")
+    assert line.seen_at is not None and line_problem(line) is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.quantity = 3  # type: ignore[misc]
