@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("stdout", "stderr"):  # a windowed build (Windows) has neither
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
-    from app.ui.translations import install_translators, remove_translators
+    from app.i18n import install_translators, remove_translators
 
     # The user's language from the start: argparse's help and refusals are printed while
     # parsing. The window replaces this QCoreApplication with its QApplication.
@@ -254,13 +254,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     from app.logsetup import configure_logging
-    from app.store.database import (
+    from app.services.database import (
+        EnvironmentFailure,
+        classify,
         close_database,
         is_default_location,
         open_database,
         resolve_location,
     )
-    from app.store.errors import EnvironmentFailure, classify
 
     configure_logging()
     location = resolve_location(args.db)
@@ -425,9 +426,14 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from app.services.database import (
+        backups_folder,
+        current_location,
+        foreign_key_problems,
+        integrity_problems,
+        shown_location,
+    )
     from app.services.report import check_ledger
-    from app.store.database import current_location, foreign_key_problems, integrity_problems
-    from app.store.errors import backups_folder, shown_location
 
     problems = [tr("database: {problem}").format(problem=p) for p in integrity_problems()]
     problems += [tr("database: {table} row {row} refers to a {parent} row that is not "
@@ -452,7 +458,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from app.store.backup import backup_to
+    from app.services.database import backup_to
 
     print(tr("backup written to {file}").format(file=backup_to(args.file)))
     return EXIT_OK

@@ -69,7 +69,7 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
                                                             seconds=args.seconds))
         return EXIT_OK
     if args.action == "preview":
-        from app.channels.registry import adapter_for
+        from app.services.channels import adapter_for
         from app.sync.engine import SyncEngine
 
         rows = SyncEngine(shop, adapter_for).preview_first(args.name)
@@ -109,8 +109,8 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
 
 
 def sync(shop: Shop, args: argparse.Namespace) -> int:
-    from app.channels.registry import adapter_for
     from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+    from app.services.channels import adapter_for
     from app.sync.engine import SyncEngine
     from app.sync.state import MAX_INTERVAL_S
 
@@ -144,8 +144,7 @@ def _wait(seconds: float) -> None:
 def _wait_after_failure(error: Exception) -> bool:
     """Print what failed on one line; wait before the next try (False: do not try again)."""
     from app.i18n import error_text
-    from app.store.database import current_location
-    from app.store.errors import EnvironmentFailure, classify
+    from app.services.database import EnvironmentFailure, classify, current_location
 
     found = classify(error, current_location())
     if not isinstance(found, EnvironmentFailure):

@@ -171,7 +171,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_headless(shop: Shop, seconds: float | None) -> int:
-    from app.channels.registry import adapter_for
+    from app.services.channels import adapter_for
     from app.sync.engine import SyncEngine
 
     engine = SyncEngine(shop, adapter_for)

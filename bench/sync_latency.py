@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from world import fresh_shop, start_shops
 
-from app.channels.registry import adapter_for
+from app.services.channels import adapter_for
 from app.sync.state import DEFAULT_INTERVAL_S
 from app.sync.worker import SyncThread
 

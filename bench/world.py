@@ -11,9 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.channels.base import ChannelAdapter
 from app.channels.http import HttpClient
-from app.channels.registry import channel_info
 from app.channels.sandbox import SandboxChannel
 from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.services.channels import channel_info
 from app.services.shop import Shop
 from app.store.database import open_database
 from app.store.models import ChannelRow, ItemRow, MovementRow, utcnow

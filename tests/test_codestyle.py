@@ -1,5 +1,7 @@
-"""The linters are part of the test suite: ruff check everywhere, mypy as pyproject.toml says."""
+"""The linters are part of the test suite: ruff check everywhere, mypy as pyproject.toml says,
+and import-linter's contracts on the directions of imports."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,3 +23,30 @@ def test_codestyle(args: list[str]) -> None:
         [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` of this environment, checking the contracts in *cwd*'s pyproject.toml."""
+    program = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert program is not None, "lint-imports is missing: install the test extra"
+    return subprocess.run([program, "--no-cache"], cwd=cwd, capture_output=True, text=True,
+                          check=False, timeout=120)
+
+
+def test_imports_point_only_in_the_allowed_directions() -> None:
+    """pyproject.toml's [tool.importlinter] contracts (docs/architecture.md) all hold."""
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, f"lint-imports failed:\n{result.stdout}{result.stderr}"
+
+
+def test_a_window_module_reading_the_store_breaks_the_contracts(tmp_path: Path) -> None:
+    """The contracts bite: a copy of app/ whose grid reads a store model is refused."""
+    shutil.copytree(ROOT / "app", tmp_path / "app",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    undo = tmp_path / "app" / "ui" / "undo.py"
+    undo.write_text(undo.read_text(encoding="utf-8") + "\nfrom app.store.models import ItemRow\n",
+                    encoding="utf-8")
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "app.ui.undo -> app.store.models" in result.stdout

@@ -1,8 +1,11 @@
-"""Which adapter talks to a channel of each type."""
+"""Which adapter talks to a channel of each type.
+
+Only what the channels themselves know: the types and the adapter class of each. Reading a
+saved channel and its token (the store, the keyring) is the services' part:
+``app.services.channels.adapter_for``.
+"""
 
 from __future__ import annotations
-
-from app.store.models import ChannelRow
 
 from .base import ChannelAdapter, ChannelInfo
 
@@ -10,20 +13,10 @@ SYNCED_TYPES = ("sandbox",)
 CHANNEL_TYPES = ("manual", *SYNCED_TYPES)
 
 
-def channel_info(row: ChannelRow) -> ChannelInfo:
-    return ChannelInfo(row.name, row.type, dict(row.settings or {}), row.connected_at)
-
-
-def adapter_for(row: ChannelRow, token: str | None = None) -> ChannelAdapter | None:
-    """The adapter for *row*, or None for a manual channel (nothing to sync).
-
-    The token comes from the keyring unless one is given (a form's "test connection" before
-    the token is saved).
-    """
-    if row.type == "sandbox":
-        from app.services.secrets import load_secret
-
+def make_adapter(info: ChannelInfo, token: str | None) -> ChannelAdapter | None:
+    """The adapter for a channel of ``info.type``, or None for a manual one (nothing to sync)."""
+    if info.type == "sandbox":
         from .sandbox import SandboxChannel
 
-        return SandboxChannel(channel_info(row), token=token or load_secret(row.name))
+        return SandboxChannel(info, token=token)
     return None

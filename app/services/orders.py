@@ -7,7 +7,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, RendoError
 from app.domain.items import MAX_COUNT, normalise_code
@@ -46,6 +45,22 @@ class OrderOutcome:
     sold: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class UnmatchedLine:
+    """An order line kept because no item matches it yet (or refused for its quantity), as the
+    window, the command line and the exports show it."""
+
+    channel: str
+    order_id: str
+    line_id: str
+    channel_item_id: str
+    quantity: int
+    cancelled: bool
+    placed_at: datetime | None
+    seen_at: datetime | None
+    problem: str  # why it was refused (see line_problem); empty: it waits for a code map
+
+
 def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
     """Our item for a channel's id: the channel's code map, else the same code.
 
@@ -68,32 +83,11 @@ def resolve_item(channel: ChannelRow, channel_item_id: str) -> ItemRow | None:
     return None
 
 
-class _KeptLine(Protocol):
-    @property
-    def problem(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class UnmatchedOrderLine:
-    """An order line kept because Rendo could not apply it: no item for its id yet, or refused
-    for its quantity (``problem``, read with line_problem)."""
-
-    channel: str
-    order_id: str
-    line_id: str
-    channel_item_id: str
-    quantity: int
-    cancelled: bool
-    placed_at: datetime | None
-    seen_at: datetime | None
-    problem: str  # the stored refusal; empty for a line that waits for a code map
-
-
-def line_problem(row: _KeptLine) -> RendoError | None:
+def line_problem(line: UnmatchedLine) -> RendoError | None:
     """Why a kept order line was refused, or None for a line that waits for a code map."""
-    if not row.problem:
+    if not line.problem:
         return None
-    stored = json.loads(row.problem)
+    stored = json.loads(line.problem)
     return LineRefused(stored["template"], **stored["params"])
 
 
@@ -219,14 +213,15 @@ def _refuse(shop: Shop, error: LineRefused) -> OrderOutcome:
     return OrderOutcome(refused=1)
 
 
-def unmatched_lines() -> list[UnmatchedOrderLine]:
+def unmatched_lines() -> list[UnmatchedLine]:
     """Every kept order line, oldest first."""
-    rows = (UnmatchedLineRow.select(UnmatchedLineRow, ChannelRow).join(ChannelRow)
-            .order_by(UnmatchedLineRow.seen_at))
-    return [UnmatchedOrderLine(row.channel.name, row.order_id, row.line_id, row.channel_item_id,
-                               row.quantity, bool(row.cancelled), row.placed_at, row.seen_at,
-                               row.problem)
-            for row in rows]
+    query = (UnmatchedLineRow.select(UnmatchedLineRow, ChannelRow)
+             .join(ChannelRow)
+             .order_by(UnmatchedLineRow.seen_at))
+    return [UnmatchedLine(row.channel.name, row.order_id, row.line_id, row.channel_item_id,
+                          row.quantity, bool(row.cancelled), row.placed_at, row.seen_at,
+                          row.problem or "")
+            for row in query]
 
 
 def map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> OrderOutcome:

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-from app.ui.translations import resources_dir
+from app.i18n import resources_dir
 
 
 def render(size: int) -> QImage:

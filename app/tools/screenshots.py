@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import importlib.util
 import os
 import random
 import sys
@@ -33,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from app.demo import CHANNELS, build_catalogue
 from app.domain.errors import RendoError
 from app.domain.orders import OrderLine
+from app.i18n import install_translators, remove_translators
 from app.services.orders import apply_order
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
@@ -44,8 +43,8 @@ from app.store.models import (
     utcnow,
 )
 from app.sync.state import sync_row
-from app.ui import screens
-from app.ui.translations import install_translators, remove_translators
+from app.ui import screens, sync_screens  # noqa: F401 (registers its @screen)
+from app.ui.dialogs import screens as dialog_screens  # noqa: F401 (registers its @screen)
 
 FONT_FAMILY = "Noto Sans CJK JP"
 WINDOW_SIZE = (1440, 860)
@@ -146,15 +145,6 @@ def _use_font(app: QApplication) -> None:
         app.setFont(QFont(FONT_FAMILY, 10))
 
 
-def _load_screen_modules() -> None:
-    for name in screens.SCREEN_MODULES:
-        try:
-            if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-
-
 def take(outdir: Path, languages: list[str], only: list[str] | None = None,
          size: tuple[int, int] = WINDOW_SIZE) -> list[Path]:
     from app.ui.main_window import MainWindow
@@ -164,7 +154,6 @@ def take(outdir: Path, languages: list[str], only: list[str] | None = None,
     QCoreApplication.setOrganizationName("RendoScreenshots")
     QCoreApplication.setApplicationName("Rendo")
     _use_font(app)
-    _load_screen_modules()
     saved: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="rendo-shots-") as folder:
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)

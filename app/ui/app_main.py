@@ -22,26 +22,30 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
-from app.channels.registry import adapter_for
-from app.i18n import error_text
-from app.logsetup import configure_logging
-from app.services.shop import Shop
-from app.store.database import (
-    close_database,
-    damage,
-    is_default_location,
-    open_database,
-    resolve_location,
-)
-from app.store.errors import EnvironmentFailure, MissingFolder, classify, failure, shown_location
-from app.sync.worker import SyncThread
-from app.ui.main_window import MainWindow
-from app.ui.translations import (
+from app.i18n import (
     chosen_language,
+    error_text,
     install_translators,
     remove_translators,
     resources_dir,
 )
+from app.logsetup import configure_logging
+from app.services.channels import adapter_for
+from app.services.database import (
+    EnvironmentFailure,
+    MissingFolder,
+    classify,
+    close_database,
+    damage,
+    failure,
+    is_default_location,
+    open_database,
+    resolve_location,
+    shown_location,
+)
+from app.services.shop import Shop
+from app.sync.worker import SyncThread
+from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")

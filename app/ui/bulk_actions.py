@@ -1,37 +1,29 @@
 """Changing many selected items at once: reserved, reorder point, backorder allowance,
 unlimited, allocation pattern, display offset.
 
-The allocation-pattern and display-offset dialogs proper live in app.ui.dialogs; the simple
-choices here are used when those are not there.
+The allocation-pattern and display-offset dialogs live in app.ui.dialogs.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QInputDialog,
     QLabel,
-    QMessageBox,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from app.domain.errors import RendoError
-from app.domain.offsets import DisplayOffset, parse_offset
-from app.i18n import error_text
-from app.services.shop import Shop
-
 from .adjust_dialog import MAX_COUNT
-from .integration import entry_point
-from .undo import FieldCommand, OffsetCommand, PatternCommand
+from .dialogs import edit_offset, edit_patterns
+from .undo import FieldCommand
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -82,39 +74,6 @@ def ask_count(
     dialog = CountDialog(title, label, value, none_text, parent)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     return accepted, dialog.value()
-
-
-def ask_pattern(parent: QWidget, shop: Shop, current: str | None) -> tuple[bool, str | None]:
-    """A pattern name, or None for "no pattern: every channel shows sellable"."""
-    none = QCoreApplication.translate("BulkActions", "None: every channel shows sellable")
-    names = [pattern.name for pattern in shop.patterns()]
-    choices = [none, *names]
-    start = choices.index(current) if current in choices else 0
-    choice, ok = QInputDialog.getItem(
-        parent, QCoreApplication.translate("BulkActions", "Allocation pattern"),
-        QCoreApplication.translate("BulkActions", "Pattern for the selected items:"),
-        choices, start, False)
-    return ok, (None if choice == none else choice)
-
-
-def ask_offset(parent: QWidget, current: DisplayOffset | None) -> tuple[bool, DisplayOffset | None]:
-    """+N, -N, a fixed N, or empty for none (item-wide, every channel)."""
-    text = str(current) if current is not None else ""
-    while True:
-        text, ok = QInputDialog.getText(
-            parent, QCoreApplication.translate("BulkActions", "Display offset"),
-            QCoreApplication.translate(
-                "BulkActions", "+N shows N more, -N shows N fewer, N shows at most N.\n"
-                "Leave empty for none. For every channel of the selected items:"),
-            text=text)
-        if not ok:
-            return False, None
-        try:
-            return True, parse_offset(text)
-        except RendoError as error:
-            QMessageBox.warning(
-                parent, QCoreApplication.translate("BulkActions", "Display offset"),
-                error_text(error))
 
 
 class BulkEdits(QObject):
@@ -181,28 +140,13 @@ class BulkEdits(QObject):
         self.set_field(codes, "unlimited", unlimited, text)
 
     def pattern(self) -> None:
-        """The allocation-pattern dialog (app.ui.dialogs), or a simple choice without it."""
+        """The allocation-pattern dialog for the selected items."""
         codes = self.window.selected_codes()
-        if not codes:
-            return
-        dialog = entry_point("edit_patterns")
-        if dialog is not None:
-            self.window.call_part(dialog, self.shop, codes, self.window)
-            return
-        ok, name = ask_pattern(self.window, self.shop, self._one_value(codes, "pattern"))
-        if ok:
-            self._push(PatternCommand(self.shop, self.window.command_errors, codes, name))
+        if codes:
+            self.window.call_part(edit_patterns, self.shop, codes, self.window)
 
     def offset(self) -> None:
-        """The display-offset dialog (app.ui.dialogs), or a simple +N/-N/N entry without it."""
+        """The display-offset dialog for the selected items."""
         codes = self.window.selected_codes()
-        if not codes:
-            return
-        dialog = entry_point("edit_offset")
-        if dialog is not None:
-            self.window.call_part(dialog, self.shop, codes, self.window)
-            return
-        offsets = {self.shop.book.offsets.get(code) for code in codes}
-        ok, offset = ask_offset(self.window, offsets.pop() if len(offsets) == 1 else None)
-        if ok:
-            self._push(OffsetCommand(self.shop, self.window.command_errors, codes, offset))
+        if codes:
+            self.window.call_part(edit_offset, self.shop, codes, self.window)

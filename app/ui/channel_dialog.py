@@ -31,16 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.channels.base import ChannelAdapter
-from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES, channel_info
-from app.channels.registry import adapter_for as registry_adapter_for
+from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
 from app.channels.urls import check_channel_url
 from app.domain.errors import BadInput, RendoError
 from app.domain.items import MAX_COUNT
 from app.i18n import error_text
-from app.services.secrets import load_secret
+from app.services.channels import adapter_as_typed, channel_settings
+from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
-from app.store.models import ChannelRow, utcnow
 from app.sync.engine import AdapterFactory
 from app.sync.state import channel_statuses
 
@@ -52,20 +50,6 @@ OK_INK = "#1b5e20"
 ERROR_INK = "#b3261e"
 # A wrapped label is laid out for the width it asks for: ask for about the field's width.
 WRAPPED_WIDTH = 400
-
-
-def adapter_with_token(row: ChannelRow, token: str | None,
-                       factory: AdapterFactory) -> ChannelAdapter | None:
-    """The adapter for a channel as typed in the form (not saved yet).
-
-    ``factory`` (registry.adapter_for) reads the token from the keyring; a token typed but not
-    saved yet is handed to the adapter directly instead, for the types that take one.
-    """
-    if token and row.type == "sandbox":
-        from app.channels.sandbox import SandboxChannel
-
-        return SandboxChannel(channel_info(row), token=token)
-    return factory(row)
 
 
 def _close(adapter: object) -> None:
@@ -84,7 +68,7 @@ class ChannelDialog(QDialog):
                  adapter_for: AdapterFactory | None = None, select: str | None = None) -> None:
         super().__init__(parent)
         self.shop = shop
-        self.adapter_for = adapter_for or registry_adapter_for
+        self.adapter_for = adapter_for or default_adapter_for
         self.current: str | None = None  # None: a new channel
         self.testing = False
         self.setObjectName("channelDialog")
@@ -276,24 +260,23 @@ class ChannelDialog(QDialog):
         self.show_channel(str(item.data(NAME_ROLE)))
 
     def show_channel(self, name: str) -> None:
-        row = ChannelRow.get_or_none(ChannelRow.name == name)
-        if row is None:
+        channel = channel_settings(name)
+        if channel is None:
             return
         self.current = name
         self.form_box.setTitle(name)
         self.name.setText(name)
         self.name.setReadOnly(True)
-        self.type.setCurrentIndex(max(0, self.type.findData(row.type)))
+        self.type.setCurrentIndex(max(0, self.type.findData(channel.type)))
         self.type.setEnabled(False)
-        self.enabled.setChecked(bool(row.enabled))
-        self.url.setText(str((row.settings or {}).get("url") or ""))
+        self.enabled.setChecked(channel.enabled)
+        self.url.setText(channel.url)
         self.token.clear()
-        saved = load_secret(name) is not None
         self.token.setPlaceholderText(
-            self.tr("Saved — type a new one only to replace it") if saved
+            self.tr("Saved — type a new one only to replace it") if channel.has_token
             else self.tr("Not saved yet"))
-        self.maximum.setValue(row.maximum or 0)
-        self.unlimited_qty.setValue(row.unlimited_qty)
+        self.maximum.setValue(channel.maximum or 0)
+        self.unlimited_qty.setValue(channel.unlimited_qty)
         self._clear_feedback()
         self._type_changed()
         self._show_first_sync_note()
@@ -444,13 +427,12 @@ class ChannelDialog(QDialog):
         if self._url_problem() or self.testing:
             return
         name = self.current or self.name.text().strip() or "test"
-        row = ChannelRow(name=name, type=str(self.type.currentData()),
-                         settings={"url": self.url.text().strip()}, connected_at=utcnow())
+        type_, url = str(self.type.currentData()), self.url.text().strip()
         token = self.token.text().strip() or None
         factory = self.adapter_for
 
         def work() -> bool:
-            adapter = adapter_with_token(row, token, factory)
+            adapter = adapter_as_typed(name, type_, url, token, factory)
             if adapter is None:
                 return False
             try:

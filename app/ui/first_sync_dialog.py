@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.channels.registry import adapter_for as registry_adapter_for
 from app.domain.errors import RendoError
 from app.i18n import error_text
+from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
 from app.sync.state import choose_first
@@ -213,7 +213,7 @@ class FirstSyncDialog(QDialog):
         super().__init__(parent)
         self.shop = shop
         self.channel = channel
-        self.adapter_for = adapter_for or registry_adapter_for
+        self.adapter_for = adapter_for or default_adapter_for
         self.loaded = False
         self.chosen: str | None = None
         self.setObjectName("firstSyncDialog")

@@ -47,20 +47,31 @@ from app.services.shop import Shop
 from app.sync.state import channel_statuses, unsettled_listings
 from app.sync.worker import SyncThread
 
+from . import channel_dialog, dialogs
 from .adjust_dialog import AdjustDialog
 from .bulk_actions import BulkEdits
+from .dialogs.export_dialog import run_export_dialog, run_template_dialog
+from .dialogs.import_wizard import run_import_wizard
 from .filter_bar import FilterBar
-from .integration import available, entry_point
 from .item_detail import ItemDetailPanel
 from .status_bar import StatusParts
 from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
 from .stock_view import CELL_PADDING, GRID_STYLE, StockView
+from .sync_panel import SyncControl, SyncPanel, SyncStatusLabel
+from .tray import Tray
 from .undo import AdjustCommand, CommandErrors, UndoMovementCommand
 from .unmatched import UnmatchedPage
 from .window_actions import QUICK_FILTERS, WindowActions
 
 log = logging.getLogger(__name__)
+
+# File → 取り込み / 書き出し / テンプレート, by the names the window's actions use
+FILE_PARTS: dict[str, Callable[[Shop, QWidget | None], bool]] = {
+    "import_wizard": run_import_wizard,
+    "export_dialog": run_export_dialog,
+    "save_template": run_template_dialog,
+}
 
 
 class ShopEvents(QObject):
@@ -135,14 +146,14 @@ class MainWindow(QMainWindow):
         self.detail_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                                      | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
-        self.sync_panel: QWidget | None = None
-        self.tray: Any = None
+        self.sync_panel: SyncPanel | None = None
+        self.tray: Tray | None = None
 
         self.status = StatusParts(self.statusBar(), db_label)
         self.bulk = BulkEdits(self)
         self.act = WindowActions(self)
         self._connect()
-        self._attach_optional_parts()
+        self._attach_sync_parts()
         self._restore_settings()
         self.refresh_counts()
         self.refresh_listings()
@@ -181,8 +192,6 @@ class MainWindow(QMainWindow):
         self._listing_timer.setInterval(500)
         self._listing_timer.timeout.connect(self.refresh_listings)
         if self.sync is not None:
-            from app.ui.sync_panel import SyncControl
-
             worker = self.sync.worker
             # One control object talks to the worker, so the menu, panel and tray agree.
             control = SyncControl.of(self.sync)
@@ -197,46 +206,24 @@ class MainWindow(QMainWindow):
             worker.cycle_done.connect(self._cycle_done)
             worker.failed.connect(self._sync_failed)
 
-    def _attach_optional_parts(self) -> None:
-        """Wire the dialogs, sync panel and tray that exist (app.ui.integration)."""
-        self.act.edit_set.setEnabled(available("edit_set"))
-        self.act.new_set.setEnabled(available("edit_set"))
-        self.act.packs.setEnabled(available("create_packs"))
-        self.act.channels.setEnabled(available("edit_channels"))
-        for action, part in ((self.act.import_file, "import_wizard"),
-                             (self.act.export_file, "export_dialog"),
-                             (self.act.save_template, "save_template")):
-            action.setEnabled(available(part))
+    def _attach_sync_parts(self) -> None:
+        """The sync panel, its status-bar label and the tray (only with a sync thread)."""
         if self.sync is None:
             return
-        panel = self._build_part("SyncPanel", self.shop, self.sync, self)
-        if isinstance(panel, QDockWidget):
-            self.sync_panel = panel
-            panel.setObjectName(panel.objectName() or "syncPanel")
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
-            panel.hide()  # until the user opens it (or the saved layout shows it)
-            toggle = panel.toggleViewAction()
-            toggle.setShortcut(QKeySequence("Ctrl+Shift+S"))
-            self.act.view_menu.addAction(toggle)
-            self.act.sync_menu.insertAction(self.act.channels, toggle)
-            if hasattr(panel, "item_activated"):
-                panel.item_activated.connect(self.show_item)
-        label = self._build_part("SyncStatusLabel", self.sync, self)
-        if isinstance(label, QWidget):
-            self.status.use_sync_label(self.statusBar(), label)
-            if self.sync_panel is not None and hasattr(label, "clicked"):
-                label.clicked.connect(self.show_sync_panel)
-        self.tray = self._build_part("Tray", self, self.sync)
-
-    def _build_part(self, name: str, *args: Any) -> Any:
-        part = entry_point(name)
-        if part is None:
-            return None
-        try:
-            return part(*args)
-        except Exception:  # another part's bug must not keep the window from opening
-            log.exception("%s could not be built", name)
-            return None
+        panel = SyncPanel(self.shop, self.sync, self)
+        self.sync_panel = panel
+        panel.setObjectName(panel.objectName() or "syncPanel")
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
+        panel.hide()  # until the user opens it (or the saved layout shows it)
+        toggle = panel.toggleViewAction()
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.act.view_menu.addAction(toggle)
+        self.act.sync_menu.insertAction(self.act.channels, toggle)
+        panel.item_activated.connect(self.show_item)
+        label = SyncStatusLabel(self.sync, self)
+        self.status.use_sync_label(self.statusBar(), label)
+        label.clicked.connect(self.show_sync_panel)
+        self.tray = Tray(self, self.sync)
 
     def show_sync_panel(self) -> None:
         if self.sync_panel is not None:
@@ -522,7 +509,6 @@ class MainWindow(QMainWindow):
             action.setEnabled(anything)
         item = self.shop.book.items.get(code) if code is not None else None
         self.act.adjust.setEnabled(item is not None and not item.is_set)
-        self.act.edit_set.setEnabled(available("edit_set"))
         self.act.details.setEnabled(code is not None)
 
     # -- stock edits -----------------------------------------------------------------------
@@ -563,28 +549,20 @@ class MainWindow(QMainWindow):
 
     def edit_set(self, code: str | None = None, new: bool = False) -> None:
         """Edit the set *code* (default: the current item), or make a new set."""
-        dialog = entry_point("edit_set")
-        if dialog is not None:
-            self.call_part(dialog, self.shop, None if new else code or self.current_code(),
-                            self)
+        self.call_part(dialogs.edit_set, self.shop, None if new else code or self.current_code(),
+                       self)
 
     def create_packs(self) -> None:
-        dialog = entry_point("create_packs")
-        if dialog is not None:
-            self.call_part(dialog, self.shop, self.current_code(), self)
+        self.call_part(dialogs.create_packs, self.shop, self.current_code(), self)
 
     def edit_channels(self) -> None:
-        dialog = entry_point("edit_channels")
-        if dialog is not None:
-            self.call_part(dialog, self.shop, self)
-            self.status.set_statuses(channel_statuses())
+        self.call_part(channel_dialog.edit_channels, self.shop, self)
+        self.status.set_statuses(channel_statuses())
 
     def open_file_part(self, name: str) -> None:
         """File → 取り込み / 書き出し / テンプレート (app.ui.dialogs.import_wizard and
         export_dialog); after an import the grid refreshes through the Shop's listeners."""
-        part = entry_point(name)
-        if part is not None:
-            self.call_part(part, self.shop, self)
+        self.call_part(FILE_PARTS[name], self.shop, self)
 
     def sync_now(self) -> None:
         if self.sync is not None:

@@ -484,7 +484,7 @@ def run_in_background(work: Callable[[], object], receiver: QObject,
         from app.channels.base import ChannelError
         from app.domain.errors import RendoError
         from app.i18n import error_text
-        from app.store.database import db
+        from app.services.database import close_thread_connection
 
         try:
             result = work()
@@ -498,8 +498,7 @@ def run_in_background(work: Callable[[], object], receiver: QObject,
         else:
             signals.done.emit(result)
         finally:
-            if db.obj is not None and not db.is_closed():
-                db.close()  # this pool thread's own connection
+            close_thread_connection()  # this pool thread's own connection
             QTimer.singleShot(0, QCoreApplication.instance(),
                               lambda: _running_jobs.discard(signals))
 

@@ -2,8 +2,8 @@
 
 Each screen is a name and a function that gets a fresh, shown main window on the demo
 database and returns the widget to photograph (the window itself, a dock or a dialog it
-opened). Other parts add theirs with ``@screen("name")`` in their own module and list that
-module in SCREEN_MODULES, so that the tool imports it.
+opened). Other parts add theirs with ``@screen("name")`` in their own module, which the tool
+imports (app.tools.screenshots).
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ class Screen:
 
 
 SCREENS: list[Screen] = []
-# Modules that register screens when imported (the tool imports each that exists).
-SCREEN_MODULES = ["app.ui.screens", "app.ui.dialogs.screens", "app.ui.sync_screens"]
 
 
 def screen(name: str) -> Callable[[Make], Make]:

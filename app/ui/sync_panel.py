@@ -49,10 +49,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.channels.registry import adapter_for as registry_adapter_for
 from app.domain.errors import RendoError
 from app.domain.search import same_key
 from app.i18n import error_text
+from app.services.channels import adapter_for as default_adapter_for
 from app.services.orders import line_problem, map_code, unmatched_lines
 from app.services.previews import find_items
 from app.services.shop import Shop
@@ -146,7 +146,7 @@ class SyncControl(QObject):
     def adapter_for(self) -> AdapterFactory:
         """The adapter factory the worker uses (the first-sync preview uses the same)."""
         engine = getattr(self.worker, "engine", None)
-        return getattr(engine, "adapter_for", registry_adapter_for)
+        return getattr(engine, "adapter_for", default_adapter_for)
 
     # -- requests --------------------------------------------------------------------------
     def sync_now(self) -> None:

@@ -15,15 +15,13 @@ from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from app.channels.base import (
-    ChannelAdapter,
     ChannelInfo,
     ChannelLimits,
     OrderPage,
     QuantityUpdate,
     UpdateResult,
 )
-from app.channels.registry import adapter_for
-from app.store.models import ChannelRow
+from app.services.channels import adapter_for, channel_info
 from app.sync.worker import SyncThread
 
 from .screens import screen
@@ -126,8 +124,8 @@ class _DemoChannel:
 
     limits = ChannelLimits()
 
-    def __init__(self, row: ChannelRow, shown: dict[str, int]) -> None:
-        self.info = ChannelInfo(row.name, row.type, dict(row.settings or {}), row.connected_at)
+    def __init__(self, info: ChannelInfo, shown: dict[str, int]) -> None:
+        self.info = info
         self.shown = shown
 
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
@@ -159,10 +157,8 @@ def first_sync(window: MainWindow) -> QWidget:
     for number, code in enumerate(codes[:5]):  # a few counted differently on the channel
         shown[code] = shown[code] + (2 if number % 2 else -1) if shown[code] else 3
     shown["OLD-0042"] = 2  # listed on the channel, unknown to Rendo
-    def demo_adapter(row: ChannelRow) -> ChannelAdapter:
-        return _DemoChannel(row, shown)
-
-    dialog = FirstSyncDialog(window.shop, "base", demo_adapter, window)
+    dialog = FirstSyncDialog(window.shop, "base",
+                             lambda row: _DemoChannel(channel_info(row), shown), window)
     dialog.resize(900, 700)
     dialog.show()
     _wait(lambda: dialog.loaded)

@@ -19,12 +19,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon, QWidget
 
+from app.i18n import resources_dir
 from app.sync.state import ChannelStatus
 from app.sync.worker import SyncWorker
 
 from .notices import NoticeBar, badged_icon, codes_text, embed_notice_bar, plain_error
 from .sync_panel import HasWorker, SyncControl, summarize
-from .translations import resources_dir
 
 CLOSE_HINT_KEY = "tray/closeHintShown"
 FAILING_AFTER = 3  # failed cycles in a row before the user is told

@@ -17,7 +17,6 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand
 
 from app.domain.errors import RendoError
-from app.domain.offsets import DisplayOffset
 from app.services.shop import Shop
 
 
@@ -121,60 +120,5 @@ class FieldCommand(ShopCommand):
         def restore() -> None:
             for value, codes in _grouped(self.old).items():
                 self.shop.set_item_field(codes, self.field, value)
-
-        self._attempt(restore)
-
-
-class PatternCommand(ShopCommand):
-    """An allocation pattern (or none: every channel shows sellable) given to many items."""
-
-    def __init__(
-        self, shop: Shop, errors: CommandErrors, codes: Sequence[str], pattern: str | None
-    ) -> None:
-        if pattern:
-            text = QCoreApplication.translate("UndoCommands", "Assign pattern {name}").format(
-                name=pattern)
-        else:
-            text = QCoreApplication.translate("UndoCommands", "Remove allocation pattern")
-        super().__init__(shop, errors, text)
-        self.codes, self.pattern = list(codes), pattern
-        items = shop.book.items
-        self.old: dict[str, Hashable] = {c: items[c].pattern for c in self.codes}
-
-    def redo(self) -> None:
-        self._attempt(lambda: self.shop.assign_pattern(self.pattern, self.codes))
-
-    def undo(self) -> None:
-        def restore() -> None:
-            for name, codes in _grouped(self.old).items():
-                self.shop.assign_pattern(name, codes)  # type: ignore[arg-type]
-
-        self._attempt(restore)
-
-
-class OffsetCommand(ShopCommand):
-    """The item-wide display offset of many items."""
-
-    def __init__(
-        self, shop: Shop, errors: CommandErrors, codes: Sequence[str],
-        offset: DisplayOffset | None,
-    ) -> None:
-        if offset:
-            text = QCoreApplication.translate("UndoCommands", "Set display offset {offset}").format(
-                offset=offset)
-        else:
-            text = QCoreApplication.translate("UndoCommands", "Remove display offset")
-        super().__init__(shop, errors, text)
-        self.codes, self.offset = list(codes), offset
-        offsets = shop.book.offsets
-        self.old: dict[str, Hashable] = {c: offsets.get(c) for c in self.codes}
-
-    def redo(self) -> None:
-        self._attempt(lambda: self.shop.set_offset(self.codes, self.offset))
-
-    def undo(self) -> None:
-        def restore() -> None:
-            for offset, codes in _grouped(self.old).items():
-                self.shop.set_offset(codes, offset)  # type: ignore[arg-type]
 
         self._attempt(restore)

@@ -11,10 +11,10 @@ import requests
 
 from app.channels.base import ChannelInfo
 from app.channels.http import HttpClient
-from app.channels.registry import channel_info
 from app.channels.sandbox import SandboxChannel
 from app.channels.sandbox_server import SandboxServer
 from app.domain.sets import explode
+from app.services.channels import channel_info
 from app.services.shop import Shop
 from app.store.models import AppliedLineRow, ChannelRow, MovementRow
 from app.sync.state import choose_first

@@ -172,9 +172,9 @@ def compile_translation(folder: Path, messages: dict[tuple[str, str], str]) -> P
 def pseudo_japanese(tmp_path, qapp, monkeypatch):
     """The test's translation installed; the command line's own choice is English, whose
     shipped file translates nothing, so every 〔訳〕 seen comes from a text the CLI asked for."""
-    from app.ui import translations
+    from app import i18n
 
-    monkeypatch.setattr(translations, "language_for", lambda locale: "en")
+    monkeypatch.setattr(i18n, "language_for", lambda locale: "en")
     translator = QTranslator()
     assert translator.load(str(compile_translation(tmp_path, PSEUDO)))
     qapp.installTranslator(translator)

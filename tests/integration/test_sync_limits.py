@@ -11,10 +11,10 @@ import pytest
 
 from app.channels.base import ChannelError, ChannelInfo, ChannelLimits, OrderPage
 from app.channels.http import HttpClient
-from app.channels.registry import channel_info
 from app.channels.sandbox import SandboxChannel
 from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.channels.sandbox_shop import format_stamp, parse_stamp
+from app.services.channels import channel_info
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
 from app.store.models import ChannelRow, utcnow

@@ -15,8 +15,8 @@ from PySide6.QtCore import QSettings
 
 from app.channels.base import ChannelAdapter
 from app.channels.http import HttpClient
-from app.channels.registry import channel_info
 from app.channels.sandbox import SandboxChannel
+from app.services.channels import channel_info
 from app.services.shop import Shop
 from app.store.models import ChannelRow
 from app.sync.worker import SyncThread

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from app.i18n import install_translators, remove_translators
 from app.services.shop import Shop
 from app.ui.dialogs import PackDialog, SetEditorDialog
-from app.ui.translations import install_translators, remove_translators
 
 
 @pytest.fixture

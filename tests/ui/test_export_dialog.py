@@ -10,7 +10,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.services.shop import Shop
-from app.ui.dialogs.export_dialog import ExportDialog, default_format, save_template
+from app.ui.dialogs.export_dialog import ExportDialog, default_format
+from app.ui.dialogs.template_saver import save_template
 
 
 def export_with(qtbot: QtBot, dialog: ExportDialog) -> None:

@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.i18n import install_translators, remove_translators, resources_dir
 from app.services.shop import Shop
 from app.ui import app_main
 from app.ui.main_window import MainWindow
 from app.ui.stock_filter import QuickFilter
 from app.ui.stock_model import Kind
-from app.ui.translations import install_translators, remove_translators, resources_dir
 
 
 def headers(window: MainWindow) -> list[str]:

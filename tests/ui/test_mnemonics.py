@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.i18n import install_translators, remove_translators
 from app.services.shop import Shop
 from app.ui.dialogs.export_dialog import ExportDialog
 from app.ui.dialogs.import_wizard import ImportWizard
-from app.ui.translations import install_translators, remove_translators
 
 MNEMONIC = re.compile(r"&(?!&)\S")
 

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QLocale, QSettings
 from pytestqt.qtbot import QtBot
 
+from app.i18n import LANGUAGE_KEY, chosen_language
 from app.ui.dialogs.settings_dialog import SettingsDialog
-from app.ui.translations import LANGUAGE_KEY, chosen_language
 
 JAPANESE = QLocale("ja_JP")
 ENGLISH = QLocale("en_US")

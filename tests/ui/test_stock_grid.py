@@ -43,12 +43,6 @@ def select(window: MainWindow, *codes: str) -> None:
                          | QItemSelectionModel.SelectionFlag.Rows)
 
 
-@pytest.fixture
-def no_other_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The simple built-in choices instead of app.ui.dialogs (tested on their own)."""
-    monkeypatch.setattr(bulk_module, "entry_point", lambda name: None)
-
-
 # -- what the grid shows --------------------------------------------------------------------
 def test_the_grid_shows_every_items_computed_numbers(window: MainWindow) -> None:
     assert window.model.rowCount() == 12
@@ -310,37 +304,13 @@ def test_backorders_are_set_on_the_selected_singles_only(
     assert demo_shop.book.items["GIFT-TW2"].backorder_allowance == 0
 
 
-def test_a_pattern_and_an_offset_are_given_to_the_selection(
-    window: MainWindow, demo_shop: Shop, monkeypatch: pytest.MonkeyPatch,
-    no_other_dialogs: None,
-) -> None:
-    from app.domain.offsets import parse_offset
-
-    monkeypatch.setattr(bulk_module, "ask_pattern", lambda *args: (True, "少量時配分"))
-    monkeypatch.setattr(bulk_module, "ask_offset",
-                        lambda *args: (True, parse_offset("+2")))
-    select(window, "TW-001", "TW-002")
-    window.act.pattern.trigger()
-    window.act.offset.trigger()
-    book = demo_shop.book
-    assert [book.items[c].pattern for c in ("TW-001", "TW-002")] == ["少量時配分"] * 2
-    assert str(book.offsets["TW-002"]) == "+2"
-    assert cell(window, "TW-002", Kind.CHANNEL, "yahoo") == 27
-    window.undo_stack.undo()
-    window.undo_stack.undo()
-    assert "TW-002" not in book.offsets
-    assert book.items["TW-002"].pattern is None
-
-
-def test_the_other_engineers_dialogs_are_called_with_the_selection(
+def test_the_pattern_and_offset_dialogs_are_called_with_the_selection(
     window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[str, object]] = []
-
-    def fake(name: str) -> object:
-        return lambda shop, codes, parent: calls.append((name, codes))
-
-    monkeypatch.setattr(bulk_module, "entry_point", fake)
+    for name in ("edit_patterns", "edit_offset"):
+        monkeypatch.setattr(bulk_module, name,
+                            lambda shop, codes, parent, name=name: calls.append((name, codes)))
     select(window, "MG-010", "MG-011")
     window.act.pattern.trigger()
     window.act.offset.trigger()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.channels.sandbox_server import SandboxServer
+from app.i18n import install_translators, remove_translators
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
 from app.store.models import ListingRow
@@ -19,7 +20,6 @@ from app.sync.engine import SyncEngine
 from app.sync.state import choose_first, problem_listings
 from app.sync.worker import SyncThread
 from app.ui.sync_panel import SyncPanel, SyncStatusLabel
-from app.ui.translations import install_translators, remove_translators
 
 from . import sync_support
 from .sync_support import fast_adapter_for

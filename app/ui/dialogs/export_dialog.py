@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject
+from PySide6.QtCore import QDate
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -31,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.files.csv_io import system_is_japanese
-from app.files.headers import KINDS
 from app.services.exporting import ExportResult, export
 from app.services.shop import Shop
 
 from .common import MessageBar, buddy_label
-from .import_wizard import error_lines
+from .file_errors import error_lines
 from .jobs import Job
+from .template_saver import ask_template
 
 FORMATS = ("cp932", "utf-8-sig", "xlsx")
 
@@ -238,45 +237,6 @@ class ExportDialog(QDialog):
             self.job.cancel()
             self.job.wait()
         super().closeEvent(event)
-
-
-def save_template(kind: str, path: Path | str, fmt: str | None = None) -> Path:
-    """Write the empty *kind* template (headers in the system's language) to *path*."""
-    from app.files.templates import write_template
-
-    language = "ja" if system_is_japanese() else "en"
-    encoding = fmt if fmt in ("cp932", "utf-8-sig") else None
-    return write_template(kind, path, language, encoding)
-
-
-class TemplateSaver(QObject):
-    """Asks where to save an import template, and saves it (Excel by default)."""
-
-    def ask(self, kind: str, parent: QWidget | None, fmt: str | None = None) -> Path | None:
-        if kind not in KINDS:
-            return None
-        xlsx = self.tr("Excel workbook (*.xlsx)")
-        csv = self.tr("CSV file (*.csv)")
-        chosen = csv if fmt in ("cp932", "utf-8-sig") else xlsx
-        suggested = f"{kind}_template{'.csv' if chosen == csv else '.xlsx'}"
-        path, picked = QFileDialog.getSaveFileName(parent, self.tr("Save a template"),
-                                                   suggested, f"{xlsx};;{csv}", chosen)
-        if not path:
-            return None
-        target = Path(path)
-        if target.suffix.lower() not in (".xlsx", ".csv", ".tsv"):
-            target = target.with_suffix(".csv" if picked == csv else ".xlsx")
-        try:
-            return save_template(kind, target, fmt)
-        except Exception as error:  # a folder without permission, a bad name…
-            QMessageBox.warning(parent, self.tr("Save a template"),
-                                "\n".join(error_lines(error)))
-            return None
-
-
-def ask_template(kind: str, parent: QWidget | None, fmt: str | None = None) -> Path | None:
-    """Ask where to save the *kind* template, and save it."""
-    return TemplateSaver().ask(kind, parent, fmt)
 
 
 def run_export_dialog(shop: Shop, parent: QWidget | None) -> bool:

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -44,10 +43,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app.domain.errors import RendoError
-from app.files.common import FileRefused, Problem, Table, column_letter
+from app.files.common import Table, column_letter
 from app.files.headers import KINDS, find_columns
-from app.i18n import error_text
 from app.services.importing import (
     Change,
     ImportOptions,
@@ -63,33 +60,11 @@ from app.services.importing import (
 from app.services.shop import Shop
 
 from .common import MessageBar, buddy_label
+from .file_errors import error_lines, problem_lines, qt_translate
 from .jobs import Job
+from .template_saver import ask_template
 
 Index = QModelIndex | QPersistentModelIndex
-MAX_MESSAGES = 8
-
-
-def _translate(context: str, text: str) -> str:
-    return QCoreApplication.translate(context, text)
-
-
-def problem_lines(problems: Sequence[Problem], limit: int = MAX_MESSAGES) -> list[str]:
-    lines = [p.text(_translate) for p in problems[:limit]]
-    if len(problems) > limit:
-        lines.append(QCoreApplication.translate("ImportWizard", "… and {count} more").format(
-            count=len(problems) - limit))
-    return lines
-
-
-def error_lines(error: BaseException) -> list[str]:
-    """What went wrong, for a message bar: every listed problem, then the summary."""
-    if isinstance(error, FileRefused):
-        lines = problem_lines(error.problems)
-        summary = error_text(error)
-        return lines if summary in lines else [*lines, summary]
-    if isinstance(error, RendoError):
-        return [error_text(error)]
-    return [f"{type(error).__name__}: {error}"]
 
 
 class RowsModel(QAbstractTableModel):
@@ -249,8 +224,6 @@ class ImportFilePage(QWizardPage):
             self.path.setText(path)
 
     def save_template(self) -> None:
-        from .export_dialog import ask_template
-
         ask_template(self.kind.currentData(), self)
 
     def isComplete(self) -> bool:
@@ -550,7 +523,7 @@ class ImportPreviewPage(QWizardPage):
             [(c.row, c.code, what(c), self._shown(c.before), self._shown(c.after))
              for c in plan.changes],
             {i for i, c in enumerate(plan.changes) if not c.changes})
-        self.problems.set_rows([(p.file, p.row or "", p.column or "", p.reason(_translate))
+        self.problems.set_rows([(p.file, p.row or "", p.column or "", p.reason(qt_translate))
                                 for p in plan.problems])
         self.summary.setText(self.tr(
             "{file}: {rows} rows, {changed} to change, {created} new items, "

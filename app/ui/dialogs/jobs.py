@@ -34,7 +34,7 @@ class _Thread(QThread):
         self._cancel = cancel
 
     def run(self) -> None:
-        from app.store.database import db
+        from app.services.database import close_thread_connection
 
         try:
             result = self._work(lambda done, total: self.progressed.emit(done, total),
@@ -46,8 +46,7 @@ class _Thread(QThread):
         else:
             self.succeeded.emit(result)
         finally:
-            if db.obj is not None and not db.is_closed():
-                db.close()  # this thread's own connection
+            close_thread_connection()  # this thread's own connection
 
 
 class Job(QObject):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.translations import (
+from app.i18n import (
     LANGUAGE_KEY,
     active_language,
     chosen_language,
