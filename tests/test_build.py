@@ -68,3 +68,25 @@ def test_an_icon_of_a_size_macos_has_no_slot_for_is_refused() -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (100).to_bytes(4, "big") * 2
     with pytest.raises(SystemExit, match="100×100"):
         build_spec.icns_from_png(png)
+
+
+def test_the_repository_host_builds_and_tests_on_windows_macos_and_linux() -> None:
+    """.github/workflows/build.yml (run on the repository host, not here): the matrix, Python
+    3.11, the build, the tests against that build, the uploaded folder."""
+    workflow = (ROOT / ".github" / "workflows" / "build.yml").read_text(encoding="utf-8")
+    assert "os: [windows-latest, macos-latest, ubuntu-latest]" in workflow
+    assert 'python-version: "3.11"' in workflow
+    steps = [line.strip() for line in workflow.splitlines()
+             if line.strip().startswith(("run: ", "- uses: "))]
+    assert steps == [
+        "- uses: actions/checkout@v4",
+        "- uses: actions/setup-python@v5",
+        "run: |",  # Linux: bash .ci/setup.sh test (Qt's system libraries)
+        "run: python -m pip install -e \".[test]\"",
+        "run: python build_spec.py",
+        "run: python -m pytest -p no:cacheprovider",
+        'run: tar -czf "rendo-$RUNNER_OS.tar.gz" -C dist .',
+        "- uses: actions/upload-artifact@v4",
+    ]
+    assert "bash .ci/setup.sh test" in workflow and "QT_QPA_PLATFORM: offscreen" in workflow
+    assert "RENDO_DIST: ${{ github.workspace }}/dist" in workflow
