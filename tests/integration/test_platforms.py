@@ -131,6 +131,32 @@ def test_the_log_file_rotates_as_before_where_renaming_works(tmp_path: Path) -> 
     assert "record 199" in path.read_text(encoding="utf-8")
 
 
+def test_a_windowed_build_without_stderr_logs_to_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A windowed program on Windows has no stdout and no stderr (sys.stderr is None)."""
+    monkeypatch.setenv("RENDO_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr(logsetup.sys, "stderr", None)
+    monkeypatch.setattr(logsetup, "_configured", False)
+    monkeypatch.setattr(logsetup, "_log_file", None)
+    root = logging.getLogger()
+    handlers_before, level_before = list(root.handlers), root.level
+    try:
+        assert logsetup.configure_logging() == tmp_path / "logs" / "rendo.log"
+        added = [h for h in root.handlers if h not in handlers_before]
+        assert [type(h) for h in added] == [logsetup.SharedRotatingFileHandler]
+        logging.getLogger("rendo.test").warning("ロック中 %s", "①")
+        added[0].flush()
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers_before:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level_before)
+    text = (tmp_path / "logs" / "rendo.log").read_text(encoding="utf-8")
+    assert "WARNING rendo.test: ロック中 ①" in text
+
+
 # -- the file Excel holds open ---------------------------------------------------------------------
 
 def _replace_refused(times: int, calls: list[tuple[str, str]]):
@@ -249,3 +275,26 @@ def test_every_text_file_rendo_opens_names_its_encoding() -> None:
              for path in [*sorted((ROOT / "app").rglob("*.py")), ROOT / "build_spec.py"]
              if (lines := _unencoded_text_opens(path.read_text(encoding="utf-8")))}
     assert found == {}
+
+
+def test_rendo_leaves_the_choice_of_keyring_to_the_keyring_package() -> None:
+    """Windows Credential Locker, macOS Keychain or Secret Service: whatever the OS has. A
+    backend forced in the code (set_keyring, PYTHON_KEYRING_BACKEND, a backend imported by
+    name) would be Linux-only or Windows-only."""
+    forced = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, ast.Attribute):
+                names.append(node.attr)
+            elif isinstance(node, ast.ImportFrom):
+                names += [node.module or "", *(a.name for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names += [a.name for a in node.names]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names.append(node.value)
+            if any(n in ("set_keyring", "PYTHON_KEYRING_BACKEND") or n.startswith(
+                    "keyring.backends") for n in names):
+                forced.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert forced == []
