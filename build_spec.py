@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import struct
 import sys
 from pathlib import Path
 
@@ -51,9 +52,37 @@ def pyinstaller_args(distpath: Path, workpath: Path) -> list[str]:
     args += [f"--hidden-import={name}" for name in HIDDEN_IMPORTS]
     args += [f"--collect-submodules={name}" for name in COLLECT_SUBMODULES]
     args.append("--exclude-module=tkinter")
-    if sys.platform in ("win32", "darwin"):
-        args.append(f"--icon={RESOURCES / 'icons' / 'rendo.ico'}")
+    args += icon_args(sys.platform, workpath)
     return args
+
+
+def icon_args(platform: str, workpath: Path) -> list[str]:
+    """The program's icon: rendo.ico on Windows; on macOS an .icns made from rendo.png (PyInstaller
+    would need Pillow to convert either); Linux programs take theirs from a desktop file."""
+    if platform == "win32":
+        return [f"--icon={RESOURCES / 'icons' / 'rendo.ico'}"]
+    if platform == "darwin":
+        icns = workpath / "rendo.icns"
+        icns.parent.mkdir(parents=True, exist_ok=True)
+        icns.write_bytes(icns_from_png((RESOURCES / "icons" / "rendo.png").read_bytes()))
+        return [f"--icon={icns}", "--osx-bundle-identifier=com.rendo.Rendo"]
+    return []
+
+
+# An .icns entry may hold a PNG as it is (macOS 10.7 and later), one type per pixel size.
+_ICNS_TYPES = {128: b"ic07", 256: b"ic08", 512: b"ic09", 1024: b"ic10"}
+
+
+def icns_from_png(png: bytes) -> bytes:
+    """A macOS icon file holding *png* (square, 128, 256, 512 or 1024 pixels) unchanged."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise SystemExit("build_spec: rendo.png is not a PNG file")
+    width, height = struct.unpack(">II", png[16:24])
+    if width != height or width not in _ICNS_TYPES:
+        raise SystemExit(f"build_spec: rendo.png is {width}×{height}; the icon needs a square "
+                         f"of {', '.join(map(str, _ICNS_TYPES))} pixels")
+    entry = _ICNS_TYPES[width] + struct.pack(">I", 8 + len(png)) + png
+    return b"icns" + struct.pack(">I", 8 + len(entry)) + entry
 
 
 def main(argv: list[str] | None = None) -> int:

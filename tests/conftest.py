@@ -17,6 +17,8 @@ FOLDER_VARIABLES = {
     "HOME": "home", "USERPROFILE": "home", "XDG_CONFIG_HOME": "config",
     "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_STATE_HOME": "state",
     "APPDATA": "appdata/Roaming", "LOCALAPPDATA": "appdata/Local",
+    # Windows: platformdirs asks the shell for the known folders and reads these instead
+    "WIN_PD_OVERRIDE_APPDATA": "appdata/Roaming", "WIN_PD_OVERRIDE_LOCAL_APPDATA": "appdata/Local",
     "RENDO_LOG_DIR": "logs",
 }
 KEYRING_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keyring_backend")

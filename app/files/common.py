@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +163,27 @@ def create_temporary(path: Path, suffix: str = "") -> tuple[int, Path]:
             return os.open(temporary, flags, 0o666), temporary
         except FileExistsError:
             continue
+
+
+# Windows refuses to replace a file another program holds open: Excel showing the last export,
+# or a virus scanner reading the file just written (for a moment). Tries, a pause apart.
+REPLACE_TRIES = 20 if sys.platform == "win32" else 1
+REPLACE_PAUSE_S = 0.05
+_sleep = time.sleep
+
+
+def replace_file(temporary: Path, path: Path) -> None:
+    """``os.replace(temporary, path)``, tried again for about a second while Windows says the
+    file is in use. When it stays refused, the ``PermissionError`` names *path* (the file the
+    user chose), not the temporary file."""
+    for attempt in range(1, REPLACE_TRIES + 1):
+        try:
+            os.replace(temporary, path)
+            return
+        except PermissionError as error:
+            if attempt == REPLACE_TRIES:
+                raise PermissionError(error.errno, error.strerror, str(path)) from error
+            _sleep(REPLACE_PAUSE_S)
 
 
 @dataclass(frozen=True, slots=True)

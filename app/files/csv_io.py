@@ -39,6 +39,7 @@ from .common import (
     never_cancelled,
     no_progress,
     refuse_file,
+    replace_file,
     too_long_cell,
     too_many_rows,
     too_wide_row,
@@ -83,10 +84,23 @@ def normalize_delimiter(name: str) -> str:
 
 
 def system_is_japanese() -> bool:
+    """Is this PC set up for Japanese: a ``ja`` locale (Linux, macOS from a terminal,
+    ``Japanese_Japan`` on Windows), or Windows' code page for programs that are not Unicode
+    (what Excel there reads a CSV file as) being CP932, also when Python runs in UTF-8 mode?"""
     names = [os.environ.get(v, "") for v in ("LC_ALL", "LC_CTYPE", "LANG")]
     with contextlib.suppress(ValueError):
         names.append(locale.getlocale()[0] or "")
-    return any(n.lower().startswith(("ja", "japanese")) for n in names if n)
+    if any(n.lower().startswith(("ja", "japanese")) for n in names if n):
+        return True
+    return _code_page() == "cp932"
+
+
+def _code_page() -> str:
+    """The locale's encoding as Python names it (on Windows: the ANSI code page)."""
+    try:
+        return codecs.lookup(locale.getencoding()).name
+    except LookupError:
+        return ""
 
 
 def default_encoding() -> str:
@@ -424,7 +438,7 @@ def replace_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.replace(temporary, path)
+        replace_file(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -53,6 +53,7 @@ from .common import (
     never_cancelled,
     no_progress,
     refuse_file,
+    replace_file,
     too_long_cell,
     too_many_rows,
     too_wide_row,
@@ -437,7 +438,7 @@ def _save(workbook: Any, path: Path) -> None:
     os.close(handle)  # openpyxl writes into it by name; its permissions follow the umask
     try:
         workbook.save(temporary)
-        os.replace(temporary, path)
+        replace_file(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

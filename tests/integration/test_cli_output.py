@@ -288,9 +288,11 @@ def test_every_message_argparse_shows_a_user_is_listed_for_translation():
 # -- `rendo demo --db` --------------------------------------------------------------------------
 
 def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
-           "RENDO_LOG_DIR": str(tmp_path / "logs"), "QT_QPA_PLATFORM": "offscreen",
-           "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
+    env = {k: v for k, v in os.environ.items() if k != "RENDO_DB"}  # Windows needs SYSTEMROOT
+    env.update({"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+                "WIN_PD_OVERRIDE_LOCAL_APPDATA": str(tmp_path / "data"),
+                "RENDO_LOG_DIR": str(tmp_path / "logs"), "QT_QPA_PLATFORM": "offscreen",
+                "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
     return subprocess.run([sys.executable, "-m", "app", *args, "demo", "--headless",
                            "--seconds", "1"], cwd=REPO, env=env, capture_output=True,
                           encoding="utf-8", timeout=90)

@@ -117,5 +117,6 @@ def test_default_encoding_follows_the_system(monkeypatch):
     assert csv_io.default_encoding() == "cp932"
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     monkeypatch.setattr(csv_io.locale, "getlocale", lambda: ("en_US", "UTF-8"))
+    monkeypatch.setattr(csv_io.locale, "getencoding", lambda: "UTF-8")  # a Japanese Windows: cp932
     monkeypatch.delenv("LC_CTYPE", raising=False)
     assert csv_io.default_encoding() == "utf-8-sig"
