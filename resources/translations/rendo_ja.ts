@@ -773,31 +773,6 @@ Create the folder and start a new, empty shop in it?</source>
     </message>
 </context>
 <context>
-    <name>BulkActions</name>
-    <message>
-        <source>None: every channel shows sellable</source>
-        <translation>なし（全店同数）</translation>
-    </message>
-    <message>
-        <source>Allocation pattern</source>
-        <translation>在庫配分パターン</translation>
-    </message>
-    <message>
-        <source>Pattern for the selected items:</source>
-        <translation>選択した商品の在庫配分パターン：</translation>
-    </message>
-    <message>
-        <source>Display offset</source>
-        <translation>表示在庫設定</translation>
-    </message>
-    <message>
-        <source>+N shows N more, -N shows N fewer, N shows at most N.
-Leave empty for none. For every channel of the selected items:</source>
-        <translation>+N で N 個多く、-N で N 個少なく、N で最大 N 個を表示します。
-空欄にすると解除します。選択した商品の全店舗に適用：</translation>
-    </message>
-</context>
-<context>
     <name>BulkEdits</name>
     <message>
         <source>Reserved</source>
@@ -1267,6 +1242,10 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>{code}: undoing would leave {after} on hand (now {on_hand}); adjust it by hand instead.</source>
         <translation>{code}：取り消すと実在庫が {after} になります（現在 {on_hand}）。手動で在庫を調整してください。</translation>
+    </message>
+    <message>
+        <source>{code}: undoing would leave {after} on hand (now {on_hand}), more than {max}; adjust it by hand instead.</source>
+        <translation>{code}: 取り消すと実在庫が {after} になり（現在 {on_hand}）、上限 {max} を超えます。手動で調整してください。</translation>
     </message>
     <message>
         <source>Import {file} cannot be undone: {count} problems; nothing was changed.</source>
@@ -4107,22 +4086,6 @@ Leave empty for none. For every channel of the selected items:</source>
     <message>
         <source>Undo movement {id} of {code}</source>
         <translation>{code} の入出庫 {id} を取り消し</translation>
-    </message>
-    <message>
-        <source>Assign pattern {name}</source>
-        <translation>在庫配分パターン「{name}」を割り当て</translation>
-    </message>
-    <message>
-        <source>Remove allocation pattern</source>
-        <translation>在庫配分パターンを解除</translation>
-    </message>
-    <message>
-        <source>Set display offset {offset}</source>
-        <translation>表示在庫設定を {offset} に変更</translation>
-    </message>
-    <message>
-        <source>Remove display offset</source>
-        <translation>表示在庫設定を解除</translation>
     </message>
 </context>
 <context>
