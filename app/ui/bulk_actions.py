@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .adjust_dialog import MAX_COUNT
+from app.domain.items import MAX_COUNT
+
 from .dialogs import edit_offset, edit_patterns
 from .undo import FieldCommand
 

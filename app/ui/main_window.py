@@ -47,9 +47,10 @@ from app.services.shop import Shop
 from app.sync.state import channel_statuses, unsettled_listings
 from app.sync.worker import SyncThread
 
-from . import channel_dialog, dialogs
-from .adjust_dialog import AdjustDialog
+from . import dialogs
 from .bulk_actions import BulkEdits
+from .dialogs import channel_dialog
+from .dialogs.adjust_dialog import AdjustDialog
 from .dialogs.export_dialog import run_export_dialog, run_template_dialog
 from .dialogs.import_wizard import run_import_wizard
 from .filter_bar import FilterBar
@@ -58,7 +59,9 @@ from .status_bar import StatusParts
 from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
 from .stock_view import CELL_PADDING, GRID_STYLE, StockView
-from .sync_panel import SyncControl, SyncPanel, SyncStatusLabel
+from .sync_control import SyncControl
+from .sync_panel import SyncPanel
+from .sync_status_label import SyncStatusLabel
 from .tray import Tray
 from .undo import AdjustCommand, CommandErrors, UndoMovementCommand
 from .unmatched import UnmatchedPage

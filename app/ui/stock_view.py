@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.items import MAX_COUNT
+
 from . import icons
-from .adjust_dialog import MAX_COUNT
 from .stock_model import Kind, StockModel
 
 Index = QModelIndex | QPersistentModelIndex

@@ -1,6 +1,6 @@
-"""The sync panel (a dock), the status-bar label, and the object both talk to the worker through.
+"""The sync panel: a dock with the channels and what needs the user.
 
-All engine work happens in the sync worker's thread. This module only reads cheap things in the
+All engine work happens in the sync worker's thread. The panel only reads cheap things in the
 window's thread (``channel_statuses()``, ``problem_listings()``, ``unmatched_lines()``). The
 panel's writes that lead to uploads (retry a listing, take the channel's number, push ours) are
 sent to the worker, which makes them, reports back (``SyncControl.retried`` / ``resolved``) and
@@ -10,36 +10,17 @@ uploads the new numbers at once.
 from __future__ import annotations
 
 import html
-import logging
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from PySide6.QtCore import (
-    QCoreApplication,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-    Slot,
-)
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QMouseEvent, QShowEvent
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFont, QIcon, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -50,506 +31,21 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import RendoError
-from app.domain.search import same_key
 from app.i18n import error_text
-from app.services.channels import adapter_for as default_adapter_for
 from app.services.orders import line_problem, map_code, unmatched_lines
-from app.services.previews import find_items
 from app.services.shop import Shop
-from app.sync.engine import AdapterFactory, CycleReport
-from app.sync.state import (
-    ChannelStatus,
-    ListingView,
-    channel_statuses,
-    problem_listings,
-)
+from app.sync.state import ChannelStatus, ListingView, problem_listings
 from app.sync.worker import SyncWorker
-from app.ui.stock_model import codes_to_check
-from app.ui.table_model import ListTableModel
 
+from .dialogs.item_picker import ItemPickerDialog
 from .notices import clock_text, plain_error, state_text, sync_icon, utc_now, when_text
-
-log = logging.getLogger(__name__)
-
-RUNNING_SHOWN_AFTER_MS = 400  # a cycle quicker than this is not worth a flicker of "Syncing…"
-
-
-class HasWorker(Protocol):
-    worker: SyncWorker
-
-
-# -- the window's side of the worker -------------------------------------------------------------
-class SyncControl(QObject):
-    """The one object in the window's thread that speaks to the sync worker.
-
-    The panel, the status-bar label and the tray share it (``SyncControl.of(sync)``), so that
-    "pause" pressed in the tray shows in the panel too. Requests go to the worker as queued
-    signals; its reports come back as queued signals; nothing here waits for a cycle.
-    """
-
-    statuses_changed = Signal(list)  # list[ChannelStatus]
-    running_changed = Signal(bool)  # a cycle has been running for a moment / has ended
-    paused_changed = Signal(bool)
-    reported = Signal(object)  # CycleReport
-    problems_changed = Signal()  # listings or order lines the user should look at may differ
-    retried = Signal(int, list)  # the worker resumed n listings; errors
-    resolved = Signal(bool, int, list)  # took the channel's numbers?, done, errors
-    _request_sync = Signal()
-    _request_retry = Signal(list)
-    _request_resolve = Signal(list, bool)
-    _request_upload = Signal()
-    _request_pause = Signal(bool)
-
-    _controls: weakref.WeakKeyDictionary[Any, SyncControl] = weakref.WeakKeyDictionary()
-
-    @classmethod
-    def of(cls, sync: HasWorker | SyncWorker | SyncControl) -> SyncControl:
-        """The control of a SyncThread (or of its worker): created on first use, then shared."""
-        if isinstance(sync, SyncControl):
-            return sync
-        worker = sync if isinstance(sync, SyncWorker) else sync.worker
-        control = cls._controls.get(worker)
-        if control is None:
-            control = cls(worker)
-            cls._controls[worker] = control
-        return control
-
-    def __init__(self, worker: SyncWorker) -> None:
-        super().__init__()
-        self.worker = worker
-        self.shop: Shop = worker.shop
-        self.statuses: list[ChannelStatus] = []
-        self.paused = bool(worker.paused)
-        self.running = False  # shown as running (after RUNNING_SHOWN_AFTER_MS)
-        self.busy = False  # the worker says a cycle runs
-        self.running_channels: set[str] = set()
-        self._forced = False
-        self._problem_counts: tuple[int, int] | None = None
-        self.items_to_check = 0  # items with a listing that needs the user (as the grid)
-        self._running_timer = QTimer(self)
-        self._running_timer.setSingleShot(True)
-        self._running_timer.setInterval(RUNNING_SHOWN_AFTER_MS)
-        self._running_timer.timeout.connect(self._show_running)
-        worker.statuses.connect(self._on_statuses)
-        worker.running.connect(self._on_running)
-        worker.forced_cycle_starting.connect(self._on_forced_cycle)
-        worker.cycle_done.connect(self._on_cycle)
-        self._request_sync.connect(worker.sync_now)
-        self._request_upload.connect(worker.upload_now)
-        self._request_pause.connect(worker.set_paused)
-        self._request_retry.connect(worker.retry_listings)
-        self._request_resolve.connect(worker.resolve_drifts)
-        worker.listings_retried.connect(self._on_retried)
-        worker.drifts_resolved.connect(self._on_resolved)
-
-    @property
-    def adapter_for(self) -> AdapterFactory:
-        """The adapter factory the worker uses (the first-sync preview uses the same)."""
-        engine = getattr(self.worker, "engine", None)
-        return getattr(engine, "adapter_for", default_adapter_for)
-
-    # -- requests --------------------------------------------------------------------------
-    def sync_now(self) -> None:
-        self._forced = True
-        self._request_sync.emit()
-
-    def upload_soon(self) -> None:
-        """Upload changed numbers now (after a retry or "push ours"), not at the next poll."""
-        self._request_upload.emit()
-
-    def retry_listings(self, listings: list[tuple[str, str]]) -> None:
-        """Resume these (channel, channel item id) listings in the worker's thread; ``retried``
-        tells when it is done."""
-        self._request_retry.emit(listings)
-
-    def resolve_drifts(self, listings: list[tuple[str, str]], take_channel: bool) -> None:
-        """Take the channels' numbers or push ours, in the worker's thread; ``resolved`` tells
-        when it is done."""
-        self._request_resolve.emit(listings, take_channel)
-
-    def set_paused(self, paused: bool) -> None:
-        if paused == self.paused:
-            return
-        self.paused = paused
-        self._request_pause.emit(paused)
-        self.paused_changed.emit(paused)
-        self.statuses_changed.emit(self.statuses)
-
-    def refresh(self) -> None:
-        """Read the channels' state now (after a change made in the window)."""
-        self._problem_counts = None  # the same counts may be other listings
-        self._on_statuses(channel_statuses())
-        self.problems_changed.emit()
-
-    # -- reports ---------------------------------------------------------------------------
-    @Slot(list)
-    def _on_statuses(self, statuses: list[ChannelStatus]) -> None:
-        self.statuses = list(statuses)
-        counts = (sum(s.suspended for s in statuses), sum(s.drift for s in statuses))
-        if counts != self._problem_counts:
-            self._problem_counts = counts
-            self.items_to_check = len(codes_to_check(problem_listings()))
-            self.problems_changed.emit()
-        self.statuses_changed.emit(self.statuses)
-
-    @Slot()
-    def _on_forced_cycle(self) -> None:
-        """The worker starts the "sync now" cycle (a routine cycle that ended before it, which
-        cleared the flag, must not make this one look idle)."""
-        self._forced = True
-
-    @Slot(bool)
-    def _on_running(self, running: bool) -> None:
-        self.busy = running
-        if running:
-            if not self._running_timer.isActive() and not self.running:
-                self._running_timer.start()
-            return
-        self._running_timer.stop()
-        self._forced = False
-        if self.running:
-            self.running = False
-            self.running_channels = set()
-            self.running_changed.emit(False)
-
-    def _show_running(self) -> None:
-        if not self.busy:
-            return
-        now = utc_now()
-        self.running_channels = {
-            s.name for s in self.statuses
-            if s.enabled and s.type != "manual" and not s.waiting_for_choice
-            and (self._forced or s.next_sync_at is None or s.next_sync_at <= now)
-        }
-        if not self.running_channels:
-            return  # a routine tick with no channel due: nothing to show as syncing
-        self.running = True
-        self.running_changed.emit(True)
-        self.statuses_changed.emit(self.statuses)
-
-    @Slot(int, list)
-    def _on_retried(self, done: int, errors: list[Exception]) -> None:
-        self.refresh()
-        self.retried.emit(done, errors)
-
-    @Slot(bool, int, list)
-    def _on_resolved(self, take_channel: bool, done: int, errors: list[Exception]) -> None:
-        self.refresh()
-        self.resolved.emit(take_channel, done, errors)
-
-    @Slot(object)
-    def _on_cycle(self, report: CycleReport) -> None:
-        self.reported.emit(report)
-        if report.unmatched or report.orders_applied or report.suspended or report.drift:
-            self.problems_changed.emit()
-
-    # -- reading -----------------------------------------------------------------------------
-    def display_state(self, status: ChannelStatus) -> str:
-        """ChannelStatus.state, with running, paused and manual channels told apart."""
-        if not status.enabled:
-            return "disabled"
-        if status.type == "manual":
-            return "manual"
-        if status.waiting_for_choice:
-            return "waiting"
-        if status.name in self.running_channels:
-            return "running"
-        if status.failures:
-            return "failing"
-        if self.paused:
-            return "paused"
-        return status.state
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    state: str
-    text: str
-    tooltip: str
-
-
-def summarize(control: SyncControl) -> Summary:
-    """One line for the status bar and the tray: "All channels OK · 12:03", "楽天: error"…"""
-    statuses = control.statuses
-    synced = [s for s in statuses if s.enabled and s.type != "manual"]
-    lines = []
-    for status in statuses:
-        state = state_text(control.display_state(status))
-        last = clock_text(status.last_sync_at) if status.last_sync_at else "—"
-        lines.append(QCoreApplication.translate(
-            "SyncSummary", "{name}: {state} · last sync {last}").format(
-                name=status.name, state=state, last=last))
-    tooltip = "\n".join(lines)
-    to_check = control.items_to_check
-    suffix = ""
-    if to_check:
-        suffix = QCoreApplication.translate("SyncSummary", " · {n} item(s) to check").format(
-            n=to_check)
-    failing = [s for s in synced if s.failures]
-    waiting = [s for s in synced if s.waiting_for_choice]
-    if control.running:
-        return Summary("running", QCoreApplication.translate("SyncSummary", "Syncing…"), tooltip)
-    if failing:
-        text = QCoreApplication.translate("SyncSummary", "{name}: error").format(
-            name=failing[0].name)
-        if len(failing) > 1:
-            text += QCoreApplication.translate("SyncSummary", " (+{n} more)").format(
-                n=len(failing) - 1)
-        return Summary("failing", text + suffix, tooltip)
-    if control.paused:
-        return Summary("paused", QCoreApplication.translate(
-            "SyncSummary", "Sync paused") + suffix, tooltip)
-    if waiting:
-        text = QCoreApplication.translate("SyncSummary", "{name}: choose how to start").format(
-            name=waiting[0].name)
-        return Summary("waiting", text + suffix, tooltip)
-    if not synced:
-        return Summary("new", QCoreApplication.translate(
-            "SyncSummary", "No channel to sync"), tooltip)
-    last_ok = [s.last_ok_at for s in synced if s.last_ok_at is not None]
-    if len(last_ok) < len(synced):
-        return Summary("new", QCoreApplication.translate(
-            "SyncSummary", "Not synced yet") + suffix, tooltip)
-    time = clock_text(max(last_ok), seconds=False)
-    text = QCoreApplication.translate("SyncSummary", "All channels OK · {time}").format(
-        time=time)
-    return Summary("ok" if not to_check else "warning", text + suffix, tooltip)
-
-
-# -- the status-bar piece ---------------------------------------------------------------------
-class SyncStatusLabel(QWidget):
-    """"同期中…", "全店舗 OK · 12:03", "楽天: エラー" with its icon; a click emits ``clicked``."""
-
-    clicked = Signal()
-
-    def __init__(self, sync: HasWorker | SyncWorker | SyncControl,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("syncStatusLabel")
-        self.control = SyncControl.of(sync)
-        self.icon = QLabel(self)
-        self.text = QLabel(self)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
-        layout.setSpacing(5)
-        layout.addWidget(self.icon)
-        layout.addWidget(self.text)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        if not self.control.statuses:
-            self.control.refresh()
-        self.control.statuses_changed.connect(self._update)
-        self.control.running_changed.connect(self._update)
-        self.control.paused_changed.connect(self._update)
-        self._update()
-
-    def _update(self, *_: object) -> None:
-        summary = summarize(self.control)
-        size = self.fontMetrics().height()
-        self.icon.setPixmap(sync_icon(summary.state).pixmap(size, size))
-        self.text.setText(summary.text)
-        hint = self.tr("Click to open the sync panel.")
-        self.setToolTip(f"{summary.tooltip}\n{hint}" if summary.tooltip else hint)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit()
-        super().mousePressEvent(event)
-
-
-# -- small table models -----------------------------------------------------------------------
-@dataclass
-class Row:
-    key: tuple[str, ...]
-    cells: list[str]
-    tooltips: dict[int, str] = field(default_factory=dict)
-    icons: dict[int, QIcon] = field(default_factory=dict)
-    colors: dict[int, str] = field(default_factory=dict)
-    bold: set[int] = field(default_factory=set)
-    right: set[int] = field(default_factory=set)
-    payload: Any = None
-
-
-class RowsModel(ListTableModel):
-    """A read-only table of a few hundred rows, refreshed whole (keys keep the selection)."""
-
-    def __init__(self, headers: Sequence[str], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.headers = list(headers)
-        self.rows: list[Row] = []
-
-    def set_rows(self, rows: list[Row]) -> None:
-        if [r.key for r in rows] == [r.key for r in self.rows]:
-            self.rows = rows
-            if rows:
-                self.dataChanged.emit(self.index(0, 0),
-                                      self.index(len(rows) - 1, len(self.headers) - 1))
-            return
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, column = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.cells[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.tooltips.get(column) or None
-        if role == Qt.ItemDataRole.DecorationRole:
-            return row.icons.get(column)
-        if role == Qt.ItemDataRole.ForegroundRole and column in row.colors:
-            return QBrush(QColor(row.colors[column]))
-        if role == Qt.ItemDataRole.FontRole and column in row.bold:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in row.right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-def _table(model: RowsModel, parent: QWidget, multi: bool = True) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
-                          else QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    view.setWordWrap(False)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(True)
-    return view
+from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
+from .sync_control import HasWorker, SyncControl, summarize
 
 
 def _error_line(error: Exception) -> str:
     """A refusal in the user's words; anything else (a bug, the disk) by its own message."""
     return error_text(error) if isinstance(error, RendoError) else str(error)
-
-
-def _selected_rows(view: QTableView, model: RowsModel) -> list[Row]:
-    rows = sorted({index.row() for index in view.selectionModel().selectedRows()})
-    return [model.rows[r] for r in rows if r < len(model.rows)]
-
-
-def _reselect(view: QTableView, model: RowsModel, keys: set[tuple[str, ...]]) -> None:
-    selection = view.selectionModel()
-    for number, row in enumerate(model.rows):
-        if row.key in keys:
-            selection.select(model.index(number, 0),
-                             selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
-
-
-# -- choosing an item for an unmatched order line ---------------------------------------------
-class ItemPickerDialog(QDialog):
-    """Find one of our items by code, name or JAN (the search starts from the channel's id)."""
-
-    def __init__(self, shop: Shop, channel: str, channel_item_id: str, lines: int, units: int,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.shop = shop
-        self.setWindowTitle(self.tr("Map to an item"))
-        self.setObjectName("itemPicker")
-        explanation = QLabel(self.tr(
-            "Orders on {channel} name an item Rendo does not know: <b>{id}</b>. Choose the "
-            "Rendo item it is. The {lines} waiting order line(s) ({units} units) are applied to "
-            "it, and from now on {id} on {channel} counts as that item.").format(
-                channel=html.escape(channel), id=html.escape(channel_item_id), lines=lines,
-                units=units), self)
-        explanation.setWordWrap(True)
-        self.search = QLineEdit(self)
-        self.search.setObjectName("itemSearch")
-        self.search.setPlaceholderText(self.tr("Code, name or JAN…"))
-        self.search.setClearButtonEnabled(True)
-        self.results = QListWidget(self)
-        self.results.setObjectName("itemResults")
-        self.results.setUniformItemSizes(True)
-        self.empty = QLabel(self)
-        self.empty.setStyleSheet("color: palette(mid);")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.ok = self.buttons.addButton(self.tr("Map"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok.setEnabled(False)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(explanation)
-        layout.addWidget(self.search)
-        layout.addWidget(self.results, 1)
-        layout.addWidget(self.empty)
-        layout.addWidget(self.buttons)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(150)
-        self._timer.timeout.connect(self.run_search)
-        self.search.textEdited.connect(lambda _text: self._timer.start())
-        self.search.returnPressed.connect(self._enter)
-        self.results.currentItemChanged.connect(
-            lambda current, _old: self.ok.setEnabled(current is not None))
-        self.results.itemDoubleClicked.connect(lambda _item: self.accept())
-        self.resize(560, 440)
-        self.search.setText(channel_item_id)
-        self.run_search()
-        self._widen_search(channel_item_id)
-
-    @property
-    def code(self) -> str | None:
-        item = self.results.currentItem()
-        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
-
-    def run_search(self) -> None:
-        self.results.clear()
-        text = self.search.text().strip()
-        matches = find_items(self.shop.book, text, limit=100) if text else []
-        for match in matches:
-            kind = self.tr("set") if match.is_set else ""
-            label = f"{match.code}    {match.name}"
-            if kind:
-                label += f"    [{kind}]"
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, match.code)
-            item.setToolTip(self.tr("Sellable now: {n}").format(n=match.sellable))
-            self.results.addItem(item)
-        exact = [n for n, m in enumerate(matches)
-                 if same_key(text, m.code) or same_key(text, m.jan)]
-        if exact:
-            self.results.setCurrentRow(exact[0])
-        if matches:
-            self.empty.hide()
-        else:
-            self.empty.setText(self.tr("No item matches. Try part of the name or the code.")
-                               if text else self.tr("Type a code, a name or a JAN."))
-            self.empty.show()
-        self.ok.setEnabled(self.results.currentItem() is not None)
-
-    def _widen_search(self, text: str) -> None:
-        """No item matches the channel's id: try its first part ("TWL-9X" → "TWL")."""
-        while self.results.count() == 0:
-            shorter = text.rstrip("-_ ./")
-            for separator in "-_ ./":
-                if separator in shorter:
-                    shorter = shorter.rsplit(separator, 1)[0]
-                    break
-            else:
-                return
-            if not shorter or shorter == text:
-                return
-            text = shorter
-            self.search.setText(text)
-            self.run_search()
-
-    def _enter(self) -> None:
-        self._timer.stop()
-        self.run_search()
-        if self.results.count() == 1:
-            self.results.setCurrentRow(0)
-        if self.results.currentItem() is not None:
-            self.accept()
 
 
 # -- the panel --------------------------------------------------------------------------------
@@ -578,12 +74,12 @@ class SyncPanel(QDockWidget):
         self.waiting_box.setSpacing(4)
         layout.addLayout(self.waiting_box)
         self._waiting_banners: dict[str, QFrame] = {}
-        self.channels_model = RowsModel([
+        self.channels_model = PanelRowsModel([
             self.tr("Channel"), self.tr("State"), self.tr("Last sync"), self.tr("Next sync"),
             self.tr("Listings"), self.tr("Orders read"), self.tr("Uploads"),
             self.tr("Last error"),
         ], self)
-        self.channels_view = _table(self.channels_model, body, multi=False)
+        self.channels_view = table_view(self.channels_model, body, multi=False)
         self.channels_view.setObjectName("channelTable")
         self.channels_view.doubleClicked.connect(self._channel_double_clicked)
         header = self.channels_view.horizontalHeader()
@@ -690,11 +186,11 @@ class SyncPanel(QDockWidget):
         return page, stack
 
     def _make_suspended_tab(self) -> None:
-        self.suspended_model = RowsModel([
+        self.suspended_model = PanelRowsModel([
             self.tr("Channel"), self.tr("Item"), self.tr("Channel's item ID"),
             self.tr("Refused"), self.tr("Reason"),
         ], self)
-        self.suspended_view = _table(self.suspended_model, self.tabs)
+        self.suspended_view = table_view(self.suspended_model, self.tabs)
         self.suspended_view.setObjectName("suspendedTable")
         self.retry_button = QPushButton(self.tr("Retry"), self)
         self.retry_button.setObjectName("retryListing")
@@ -712,11 +208,11 @@ class SyncPanel(QDockWidget):
         self.tabs.addTab(page, "")
 
     def _make_unmatched_tab(self) -> None:
-        self.unmatched_model = RowsModel([
+        self.unmatched_model = PanelRowsModel([
             self.tr("Channel"), self.tr("Order"), self.tr("Channel's item ID"),
             self.tr("Quantity"), self.tr("Received"),
         ], self)
-        self.unmatched_view = _table(self.unmatched_model, self.tabs, multi=False)
+        self.unmatched_view = table_view(self.unmatched_model, self.tabs, multi=False)
         self.unmatched_view.setObjectName("unmatchedTable")
         self.map_button = QPushButton(self.tr("Map to item…"), self)
         self.map_button.setObjectName("mapToItem")
@@ -731,11 +227,11 @@ class SyncPanel(QDockWidget):
         self.tabs.addTab(page, "")
 
     def _make_drift_tab(self) -> None:
-        self.drift_model = RowsModel([
+        self.drift_model = PanelRowsModel([
             self.tr("Channel"), self.tr("Item"), self.tr("Channel's item ID"),
             self.tr("Channel shows"), self.tr("Rendo's number"), self.tr("Last confirmed"),
         ], self)
-        self.drift_view = _table(self.drift_model, self.tabs)
+        self.drift_view = table_view(self.drift_model, self.tabs)
         self.drift_view.setObjectName("driftTable")
         self.take_button = QPushButton(self.tr("Take channel's number"), self)
         self.take_button.setObjectName("takeChannel")
@@ -915,12 +411,12 @@ class SyncPanel(QDockWidget):
         self._update_tab_titles()
         self._update_buttons()
 
-    def _fill(self, view: QTableView, model: RowsModel, stack: QStackedWidget,
+    def _fill(self, view: QTableView, model: PanelRowsModel, stack: QStackedWidget,
               rows: list[Row]) -> None:
-        keys = {row.key for row in _selected_rows(view, model)}
+        keys = {row.key for row in selected_rows(view, model)}
         fresh = not model.rows
         model.set_rows(rows)
-        _reselect(view, model, keys)
+        reselect(view, model, keys)
         stack.setCurrentIndex(1 if rows else 0)
         if rows and fresh:
             view.resizeColumnsToContents()
@@ -978,7 +474,7 @@ class SyncPanel(QDockWidget):
             ))
         return rows
 
-    def _activate(self, model: RowsModel, index: QModelIndex) -> None:
+    def _activate(self, model: PanelRowsModel, index: QModelIndex) -> None:
         payload = model.rows[index.row()].payload
         if isinstance(payload, ListingView):
             self.item_activated.emit(payload.code)
@@ -996,7 +492,7 @@ class SyncPanel(QDockWidget):
 
     def retry_selected(self) -> None:
         """Retry: the worker resumes the listings and uploads them (_retried shows it)."""
-        rows = _selected_rows(self.suspended_view, self.suspended_model)
+        rows = selected_rows(self.suspended_view, self.suspended_model)
         if not rows:
             return
         self.retry_button.setEnabled(False)
@@ -1014,7 +510,7 @@ class SyncPanel(QDockWidget):
 
     def resolve_selected(self, take_channel: bool) -> None:
         """Take the channel's number or push ours: done by the worker (_resolved shows it)."""
-        rows = _selected_rows(self.drift_view, self.drift_model)
+        rows = selected_rows(self.drift_view, self.drift_model)
         if not rows:
             return
         self.take_button.setEnabled(False)
@@ -1034,7 +530,7 @@ class SyncPanel(QDockWidget):
         self.refresh_problems()
 
     def map_selected(self) -> None:
-        rows = _selected_rows(self.unmatched_view, self.unmatched_model)
+        rows = selected_rows(self.unmatched_view, self.unmatched_model)
         if not rows:
             return
         channel, channel_item_id, _units = rows[0].payload
@@ -1068,7 +564,7 @@ class SyncPanel(QDockWidget):
             self.edit_channels(status.name)
 
     def choose_first_sync(self, name: str) -> None:
-        from .first_sync_dialog import FirstSyncDialog
+        from .dialogs.first_sync_dialog import FirstSyncDialog
 
         dialog = FirstSyncDialog(self.shop, name, self.control.adapter_for, self)
         dialog.finished.connect(lambda _result: self.control.refresh())
@@ -1077,7 +573,7 @@ class SyncPanel(QDockWidget):
         self.first_sync_dialog = dialog
 
     def edit_channels(self, select: str | None = None) -> None:
-        from .channel_dialog import ChannelDialog
+        from .dialogs.channel_dialog import ChannelDialog
 
         dialog = ChannelDialog(self.shop, self, adapter_for=self.control.adapter_for,
                                select=select if isinstance(select, str) else None)

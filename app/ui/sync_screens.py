@@ -25,7 +25,8 @@ from app.services.channels import adapter_for, channel_info
 from app.sync.worker import SyncThread
 
 from .screens import screen
-from .sync_panel import SyncPanel, SyncStatusLabel
+from .sync_panel import SyncPanel
+from .sync_status_label import SyncStatusLabel
 from .tray import Tray
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def map_unmatched(window: MainWindow) -> QWidget:
 
 @screen("channel-settings")
 def channel_settings(window: MainWindow) -> QWidget:
-    from .channel_dialog import ChannelDialog
+    from .dialogs.channel_dialog import ChannelDialog
 
     dialog = ChannelDialog(window.shop, window, select="rakuten")
     dialog.resize(880, 560)
@@ -108,7 +109,7 @@ def channel_settings(window: MainWindow) -> QWidget:
 
 @screen("channel-settings-new")
 def channel_settings_new(window: MainWindow) -> QWidget:
-    from .channel_dialog import ChannelDialog
+    from .dialogs.channel_dialog import ChannelDialog
 
     dialog = ChannelDialog(window.shop, window)
     dialog.resize(880, 560)
@@ -149,7 +150,7 @@ class _DemoChannel:
 
 @screen("first-sync")
 def first_sync(window: MainWindow) -> QWidget:
-    from .first_sync_dialog import FirstSyncDialog
+    from .dialogs.first_sync_dialog import FirstSyncDialog
 
     book = window.shop.book
     codes = sorted(book.items)[:14]

@@ -24,7 +24,7 @@ from app.sync.state import ChannelStatus
 from app.sync.worker import SyncWorker
 
 from .notices import NoticeBar, badged_icon, codes_text, embed_notice_bar, plain_error
-from .sync_panel import HasWorker, SyncControl, summarize
+from .sync_control import HasWorker, SyncControl, summarize
 
 CLOSE_HINT_KEY = "tray/closeHintShown"
 FAILING_AFTER = 3  # failed cycles in a row before the user is told

@@ -16,8 +16,8 @@ from app.services.shop import Shop
 from app.store.models import ChannelRow, ChannelSyncRow
 from app.sync.engine import SyncEngine
 from app.sync.state import choose_first
-from app.ui.channel_dialog import ChannelDialog
-from app.ui.first_sync_dialog import FirstSyncDialog
+from app.ui.dialogs.channel_dialog import ChannelDialog
+from app.ui.dialogs.first_sync_dialog import FirstSyncDialog
 
 from .sync_support import fast_adapter_for
 

@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 
 from app.services.shop import Shop
 from app.ui.dialogs.common import ItemSearch
+from app.ui.dialogs.item_picker import ItemPickerDialog
 from app.ui.main_window import MainWindow
-from app.ui.sync_panel import ItemPickerDialog
 
 TYPED = ["ｔｗ－００２", "フェイス\u3000紺", "４９０１２３４５６７００２"]  # as an IME types them
 

@@ -15,12 +15,11 @@ from pytestqt.qtbot import QtBot
 from app.services.shop import Shop
 from app.sync.engine import PreviewRow
 from app.sync.state import ListingView
+from app.ui.dialogs.first_sync_dialog import PreviewModel, _DifferencesOnly
 from app.ui.dialogs.import_wizard import RowsModel as ImportRowsModel
-from app.ui.first_sync_dialog import PreviewModel, _DifferencesOnly
+from app.ui.panel_table import PanelRowsModel, Row
 from app.ui.stock_filter import QuickFilter, StockFilter
 from app.ui.stock_model import Kind, StockModel
-from app.ui.sync_panel import Row
-from app.ui.sync_panel import RowsModel as PanelRowsModel
 from app.ui.unmatched import UnmatchedLine, UnmatchedModel
 
 SEEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

@@ -15,7 +15,7 @@ from app.services.orders import apply_order
 from app.services.shop import Shop
 from app.store.models import ChannelRow, ItemRow, ListingRow
 from app.ui import bulk_actions as bulk_module
-from app.ui.adjust_dialog import AdjustDialog
+from app.ui.dialogs.adjust_dialog import AdjustDialog
 from app.ui.main_window import MainWindow
 from app.ui.stock_filter import QuickFilter
 from app.ui.stock_model import LISTING_STATE_ROLE, Kind

@@ -19,7 +19,8 @@ from app.store.models import ListingRow
 from app.sync.engine import SyncEngine
 from app.sync.state import choose_first, problem_listings
 from app.sync.worker import SyncThread
-from app.ui.sync_panel import SyncPanel, SyncStatusLabel
+from app.ui.sync_panel import SyncPanel
+from app.ui.sync_status_label import SyncStatusLabel
 
 from . import sync_support
 from .sync_support import fast_adapter_for

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from app.services.shop import Shop
 from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
-from app.ui.sync_panel import SyncControl
+from app.ui.sync_control import SyncControl
 
 
 class Seen(QObject):

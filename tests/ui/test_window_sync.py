@@ -19,7 +19,7 @@ from app.ui.status_bar import StatusParts
 from app.ui.stock_filter import QuickFilter
 from app.ui.stock_model import Kind
 from app.ui.stock_view import CELL_PADDING
-from app.ui.sync_panel import SyncControl, summarize
+from app.ui.sync_control import SyncControl, summarize
 
 from . import sync_support
 

@@ -44,9 +44,9 @@ from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
 from app.sync.state import choose_first
-from app.ui.table_model import ListTableModel
 
-from .notices import run_in_background, sync_icon
+from ..notices import run_in_background, sync_icon
+from ..table_model import ListTableModel
 
 WIPE_BACKGROUND = "#fde7e9"
 WIPE_INK = "#8c1d18"
