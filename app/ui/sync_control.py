@@ -22,7 +22,8 @@ from app.sync.state import ChannelStatus, channel_statuses, problem_listings
 from app.sync.worker import SyncWorker
 from app.ui.stock_model import codes_to_check
 
-from .notices import clock_text, state_text, utc_now
+from .sync_words import state_text
+from .timefmt import clock_text, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -38,9 +38,11 @@ from app.sync.state import ChannelStatus, ListingView, problem_listings
 from app.sync.worker import SyncWorker
 
 from .dialogs.item_picker import ItemPickerDialog
-from .notices import clock_text, plain_error, state_text, sync_icon, utc_now, when_text
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
+from .state_icons import sync_icon
 from .sync_control import HasWorker, SyncControl, summarize
+from .sync_words import plain_error, state_text
+from .timefmt import clock_text, utc_now, when_text
 
 
 def _error_line(error: Exception) -> str:

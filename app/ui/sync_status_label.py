@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from app.sync.worker import SyncWorker
 
-from .notices import sync_icon
+from .state_icons import sync_icon
 from .sync_control import HasWorker, SyncControl, summarize
 
 

@@ -23,8 +23,10 @@ from app.i18n import resources_dir
 from app.sync.state import ChannelStatus
 from app.sync.worker import SyncWorker
 
-from .notices import NoticeBar, badged_icon, codes_text, embed_notice_bar, plain_error
+from .notice_bar import NoticeBar, embed_notice_bar
+from .state_icons import badged_icon
 from .sync_control import HasWorker, SyncControl, summarize
+from .sync_words import codes_text, plain_error
 
 CLOSE_HINT_KEY = "tray/closeHintShown"
 FAILING_AFTER = 3  # failed cycles in a row before the user is told

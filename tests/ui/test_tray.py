@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.services.shop import Shop
 from app.sync.state import ChannelStatus
 from app.sync.worker import SyncThread
-from app.ui.notices import NoticeBar
+from app.ui.notice_bar import NoticeBar
 from app.ui.sync_panel import SyncPanel
 from app.ui.tray import CLOSE_HINT_KEY, Tray
 

@@ -42,7 +42,9 @@ from app.services.shop import Shop
 from app.sync.engine import AdapterFactory
 from app.sync.state import channel_statuses
 
-from ..notices import channel_type_text, run_in_background, state_text, sync_icon
+from ..background import run_in_background
+from ..state_icons import sync_icon
+from ..sync_words import channel_type_text, state_text
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_NUMBER = MAX_COUNT  # the one bound of every count

@@ -45,7 +45,8 @@ from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
 from app.sync.state import choose_first
 
-from ..notices import run_in_background, sync_icon
+from ..background import run_in_background
+from ..state_icons import sync_icon
 from ..table_model import ListTableModel
 
 WIPE_BACKGROUND = "#fde7e9"
