@@ -7,7 +7,7 @@ Run: python -m app.tools.screenshots OUTDIR [--lang ja] [--only main-window ...]
 The demo catalogue (app.demo.build_catalogue) is built in a temporary database, then given a
 month of orders, deliveries and a stocktake, listings on the channels (one suspended, one
 changed by hand, one refused) and an unmatched order line, so that every screen has something
-to show. No sandbox server is started. The screens come from app.ui.screens.
+to show. No sandbox server is started. The screens come from app.ui.screenshots.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ from app.store.models import (
     utcnow,
 )
 from app.sync.state import sync_row
-from app.ui import screens, sync_screens  # noqa: F401 (registers its @screen)
-from app.ui.dialogs import screens as dialog_screens  # noqa: F401 (registers its @screen)
+from app.ui import screenshots as screens
+from app.ui import sync_screenshots  # noqa: F401 (registers its @screen)
+from app.ui.dialogs import screenshots as dialog_screens  # noqa: F401 (registers its @screen)
 
 FONT_FAMILY = "Noto Sans CJK JP"
 WINDOW_SIZE = (1440, 860)

@@ -1,4 +1,4 @@
-"""The sync screens for ``python -m app.tools.screenshots`` (registered in app.ui.screens).
+"""The sync screens for ``python -m app.tools.screenshots`` (registered in app.ui.screenshots).
 
 The screenshot tool starts no sync and no sandbox server: the panel is built on a sync thread
 that is never started (it shows what the database says), and the first-sync preview reads a
@@ -24,7 +24,7 @@ from app.channels.base import (
 from app.services.channels import adapter_for, channel_info
 from app.sync.worker import SyncThread
 
-from .screens import screen
+from .screenshots import screen
 from .sync_panel import SyncPanel
 from .sync_status_label import SyncStatusLabel
 from .tray import Tray

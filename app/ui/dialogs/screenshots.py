@@ -1,4 +1,4 @@
-"""The dialogs' screens for ``python -m app.tools.screenshots`` (see app.ui.screens)."""
+"""The dialogs' screens for ``python -m app.tools.screenshots`` (see app.ui.screenshots)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QWidget
 
 from app.domain.offsets import parse_offset
-from app.ui.screens import screen
+from app.ui.screenshots import screen
 
 from .offset_dialog import OffsetDialog
 from .pack_dialog import PackDialog
