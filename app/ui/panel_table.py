@@ -45,10 +45,7 @@ class PanelRowsModel(ListTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+    def cell_data(self, index: QModelIndex | QPersistentModelIndex, role: int) -> Any:
         row, column = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return row.cells[column]

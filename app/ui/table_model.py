@@ -1,4 +1,9 @@
-"""A table model over a Python list of rows with fixed column headers."""
+"""The base of the window's small table models: a Python list of rows under fixed headers.
+
+Like Vorta's archive table, every model answers two roles besides what it shows: ``OBJECT_ROLE``
+gives the row itself (actions read the row, not the cell's text) and ``SORT_ROLE`` a value that
+sorts right (a sort proxy uses it with ``setSortRole(SORT_ROLE)``: row 10 after row 9).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 Index = QModelIndex | QPersistentModelIndex
 
+OBJECT_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
 
 class ListTableModel(QAbstractTableModel):
-    """Subclasses set ``self.rows`` and ``self.headers`` and implement ``data``."""
+    """Subclasses set ``self.rows`` and ``self.headers`` and implement ``cell_data`` (and
+    ``sort_value`` when the shown text does not sort right)."""
 
     rows: list[Any]
     headers: list[str]
@@ -26,3 +35,20 @@ class ListTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
         return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == OBJECT_ROLE:
+            return self.rows[index.row()]
+        if role == SORT_ROLE:
+            return self.sort_value(index)
+        return self.cell_data(index, role)
+
+    def cell_data(self, index: Index, role: int) -> Any:
+        """What the cell at a valid *index* shows for *role* (display, tooltip, colour…)."""
+        raise NotImplementedError
+
+    def sort_value(self, index: Index) -> Any:
+        """The cell's value for sorting; the shown text unless a subclass knows better."""
+        return self.cell_data(index, Qt.ItemDataRole.DisplayRole)

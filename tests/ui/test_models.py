@@ -16,10 +16,11 @@ from app.services.shop import Shop
 from app.sync.engine import PreviewRow
 from app.sync.state import ListingView
 from app.ui.dialogs.first_sync_dialog import PreviewModel, _DifferencesOnly
-from app.ui.dialogs.import_wizard import RowsModel as ImportRowsModel
+from app.ui.dialogs.import_wizard import ImportRowsModel
 from app.ui.panel_table import PanelRowsModel, Row
 from app.ui.stock_filter import QuickFilter, StockFilter
 from app.ui.stock_model import Kind, StockModel
+from app.ui.table_model import OBJECT_ROLE, SORT_ROLE
 from app.ui.unmatched import UnmatchedLine, UnmatchedModel
 
 SEEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -110,6 +111,8 @@ def test_the_sync_panels_tables(qtmodeltester: ModelTester) -> None:
     model.set_rows(rows[:1])  # a channel removed: reset
     qtmodeltester.check(model)
     assert model.rowCount() == 1
+    assert model.index(0, 2).data(OBJECT_ROLE) is rows[0]  # the row itself, for actions
+    assert model.index(0, 2).data(SORT_ROLE) == "09:30"
 
 
 def test_the_unmatched_order_lines(qtmodeltester: ModelTester) -> None:
@@ -131,3 +134,8 @@ def test_the_import_wizards_tables(qtmodeltester: ModelTester) -> None:
                     (4, "00123", "name", "タオル 白")], muted={1})
     qtmodeltester.check(model)
     assert model.index(1, 3).data() == ""
+    assert model.index(2, 1).data(OBJECT_ROLE) == (4, "00123", "name", "タオル 白")
+    model.set_rows([(9, "A", "on hand", 5), (10, "B", "on hand", None)])
+    # row 10 sorts after row 9 (numbers as numbers; the text "10" sorts before "9")
+    assert model.index(0, 0).data(SORT_ROLE) < model.index(1, 0).data(SORT_ROLE)
+    assert model.index(1, 3).data(SORT_ROLE) == ""

@@ -139,10 +139,7 @@ class PreviewModel(ListTableModel):
             return self.tr("No change")
         return self.tr("On hand {old} → {new}").format(old=old, new=row.channel_qty)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+    def cell_data(self, index: QModelIndex | QPersistentModelIndex, role: int) -> Any:
         number, column = index.row(), index.column()
         row, kind = self.rows[number], self.kinds[number]
         if role == Qt.ItemDataRole.DisplayRole:

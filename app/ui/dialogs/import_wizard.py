@@ -14,8 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QCloseEvent, QPalette
@@ -59,53 +57,45 @@ from app.services.importing import (
 )
 from app.services.shop import Shop
 
+from ..table_model import Index, ListTableModel
 from .common import MessageBar, buddy_label
 from .file_errors import error_lines, problem_lines, qt_translate
 from .jobs import Job
 from .template_saver import ask_template
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class RowsModel(QAbstractTableModel):
+class ImportRowsModel(ListTableModel):
     """A read-only table of plain rows (100,000 of them stay fast, unlike QTableWidget)."""
 
     def __init__(self, headers: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._headers = list(headers)
-        self._rows: list[tuple[Any, ...]] = []
+        self.headers = list(headers)
+        self.rows: list[tuple[Any, ...]] = []
         self._muted: set[int] = set()
 
     def set_rows(self, rows: list[tuple[Any, ...]], muted: set[int] | None = None) -> None:
         self.beginResetModel()
-        self._rows = rows
+        self.rows = rows
         self._muted = muted or set()
         self.endResetModel()
 
     def row(self, number: int) -> tuple[Any, ...]:
-        return self._rows[number]
+        return self.rows[number]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._headers[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+    def cell_data(self, index: Index, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            value = self._rows[index.row()][index.column()]
+            value = self.rows[index.row()][index.column()]
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.ForegroundRole and index.row() in self._muted:
             return QApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         return None
+
+    def sort_value(self, index: Index) -> Any:
+        """Row numbers and counts as numbers (row 10 after row 9), the rest as shown."""
+        value = self.rows[index.row()][index.column()]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        return self.cell_data(index, Qt.ItemDataRole.DisplayRole)
 
 
 def _table_view(model: QAbstractTableModel, parent: QWidget) -> QTableView:
@@ -442,9 +432,9 @@ class ImportPreviewPage(QWizardPage):
         self.summary.setWordWrap(True)
         self.progress = QProgressBar(self)
         self.progress.hide()
-        self.changes = RowsModel([self.tr("Row"), self.tr("Code"), self.tr("What"),
+        self.changes = ImportRowsModel([self.tr("Row"), self.tr("Code"), self.tr("What"),
                                   self.tr("Before"), self.tr("After")], self)
-        self.problems = RowsModel([self.tr("File"), self.tr("Row"), self.tr("Column"),
+        self.problems = ImportRowsModel([self.tr("File"), self.tr("Row"), self.tr("Column"),
                                    self.tr("Reason")], self)
         self.changes_view = _table_view(self.changes, self)
         self.changes_view.setObjectName("previewChanges")
