@@ -13,7 +13,6 @@ from PySide6.QtCore import (
     QByteArray,
     QModelIndex,
     QObject,
-    QSettings,
     QSize,
     Qt,
     QTimer,
@@ -55,6 +54,7 @@ from .dialogs.export_dialog import run_export_dialog, run_template_dialog
 from .dialogs.import_wizard import run_import_wizard
 from .filter_bar import FilterBar
 from .item_detail import ItemDetailPanel
+from .pc_settings import GRID_FILTER, WINDOW_GEOMETRY, WINDOW_STATE, Setting, grid_header
 from .status_bar import StatusParts
 from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
@@ -286,24 +286,23 @@ class MainWindow(QMainWindow):
         self.view.keep_readable(name, max(char * 8, min(name_width + padding, char * 18)))
 
     # -- settings ---------------------------------------------------------------------------
-    def _header_key(self) -> str:
-        return "grid/header/" + ("|".join(self.model.channel_names) or "-")
+    def _header_setting(self) -> Setting[QByteArray | None]:
+        return grid_header(self.model.channel_names)
 
     def _restore_settings(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
+        geometry = WINDOW_GEOMETRY.get()
+        if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             screen = self.screen() or QGuiApplication.primaryScreen()
             free = screen.availableGeometry()
             self.resize(default_window_size(free.width(), free.height()))
             self.move(free.center() - self.rect().center())
-        state = settings.value("window/state")
-        self._first_layout = not (isinstance(state, QByteArray) and self.restoreState(state))
+        state = WINDOW_STATE.get()
+        self._first_layout = not (state is not None and self.restoreState(state))
         self._apply_header_layout()
         try:
-            quick = QuickFilter(str(settings.value("grid/filter", QuickFilter.ALL.value)))
+            quick = QuickFilter(GRID_FILTER.get())
         except ValueError:
             quick = QuickFilter.ALL
         self.set_quick_filter(quick)
@@ -311,12 +310,12 @@ class MainWindow(QMainWindow):
     def _apply_header_layout(self) -> None:
         """Column widths, order, visibility and sort: as saved for these channels, or the
         defaults (the columns differ when channels are added or removed)."""
-        self._layout_key = self._header_key()
+        self._layout = self._header_setting()
         self._set_default_widths()
         header = self.view.horizontalHeader()
-        saved = QSettings().value(self._layout_key)
+        saved = self._layout.get()
         header.blockSignals(True)  # the rows are in code order already: no sort to start with
-        if not (isinstance(saved, QByteArray) and header.restoreState(saved)):
+        if not (saved is not None and header.restoreState(saved)):
             header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
             if not any(item.variant for item in list(self.shop.book.items.values())):
                 header.hideSection(self.model.column_of(Kind.VARIANT))
@@ -327,11 +326,10 @@ class MainWindow(QMainWindow):
             self.model.sort(section, order)
 
     def save_settings(self) -> None:
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-        settings.setValue(self._layout_key, self.view.horizontalHeader().saveState())
-        settings.setValue("grid/filter", self.filter_bar.current().value)
+        WINDOW_GEOMETRY.set(self.saveGeometry())
+        WINDOW_STATE.set(self.saveState())
+        self._layout.set(self.view.horizontalHeader().saveState())
+        GRID_FILTER.set(self.filter_bar.current().value)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -367,8 +365,8 @@ class MainWindow(QMainWindow):
 
     def _after_reset(self) -> None:
         self.view.install_delegates()
-        if self._header_key() != self._layout_key:  # channels changed: other columns
-            QSettings().setValue(self._layout_key, self._last_header_state)
+        if self._header_setting() != self._layout:  # channels changed: other columns
+            self._layout.set(self._last_header_state)
             self._apply_header_layout()
         self.refresh_counts()
         self._detail_timer.start()

@@ -24,11 +24,11 @@ from app.sync.state import ChannelStatus
 from app.sync.worker import SyncWorker
 
 from .notice_bar import NoticeBar, embed_notice_bar
+from .pc_settings import TRAY_CLOSE_HINT_SHOWN
 from .state_icons import badged_icon
 from .sync_control import HasWorker, SyncControl, summarize
 from .sync_words import codes_text, plain_error
 
-CLOSE_HINT_KEY = "tray/closeHintShown"
 FAILING_AFTER = 3  # failed cycles in a row before the user is told
 GROUP_MS = 800  # crossings reported within this time make one notice
 MESSAGE_MS = 10_000
@@ -129,9 +129,9 @@ class Tray(QObject):
         return super().eventFilter(watched, event)
 
     def _first_close_hint(self) -> None:
-        if self.settings.value(CLOSE_HINT_KEY, False, type=bool):
+        if TRAY_CLOSE_HINT_SHOWN.get(self.settings):
             return
-        self.settings.setValue(CLOSE_HINT_KEY, True)
+        TRAY_CLOSE_HINT_SHOWN.set(True, self.settings)
         self.settings.sync()
         self.notify("closed", "info", self.tr("Rendo keeps syncing"), self.tr(
             "The window is closed, but Rendo keeps your channels in sync from the tray. "

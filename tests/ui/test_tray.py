@@ -17,8 +17,9 @@ from app.services.shop import Shop
 from app.sync.state import ChannelStatus
 from app.sync.worker import SyncThread
 from app.ui.notice_bar import NoticeBar
+from app.ui.pc_settings import TRAY_CLOSE_HINT_SHOWN
 from app.ui.sync_panel import SyncPanel
-from app.ui.tray import CLOSE_HINT_KEY, Tray
+from app.ui.tray import Tray
 
 from . import sync_support
 
@@ -180,7 +181,7 @@ def test_closing_the_window_keeps_syncing_in_the_tray_and_says_so_the_first_time
     window.close()
     assert not window.isVisible()
     assert seen[0][2] == "Rendo keeps syncing"
-    assert settings.value(CLOSE_HINT_KEY, type=bool) is True
+    assert settings.value(TRAY_CLOSE_HINT_SHOWN.key, type=bool) is True
 
     tray.show_action.trigger()
     assert window.isVisible()
@@ -250,7 +251,7 @@ def test_without_a_tray_the_notices_show_in_the_window_and_closing_quits(
     assert qapp.quitOnLastWindowClosed()  # nothing would bring a hidden window back
     window.close()
     assert not window.isVisible()
-    assert settings.value(CLOSE_HINT_KEY) is None
+    assert settings.value(TRAY_CLOSE_HINT_SHOWN.key) is None
 
 
 def test_a_window_can_bring_its_own_notice_bar(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.items import MAX_COUNT  # the one bound of every count (bulk actions use it too)
 
-SETTINGS_KEY = "adjust/reason"
+from ..pc_settings import ADJUST_REASON
 
 
 class AdjustDialog(QDialog):
@@ -58,7 +58,7 @@ class AdjustDialog(QDialog):
 
         self.reasons = QButtonGroup(self)
         reason_row = QHBoxLayout()
-        remembered = str(QSettings().value(SETTINGS_KEY, "manual"))
+        remembered = ADJUST_REASON.get()
         for key, label in reasons.items():
             button = QRadioButton(label)
             button.setObjectName(f"reason_{key}")
@@ -117,5 +117,5 @@ class AdjustDialog(QDialog):
             button.setChecked(button.property("reason") == reason)
 
     def accept(self) -> None:
-        QSettings().setValue(SETTINGS_KEY, self.reason)
+        ADJUST_REASON.set(self.reason)
         super().accept()

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import (
-    LANGUAGE_KEY,
     active_language,
     chosen_language,
     effective_language,
     stored_language,
 )
 
+from ..pc_settings import LANGUAGE
 from .common import MessageBar
 
 # Language names are shown in their own language, whatever the window's language is.
@@ -27,7 +27,7 @@ LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 
 
 class SettingsDialog(QDialog):
-    """Choose the display language; OK stores it in QSettings ("ui/language")."""
+    """Choose the display language; OK stores it in the per-PC settings (pc_settings.LANGUAGE)."""
 
     def __init__(
         self, parent: QWidget | None = None, settings: QSettings | None = None,
@@ -83,6 +83,6 @@ class SettingsDialog(QDialog):
             self.messages.clear_messages()
 
     def accept(self) -> None:
-        self.settings.setValue(LANGUAGE_KEY, self.choice)
+        LANGUAGE.set(self.choice, self.settings)
         self.settings.sync()
         super().accept()
