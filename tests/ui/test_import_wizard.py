@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.services import importing
 from app.services.shop import Shop
-from app.ui.dialogs import import_wizard
+from app.ui.dialogs import import_apply_page
 from app.ui.dialogs.import_wizard import ImportWizard
 from app.ui.stock_model import Kind
 
@@ -163,7 +163,7 @@ def test_cancel_during_apply_leaves_the_database_unchanged(
 
         return real_apply(shop, source, held, cancelled)
 
-    monkeypatch.setattr(import_wizard, "apply_import", held_apply)
+    monkeypatch.setattr(import_apply_page, "apply_import", held_apply)
     wizard = open_wizard(qtbot, demo_shop, path)
     to_preview(qtbot, wizard)
     before = db_dump()

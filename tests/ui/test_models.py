@@ -16,7 +16,7 @@ from app.services.shop import Shop
 from app.sync.engine import PreviewRow
 from app.sync.state import ListingView
 from app.ui.dialogs.first_sync_dialog import PreviewModel, _DifferencesOnly
-from app.ui.dialogs.import_wizard import ImportRowsModel
+from app.ui.dialogs.import_preview_page import ImportRowsModel
 from app.ui.panel_table import PanelRowsModel, Row
 from app.ui.stock_filter import QuickFilter, StockFilter
 from app.ui.stock_model import Kind, StockModel

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QSizePolicy,
     QStyle,
     QWidget,
@@ -233,3 +234,11 @@ def size_for_channels(dialog: QDialog, minimum: int, base: int, channels: int,
     if screen is not None:
         wanted = min(wanted, int(screen.availableGeometry().width() * 0.95))
     dialog.resize(max(minimum, wanted), height)
+
+
+def show_progress(bar: QProgressBar, done: int, total: int) -> None:
+    if total <= 0:
+        bar.setRange(0, 0)
+    else:
+        bar.setRange(0, total)
+        bar.setValue(min(done, total))

@@ -138,7 +138,8 @@ def import_done(window: MainWindow) -> QWidget:
     """The summary after applying, shown without writing to the demo database."""
     from app.services.importing import ImportResult
 
-    from .import_wizard import ImportApplyPage, ImportWizard
+    from .import_apply_page import ImportApplyPage
+    from .import_wizard import ImportWizard
 
     class ShownApplyPage(ImportApplyPage):
         def initializePage(self) -> None:
