@@ -1,15 +1,19 @@
-"""Allocation patterns (在庫配分パターン): create, edit, copy, delete, preview and assign them."""
+"""Allocation patterns (在庫配分パターン): create, edit, copy, delete, preview and assign them.
+
+Over 600 lines, on purpose: it is one dialog whose parts (the list, the tiers, the preview, the
+items to assign) edit one draft and refresh one another, and its strings are translated under
+the one context ``PatternDialog``; a class per part would spread that state over modules and
+send every string back to translation. Its small editors live in pattern_editors.py.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAbstractSpinBox,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -50,131 +54,7 @@ from app.services.previews import find_items, pattern_users, preview_allocation
 from app.services.shop import Shop
 
 from .common import MessageBar, ok_cancel_buttons, size_for_channels
-
-
-class ConditionEditor(QWidget):
-    """``sellable ≤ 10`` and the like: an operator and a number (or "always")."""
-
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.op = QComboBox(self)
-        for label, op in (("≤", "<="), ("<", "<"), ("≥", ">="), (">", ">"), ("=", "=")):
-            self.op.addItem(label, op)
-        self.op.addItem(self.tr("always"), "*")
-        self.op.setToolTip(self.tr("The tier holds when the item's sellable is …"))
-        self.value = QSpinBox(self)
-        self.value.setRange(0, MAX_COUNT)
-        self.value.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.value.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        self.value.setMinimumWidth(56)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
-        layout.setSpacing(4)
-        layout.addWidget(self.op)
-        layout.addWidget(self.value, 1)
-        self.op.currentIndexChanged.connect(self._changed)
-        self.value.valueChanged.connect(self._changed)
-
-    def condition(self) -> Condition:
-        op = str(self.op.currentData())
-        return Condition(op) if op == "*" else Condition(op, self.value.value())
-
-    def set_condition(self, condition: Condition) -> None:
-        self.blockSignals(True)
-        self.op.setCurrentIndex(max(0, self.op.findData(condition.op)))
-        self.value.setValue(max(0, condition.value))
-        self.value.setVisible(condition.op != "*")
-        self.blockSignals(False)
-
-    def _changed(self) -> None:
-        self.value.setVisible(self.op.currentData() != "*")
-        self.changed.emit()
-
-
-class ShareEditor(QWidget):
-    """One channel's share in one tier: N %, a fixed N, the same as sellable, or nothing."""
-
-    changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.value = QSpinBox(self)
-        self.value.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.value.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        self.value.setMinimumWidth(40)
-        self.kind = QComboBox(self)
-        self.kind.addItem("%", ShareKind.PERCENT.value)
-        self.kind.addItem(self.tr("units"), ShareKind.FIXED.value)
-        self.kind.addItem(self.tr("all"), ShareKind.SAME.value)
-        self.kind.addItem(self.tr("none"), ShareKind.ZERO.value)
-        tips = [
-            self.tr("A percentage of sellable (rounded down)"),
-            self.tr("A fixed number of units"),
-            self.tr("The whole sellable"),
-            self.tr("Nothing: this store shows 0"),
-        ]
-        for index, tip in enumerate(tips):
-            self.kind.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(3, 2, 3, 2)
-        layout.setSpacing(3)
-        layout.addWidget(self.value, 1)
-        layout.addWidget(self.kind)
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.value.valueChanged.connect(self.changed)
-        self._apply_kind()
-
-    def share(self) -> Share:
-        kind = ShareKind(self.kind.currentData())
-        if kind in (ShareKind.SAME, ShareKind.ZERO):
-            return Share(kind)
-        if self.value.value() == 0:
-            return Share(ShareKind.ZERO)
-        return Share(kind, self.value.value())
-
-    def set_share(self, share: Share) -> None:
-        self.blockSignals(True)
-        self.kind.setCurrentIndex(max(0, self.kind.findData(share.kind.value)))
-        self._apply_kind()
-        self.value.setValue(share.value)
-        self.blockSignals(False)
-
-    def _kind_changed(self) -> None:
-        self._apply_kind()
-        self.changed.emit()
-
-    def _apply_kind(self) -> None:
-        kind = ShareKind(self.kind.currentData())
-        self.value.setMaximum(100 if kind is ShareKind.PERCENT else MAX_COUNT)
-        self.value.setVisible(kind in (ShareKind.PERCENT, ShareKind.FIXED))
-
-
-@dataclass
-class Draft:
-    """A pattern as being edited; *original* is its name in the database (None: new)."""
-
-    original: str | None
-    pattern: AllocationPattern
-    dirty: bool = False
-
-
-class _FocusRow(QObject):
-    """Make the tiers table's current row follow the editor the user is in."""
-
-    def __init__(self, table: QTableWidget) -> None:
-        super().__init__(table)
-        self.table = table
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget):
-            cell = watched.parentWidget()
-            if cell is not None:
-                index = self.table.indexAt(cell.geometry().center())
-                if index.isValid():
-                    self.table.setCurrentCell(index.row(), index.column())
-        return False
+from .pattern_editors import ConditionEditor, Draft, FocusRow, ShareEditor
 
 
 class PatternDialog(QDialog):
@@ -195,7 +75,27 @@ class PatternDialog(QDialog):
         self.setMinimumSize(960, 620)
         size_for_channels(self, 960, 480, len(self.channels), 700)
 
-        # -- the list of patterns ----------------------------------------------------------------
+        top = QHBoxLayout()
+        top.addWidget(self._build_pattern_list())
+        top.addWidget(self._build_editor(), 1)
+        assign_box = self._build_assigning()
+        bottom = self._build_bottom()
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addLayout(top, 1)
+        layout.addWidget(assign_box)
+        layout.addLayout(bottom)
+
+        self._fill_list()
+        start = self._pattern_of_selection()
+        names = [d.pattern.name for d in self.drafts]
+        self._show_draft(names.index(start) if start in names else 0)
+        self.action.setCurrentIndex(self.ASSIGN if self.codes else self.KEEP)
+        self._update_targets()
+
+    # -- building the dialog, one widget group each (in the order of the tab chain) ---------------
+    def _build_pattern_list(self) -> QWidget:
+        """The patterns on the left, with New, Copy and Delete."""
         self.pattern_list = QListWidget(self)
         size = self.fontMetrics().height()
         self.pattern_list.setIconSize(QSize(size, size))
@@ -216,8 +116,10 @@ class PatternDialog(QDialog):
         left.addWidget(QLabel(self.tr("Patterns"), self))
         left.addWidget(self.pattern_list, 1)
         left.addLayout(list_buttons)
+        return left_panel
 
-        # -- the editor ----------------------------------------------------------------------------
+    def _build_editor(self) -> QWidget:
+        """The chosen pattern: its name, tiers, rounding priority and messages."""
         self.name_edit = QLineEdit(self)
         self.name_edit.textEdited.connect(self._edited)
         self.users_label = QLabel(self)
@@ -227,7 +129,23 @@ class PatternDialog(QDialog):
         name_row.addWidget(self.users_label)
         name_form = QFormLayout()
         name_form.addRow(self.tr("Name"), name_row)
+        tiers_box = self._build_tiers()
+        priority_box = self._build_priority()
+        lower = QHBoxLayout()
+        lower.addWidget(priority_box, 1)
 
+        self.messages = MessageBar(self)
+        self.editor = QWidget(self)
+        editor_layout = QVBoxLayout(self.editor)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.addLayout(name_form)
+        editor_layout.addWidget(tiers_box, 1)
+        editor_layout.addLayout(lower)
+        editor_layout.addWidget(self.messages)
+        return self.editor
+
+    def _build_tiers(self) -> QGroupBox:
+        """The tiers table (one row per condition, one column per store) and its buttons."""
         self.tiers = QTableWidget(0, 1 + len(self.channels), self)
         self.tiers.setHorizontalHeaderLabels([self.tr("When sellable is"), *self.channels])
         self.tiers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -248,7 +166,7 @@ class PatternDialog(QDialog):
         header.resizeSection(0, 160)
         header.setMinimumSectionSize(116)
         self.tiers.currentCellChanged.connect(lambda *_: self._update_tier_buttons())
-        self._focus_row = _FocusRow(self.tiers)
+        self._focus_row = FocusRow(self.tiers)
         self._add_preview_row()
         self.add_tier_button = QPushButton(self.tr("Add tier"), self)
         self.remove_tier_button = QPushButton(self.tr("Remove tier"), self)
@@ -289,7 +207,10 @@ class PatternDialog(QDialog):
         tiers_layout.addWidget(tier_note)
         tiers_layout.addWidget(self.tiers, 1)
         tiers_layout.addLayout(tier_buttons)
+        return tiers_box
 
+    def _build_priority(self) -> QGroupBox:
+        """Which store gets the units left by rounding first, or none."""
         self.priority = QListWidget(self)
         self.priority.setFlow(QListView.Flow.LeftToRight)
         self.priority.setWrapping(False)
@@ -323,23 +244,10 @@ class PatternDialog(QDialog):
         priority_layout = QVBoxLayout(priority_box)
         priority_layout.addLayout(priority_row)
         priority_layout.addWidget(self.hold_back)
-        lower = QHBoxLayout()
-        lower.addWidget(priority_box, 1)
+        return priority_box
 
-        self.messages = MessageBar(self)
-        self.editor = QWidget(self)
-        editor_layout = QVBoxLayout(self.editor)
-        editor_layout.setContentsMargins(0, 0, 0, 0)
-        editor_layout.addLayout(name_form)
-        editor_layout.addWidget(tiers_box, 1)
-        editor_layout.addLayout(lower)
-        editor_layout.addWidget(self.messages)
-
-        top = QHBoxLayout()
-        top.addWidget(left_panel)
-        top.addWidget(self.editor, 1)
-
-        # -- assigning -----------------------------------------------------------------------------
+    def _build_assigning(self) -> QGroupBox:
+        """Assign the pattern to the selected items or to the items a search finds."""
         self.action = QComboBox(self)
         self.action.currentIndexChanged.connect(self._update_targets)
         self.selected_radio = QRadioButton(self)
@@ -368,27 +276,17 @@ class PatternDialog(QDialog):
         assign_layout.addWidget(self.found_label, 2, 2, 1, 2)
         assign_layout.setColumnStretch(1, 2)
         assign_layout.setColumnStretch(2, 3)
+        return assign_box
 
+    def _build_bottom(self) -> QHBoxLayout:
+        """What OK will save, and OK / Cancel."""
         self.buttons = ok_cancel_buttons(self, self.tr("OK"), self.tr("Cancel"))
-
         self.pending_label = QLabel(self)
         self.pending_label.setWordWrap(True)
         bottom = QHBoxLayout()
         bottom.addWidget(self.pending_label, 1)
         bottom.addWidget(self.buttons)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addLayout(top, 1)
-        layout.addWidget(assign_box)
-        layout.addLayout(bottom)
-
-        self._fill_list()
-        start = self._pattern_of_selection()
-        names = [d.pattern.name for d in self.drafts]
-        self._show_draft(names.index(start) if start in names else 0)
-        self.action.setCurrentIndex(self.ASSIGN if self.codes else self.KEEP)
-        self._update_targets()
+        return bottom
 
     # -- public, for the window and the tests ---------------------------------------------------
     @property
