@@ -7,10 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -33,9 +30,8 @@ from app.i18n import error_text
 from app.services.orders import line_problem, map_code, unmatched_lines
 from app.services.shop import Shop
 
+from .table_model import Index, ListTableModel
 from .timefmt import local_text
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,42 +56,35 @@ def load_unmatched() -> list[UnmatchedLine]:
     return lines
 
 
-class UnmatchedModel(QAbstractTableModel):
+class UnmatchedModel(ListTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.lines: list[UnmatchedLine] = []
-        self._headers = [
+        self.rows: list[UnmatchedLine] = []
+        self.headers = [
             self.tr("Channel"), self.tr("Order"), self.tr("Line"), self.tr("Channel's item id"),
             self.tr("Quantity"), self.tr("Seen"),
         ]
 
+    @property
+    def lines(self) -> list[UnmatchedLine]:
+        return self.rows
+
     def set_lines(self, lines: list[UnmatchedLine]) -> None:
         self.beginResetModel()
-        self.lines = lines
+        self.rows = lines
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section == 4:
+        if (orientation == Qt.Orientation.Horizontal and section == 4
+                and role == Qt.ItemDataRole.TextAlignmentRole):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        return None
+        return super().headerData(section, orientation, role)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        line = self.lines[index.row()]
+    def cell_data(self, index: Index, role: int) -> Any:
+        line = self.rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.ToolTipRole and line.problem:
             return line.problem
@@ -111,6 +100,15 @@ class UnmatchedModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
+
+    def sort_value(self, index: Index) -> Any:
+        """Quantities as numbers, times in time order (never-seen first), the rest as shown."""
+        line = self.rows[index.row()]
+        if index.column() == 4:
+            return float(line.quantity)  # a channel's absurd 10**20 would not fit a C++ int
+        if index.column() == 5:
+            return "" if line.seen_at is None else line.seen_at.isoformat()
+        return self.cell_data(index, Qt.ItemDataRole.DisplayRole)
 
 
 class UnmatchedPage(QWidget):

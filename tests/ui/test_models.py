@@ -125,6 +125,9 @@ def test_the_unmatched_order_lines(qtmodeltester: ModelTester) -> None:
     ])
     qtmodeltester.check(model)
     assert model.index(2, 4).data() == "refused"
+    assert model.index(1, 0).data(OBJECT_ROLE).order_id == "Y-77"
+    assert model.index(2, 4).data(SORT_ROLE) > model.index(0, 4).data(SORT_ROLE)  # 10**20 > 2
+    assert model.index(1, 5).data(SORT_ROLE) < model.index(0, 5).data(SORT_ROLE)  # never seen
 
 
 def test_the_import_wizards_tables(qtmodeltester: ModelTester) -> None:
@@ -139,3 +142,5 @@ def test_the_import_wizards_tables(qtmodeltester: ModelTester) -> None:
     # row 10 sorts after row 9 (numbers as numbers; the text "10" sorts before "9")
     assert model.index(0, 0).data(SORT_ROLE) < model.index(1, 0).data(SORT_ROLE)
     assert model.index(1, 3).data(SORT_ROLE) == ""
+    model.set_rows([(2, "A", "on hand", 10**20)])  # refused later, but shown and sortable
+    assert model.index(0, 3).data(SORT_ROLE) == 1e20

@@ -61,7 +61,7 @@ class ImportRowsModel(ListTableModel):
         """Row numbers and counts as numbers (row 10 after row 9), the rest as shown."""
         value = self.rows[index.row()][index.column()]
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return value
+            return float(value)  # a huge count in a file must not overflow Qt's int
         return self.cell_data(index, Qt.ItemDataRole.DisplayRole)
 
 
