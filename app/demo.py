@@ -104,8 +104,8 @@ class Customers:
 
 def start_channels(shop: Shop) -> list[SandboxServer]:
     """Three sandbox shops listing every item; the channels point at them and push first."""
+    from app.services.channel_sync import choose_first, sync_row
     from app.store.models import ChannelRow
-    from app.sync.state import choose_first, sync_row
 
     servers = []
     for name in CHANNELS:

@@ -32,6 +32,7 @@ from app.demo import CHANNELS, build_catalogue
 from app.domain.errors import RendoError
 from app.domain.orders import OrderLine
 from app.i18n import install_translators, remove_translators
+from app.services.channel_sync import sync_row
 from app.services.orders import apply_order
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
@@ -42,7 +43,6 @@ from app.store.models import (
     MovementRow,
     utcnow,
 )
-from app.sync.state import sync_row
 from app.ui import screens, sync_screens  # noqa: F401 (registers its @screen)
 from app.ui.dialogs import screens as dialog_screens  # noqa: F401 (registers its @screen)
 
