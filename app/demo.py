@@ -51,7 +51,7 @@ def build_catalogue(shop: Shop) -> None:
         shop.add_channel(channel, "manual")  # made sandbox channels in start_channels
     for code, name, jan, on_hand in SINGLES:
         shop.add_item(code, name, jan)
-        shop.adjust(code, f"+{on_hand}", "receive")
+        shop.adjust_by(code, on_hand, "receive")
     for code, name, parts in SETS:
         shop.add_item(code, name)
         shop.define_set(code, parts)

@@ -456,12 +456,33 @@ class Shop:
             self.note_changed(code for (code,) in tuples(ItemRow.select(ItemRow.code).where(
                 ItemRow.id.in_(ids[start:start + 500]))))
 
-    @_locked
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
-        """Apply ``+N``, ``-N`` or ``=N`` to a single's on hand; returns the movement id.
-
-        N and the on hand it leads to stay within MAX_COUNT (checked before writing)."""
+        """Apply the text ``+N``, ``-N`` or ``=N`` (the command line's) to a single's on hand;
+        returns the movement id."""
         op, amount = parse_adjustment(change, code)
+        delta_or_count = -amount if op == "-" else amount
+        return self._adjust(code, op, delta_or_count, reason, note, change)
+
+    def set_on_hand(self, code: str, count: int, reason: str = "manual",
+                    note: str = "") -> int | None:
+        """A single's on hand is *count* (a stocktake, a count typed in the grid); returns the
+        movement id, None when it already was."""
+        check_bound(count, code)
+        return self._adjust(code, "=", count, reason, note, f"={count}")
+
+    def adjust_by(self, code: str, delta: int, reason: str = "manual",
+                  note: str = "") -> int | None:
+        """Add *delta* (negative: take away) to a single's on hand; returns the movement id."""
+        check_bound(delta, code)
+        return self._adjust(code, "+", delta, reason, note, f"{delta:+d}")
+
+    @_locked
+    def _adjust(self, code: str, op: str, amount: int, reason: str, note: str,
+                shown: str) -> int | None:
+        """*op* ``=``: on hand becomes *amount*; else *amount* is added. *shown* is the change
+        as the user wrote it, for the messages.
+
+        The on hand it leads to stays within 0 … MAX_COUNT (checked before writing)."""
         if reason not in MANUAL_REASONS:
             note, reason = (f"{reason} {note}".strip(), "manual")
         with self.ledger_transaction():
@@ -470,16 +491,16 @@ class Shop:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code} is a set: it has no shelf stock of its "
                                       "own. Adjust its components instead."), code=code)
-            delta = {"+": amount, "-": -amount, "=": amount - row.on_hand}[op]
+            delta = amount - row.on_hand if op == "=" else amount
             if row.on_hand + delta < 0:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code}: on hand {on_hand} {change} would go "
-                                      "below 0."), code=code, on_hand=row.on_hand, change=change)
+                                      "below 0."), code=code, on_hand=row.on_hand, change=shown)
             if row.on_hand + delta > MAX_COUNT:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code}: on hand {on_hand} {change} would go "
                                       "above {max}."),
-                    code=code, on_hand=row.on_hand, change=change.strip(), max=MAX_COUNT)
+                    code=code, on_hand=row.on_hand, change=shown.strip(), max=MAX_COUNT)
             if delta == 0:
                 return None
             movement = self.record_movement(row, delta, reason, note)

@@ -79,11 +79,11 @@ def prepare_demo(path: Path) -> Shop:
         if day == 19:
             shop.adjust("MG-011", "-1", "damage", "欠け")
         if day == 22:
-            shop.adjust("TW-001", f"={max(0, shop.book.on_hand['TW-001'] - 1)}", "stocktake")
+            shop.set_on_hand("TW-001", max(0, shop.book.on_hand["TW-001"] - 1), "stocktake")
     on_hand = shop.book.on_hand
     if on_hand["TW-003"] > 0:
         shop.adjust("TW-003", "=0", "manual", "店頭で販売")
-    shop.adjust("MG-010", f"={min(on_hand['MG-010'], 4)}", "stocktake", "月末棚卸")
+    shop.set_on_hand("MG-010", min(on_hand["MG-010"], 4), "stocktake", "月末棚卸")
     for number in range(3):  # sold below zero under the backorder allowance
         if shop.book.stock["CH-101"].sellable >= 2:
             apply_order(shop, [OrderLine("base", f"B-{2200 + number}", "1", "CH-101", 2)])
