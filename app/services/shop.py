@@ -39,7 +39,14 @@ from app.domain.items import (
     normalise_code,
 )
 from app.domain.offsets import DisplayOffset, check_offset, normalise_signs
-from app.domain.sets import Compositions, check_components, check_no_loop, check_units
+from app.domain.sets import (
+    Compositions,
+    check_backorders_on_single,
+    check_components,
+    check_may_become_set,
+    check_no_loop,
+    check_units,
+)
 from app.files.common import OperationCancelled
 from app.store import feed
 from app.store.database import db, is_sqlite, write_transaction
@@ -334,10 +341,8 @@ class Shop:
                 row = item_row(code)
                 if field in labels and value is not None:
                     check_count(int(value), labels[field], code)
-                if field == "backorder_allowance" and row.kind == ItemKind.SET.value:
-                    raise BadInput(
-                        QT_TRANSLATE_NOOP("Errors", "{code} is a set: backorders are set on "
-                                          "its components."), code=code)
+                if field == "backorder_allowance":
+                    check_backorders_on_single(code, row.kind == ItemKind.SET.value)
                 setattr(row, field, value)
                 row.save()
             self.note_changed(codes)
@@ -355,14 +360,9 @@ class Shop:
                 set_code = row.code  # as kept (an older Rendo may have kept it full-width)
             if row is None:
                 row = ItemRow.create(code=set_code, name=set_code, kind=ItemKind.SET.value)
-            elif row.kind == ItemKind.SINGLE.value and (
-                row.on_hand != 0 or MovementRow.select().where(MovementRow.item == row).exists()
-            ):
-                raise BadInput(
-                    QT_TRANSLATE_NOOP("Errors", "{code} has stock movements of its own, so it "
-                                      "cannot become a set (a set has no shelf stock)."),
-                    code=set_code,
-                )
+            elif row.kind == ItemKind.SINGLE.value:
+                check_may_become_set(set_code, row.on_hand, MovementRow.select().where(
+                    MovementRow.item == row).exists())
             # each component as kept (an older Rendo may have kept a code full-width)
             found = [item_row(typed.strip()) for typed, _ in components]
             component_rows = {r.code: r for r in found}
