@@ -31,7 +31,8 @@ def _read_token() -> str:
 
 
 def channel(shop: Shop, args: argparse.Namespace) -> int:
-    from app.sync.state import channel_statuses, choose_first, set_interval
+    from app.services.channel_sync import choose_first, set_interval
+    from app.sync.state import channel_statuses
 
     if args.action == "add":
         from app.channels.registry import SYNCED_TYPES
@@ -110,9 +111,9 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
 
 def sync(shop: Shop, args: argparse.Namespace) -> int:
     from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+    from app.services.channel_sync import MAX_INTERVAL_S
     from app.services.channels import adapter_for
     from app.sync.engine import SyncEngine
-    from app.sync.state import MAX_INTERVAL_S
 
     interval = args.interval
     if interval is not None and not 0 < interval <= MAX_INTERVAL_S:  # also refuses nan, inf

@@ -51,7 +51,7 @@ def build_catalogue(shop: Shop) -> None:
         shop.add_channel(channel, "manual")  # made sandbox channels in start_channels
     for code, name, jan, on_hand in SINGLES:
         shop.add_item(code, name, jan)
-        shop.adjust(code, f"+{on_hand}", "receive")
+        shop.adjust_by(code, on_hand, "receive")
     for code, name, parts in SETS:
         shop.add_item(code, name)
         shop.define_set(code, parts)
@@ -104,8 +104,8 @@ class Customers:
 
 def start_channels(shop: Shop) -> list[SandboxServer]:
     """Three sandbox shops listing every item; the channels point at them and push first."""
+    from app.services.channel_sync import choose_first, sync_row
     from app.store.models import ChannelRow
-    from app.sync.state import choose_first, sync_row
 
     servers = []
     for name in CHANNELS:

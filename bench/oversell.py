@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from world import CountingAdapters, SimulatedClock, fresh_shop, start_shops
 
+from app.services.channel_sync import DEFAULT_INTERVAL_S
 from app.store.database import close_database
 from app.sync.engine import SyncEngine
-from app.sync.state import DEFAULT_INTERVAL_S
 
 SHOPS = ["rakuten", "yahoo", "base"]
 ITEMS = [f"ITEM{n:02d}" for n in range(50)]

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from world import fresh_shop, start_shops
 
+from app.services.channel_sync import DEFAULT_INTERVAL_S
 from app.services.channels import adapter_for
-from app.sync.state import DEFAULT_INTERVAL_S
 from app.sync.worker import SyncThread
 
 ORDERS, EVERY_S, STOCK = 50, 3.0, 30

@@ -13,11 +13,11 @@ from app.channels.base import ChannelAdapter
 from app.channels.http import HttpClient
 from app.channels.sandbox import SandboxChannel
 from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.services.channel_sync import choose_first
 from app.services.channels import channel_info
 from app.services.shop import Shop
 from app.store.database import open_database
 from app.store.models import ChannelRow, ItemRow, MovementRow, utcnow
-from app.sync.state import choose_first
 
 
 def fresh_shop(stock: dict[str, int]) -> Shop:
@@ -41,8 +41,8 @@ def fresh_shop(stock: dict[str, int]) -> Shop:
 def start_shops(shop: Shop, names: list[str], listed: dict[str, int],
                 interval_s: int | None = None) -> dict[str, SandboxServer]:
     """One sandbox shop per name listing *listed*; channels added and set to push first."""
+    from app.services.channel_sync import sync_row
     from app.store.models import ChannelSyncRow
-    from app.sync.state import sync_row
 
     servers = {}
     for name in names:

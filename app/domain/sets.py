@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from .errors import QT_TRANSLATE_NOOP, BadInput, CycleError
 from .items import MAX_COUNT, check_bound
@@ -85,12 +85,36 @@ def check_units(
     """Refuse a composition by which one unit of a set (this one or a set that contains it,
     down through nesting) would use more than MAX_COUNT units of one single: quantities
     multiply through nested sets, and an order would then overflow the ledger."""
-    for code, single, units in oversized_sets({**compositions, set_code: components}):
-        raise BadInput(
+    for _code, error in unit_refusals({**compositions, set_code: components}):
+        raise error
+
+
+def unit_refusals(compositions: Compositions) -> Iterator[tuple[str, BadInput]]:
+    """Each set of which one unit would use more than MAX_COUNT units of one single, with
+    the refusal (``check_units`` raises the first; an import lists them all)."""
+    for code, single, units in oversized_sets(compositions):
+        yield code, BadInput(
             QT_TRANSLATE_NOOP("Errors", "Set {code}: one unit would use {units} units of "
                               "{component}, more than {max}."),
             code=code, units=units, component=single, max=MAX_COUNT,
         )
+
+
+def check_may_become_set(code: str, on_hand: int, has_movements: bool) -> None:
+    """A single becomes a set only while it has no stock of its own (no movements, on hand
+    0): a set has no shelf stock, and its ledger would be lost."""
+    if on_hand != 0 or has_movements:
+        raise BadInput(
+            QT_TRANSLATE_NOOP("Errors", "{code} has stock movements of its own, so it cannot "
+                              "become a set (a set has no shelf stock)."), code=code)
+
+
+def check_backorders_on_single(code: str, is_set: bool) -> None:
+    """Backorders are allowed on singles: a set sells what its components allow."""
+    if is_set:
+        raise BadInput(
+            QT_TRANSLATE_NOOP("Errors", "{code} is a set: backorders are set on its "
+                              "components."), code=code)
 
 
 def oversized_sets(compositions: Compositions) -> list[tuple[str, str, int]]:

@@ -28,7 +28,12 @@ from typing import Any, NamedTuple
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, CycleError
 from app.domain.items import MAX_COUNT, ItemKind, clean_name
 from app.domain.offsets import DisplayOffset, OffsetKind, parse_offset
-from app.domain.sets import check_no_loop, oversized_sets
+from app.domain.sets import (
+    check_backorders_on_single,
+    check_may_become_set,
+    check_no_loop,
+    unit_refusals,
+)
 from app.files import csv_io, values
 from app.files.common import (
     CHECK_EVERY,
@@ -705,11 +710,13 @@ class _Items(_Kind):
                 continue
             existing = current.get(record.code)
             is_set = existing is not None and existing["kind"] == ItemKind.SET.value
-            if is_set and record.fields.get("backorder_allowance"):
-                rows.problem(record.row, "backorder_allowance", QT_TRANSLATE_NOOP(
-                    "Errors", "{code} is a set: backorders are set on its components."),
-                    code=record.code)
-                continue
+            if record.fields.get("backorder_allowance"):
+                try:
+                    check_backorders_on_single(record.code, is_set)
+                except BadInput as error:
+                    rows.problem(record.row, "backorder_allowance", error.template,
+                                 **error.params)
+                    continue
             if existing is None:
                 checked.created.append(record.code)
                 checked.changes.append(Change(record.row, record.code, "item", None,
@@ -815,12 +822,12 @@ class _Sets(_Kind):
             first = group[0].row
             item = items.get(set_code)
             ok = True
-            if item is not None and item.kind != ItemKind.SET.value and (
-                    item.on_hand != 0 or item.id in with_movements):
-                rows.problem(first, "set_code", QT_TRANSLATE_NOOP(
-                    "Errors", "{code} has stock movements of its own, so it cannot become a set "
-                    "(a set has no shelf stock)."), code=set_code)
-                ok = False
+            if item is not None and item.kind != ItemKind.SET.value:
+                try:
+                    check_may_become_set(set_code, item.on_hand, item.id in with_movements)
+                except BadInput as error:
+                    rows.problem(first, "set_code", error.template, **error.params)
+                    ok = False
             for record in group:
                 if record.component in items or record.component in sets:
                     continue
@@ -844,11 +851,9 @@ class _Sets(_Kind):
                 checked.created.append(set_code)
             checked.ops.append((set_code, wanted[set_code]))
         # units multiply through nesting; a loop (refused above) has no finite count
-        for set_code, single, units in [] if looped else oversized_sets(compositions):
+        for set_code, refusal in [] if looped else unit_refusals(compositions):
             row = sets[set_code][0].row if set_code in sets else records[0].row
-            rows.problem(row, "set_code", QT_TRANSLATE_NOOP(
-                "Errors", "Set {code}: one unit would use {units} units of {component}, more "
-                "than {max}."), code=set_code, units=units, component=single, max=MAX_COUNT)
+            rows.problem(row, "set_code", refusal.template, **refusal.params)
         checked.created.extend(sorted(created - set(sets)))
         return checked
 

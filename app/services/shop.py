@@ -39,7 +39,14 @@ from app.domain.items import (
     normalise_code,
 )
 from app.domain.offsets import DisplayOffset, check_offset, normalise_signs
-from app.domain.sets import Compositions, check_components, check_no_loop, check_units
+from app.domain.sets import (
+    Compositions,
+    check_backorders_on_single,
+    check_components,
+    check_may_become_set,
+    check_no_loop,
+    check_units,
+)
 from app.files.common import OperationCancelled
 from app.store import feed
 from app.store.database import db, is_sqlite, write_transaction
@@ -334,10 +341,8 @@ class Shop:
                 row = item_row(code)
                 if field in labels and value is not None:
                     check_count(int(value), labels[field], code)
-                if field == "backorder_allowance" and row.kind == ItemKind.SET.value:
-                    raise BadInput(
-                        QT_TRANSLATE_NOOP("Errors", "{code} is a set: backorders are set on "
-                                          "its components."), code=code)
+                if field == "backorder_allowance":
+                    check_backorders_on_single(code, row.kind == ItemKind.SET.value)
                 setattr(row, field, value)
                 row.save()
             self.note_changed(codes)
@@ -355,14 +360,9 @@ class Shop:
                 set_code = row.code  # as kept (an older Rendo may have kept it full-width)
             if row is None:
                 row = ItemRow.create(code=set_code, name=set_code, kind=ItemKind.SET.value)
-            elif row.kind == ItemKind.SINGLE.value and (
-                row.on_hand != 0 or MovementRow.select().where(MovementRow.item == row).exists()
-            ):
-                raise BadInput(
-                    QT_TRANSLATE_NOOP("Errors", "{code} has stock movements of its own, so it "
-                                      "cannot become a set (a set has no shelf stock)."),
-                    code=set_code,
-                )
+            elif row.kind == ItemKind.SINGLE.value:
+                check_may_become_set(set_code, row.on_hand, MovementRow.select().where(
+                    MovementRow.item == row).exists())
             # each component as kept (an older Rendo may have kept a code full-width)
             found = [item_row(typed.strip()) for typed, _ in components]
             component_rows = {r.code: r for r in found}
@@ -456,12 +456,33 @@ class Shop:
             self.note_changed(code for (code,) in tuples(ItemRow.select(ItemRow.code).where(
                 ItemRow.id.in_(ids[start:start + 500]))))
 
-    @_locked
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
-        """Apply ``+N``, ``-N`` or ``=N`` to a single's on hand; returns the movement id.
-
-        N and the on hand it leads to stay within MAX_COUNT (checked before writing)."""
+        """Apply the text ``+N``, ``-N`` or ``=N`` (the command line's) to a single's on hand;
+        returns the movement id."""
         op, amount = parse_adjustment(change, code)
+        delta_or_count = -amount if op == "-" else amount
+        return self._adjust(code, op, delta_or_count, reason, note, change)
+
+    def set_on_hand(self, code: str, count: int, reason: str = "manual",
+                    note: str = "") -> int | None:
+        """A single's on hand is *count* (a stocktake, a count typed in the grid); returns the
+        movement id, None when it already was."""
+        check_bound(count, code)
+        return self._adjust(code, "=", count, reason, note, f"={count}")
+
+    def adjust_by(self, code: str, delta: int, reason: str = "manual",
+                  note: str = "") -> int | None:
+        """Add *delta* (negative: take away) to a single's on hand; returns the movement id."""
+        check_bound(delta, code)
+        return self._adjust(code, "+", delta, reason, note, f"{delta:+d}")
+
+    @_locked
+    def _adjust(self, code: str, op: str, amount: int, reason: str, note: str,
+                shown: str) -> int | None:
+        """*op* ``=``: on hand becomes *amount*; else *amount* is added. *shown* is the change
+        as the user wrote it, for the messages.
+
+        The on hand it leads to stays within 0 … MAX_COUNT (checked before writing)."""
         if reason not in MANUAL_REASONS:
             note, reason = (f"{reason} {note}".strip(), "manual")
         with self.ledger_transaction():
@@ -470,16 +491,16 @@ class Shop:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code} is a set: it has no shelf stock of its "
                                       "own. Adjust its components instead."), code=code)
-            delta = {"+": amount, "-": -amount, "=": amount - row.on_hand}[op]
+            delta = amount - row.on_hand if op == "=" else amount
             if row.on_hand + delta < 0:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code}: on hand {on_hand} {change} would go "
-                                      "below 0."), code=code, on_hand=row.on_hand, change=change)
+                                      "below 0."), code=code, on_hand=row.on_hand, change=shown)
             if row.on_hand + delta > MAX_COUNT:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code}: on hand {on_hand} {change} would go "
                                       "above {max}."),
-                    code=code, on_hand=row.on_hand, change=change.strip(), max=MAX_COUNT)
+                    code=code, on_hand=row.on_hand, change=shown.strip(), max=MAX_COUNT)
             if delta == 0:
                 return None
             movement = self.record_movement(row, delta, reason, note)

@@ -27,13 +27,14 @@ from app.channels.base import (
 from app.domain.errors import RendoError
 from app.domain.items import MAX_COUNT
 from app.domain.orders import OrderLine
+from app.services.channel_sync import sync_row
 from app.services.orders import apply_order, resolve_item
 from app.services.shop import Shop
 from app.store.database import current_location, write_transaction
 from app.store.errors import EnvironmentFailure, classify
 from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, ListingRow, utcnow
 
-from .state import backoff_delay, sync_row
+from .state import backoff_delay
 
 log = logging.getLogger("rendo.sync")
 

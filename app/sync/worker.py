@@ -15,12 +15,13 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.domain.errors import RendoError
 from app.i18n import error_text
+from app.services.channel_sync import resolve_drift, resume_listing
 from app.services.shop import Shop
 from app.store.database import current_location, db
 from app.store.errors import EnvironmentFailure, classify
 
 from .engine import AdapterFactory, CycleReport, SyncEngine
-from .state import channel_statuses, resolve_drift, resume_listing
+from .state import channel_statuses
 
 log = logging.getLogger("rendo.sync")
 

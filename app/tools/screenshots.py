@@ -32,6 +32,7 @@ from app.demo import CHANNELS, build_catalogue
 from app.domain.errors import RendoError
 from app.domain.orders import OrderLine
 from app.i18n import install_translators, remove_translators
+from app.services.channel_sync import sync_row
 from app.services.orders import apply_order
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
@@ -42,7 +43,6 @@ from app.store.models import (
     MovementRow,
     utcnow,
 )
-from app.sync.state import sync_row
 from app.ui import screenshots as screens
 from app.ui import sync_screenshots  # noqa: F401 (registers its @screen)
 from app.ui.dialogs import screenshots as dialog_screens  # noqa: F401 (registers its @screen)
@@ -80,11 +80,11 @@ def prepare_demo(path: Path) -> Shop:
         if day == 19:
             shop.adjust("MG-011", "-1", "damage", "欠け")
         if day == 22:
-            shop.adjust("TW-001", f"={max(0, shop.book.on_hand['TW-001'] - 1)}", "stocktake")
+            shop.set_on_hand("TW-001", max(0, shop.book.on_hand["TW-001"] - 1), "stocktake")
     on_hand = shop.book.on_hand
     if on_hand["TW-003"] > 0:
         shop.adjust("TW-003", "=0", "manual", "店頭で販売")
-    shop.adjust("MG-010", f"={min(on_hand['MG-010'], 4)}", "stocktake", "月末棚卸")
+    shop.set_on_hand("MG-010", min(on_hand["MG-010"], 4), "stocktake", "月末棚卸")
     for number in range(3):  # sold below zero under the backorder allowance
         if shop.book.stock["CH-101"].sellable >= 2:
             apply_order(shop, [OrderLine("base", f"B-{2200 + number}", "1", "CH-101", 2)])

@@ -78,7 +78,7 @@ class AdjustCommand(MovementCommand):
         self.code, self.count, self.reason, self.note = code, count, reason, note
 
     def _first(self) -> int | None:
-        return self.shop.adjust(self.code, f"={self.count}", self.reason, self.note)
+        return self.shop.set_on_hand(self.code, self.count, self.reason, self.note)
 
 
 class UndoMovementCommand(MovementCommand):

@@ -14,10 +14,10 @@ from app.channels.http import HttpClient
 from app.channels.sandbox import SandboxChannel
 from app.channels.sandbox_server import SandboxServer
 from app.domain.sets import explode
+from app.services.channel_sync import choose_first
 from app.services.channels import channel_info
 from app.services.shop import Shop
 from app.store.models import AppliedLineRow, ChannelRow, MovementRow
-from app.sync.state import choose_first
 
 SINGLES = {"A": 40, "B": 30, "C": 25, "D": 12, "E": 8, "F": 50, "007": 20}
 SETS = {

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from app.services.channel_sync import choose_first
 from app.services.report import check_ledger
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
 from app.store.models import ListingRow
 from app.sync.engine import SyncEngine
-from app.sync.state import choose_first
 
 from .sync_world import fast_adapter_for
 

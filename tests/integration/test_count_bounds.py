@@ -244,8 +244,8 @@ class OnePageChannel:
 
 def test_a_poison_order_does_not_stop_the_channel(order_shop, caplog):
     from app.channels.base import ChannelInfo
+    from app.services.channel_sync import choose_first, sync_row
     from app.sync.engine import SyncEngine
-    from app.sync.state import choose_first, sync_row
 
     ChannelRow.update(type="sandbox", settings={"url": "http://127.0.0.1:9"}).execute()
     choose_first("W", "push")

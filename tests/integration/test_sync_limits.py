@@ -14,12 +14,13 @@ from app.channels.http import HttpClient
 from app.channels.sandbox import SandboxChannel
 from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.channels.sandbox_shop import format_stamp, parse_stamp
+from app.services.channel_sync import choose_first, sync_row
 from app.services.channels import channel_info
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
 from app.store.models import ChannelRow, utcnow
 from app.sync.engine import SyncEngine
-from app.sync.state import MAX_WAIT_S, backoff_delay, choose_first, sync_row
+from app.sync.state import MAX_WAIT_S, backoff_delay
 from app.sync.worker import SyncThread
 
 from .hostile import HostileServer, drip, headers

@@ -10,12 +10,12 @@ import pytest
 
 from app.channels.http import HttpClient
 from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.services.channel_sync import choose_first, sync_row
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
 from app.store.models import ChannelRow, ListingRow
 from app.sync.engine import SyncEngine
-from app.sync.state import choose_first, sync_row
 
 from .hostile import HostileServer, headers
 from .sync_world import fast_adapter_for

@@ -81,9 +81,9 @@ def test_sync_watch_stops_with_exit_3_on_a_damaged_database(rendo, db_path, monk
 
 @pytest.fixture
 def worker_world(tmp_path, qapp, mall, short_busy_timeout):
+    from app.services.channel_sync import choose_first
     from app.services.shop import Shop
     from app.store.database import close_database, open_database
-    from app.sync.state import choose_first
     from app.sync.worker import SyncThread
 
     from .sync_world import fast_adapter_for

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.services.channel_sync import choose_first
 from app.services.shop import Shop
 from app.store.database import close_database, open_database
-from app.sync.state import choose_first
 from app.sync.worker import SyncThread
 
 from .sync_world import fast_adapter_for

@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from app.channels.sandbox_server import SandboxServer
 from app.i18n import install_translators, remove_translators
+from app.services.channel_sync import choose_first
 from app.services.shop import Shop
 from app.store.models import ChannelRow, ChannelSyncRow
 from app.sync.engine import SyncEngine
-from app.sync.state import choose_first
 from app.ui.dialogs.channel_dialog import ChannelDialog
 from app.ui.dialogs.first_sync_dialog import FirstSyncDialog
 

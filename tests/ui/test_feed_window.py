@@ -11,8 +11,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.channels.sandbox_server import SandboxServer
+from app.services.channel_sync import choose_first
 from app.services.shop import Shop
-from app.sync.state import choose_first
 from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
 from app.ui.stock_model import Kind

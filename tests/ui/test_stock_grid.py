@@ -368,3 +368,19 @@ def test_listing_problems_are_marked_and_filtered(window: MainWindow, demo_shop:
     assert "HTTP 400" in index.data(Qt.ItemDataRole.ToolTipRole)
     window.set_quick_filter(QuickFilter.PROBLEMS)
     assert visible_codes(window) == ["MG-010"]
+
+
+def test_a_count_typed_in_the_grid_reaches_the_shop_as_a_number_not_text(
+    window: MainWindow, demo_shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_text(*args: object) -> None:
+        raise AssertionError(f"the window built adjustment text: {args}")
+
+    monkeypatch.setattr(Shop, "adjust", no_text)
+    dialog = window.ask_adjust("TW-002", 20)
+    dialog.set_reason("stocktake")
+    dialog.accept()
+
+    latest = demo_shop.history("TW-002")[0]
+    assert (latest.delta, latest.reason) == (-5, "stocktake")
+    assert cell(window, "TW-002", Kind.ON_HAND) == 20

@@ -13,11 +13,12 @@ from pytestqt.qtbot import QtBot
 
 from app.channels.sandbox_server import SandboxServer
 from app.i18n import install_translators, remove_translators
+from app.services.channel_sync import choose_first
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
 from app.store.models import ListingRow
 from app.sync.engine import SyncEngine
-from app.sync.state import choose_first, problem_listings
+from app.sync.state import problem_listings
 from app.sync.worker import SyncThread
 from app.ui.sync_panel import SyncPanel
 from app.ui.sync_status_label import SyncStatusLabel

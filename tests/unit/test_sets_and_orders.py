@@ -11,7 +11,15 @@ from app.domain.items import Item, ItemKind
 from app.domain.offsets import DisplayOffset, OffsetKind, parse_offset
 from app.domain.orders import Applied, OrderLine, plan_line
 from app.domain.pipeline import ChannelSpec
-from app.domain.sets import check_components, check_no_loop, explode, find_loop
+from app.domain.sets import (
+    check_backorders_on_single,
+    check_components,
+    check_may_become_set,
+    check_no_loop,
+    explode,
+    find_loop,
+    unit_refusals,
+)
 
 RAKUTEN = "楽天"
 
@@ -306,3 +314,23 @@ def test_an_offset_changes_a_channels_share_as_the_manuals_say(offset, share, sh
     parsed = parse_offset(offset)
     assert parsed is not None
     assert parsed.apply(share) == shown
+
+
+def test_a_single_becomes_a_set_only_while_it_has_no_stock_of_its_own() -> None:
+    check_may_become_set("MUG", 0, False)
+    for on_hand, moved in ((3, False), (0, True), (-1, True)):
+        with pytest.raises(BadInput, match="MUG has stock movements of its own"):
+            check_may_become_set("MUG", on_hand, moved)
+
+
+def test_backorders_belong_to_singles_not_sets() -> None:
+    check_backorders_on_single("MUG", False)
+    with pytest.raises(BadInput, match="PAIR is a set: backorders"):
+        check_backorders_on_single("PAIR", True)
+
+
+def test_every_set_too_large_per_unit_is_named_with_its_refusal() -> None:
+    compositions = {"BIG": [("A", 10**6)], "HUGE": [("BIG", 10**6)], "OK": [("A", 2)]}
+    refusals = list(unit_refusals(compositions))
+    assert [code for code, _ in refusals] == ["HUGE"]
+    assert refusals[0][1].params["component"] == "A"

@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import RendoError
 from app.i18n import error_text
+from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
-from app.sync.state import choose_first
 
 from ..background import run_in_background
 from ..state_icons import sync_icon

@@ -50,6 +50,7 @@ from app.domain.allocation import (
 from app.domain.errors import RendoError
 from app.domain.items import MAX_COUNT
 from app.i18n import error_text
+from app.services.patterns import PatternChanges, PatternSave, save_patterns
 from app.services.previews import find_items, pattern_users, preview_allocation
 from app.services.shop import Shop
 
@@ -706,32 +707,19 @@ class PatternDialog(QDialog):
     def accept(self) -> None:
         if not self.ok_button().isEnabled():
             return
-        shop = self.shop
+        saves = [d for d in self.drafts if d.dirty or PatternSave(d.pattern, d.original).renamed]
         try:
-            for name in self.deleted:
-                shop.delete_pattern(name)
-            renamed = [d for d in self.drafts if d.original and d.original != d.pattern.name]
-            others = [d for d in self.drafts if d.dirty and d not in renamed]
-            for draft in renamed + others:
-                pattern = draft.pattern
-                shop.save_pattern(
-                    pattern.name,
-                    [str(t) for t in pattern.tiers],
-                    list(pattern.priority),
-                    pattern.hold_back,
-                    replace=True,
-                )
-                if draft.original and draft.original != pattern.name:
-                    shop.assign_pattern(pattern.name, pattern_users(shop.book, draft.original))
-                    shop.delete_pattern(draft.original)
-                draft.original, draft.dirty = pattern.name, False
-            self.deleted = []
-            action = self.action.currentIndex()
-            targets = self.targets()
+            action, targets = self.action.currentIndex(), self.targets()
+            assign: tuple[str | None, list[str]] | None = None
             if action == self.ASSIGN and self._current is not None and targets:
-                shop.assign_pattern(self._current.pattern.name, targets)
+                assign = (self._current.pattern.name, targets)
             elif action == self.REMOVE and targets:
-                shop.assign_pattern(None, targets)
+                assign = (None, targets)
+            save_patterns(self.shop, PatternChanges(
+                [PatternSave(d.pattern, d.original) for d in saves], list(self.deleted), assign))
+            for draft in saves:
+                draft.original, draft.dirty = draft.pattern.name, False
+            self.deleted = []
         except RendoError as error:
             self.messages.show_errors([error_text(error)])
             return
