@@ -1,31 +1,23 @@
 """The use cases the window, the command line and the sync engine share.
 
-``Shop`` writes to the database in one transaction per use case, adding to the change feed
-(app/store/feed.py) in the same transaction the codes of the items it changed. The stock
-book it keeps in memory follows the feed: after each of its own writes and whenever
-``catch_up()`` is called (the sync engine before it uploads, the sync worker on a short
-timer) it reads the items changed since, by this process or any other, recomputes them and
-tells its listeners, so the sync engine and the window react within seconds.
+``Shop`` writes to the database in one transaction per use case (items, sets, adjustments and
+undo, channels, allocation patterns, display offsets). What it holds between them (the lock,
+the stock book computed in memory and the change feed that keeps it true) is its base class,
+``StockCache`` (stock_cache.py).
 """
 
 from __future__ import annotations
 
-import functools
-import getpass
-import logging
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar, cast
+from typing import Literal
 
 from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
 from app.channels.urls import check_channel_url
 from app.domain import allocation
 from app.domain.allocation import AllocationPattern, parse_tier
-from app.domain.book import StockBook
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, UnknownItem
 from app.domain.items import (
     MAX_COUNT,
@@ -40,16 +32,12 @@ from app.domain.items import (
 )
 from app.domain.offsets import DisplayOffset, check_offset, normalise_signs
 from app.domain.sets import (
-    Compositions,
     check_backorders_on_single,
     check_components,
     check_may_become_set,
     check_no_loop,
     check_units,
 )
-from app.files.common import OperationCancelled
-from app.store import feed
-from app.store.database import db, is_sqlite, write_transaction
 from app.store.models import (
     AllocationPatternRow,
     AppliedLineRow,
@@ -63,26 +51,11 @@ from app.store.models import (
 )
 from app.store.rows import tuples
 
-from .loading import channel_specs, load_book, pattern_from_row, refresh_items
+from .loading import channel_specs, pattern_from_row
 from .secrets import forget_secret, store_secret
-
-log = logging.getLogger("rendo.shop")
+from .stock_cache import StockCache, locked
 
 MANUAL_REASONS = ("manual", "stocktake", "receive", "damage", "return")
-
-Listener = Callable[[list[str]], None]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _locked(method: F) -> F:
-    """Run *method* holding the shop's lock (the window and the sync worker share a Shop)."""
-
-    @functools.wraps(method)
-    def wrapper(self: Shop, *args: Any, **kwargs: Any) -> Any:
-        with self.lock:
-            return method(self, *args, **kwargs)
-
-    return cast(F, wrapper)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +69,6 @@ class MovementView:
     user: str
     undoes: int | None
     undone_by: int | None
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (service account, frozen build on some systems)
-        return "rendo"
 
 
 def find_item(code: str) -> ItemRow | None:
@@ -164,137 +130,11 @@ def _check_channel_numbers(name: str, maximum: int | None, unlimited_qty: int | 
         check_bound(unlimited_qty, name)
 
 
-class Shop:
-    def __init__(self) -> None:
-        self._book: StockBook | None = None
-        self._seen_change = 0  # the last change feed id the book has taken in
-        self.listeners: list[Listener] = []  # told of every change, with the sets it touched
-        # told of the items other processes changed (the sync worker uploads them soon)
-        self.feed_listeners: list[Listener] = []
-        self._pending: set[str] = set()  # codes changed in the transaction under way
-        self._pending_all = False  # … or everything (channels)
-        self._nesting = 0
-        self._touched: list[str] = []  # what the last catch_up recomputed
-        # The window and the sync worker share one Shop: every change holds this lock.
-        self.lock = threading.RLock()
-
-    @contextmanager
-    def ledger_transaction(self) -> Iterator[None]:
-        """One database transaction that writes its changed codes to the change feed; the
-        book sees its changes only once it commits (and then also everything other
-        processes committed before).
-
-        Nested use (one order inside a page of orders) is a savepoint: when it fails, only
-        its own changes are forgotten.
-        """
-        with self.lock:
-            if self._nesting:
-                saved = set(self._pending), self._pending_all
-                try:
-                    with write_transaction():  # a savepoint
-                        yield
-                except BaseException:
-                    self._pending, self._pending_all = saved
-                    raise
-                return
-            if self._book is None and (self.listeners or self.feed_listeners):
-                self._book = self._load()  # so that the listeners hear what this changes
-            self._pending, self._pending_all = set(), False
-            self._nesting += 1
-            try:
-                with write_transaction():
-                    # Holding the write lock (SQLite): what other processes committed is
-                    # taken in first, so this change computes with their set recipes and
-                    # numbers (an order applied with a recipe changed meanwhile would take the
-                    # wrong components).
-                    self._catch_up_quietly()
-                    yield
-                    feed.write_changes(self._pending, self._pending_all)
-                    own = self._pending
-            finally:
-                self._nesting -= 1
-                self._pending, self._pending_all = set(), False
-            try:
-                self._catch_up(own)
-            except Exception:  # committed all the same (never report it failed, or it is
-                # done twice): read it all at next use
-                log.exception("reading the change feed after a write failed")
-                self._book = None
-
-    def _catch_up_quietly(self) -> None:
-        """catch_up() inside a transaction; a failure there fails the transaction."""
-        if self._book is not None:
-            self._catch_up(set())
-
-    def note_changed(self, codes: Iterable[str] = (), everything: bool = False) -> None:
-        """Within a ledger transaction: these items' stock inputs change (*everything*: the
-        channels or too much to list); the feed gets them on commit."""
-        self._pending.update(codes)
-        self._pending_all = self._pending_all or everything
-
-    # -- the computed stock ---------------------------------------------------------------
-    @property
-    def book(self) -> StockBook:
-        if self._book is None:
-            with self.lock:
-                if self._book is None:
-                    self._book = self._load()
-        return self._book
-
-    def _load(self) -> StockBook:
-        seen = feed.newest_id()  # before reading: a change made meanwhile is read again
-        book = load_book()
-        self._seen_change = seen
-        return book
-
-    @_locked
-    def reload(self) -> None:
-        """Forget the computed stock; the next use reads it all again."""
-        self._book = None
-
-    def catch_up(self) -> list[str]:
-        """Take in every change committed since the last look, by any process: read those
-        items again from the database, recompute them and the sets containing them, and
-        tell the listeners. Cheap when nothing changed (one query). Returns the codes
-        recomputed."""
-        return self._catch_up(set())
-
-    @_locked
-    def _catch_up(self, own: set[str]) -> list[str]:
-        """catch_up() after this Shop's own write of *own*: the ``feed_listeners`` hear only
-        of changes the Shop has not made itself (another process's, or everything)."""
-        self._touched = []
-        if self._book is None:  # nothing computed yet: the first use reads it all
-            return []
-        newest, codes = feed.changes_since(self._seen_change)
-        if codes is None:
-            book = self._load()
-            self._book = book
-            touched = foreign = sorted(book.items)
-        elif codes:
-            found = refresh_items(self._book, codes)
-            touched = self._book.recompute(found)
-            self._seen_change = newest
-            foreign = sorted(codes - own)
-        else:
-            return []
-        self._touched = touched
-        for listener in list(self.listeners):
-            listener(touched)
-        if foreign:
-            for listener in list(self.feed_listeners):
-                listener(foreign)
-        return touched
-
-    def _changed_by_last_write(self, codes: Iterable[str]) -> list[str]:
-        """What the last write's catch-up recomputed for *codes* (and their sets)."""
-        wanted = set(codes)
-        if self._book is not None:
-            wanted |= self._book.containing_sets(wanted)
-        return [code for code in self._touched if code in wanted]
+class Shop(StockCache):
+    """The use cases; the lock, the computed stock and the change feed are ``StockCache``'s."""
 
     # -- items --------------------------------------------------------------------------------
-    @_locked
+    @locked
     def add_item(
         self,
         code: str,
@@ -319,7 +159,7 @@ class Shop:
             self.note_changed([code])
         return code
 
-    @_locked
+    @locked
     def set_item_field(
         self, codes: Sequence[str], field: str, value: int | str | bool | None
     ) -> list[str]:
@@ -348,7 +188,7 @@ class Shop:
             self.note_changed(codes)
         return self._changed_by_last_write(codes)
 
-    @_locked
+    @locked
     def define_set(self, set_code: str, components: Sequence[tuple[str, int]]) -> None:
         """Make *set_code* a set of *components* (created if it does not exist)."""
         given = set_code.strip()
@@ -380,82 +220,6 @@ class Shop:
             row.save()
             self.note_changed([set_code])
 
-    def compositions(self) -> Compositions:
-        if self._book is not None:
-            return self._book.components
-        return self._stored_compositions()
-
-    @staticmethod
-    def _stored_compositions() -> Compositions:
-        """The recipes as committed (another process may have changed the book's since)."""
-        code = {r.id: r.code for r in ItemRow.select(ItemRow.id, ItemRow.code)}
-        result: dict[str, list[tuple[str, int]]] = {}
-        for set_id, comp_id, qty in tuples(SetComponentRow.select(
-            SetComponentRow.set_item, SetComponentRow.component, SetComponentRow.quantity
-        )):
-            result.setdefault(code[set_id], []).append((code[comp_id], qty))
-        return result
-
-    # -- the ledger ------------------------------------------------------------------------
-    def record_movement(
-        self, row: ItemRow, delta: int, reason: str, reference: str = "",
-        undoes: int | None = None, batch: str | None = None,
-    ) -> MovementRow:
-        """Append one movement and keep the on-hand cache equal to the ledger's sum."""
-        movement = MovementRow.create(
-            item=row, delta=delta, reason=reason, reference=reference, user=_user(),
-            undoes=undoes, batch=batch, created_at=utcnow(),
-        )
-        ItemRow.update(on_hand=ItemRow.on_hand + delta).where(ItemRow.id == row.id).execute()
-        row.on_hand += delta
-        self._pending.add(row.code)
-        return movement
-
-    def record_movements(
-        self, movements: Sequence[tuple[int, int, str, str, int | None]], batch: str,
-        cancelled: Callable[[], bool] = lambda: False,
-        progress: Callable[[int, int], None] = lambda done, total: None,
-    ) -> None:
-        """Append many ledger rows ``(item id, delta, reason, reference, undoes)`` at once
-        inside the caller's ledger transaction, keeping each on-hand cache equal to the sum.
-
-        The rows ``record_movement`` writes, with one prepared statement for all of them: a
-        100,000-row stocktake takes well under a second instead of a minute. The items go
-        to the change feed like ``record_movement``'s (a large batch as "everything").
-        """
-        if not movements:
-            return
-        now, user = utcnow(), _user()
-        stamp = MovementRow.created_at.db_value(now)  # type: ignore[no-untyped-call]  # stubs
-        if is_sqlite() and isinstance(stamp, datetime):  # as sqlite3 stores it; once, not per row
-            stamp = stamp.isoformat(" ")
-        fields = [MovementRow.item, MovementRow.delta, MovementRow.reason, MovementRow.reference,
-                  MovementRow.created_at, MovementRow.user, MovementRow.undoes, MovementRow.batch]
-        insert_sql, _ = MovementRow.insert_many(
-            [(1, 0, "", "", now, user, None, batch)], fields=fields).sql()
-        update_sql, _ = ItemRow.update(on_hand=ItemRow.on_hand + 1).where(ItemRow.id == 1).sql()
-        totals: dict[int, int] = {}
-        cursor = db.cursor()
-        chunk_size = 5_000
-        for start in range(0, len(movements), chunk_size):
-            if cancelled():
-                raise OperationCancelled
-            chunk = movements[start:start + chunk_size]
-            cursor.executemany(insert_sql, [
-                (item_id, delta, reason, reference, stamp, user, undoes, batch)
-                for item_id, delta, reason, reference, undoes in chunk])
-            for item_id, delta, *_ in chunk:
-                totals[item_id] = totals.get(item_id, 0) + delta
-            progress(start + len(chunk), len(movements))
-        cursor.executemany(update_sql, [(delta, item_id) for item_id, delta in totals.items()])
-        if len(totals) > feed.MAX_CODES:
-            self.note_changed(everything=True)
-            return
-        ids = list(totals)
-        for start in range(0, len(ids), 500):
-            self.note_changed(code for (code,) in tuples(ItemRow.select(ItemRow.code).where(
-                ItemRow.id.in_(ids[start:start + 500]))))
-
     def adjust(self, code: str, change: str, reason: str = "manual", note: str = "") -> int | None:
         """Apply the text ``+N``, ``-N`` or ``=N`` (the command line's) to a single's on hand;
         returns the movement id."""
@@ -476,7 +240,7 @@ class Shop:
         check_bound(delta, code)
         return self._adjust(code, "+", delta, reason, note, f"{delta:+d}")
 
-    @_locked
+    @locked
     def _adjust(self, code: str, op: str, amount: int, reason: str, note: str,
                 shown: str) -> int | None:
         """*op* ``=``: on hand becomes *amount*; else *amount* is added. *shown* is the change
@@ -506,7 +270,7 @@ class Shop:
             movement = self.record_movement(row, delta, reason, note)
         return int(movement.id)
 
-    @_locked
+    @locked
     def undo(self, movement_id: int) -> int:
         """Append the reverse of movement *movement_id*; returns the new movement's id."""
         with self.ledger_transaction():
@@ -570,7 +334,7 @@ class Shop:
         return self.set_item_field([code], "reorder_point", amount)
 
     # -- channels ---------------------------------------------------------------------------
-    @_locked
+    @locked
     def add_channel(
         self, name: str, type_: str = "manual", maximum: int | None = None,
         unlimited_qty: int = 9999, settings: dict[str, object] | None = None,
@@ -614,7 +378,7 @@ class Shop:
                 forget_secret(name)
             raise
 
-    @_locked
+    @locked
     def update_channel(
         self, name: str, *, enabled: bool | None = None,
         maximum: int | None | Literal["keep"] = "keep", unlimited_qty: int | None = None,
@@ -640,7 +404,7 @@ class Shop:
                 store_secret(name, token)
             self.note_changed(everything=True)
 
-    @_locked
+    @locked
     def set_credentials(self, name: str, token: str) -> None:
         """Replace the credentials of channel *name* in the keyring."""
         channel_row(name)
@@ -649,7 +413,7 @@ class Shop:
                                              "given on standard input."), name=name)
         store_secret(name, token)
 
-    @_locked
+    @locked
     def remove_channel(self, name: str) -> None:
         """Remove channel *name* with its listings, sync state, code maps, offsets, order
         lines and keyring entry. The ledger's movements stay: they are the shop's history.
@@ -677,7 +441,7 @@ class Shop:
         return [spec.name for spec in channel_specs()]
 
     # -- allocation patterns ------------------------------------------------------------------
-    @_locked
+    @locked
     def save_pattern(
         self, name: str, tiers: Sequence[str], priority: Sequence[str] = (),
         hold_back: bool = False, replace: bool = False,
@@ -703,7 +467,7 @@ class Shop:
                 ItemRow.pattern == row)))
         return pattern
 
-    @_locked
+    @locked
     def delete_pattern(self, name: str) -> list[str]:
         """Remove a pattern; the items that used it show sellable everywhere (全店同数)."""
         with self.ledger_transaction():
@@ -721,7 +485,7 @@ class Shop:
         return [pattern_from_row(r) for r in AllocationPatternRow.select().order_by(
             AllocationPatternRow.name)]
 
-    @_locked
+    @locked
     def assign_pattern(self, name: str | None, codes: Sequence[str]) -> list[str]:
         """Give *codes* the pattern *name* (None: no pattern, 全店同数)."""
         pattern_row = None
@@ -740,7 +504,7 @@ class Shop:
         return self._changed_by_last_write(codes)
 
     # -- display offsets -----------------------------------------------------------------------
-    @_locked
+    @locked
     def set_offset(
         self, codes: Sequence[str], offset: DisplayOffset | None, channel: str | None = None
     ) -> list[str]:
