@@ -5,6 +5,9 @@ them, advancing the cursor in the same transaction → the stock book recomputes
 touched → upload only the listings whose number differs from what the channel shows, in
 the largest batches it takes, with compare-and-set (or a fresh read of orders right before
 an absolute set) so that an order the channel took meanwhile is never erased.
+
+What starts from reading the channel's numbers back (the first connection, the drift check,
+the first sync's preview) is ``ReadBack``'s (read_back.py), which ``SyncEngine`` extends.
 """
 
 from __future__ import annotations
@@ -25,24 +28,20 @@ from app.channels.base import (
     UpdateStatus,
 )
 from app.domain.errors import RendoError
-from app.domain.items import MAX_COUNT
 from app.domain.orders import OrderLine
 from app.services.channel_sync import sync_row
-from app.services.orders import apply_order, resolve_item
+from app.services.orders import apply_order
 from app.services.shop import Shop
 from app.store.database import current_location, write_transaction
 from app.store.errors import EnvironmentFailure, classify
-from app.store.models import ChannelRow, ChannelSyncRow, CodeMapRow, ItemRow, ListingRow, utcnow
+from app.store.models import ChannelRow, ChannelSyncRow, ItemRow, ListingRow, utcnow
 
+from .read_back import PreviewRow as PreviewRow  # callers import it from here
+from .read_back import ReadBack, is_count
 from .state import backoff_delay
 
 log = logging.getLogger("rendo.sync")
 
-
-def _is_count(value: object) -> bool:
-    """A whole number within the one bound every count in Rendo keeps."""
-    return isinstance(value, int) and not isinstance(value, bool) and (
-        -MAX_COUNT <= value <= MAX_COUNT)
 
 AdapterFactory = Callable[[ChannelRow], ChannelAdapter | None]
 SUSPEND_AFTER = 5  # uploads refused in a row before a listing is suspended
@@ -72,15 +71,7 @@ class CycleReport:
     listing_moves: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class PreviewRow:
-    code: str | None
-    channel_item_id: str
-    channel_qty: int
-    rendo_qty: int | None
-
-
-class SyncEngine:
+class SyncEngine(ReadBack):
     def __init__(
         self,
         shop: Shop,
@@ -482,7 +473,7 @@ class SyncEngine:
     def _record(self, channel: ChannelRow, listing: ListingRow, result: UpdateResult,
                 quantity: int | None, report: CycleReport) -> None:
         if result.status is UpdateStatus.OK:
-            said = result.quantity if result.quantity is not None and _is_count(result.quantity) \
+            said = result.quantity if result.quantity is not None and is_count(result.quantity) \
                 else None
             listing.believed_qty = said if said is not None else quantity
             listing.pending = []
@@ -503,109 +494,3 @@ class SyncEngine:
                 log.warning("%s: listing %s suspended after %d refusals: %s", channel.name,
                             result.channel_item_id, listing.failures, result.message)
         listing.save()
-
-    @staticmethod
-    def _channel_numbers(channel: ChannelRow, adapter: ChannelAdapter) -> dict[str, int]:
-        """What the channel shows, leaving out numbers no count can be (a broken or hostile
-        answer such as 10**20): that listing is logged and skipped, the others go on."""
-        shown = {}
-        for channel_item_id, quantity in adapter.read_quantities().items():
-            if _is_count(quantity):
-                shown[channel_item_id] = quantity
-            else:
-                log.warning("%s: %s shows %r, which is not a count Rendo keeps (at most ±%d); "
-                            "left out", channel.name, channel_item_id, quantity, MAX_COUNT)
-        return shown
-
-    # -- drift and first connection --------------------------------------------------------
-    def _check_drift(self, channel: ChannelRow, adapter: ChannelAdapter,
-                     report: CycleReport) -> None:
-        """Compare the channel's numbers with what we believe it shows; a difference that
-        no order explains was made by hand on the channel and is shown, not overwritten."""
-        shown = self._channel_numbers(channel, adapter)
-        before = {
-            r.channel_item_id: r.believed_qty
-            for r in ListingRow.select().where(ListingRow.channel == channel)
-        }
-        moves = dict(report.listing_moves)
-        self._read_orders(channel, adapter, report)  # orders taken while we were reading
-        with self.shop.lock:
-            for channel_item_id, quantity in shown.items():
-                listing = ListingRow.get_or_none(ListingRow.channel == channel,
-                                                 ListingRow.channel_item_id == channel_item_id)
-                if listing is None:
-                    self._new_listing(channel, channel_item_id, quantity)
-                    continue
-                # An order read just now may or may not be in what the channel showed: its
-                # number says nothing about a change by hand this time (the next check does).
-                moved = (before.get(channel_item_id) != listing.believed_qty
-                         or report.listing_moves.get(channel_item_id) != moves.get(
-                             channel_item_id))
-                if listing.believed_qty is None or moved or quantity == listing.believed_qty:
-                    continue
-                if quantity in listing.pending:  # our own write, its answer lost
-                    listing.believed_qty, listing.pending = quantity, []
-                    listing.save()
-                    continue
-                listing.drift_qty, listing.drift_seen_at = quantity, self.clock()
-                listing.save()
-                report.drift.append(channel_item_id)
-            state = sync_row(channel)
-            state.last_drift_check_at = self.clock()
-            state.save()
-
-    def _new_listing(self, channel: ChannelRow, channel_item_id: str, quantity: int) -> bool:
-        item = resolve_item(channel, channel_item_id)
-        if item is None:
-            return False
-        ListingRow.create(channel=channel, item=item, channel_item_id=channel_item_id,
-                          believed_qty=quantity, confirmed_at=self.clock())
-        return True
-
-    def preview_first(self, name: str) -> list[PreviewRow]:
-        """What the channel shows now next to what Rendo would upload (nothing is written)."""
-        channel = ChannelRow.get(ChannelRow.name == name)
-        adapter = self.adapter_for(channel)
-        if adapter is None:
-            return []
-        self.shop.catch_up()
-        book = self.shop.book
-        rows = []
-        for channel_item_id, quantity in sorted(self._channel_numbers(channel, adapter).items()):
-            item = resolve_item(channel, channel_item_id)
-            code = item.code if item is not None else None
-            stock = book.stock.get(code) if code else None
-            rendo = stock.channels.get(channel.name) if stock else None
-            rows.append(PreviewRow(code, channel_item_id, quantity, rendo))
-        return rows
-
-    def _first_connection(self, channel: ChannelRow, adapter: ChannelAdapter, mode: str,
-                          report: CycleReport) -> None:
-        shown = self._channel_numbers(channel, adapter)
-        with self.shop.ledger_transaction():
-            known = {r.channel_item_id for r in ListingRow.select(ListingRow.channel_item_id)
-                     .where(ListingRow.channel == channel)}
-            mapped = {m.channel_item_id: m.item_id for m in
-                      CodeMapRow.select().where(CodeMapRow.channel == channel)}
-            items = {r.code: r for r in ItemRow.select()}
-            by_id = {r.id: r for r in items.values()}
-            new_rows = []
-            for channel_item_id, quantity in shown.items():
-                item = (by_id.get(mapped[channel_item_id]) if channel_item_id in mapped
-                        else items.get(channel_item_id))
-                if channel_item_id in known or item is None:
-                    continue
-                new_rows.append({"channel": channel, "item": item, "believed_qty": quantity,
-                                 "channel_item_id": channel_item_id,
-                                 "confirmed_at": self.clock()})
-                if mode == "pull" and item.kind == "single" and quantity != item.on_hand:
-                    self.shop.record_movement(item, quantity - item.on_hand, "stocktake",
-                                              f"pull:{channel.name}")
-                    report.touched.add(item.code)
-            for start in range(0, len(new_rows), 500):
-                ListingRow.insert_many(new_rows[start:start + 500]).execute()
-            state = sync_row(channel)
-            state.first_done = True
-            state.save()
-        log.info("%s: first sync (%s), %d listings on the channel", channel.name, mode,
-                 len(shown))
