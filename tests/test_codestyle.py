@@ -1,6 +1,7 @@
 """The linters are part of the test suite: ruff check everywhere, mypy as pyproject.toml says,
 and import-linter's contracts on the directions of imports."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -50,3 +51,36 @@ def test_a_window_module_reading_the_store_breaks_the_contracts(tmp_path: Path) 
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "app.ui.undo -> app.store.models" in result.stdout
+
+
+MAX_LINES = 600
+
+
+def _too_long(root: Path) -> list[str]:
+    """The modules under *root* over MAX_LINES lines whose docstring does not say why
+    ("Over 600 lines, on purpose: …")."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) <= MAX_LINES:
+            continue
+        docstring = ast.get_docstring(ast.parse(text)) or ""
+        if f"Over {MAX_LINES} lines" not in docstring:
+            found.append(f"{path.relative_to(root).as_posix()}: {len(text.splitlines())} lines")
+    return found
+
+
+def test_no_module_over_600_lines_without_a_reason_at_its_top() -> None:
+    """Issue 9: a module that long is a package squeezed into one file, unless it says why not."""
+    assert _too_long(ROOT / "app") == []
+
+
+def test_a_long_module_is_named_until_it_gives_its_reason(tmp_path: Path) -> None:
+    body = "".join(f"x{n} = {n}\n" for n in range(MAX_LINES))
+    (tmp_path / "short.py").write_text('"""Short."""\n', encoding="utf-8")
+    (tmp_path / "long.py").write_text('"""A long module."""\n' + body, encoding="utf-8")
+    assert _too_long(tmp_path) == [f"long.py: {MAX_LINES + 1} lines"]
+    (tmp_path / "long.py").write_text(
+        f'"""A long module.\n\nOver {MAX_LINES} lines, on purpose: one table."""\n' + body,
+        encoding="utf-8")
+    assert _too_long(tmp_path) == []
