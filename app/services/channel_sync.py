@@ -22,7 +22,10 @@ def sync_row(channel: ChannelRow) -> ChannelSyncRow:
     """A channel's sync bookkeeping, created with the default interval on first use."""
     row = ChannelSyncRow.get_or_none(ChannelSyncRow.channel == channel)
     if row is None:
-        row = ChannelSyncRow.create(channel=channel, interval_s=DEFAULT_INTERVAL_S)
+        with write_transaction():  # another process (or PC) may make it at the same moment
+            ChannelSyncRow.insert(channel=channel, interval_s=DEFAULT_INTERVAL_S) \
+                .on_conflict_ignore().execute()
+        row = ChannelSyncRow.get(ChannelSyncRow.channel == channel)
     return row
 
 

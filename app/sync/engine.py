@@ -267,7 +267,7 @@ class SyncEngine(ReadBack):
                                "later")
 
     def _finish(self, channel: ChannelRow, report: CycleReport, retry_after: float | None) -> None:
-        with self.shop.lock:
+        with self.shop.lock, write_transaction():
             state = sync_row(channel)
             now = self.clock()
             state.last_sync_at = now

@@ -19,6 +19,7 @@ from app.domain.items import MAX_COUNT
 from app.services.channel_sync import sync_row
 from app.services.orders import resolve_item
 from app.services.shop import Shop
+from app.store.database import db, write_transaction
 from app.store.models import ChannelRow, CodeMapRow, ItemRow, ListingRow
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class ReadBack:
         }
         moves = dict(report.listing_moves)
         self._read_orders(channel, adapter, report)  # orders taken while we were reading
-        with self.shop.lock:
+        with self.shop.lock, write_transaction():
             for channel_item_id, quantity in shown.items():
                 listing = ListingRow.get_or_none(ListingRow.channel == channel,
                                                  ListingRow.channel_item_id == channel_item_id)
@@ -106,9 +107,11 @@ class ReadBack:
         item = resolve_item(channel, channel_item_id)
         if item is None:
             return False
-        ListingRow.create(channel=channel, item=item, channel_item_id=channel_item_id,
-                          believed_qty=quantity, confirmed_at=self.clock())
-        return True
+        with write_transaction():  # another sync may find it first: then its belief stands
+            cursor = db.execute(ListingRow.insert(
+                channel=channel, item=item, channel_item_id=channel_item_id,
+                believed_qty=quantity, confirmed_at=self.clock()).on_conflict_ignore())
+        return bool(cursor.rowcount == 1)
 
     def preview_first(self, name: str) -> list[PreviewRow]:
         """What the channel shows now next to what Rendo would upload (nothing is written)."""

@@ -223,3 +223,44 @@ def test_a_cancellation_and_a_new_order_around_the_read_back_are_no_change_by_ha
     assert report.drift == []
     assert [r.drift_qty for r in ListingRow.select()] == [None]
     assert shop.book.on_hand["A"] == 9 and sandbox.quantity("A") == 9
+
+
+def test_a_sync_row_another_process_made_a_moment_ago_is_taken_not_a_crash(shop, monkeypatch):
+    from app.services import channel_sync
+    from app.store.models import ChannelSyncRow
+
+    shop.add_channel("mall")
+    channel = ChannelRow.get(ChannelRow.name == "mall")
+    made = channel_sync.sync_row(channel)  # …by the other process
+    # this process looked a moment before: it saw no row
+    monkeypatch.setattr(ChannelSyncRow, "get_or_none", classmethod(lambda cls, *a: None))
+    assert channel_sync.sync_row(channel).id == made.id
+
+
+def test_a_listing_another_sync_found_first_keeps_its_belief(shop, sandbox):
+    server = sandbox({"A": 4})
+    shop.add_channel("mall", "sandbox", settings={"url": server.url})
+    channel = ChannelRow.get(ChannelRow.name == "mall")
+    engine = SyncEngine(shop, fast_adapter_for)
+    assert engine._new_listing(channel, "A", 4) is True
+    assert engine._new_listing(channel, "A", 7) is False  # no IntegrityError
+    assert [r.believed_qty for r in ListingRow.select()] == [4]
+
+
+def test_a_sync_writes_nothing_to_a_damaged_database(rendo, db_path, sandbox, monkeypatch):
+    import hashlib
+    from pathlib import Path
+
+    from app.store import database
+
+    server = sandbox({"A": 0})
+    for args in (("item", "add", "A"), ("adjust", "A", "+3"),
+                 ("channel", "add", "mall", "--type", "sandbox", "--url", server.url,
+                  "--first", "push")):
+        assert rendo(*args).code == 0
+    before = hashlib.sha256(Path(db_path).read_bytes()).hexdigest()
+    monkeypatch.setattr(database, "quick_check", lambda _db: ["simulated damage"])
+    run = rendo("sync", "--once")
+    assert run.code == 3 and "damaged" in run.err
+    assert hashlib.sha256(Path(db_path).read_bytes()).hexdigest() == before
+    assert server.shop.quantity("A") == 0  # nothing was pushed from a damaged shop either
