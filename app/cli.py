@@ -333,12 +333,20 @@ def _on_hand_change(movement: int) -> str:
         code=code, before=on_hand - delta, after=on_hand)
 
 
+def _kept(code: str) -> str:
+    """The code as the shop keeps it, for confirmations (full-width input finds 00123)."""
+    from app.services.shop import kept_code
+
+    return kept_code(code)
+
+
 def cmd_adjust(args: argparse.Namespace) -> int:
     shop = _shop()
     movement = shop.adjust(args.code, args.change, args.reason)
     if movement is None:
+        code = _kept(args.code)
         print(tr("{code}: on hand stays {count}; nothing written").format(
-            code=args.code, count=shop.book.on_hand.get(args.code, 0)))
+            code=code, count=shop.book.on_hand.get(code, 0)))
     else:
         print(tr("{change} (movement {id})").format(change=_on_hand_change(movement),
                                                     id=movement))
@@ -355,11 +363,12 @@ _FIELD_WORDS = {
 def _field_command(field: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         shop = _shop()
-        item = shop.book.items.get(args.code)
+        code = _kept(args.code)
+        item = shop.book.items.get(code)
         before = getattr(item, field) if item is not None else None
         shop.set_item_field([args.code], field, args.amount)
         print(tr("{code}: {field} {before} → {after}").format(
-            code=args.code, field=tr(_FIELD_WORDS[field]), before=_shown(before),
+            code=code, field=tr(_FIELD_WORDS[field]), before=_shown(before),
             after=_shown(args.amount)))
         return EXIT_OK
 
@@ -394,18 +403,18 @@ def cmd_pattern(args: argparse.Namespace) -> int:
 
 def cmd_offset(args: argparse.Namespace) -> int:
     shop = _shop()
-    book = shop.book
+    book, code = shop.book, _kept(args.code)
     if args.channel:
-        before = book.channel_offsets.get(args.code, {}).get(args.channel)
+        before = book.channel_offsets.get(code, {}).get(args.channel)
     else:
-        before = book.offsets.get(args.code)
+        before = book.offsets.get(code)
     offset = parse_offset(args.offset)
     shop.set_offset([args.code], offset, args.channel)
     if args.channel:
         line = tr("{code}: display offset on {channel} {before} → {after}")
     else:
         line = tr("{code}: display offset {before} → {after}")
-    print(line.format(code=args.code, channel=args.channel, before=_shown(before),
+    print(line.format(code=code, channel=args.channel, before=_shown(before),
                       after=_shown(offset)))
     return EXIT_OK
 

@@ -83,6 +83,12 @@ def find_item(code: str) -> ItemRow | None:
     return row
 
 
+def kept_code(code: str) -> str:
+    """*code* as the shop keeps it (``００１２３`` is ``00123``); as normalised when unknown."""
+    row = find_item(code)
+    return str(row.code) if row is not None else normalise_code(code)
+
+
 def item_row(code: str) -> ItemRow:
     row = find_item(code)
     if row is None:

@@ -367,3 +367,11 @@ def test_without_a_display_the_window_says_so_in_one_line(tmp_path, command):
         "rendo: no display found to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
         "set). Start Rendo from a desktop session, or use the command line: rendo --help"]
     assert not database.exists()
+
+
+def test_confirmations_name_the_item_as_kept_when_its_code_is_typed_full_width(rendo):
+    assert said(rendo("item", "add", "00123")) == "00123: item added"
+    assert said(rendo("adjust", "00123", "+5")) == "00123: on hand 0 → 5 (movement 1)"
+    assert said(rendo("adjust", "００１２３", "=5")) == "00123: on hand stays 5; nothing written"
+    assert said(rendo("reserve", "００１２３", "2")) == "00123: reserved 0 → 2"
+    assert said(rendo("offset", "００１２３", "+3")) == "00123: display offset none → +3"
