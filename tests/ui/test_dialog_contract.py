@@ -34,7 +34,6 @@ def test_each_editing_dialog_has_load_check_save_and_the_one_accept(
     assert issubclass(dialog_class, ShopDialog)
     own = vars(dialog_class)
     assert "save" in own and "load" in own  # its own load and its one service call
-    assert dialog_class.check is not None
     assert "accept" not in own  # check → save → close is written once, in ShopDialog
 
 

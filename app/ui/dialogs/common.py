@@ -35,8 +35,8 @@ class ShopDialog(QDialog):
     """The editing dialogs' one contract: load, check, save.
 
     - ``load()`` fills the widgets from the services (the constructor calls it once built);
-    - ``check()`` lists what stops saving now (empty: nothing); the dialog also uses it to
-      enable OK as the user types;
+    - ``check()`` lists what stops saving now (empty: nothing), from the widgets alone (the
+      dialog's live messages and its OK button say the same as the user types);
     - ``save()`` makes the change with ONE service call, one transaction: what it refuses
       (BadInput, RendoError) is shown and the dialog stays open, nothing half-saved.
 
