@@ -100,6 +100,21 @@ class ItemDetailPanel(QWidget):
         self.history: list[MovementView] = []
         self.listings: list[ListingView] = []
 
+        content = self._build_content()
+        self.placeholder = QLabel(self.tr("Select an item to see its details."))
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: #78828c;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+        self.setMinimumWidth(330)
+
+    # -- building the panel, one widget group each (in the order of the tab chain) ----------------
+    def _build_content(self) -> QWidget:
+        """What an item shows: heading, number tiles, master data, the tabs."""
         self.title = QLabel()
         self.title.setObjectName("detailTitle")
         self.title.setWordWrap(True)
@@ -107,7 +122,27 @@ class ItemDetailPanel(QWidget):
         self.subtitle = QLabel()
         self.subtitle.setStyleSheet("color: #5f6b76;")
         self.subtitle.setWordWrap(True)
+        tiles = self._build_tiles()
+        self._build_form()
+        self._build_tabs()
 
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(10, 8, 10, 10)
+        layout.setSpacing(8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addLayout(tiles)
+        layout.addLayout(self.form)
+        set_row = QHBoxLayout()
+        set_row.addStretch(1)
+        set_row.addWidget(self.edit_set_button)
+        layout.addLayout(set_row)
+        layout.addWidget(self.tabs, 1)
+        return content
+
+    def _build_tiles(self) -> QGridLayout:
+        """On hand, reserved, sellable and reorder point in big numbers."""
         self.tiles = {
             "on_hand": NumberTile(self.tr("On hand")),
             "reserved": NumberTile(self.tr("Reserved")),
@@ -118,7 +153,10 @@ class ItemDetailPanel(QWidget):
         tiles.setSpacing(6)
         for position, tile in enumerate(self.tiles.values()):
             tiles.addWidget(tile, 0, position)
+        return tiles
 
+    def _build_form(self) -> None:
+        """The master data (JAN, backorder, pattern, offset, components…) and Edit set…"""
         self.fields = {
             "jan": QLabel(), "backorder": QLabel(), "unlimited": QLabel(), "pattern": QLabel(),
             "offset": QLabel(), "components": QLabel(), "limited_by": QLabel(),
@@ -141,7 +179,23 @@ class ItemDetailPanel(QWidget):
         self.edit_set_button.clicked.connect(
             lambda: self.code and self.edit_set_requested.emit(self.code))
 
+    def _build_tabs(self) -> None:
+        """History (the chart), Movements and Channels."""
         self.chart = StockHistoryChart()
+        movement_page = self._build_movements()
+        listing_page = self._build_listings()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("detailTabs")
+        chart_page = QWidget()
+        chart_layout = QVBoxLayout(chart_page)
+        chart_layout.setContentsMargins(0, 6, 0, 0)
+        chart_layout.addWidget(self.chart)
+        self.tabs.addTab(chart_page, self.tr("History"))
+        self.tabs.addTab(movement_page, self.tr("Movements"))
+        self.tabs.addTab(listing_page, self.tr("Channels"))
+
+    def _build_movements(self) -> QWidget:
+        """The movements' table with Undo this movement."""
         self.movements = self._table(
             "movements", [self.tr("Date"), self.tr("Change"), self.tr("Reason"),
                           self.tr("Reference"), self.tr("By")], stretch=3)
@@ -158,7 +212,10 @@ class ItemDetailPanel(QWidget):
         undo_row.addStretch(1)
         undo_row.addWidget(self.undo_button)
         movement_layout.addLayout(undo_row)
+        return movement_page
 
+    def _build_listings(self) -> QWidget:
+        """The item's listing on each channel, and why uploads were refused."""
         self.listing_table = self._table(
             "listings", [self.tr("Channel"), self.tr("Listing id"), self.tr("Shows"),
                          self.tr("Confirmed"), self.tr("State")], stretch=1)
@@ -173,41 +230,7 @@ class ItemDetailPanel(QWidget):
         listing_layout.setContentsMargins(0, 6, 0, 0)
         listing_layout.addWidget(self.listing_table, 1)
         listing_layout.addWidget(self.listing_errors)
-
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("detailTabs")
-        chart_page = QWidget()
-        chart_layout = QVBoxLayout(chart_page)
-        chart_layout.setContentsMargins(0, 6, 0, 0)
-        chart_layout.addWidget(self.chart)
-        self.tabs.addTab(chart_page, self.tr("History"))
-        self.tabs.addTab(movement_page, self.tr("Movements"))
-        self.tabs.addTab(listing_page, self.tr("Channels"))
-
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(10, 8, 10, 10)
-        layout.setSpacing(8)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
-        layout.addLayout(tiles)
-        layout.addLayout(self.form)
-        set_row = QHBoxLayout()
-        set_row.addStretch(1)
-        set_row.addWidget(self.edit_set_button)
-        layout.addLayout(set_row)
-        layout.addWidget(self.tabs, 1)
-
-        self.placeholder = QLabel(self.tr("Select an item to see its details."))
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet("color: #78828c;")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.stack)
-        self.setMinimumWidth(330)
+        return listing_page
 
     def sizeHint(self) -> QSize:
         return QSize(400, 640)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -20,9 +19,10 @@ from PySide6.QtWidgets import (
 from app.domain.items import MAX_COUNT  # the one bound of every count (bulk actions use it too)
 
 from ..pc_settings import ADJUST_REASON
+from .common import MessageBar, ShopDialog
 
 
-class AdjustDialog(QDialog):
+class AdjustDialog(ShopDialog):
     """On hand of one single: the new count, why (adjust, stocktake…) and a note."""
 
     def __init__(
@@ -47,7 +47,7 @@ class AdjustDialog(QDialog):
         self.count = QSpinBox()
         self.count.setObjectName("count")
         self.count.setRange(0, MAX_COUNT)
-        self.count.setValue(on_hand if count is None else count)
+        self._typed = count
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.count.setMinimumWidth(110)
         self.change = QLabel()
@@ -91,14 +91,22 @@ class AdjustDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
+        self.messages = MessageBar(self)
+
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
+        layout.addWidget(self.messages)
         layout.addWidget(buttons)
         self.count.valueChanged.connect(self._show_change)
-        self._show_change()
+        self.load()
         self.count.setFocus()
         self.count.selectAll()
+
+    def load(self) -> None:
+        """The count typed in the grid, or the on hand now."""
+        self.count.setValue(self.on_hand if self._typed is None else self._typed)
+        self._show_change()
 
     def _show_change(self) -> None:
         delta = self.count.value() - self.on_hand
@@ -116,6 +124,8 @@ class AdjustDialog(QDialog):
         for button in self.reasons.buttons():
             button.setChecked(button.property("reason") == reason)
 
-    def accept(self) -> None:
+    def save(self) -> None:
+        """Remember the reason for next time. The count itself is recorded by the window once
+        the dialog is accepted (``accepted``): through its undo stack, so that Undo takes it
+        back; a refusal there is shown by the window."""
         ADJUST_REASON.set(self.reason)
-        super().accept()

@@ -8,12 +8,12 @@ pool so the window keeps responding while a slow channel answers.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFrame,
     QGridLayout,
@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
 
 from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
 from app.channels.urls import check_channel_url
-from app.domain.errors import BadInput, RendoError
+from app.domain.errors import BadInput
 from app.domain.items import MAX_COUNT
 from app.i18n import error_text
+from app.services.channel_editing import ChannelForm, save_channel
 from app.services.channels import adapter_as_typed, channel_settings
 from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
@@ -45,6 +46,7 @@ from app.sync.state import channel_statuses
 from ..background import run_in_background
 from ..state_icons import sync_icon
 from ..sync_words import channel_type_text, state_text
+from .common import ShopDialog
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_NUMBER = MAX_COUNT  # the one bound of every count
@@ -60,7 +62,7 @@ def _close(adapter: object) -> None:
         close()
 
 
-class ChannelDialog(QDialog):
+class ChannelDialog(ShopDialog):
     """A list of the channels on the left, the chosen one's settings on the right."""
 
     first_sync_requested = Signal(str)
@@ -76,6 +78,29 @@ class ChannelDialog(QDialog):
         self.setObjectName("channelDialog")
         self.setWindowTitle(self.tr("Channels"))
 
+        left = self._build_list()
+        right = QVBoxLayout()
+        right.addWidget(self._build_form())
+        right.addLayout(self._build_test_row())
+        right.addWidget(self._build_first_sync_note())
+        right.addWidget(self._build_message())
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(right, 5)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self._build_buttons())
+
+        for signal in (self.name.textEdited, self.url.textEdited, self.token.textEdited):
+            signal.connect(self.validate)
+        self.type.currentIndexChanged.connect(self._type_changed)
+        self._select = select
+        self.load()
+
+    # -- building the dialog, one widget group each (in the order of the tab chain) -----------
+    def _build_list(self) -> QVBoxLayout:
+        """The channels on the left, with Add channel."""
         self.channel_list = QListWidget(self)
         self.channel_list.setObjectName("channelList")
         self.channel_list.setIconSize(QSize(16, 16))
@@ -87,11 +112,35 @@ class ChannelDialog(QDialog):
         left.addWidget(QLabel(self.tr("Your channels"), self))
         left.addWidget(self.channel_list, 1)
         left.addWidget(self.add_button)
+        return left
 
+    def _build_form(self) -> QGroupBox:
+        """The chosen channel's settings, a caption and (hidden) problem under each field."""
         self.form_box = QGroupBox(self)
+        self._build_fields()
         form = QGridLayout(self.form_box)
         form.setColumnStretch(1, 1)
         form.setVerticalSpacing(6)
+        rows: list[tuple[str, QWidget]] = [
+            (self.tr("Name"), self.name), ("", self.name_error),
+            (self.tr("Type"), self.type), ("", self.enabled),
+            (self.tr("API address"), self.url), ("", self.url_error),
+            (self.tr("API token"), self.token), ("", self.token_note),
+            (self.tr("Maximum shown"), self.maximum),
+            (self.tr("Shown for unlimited items"), self.unlimited_qty),
+        ]
+        for number, (label, field) in enumerate(rows):
+            if label:
+                caption = QLabel(label, self.form_box)
+                caption.setBuddy(field)
+                form.addWidget(caption, number, 0)
+            alignment = Qt.AlignmentFlag.AlignLeft if isinstance(field, QSpinBox | QComboBox) \
+                else Qt.AlignmentFlag(0)
+            form.addWidget(field, number, 1, alignment)
+        self.form = form
+        return self.form_box
+
+    def _build_fields(self) -> None:
         self.name = QLineEdit(self.form_box)
         self.name.setObjectName("channelName")
         self.name.setPlaceholderText(self.tr("e.g. rakuten"))
@@ -130,24 +179,9 @@ class ChannelDialog(QDialog):
         self.unlimited_qty.setGroupSeparatorShown(True)
         self.unlimited_qty.setToolTip(self.tr(
             "What this channel shows for made-to-order (unlimited) items."))
-        rows: list[tuple[str, QWidget]] = [
-            (self.tr("Name"), self.name), ("", self.name_error),
-            (self.tr("Type"), self.type), ("", self.enabled),
-            (self.tr("API address"), self.url), ("", self.url_error),
-            (self.tr("API token"), self.token), ("", self.token_note),
-            (self.tr("Maximum shown"), self.maximum),
-            (self.tr("Shown for unlimited items"), self.unlimited_qty),
-        ]
-        for number, (label, field) in enumerate(rows):
-            if label:
-                caption = QLabel(label, self.form_box)
-                caption.setBuddy(field)
-                form.addWidget(caption, number, 0)
-            alignment = Qt.AlignmentFlag.AlignLeft if isinstance(field, QSpinBox | QComboBox) \
-                else Qt.AlignmentFlag(0)
-            form.addWidget(field, number, 1, alignment)
-        self.form = form
 
+    def _build_test_row(self) -> QHBoxLayout:
+        """Test connection, its busy bar and its answer."""
         self.test_button = QPushButton(self.tr("Test connection"), self)
         self.test_button.setObjectName("testConnection")
         self.test_button.clicked.connect(self.test_connection)
@@ -164,7 +198,10 @@ class ChannelDialog(QDialog):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.test_busy)
         test_row.addWidget(self.test_result, 1)
+        return test_row
 
+    def _build_first_sync_note(self) -> QFrame:
+        """The note (hidden until needed) that a channel waits for its first-sync choice."""
         self.first_sync = QFrame(self)
         self.first_sync.setObjectName("firstSyncNote")
         self.first_sync.setStyleSheet(
@@ -180,36 +217,29 @@ class ChannelDialog(QDialog):
         note_row.addWidget(self.first_sync_text, 1)
         note_row.addWidget(self.first_sync_button)
         self.first_sync.hide()
+        return self.first_sync
 
+    def _build_message(self) -> QLabel:
+        """What the last Save did (green) or why it was refused (red)."""
         self.message = QLabel(self)
         self.message.setObjectName("saveMessage")
         self.message.setWordWrap(True)
         self.message.hide()
+        return self.message
 
+    def _build_buttons(self) -> QDialogButtonBox:
+        """Save (the dialog stays open) and Close."""
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.save_button = self.buttons.addButton(self.tr("Save"),
                                                   QDialogButtonBox.ButtonRole.ApplyRole)
         self.save_button.setObjectName("saveChannel")
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(self.apply)
         self.buttons.rejected.connect(self.reject)
+        return self.buttons
 
-        right = QVBoxLayout()
-        right.addWidget(self.form_box)
-        right.addLayout(test_row)
-        right.addWidget(self.first_sync)
-        right.addWidget(self.message)
-        right.addStretch(1)
-        body = QHBoxLayout()
-        body.addLayout(left, 2)
-        body.addLayout(right, 5)
-        layout = QVBoxLayout(self)
-        layout.addLayout(body, 1)
-        layout.addWidget(self.buttons)
-
-        for signal in (self.name.textEdited, self.url.textEdited, self.token.textEdited):
-            signal.connect(self.validate)
-        self.type.currentIndexChanged.connect(self._type_changed)
-        self.reload(select)
+    def load(self) -> None:
+        """The saved channels, the one asked for chosen; none yet: a new channel's form."""
+        self.reload(self._select)
         if self.channel_list.count() == 0:
             self.new_channel()
 
@@ -379,43 +409,49 @@ class ChannelDialog(QDialog):
         self.test_button.setEnabled(synced and not url_problem and not self.testing)
         return ok
 
-    # -- saving -----------------------------------------------------------------------------
-    def save(self) -> bool:
-        if not self.validate():
-            self.name_error.setVisible(bool(self.name_error.text()))
-            self.url_error.setVisible(bool(self.url_error.text()))
-            return False
+    # -- saving (ShopDialog: Save runs apply(), the dialog stays open) ------------------------
+    def check(self) -> list[str]:
+        self.validate()
+        return [problem for problem in (self._name_problem(), self._url_problem()) if problem]
+
+    def show_problems(self, problems: Sequence[str]) -> None:
+        """A field's problem under its field; what the services refuse, under the form."""
+        fields = [label for label in (self.name_error, self.url_error)
+                  if label.text() and label.text() in problems]
+        for label in fields:
+            label.show()
+        if not fields:
+            self._say("\n".join(problems), error=True)
+
+    def form_values(self) -> ChannelForm:
+        """The form as typed (a manual channel has no address and no token)."""
         synced = self.type.currentData() in SYNCED_TYPES
-        url = self.url.text().strip() if synced else ""
-        token = self.token.text().strip() or None
-        maximum = self.maximum.value() or None
-        adding = self.current is None
-        name = self.name.text().strip()
-        try:
-            if adding:
-                self.shop.add_channel(
-                    name, str(self.type.currentData()), maximum, self.unlimited_qty.value(),
-                    settings={"url": url} if url else None, token=token if synced else None)
-            else:
-                name = self.current or name
-                self.shop.update_channel(
-                    name, enabled=self.enabled.isChecked(), maximum=maximum,
-                    unlimited_qty=self.unlimited_qty.value(), url=url or None,
-                    token=token if synced else None)
-        except RendoError as error:
-            self._say(error_text(error), error=True)
-            self.reload(name if not adding or name in {s.name for s in channel_statuses()}
-                        else None)
+        return ChannelForm(
+            name=self.current or self.name.text().strip(), type=str(self.type.currentData()),
+            enabled=self.enabled.isChecked(), url=self.url.text().strip() if synced else "",
+            token=(self.token.text().strip() or None) if synced else None,
+            maximum=self.maximum.value() or None, unlimited_qty=self.unlimited_qty.value())
+
+    def save(self) -> None:
+        save_channel(self.shop, self.form_values(), adding=self.current is None)
+
+    def refused(self) -> None:
+        """Keep the form as typed (a reload would show a saved channel over it); only learn
+        the channels as they are now, e.g. one of the same name added meanwhile."""
+        self._statuses = {s.name: s for s in channel_statuses()}
+        self.validate()
+
+    def apply(self) -> bool:
+        adding, form = self.current is None, self.form_values()
+        if not super().apply():
             return False
-        if adding and not self.enabled.isChecked():
-            self.shop.update_channel(name, enabled=False)
         self.changed.emit()
-        self.reload(name)
-        if adding and synced:
+        self.reload(form.name)
+        if adding and form.type in SYNCED_TYPES:
             self._say(self.tr("{name} added. Before it syncs, choose how the first sync "
-                              "starts.").format(name=name))
+                              "starts.").format(name=form.name))
         else:
-            self._say(self.tr("{name} saved.").format(name=name))
+            self._say(self.tr("{name} saved.").format(name=form.name))
         return True
 
     def _say(self, text: str, error: bool = False) -> None:

@@ -1,4 +1,5 @@
-"""Small widgets the dialogs share: the inline message bar and the item search field."""
+"""What the dialogs share: the editing dialogs' contract (ShopDialog), the inline message bar
+and the item search field."""
 
 from __future__ import annotations
 
@@ -22,10 +23,65 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.book import StockBook
+from app.domain.errors import RendoError
 from app.domain.search import same_key
+from app.i18n import error_text
 from app.services.previews import ItemMatch, find_items
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ShopDialog(QDialog):
+    """The editing dialogs' one contract: load, check, save.
+
+    - ``load()`` fills the widgets from the services (the constructor calls it once built);
+    - ``check()`` lists what stops saving now (empty: nothing), from the widgets alone (the
+      dialog's live messages and its OK button say the same as the user types);
+    - ``save()`` makes the change with ONE service call, one transaction: what it refuses
+      (BadInput, RendoError) is shown and the dialog stays open, nothing half-saved.
+
+    ``accept()`` (OK, Enter) is written once, here: check → save → close. ``apply()`` is the
+    same without closing, for a dialog whose Save keeps it open (the channels). Problems go to
+    ``show_problems``: the dialog's MessageBar ``messages`` unless the dialog says otherwise.
+    """
+
+    messages: MessageBar
+
+    def load(self) -> None:
+        """Fill the widgets from the services."""
+
+    def check(self) -> list[str]:
+        """What stops saving now, one message each; empty when OK may save."""
+        return []
+
+    def save(self) -> None:
+        """Make the change: one service call. Raises what the service refuses."""
+        raise NotImplementedError
+
+    def refused(self) -> None:
+        """The service refused the save: bring the widgets up to date, keeping what the user
+        typed (the refusal is shown next)."""
+
+    def show_problems(self, problems: Sequence[str]) -> None:
+        self.messages.show_errors(problems)
+
+    def apply(self) -> bool:
+        """Check, then save; True when saved. A problem or a refusal is shown instead."""
+        problems = self.check()
+        if problems:
+            self.show_problems(problems)
+            return False
+        try:
+            self.save()
+        except RendoError as error:
+            self.refused()
+            self.show_problems([error_text(error)])
+            return False
+        return True
+
+    def accept(self) -> None:
+        if self.apply():
+            super().accept()
 
 
 class MessageBar(QFrame):

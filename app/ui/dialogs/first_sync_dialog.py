@@ -8,6 +8,7 @@ an explicit tick: never a silent wipe to 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFrame,
     QGroupBox,
@@ -38,8 +38,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import RendoError
-from app.i18n import error_text
 from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
@@ -48,6 +46,7 @@ from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
 from ..background import run_in_background
 from ..state_icons import sync_icon
 from ..table_model import ListTableModel
+from .common import ShopDialog
 
 WIPE_BACKGROUND = "#fde7e9"
 WIPE_INK = "#8c1d18"
@@ -203,7 +202,7 @@ class _DifferencesOnly(QSortFilterProxyModel):
         return model.kinds[source_row] != "same"
 
 
-class FirstSyncDialog(QDialog):
+class FirstSyncDialog(ShopDialog):
     """Load the preview off the window's thread, show it, and record the user's choice."""
 
     def __init__(self, shop: Shop, channel: str, adapter_for: AdapterFactory | None = None,
@@ -216,13 +215,40 @@ class FirstSyncDialog(QDialog):
         self.chosen: str | None = None
         self.setObjectName("firstSyncDialog")
         self.setWindowTitle(self.tr("First sync with {name}").format(name=channel))
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+        layout.addWidget(self._build_intro())
+        layout.addWidget(self._build_loading())
+        layout.addWidget(self._build_problem())
+        self._build_summary()
+        layout.addWidget(self.summary)
+        layout.addWidget(self.wipe_warning)
+        layout.addWidget(self.only_differences)
+        layout.addWidget(self._build_table(), 1)
+        layout.addWidget(self._build_choice())
+        self._build_buttons()
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        self.pull.toggled.connect(self._mode_changed)
+        self.push.toggled.connect(self._mode_changed)
+        self.confirm_wipe.toggled.connect(self._update_start)
+        self._update_start()
+        self.load()
+
+    # -- building the dialog, one widget group each (in the order of the tab chain) -----------
+    def _build_intro(self) -> QLabel:
         intro = QLabel(self.tr(
             "Rendo has not synced with <b>{name}</b> yet. Compare what the channel shows now "
             "with what Rendo would upload, then choose which numbers are right. Until you "
             "choose, Rendo neither reads orders from this channel nor changes its numbers."
-        ).format(name=channel), self)
+        ).format(name=self.channel), self)
         intro.setWordWrap(True)
+        return intro
 
+    def _build_loading(self) -> QWidget:
+        """The busy row shown while the channel's listings are read."""
         self.loading = QWidget(self)
         loading_row = QHBoxLayout(self.loading)
         loading_row.setContentsMargins(0, 0, 0, 0)
@@ -233,7 +259,10 @@ class FirstSyncDialog(QDialog):
         loading_row.addWidget(QLabel(self.tr("Reading the channel's listings…"), self.loading))
         loading_row.addWidget(busy)
         loading_row.addStretch(1)
+        return self.loading
 
+    def _build_problem(self) -> QFrame:
+        """Why the listings could not be read, with Try again (hidden until then)."""
         self.problem = QFrame(self)
         self.problem.setObjectName("previewProblem")
         self.problem.setStyleSheet(
@@ -249,7 +278,10 @@ class FirstSyncDialog(QDialog):
         problem_row.addWidget(self.problem_text, 1)
         problem_row.addWidget(self.reload_button)
         self.problem.hide()
+        return self.problem
 
+    def _build_summary(self) -> None:
+        """The counts, the warning about rows a push would wipe, "only rows that differ"."""
         self.summary = QLabel(self)
         self.summary.setObjectName("previewSummary")
         self.summary.setWordWrap(True)
@@ -263,6 +295,8 @@ class FirstSyncDialog(QDialog):
         self.only_differences = QCheckBox(self.tr("Show only rows that differ"), self)
         self.only_differences.setObjectName("onlyDifferences")
 
+    def _build_table(self) -> QTableView:
+        """The preview: one row per listing, what each choice would do."""
         self.model = PreviewModel(self)
         self.proxy = _DifferencesOnly(self.model)
         self.table = QTableView(self)
@@ -279,7 +313,10 @@ class FirstSyncDialog(QDialog):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         self.only_differences.toggled.connect(self.proxy.set_only_differences)
+        return self.table
 
+    def _build_choice(self) -> QGroupBox:
+        """Take the channel's numbers or push Rendo's, each with its explanation."""
         choice = QGroupBox(self.tr("Which numbers are right?"), self)
         self.pull = QRadioButton(self.tr("Take the channel's numbers"), choice)
         self.pull.setObjectName("choosePull")
@@ -310,7 +347,10 @@ class FirstSyncDialog(QDialog):
         choice_layout.addWidget(push_help)
         choice_layout.addWidget(self.confirm_wipe)
         self.choice_box = choice
+        return choice
 
+    def _build_buttons(self) -> None:
+        """The refusal's line, Decide later and Start syncing."""
         self.error = QLabel(self)
         self.error.setObjectName("choiceError")
         self.error.setWordWrap(True)
@@ -326,25 +366,6 @@ class FirstSyncDialog(QDialog):
         self.later.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-        layout.addWidget(intro)
-        layout.addWidget(self.loading)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.wipe_warning)
-        layout.addWidget(self.only_differences)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(choice)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-
-        self.pull.toggled.connect(self._mode_changed)
-        self.push.toggled.connect(self._mode_changed)
-        self.confirm_wipe.toggled.connect(self._update_start)
-        self._update_start()
-        self.load()
 
     def sizeHint(self) -> QSize:
         return QSize(820, 640)
@@ -431,18 +452,21 @@ class FirstSyncDialog(QDialog):
         if ready:
             self.start.setDefault(True)
 
-    def accept(self) -> None:
+    # -- saving (accept: ShopDialog) ------------------------------------------------------------
+    def check(self) -> list[str]:
+        if self.start.isEnabled() and self.mode is not None:
+            return []
+        return [self.tr("Choose which numbers are right before you start syncing.")]
+
+    def show_problems(self, problems: Sequence[str]) -> None:
+        self.error.setText("\n".join(problems))
+        self.error.show()
+
+    def save(self) -> None:
         mode = self.mode
-        if not self.start.isEnabled() or mode is None:
-            return
-        try:
-            choose_first(self.channel, mode)
-        except RendoError as error:
-            self.error.setText(error_text(error))
-            self.error.show()
-            return
+        assert mode is not None
+        choose_first(self.channel, mode)
         self.chosen = mode
-        super().accept()
 
 
 def choose_first_sync(shop: Shop, channel: str, parent: QWidget | None = None,

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,14 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import RendoError
 from app.domain.items import MAX_COUNT
 from app.domain.offsets import DisplayOffset, OffsetKind
-from app.i18n import error_text
 from app.services.previews import current_offset, preview_offset
 from app.services.shop import Shop
 
-from .common import MessageBar, ok_cancel_buttons, size_for_channels
+from .common import MessageBar, ShopDialog, ok_cancel_buttons, size_for_channels
 
 NONE = "none"
 PREVIEW_ROWS = 200
@@ -37,7 +34,7 @@ MAX_AMOUNT = MAX_COUNT  # the one bound of every count
 FIXED_COLUMNS = 3
 
 
-class OffsetDialog(QDialog):
+class OffsetDialog(ShopDialog):
     """Set the display offset of the selected items; the table shows every store's number."""
 
     def __init__(self, shop: Shop, codes: list[str], parent: QWidget | None = None) -> None:
@@ -55,6 +52,25 @@ class OffsetDialog(QDialog):
         self.setMinimumWidth(780)
         size_for_channels(self, 780, 420, len(self.channels), 520)
 
+        setting_box = self._build_setting()
+        preview_box = self._build_preview()
+        self.messages = MessageBar(self)
+        self.buttons = ok_cancel_buttons(self, self.tr("OK"), self.tr("Cancel"))
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(setting_box)
+        layout.addWidget(preview_box, 1)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.buttons)
+
+        self.kind_group.buttonToggled.connect(self._kind_toggled)
+        self.amount.valueChanged.connect(self._update)
+        self.load()
+
+    # -- building the dialog, one widget group each (in the order of the tab chain) -------------
+    def _build_setting(self) -> QGroupBox:
+        """Which store, which kind of offset and N, with what it means."""
         self.channel_combo = QComboBox(self)
         self.channel_combo.addItem(self.tr("All stores"), None)
         for channel in self.channels:
@@ -97,7 +113,10 @@ class OffsetDialog(QDialog):
         form.addRow("", self.explain)
         setting_box = QGroupBox(self.tr("Setting"), self)
         setting_box.setLayout(form)
+        return setting_box
 
+    def _build_preview(self) -> QGroupBox:
+        """What each store will show, one row per item (the first PREVIEW_ROWS)."""
         self.preview = QTableWidget(0, FIXED_COLUMNS + len(self.channels), self)
         self.preview.setHorizontalHeaderLabels(
             [self.tr("Code"), self.tr("Name"), self.tr("Sellable"), *self.channels]
@@ -121,20 +140,7 @@ class OffsetDialog(QDialog):
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.addWidget(self.preview, 1)
         preview_layout.addWidget(self.preview_note)
-
-        self.messages = MessageBar(self)
-        self.buttons = ok_cancel_buttons(self, self.tr("OK"), self.tr("Cancel"))
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addWidget(setting_box)
-        layout.addWidget(preview_box, 1)
-        layout.addWidget(self.messages)
-        layout.addWidget(self.buttons)
-
-        self.kind_group.buttonToggled.connect(self._kind_toggled)
-        self.amount.valueChanged.connect(self._update)
-        self._load_current()
+        return preview_box
 
     # -- public, for the window and the tests -----------------------------------------------------
     def channel(self) -> str | None:
@@ -168,9 +174,9 @@ class OffsetDialog(QDialog):
         return NONE
 
     def _channel_changed(self) -> None:
-        self._load_current()
+        self.load()
 
-    def _load_current(self) -> None:
+    def load(self) -> None:
         """Show the selection's current setting for the chosen store (if they all agree)."""
         currents = {current_offset(self.shop.book, c, self.channel()) for c in self.codes}
         self.kind_group.blockSignals(True)
@@ -283,11 +289,6 @@ class OffsetDialog(QDialog):
         self.preview.setItem(row, column, cell)
         return cell
 
-    # -- saving -----------------------------------------------------------------------------------
-    def accept(self) -> None:
-        try:
-            self.shop.set_offset(self.codes, self.offset(), self.channel())
-        except RendoError as error:
-            self.messages.show_errors([error_text(error)])
-            return
-        super().accept()
+    # -- saving (check and accept: ShopDialog) ----------------------------------------------------
+    def save(self) -> None:
+        self.shop.set_offset(self.codes, self.offset(), self.channel())

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -22,12 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import RendoError
-from app.i18n import error_text
 from app.services.previews import preview_set
+from app.services.set_editing import create_packs
 from app.services.shop import Shop
 
-from .common import ItemSearch, MessageBar, ok_cancel_buttons
+from .common import ItemSearch, MessageBar, ShopDialog, ok_cancel_buttons
 
 SIZE, CODE, NAME, SELLABLE = range(4)
 BAD = QColor("#b3261e")
@@ -39,7 +37,7 @@ def pack_code(code: str, size: int) -> str:
     return f"{code}-{size}P"
 
 
-class PackDialog(QDialog):
+class PackDialog(ShopDialog):
     """Pick one item and the pack sizes; OK creates one set per size."""
 
     def __init__(self, shop: Shop, code: str | None, parent: QWidget | None = None) -> None:
@@ -116,8 +114,13 @@ class PackDialog(QDialog):
         layout.addWidget(self.messages)
         layout.addWidget(self.buttons)
 
-        if code and code in shop.book.items:
-            self.set_item(code)
+        self._start = code
+        self.load()
+
+    def load(self) -> None:
+        """The item the dialog was opened for, if any: its packs of 2 and 3 to start with."""
+        if self._start and self._start in self.shop.book.items:
+            self.set_item(self._start)
         else:
             self._fill_table()
             self.search.setFocus()
@@ -267,18 +270,20 @@ class PackDialog(QDialog):
         finally:
             self._filling = was_filling
 
-    # -- saving ------------------------------------------------------------------------------
-    def accept(self) -> None:
-        if not self.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled():
-            return
+    # -- saving (accept: ShopDialog) -----------------------------------------------------------
+    def check(self) -> list[str]:
+        found = self._errors()
+        if self._item is None:
+            found.append(self.tr("Choose the item to sell in packs."))
+        elif not self.table.rowCount():
+            found.append(self.tr("Type the pack sizes, for example 2, 3, 5."))
+        return found
+
+    def save(self) -> None:
         assert self._item is not None
-        for size, code, name in self.packs():
-            try:
-                self.shop.define_set(code, [(self._item, size)])
-                self.shop.set_item_field([code], "name", name or code)
-            except RendoError as error:
-                self.messages.show_errors([error_text(error)])
-                self._fill_table()
-                return
-            self.created.append(code)
-        super().accept()
+        packs = self.packs()
+        create_packs(self.shop, self._item, packs)
+        self.created = [code for _size, code, _name in packs]
+
+    def refused(self) -> None:
+        self._fill_table()

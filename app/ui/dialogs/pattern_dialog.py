@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
@@ -47,18 +46,17 @@ from app.domain.allocation import (
     Tier,
     problems,
 )
-from app.domain.errors import RendoError
 from app.domain.items import MAX_COUNT
 from app.i18n import error_text
 from app.services.patterns import PatternChanges, PatternSave, save_patterns
 from app.services.previews import find_items, pattern_users, preview_allocation
 from app.services.shop import Shop
 
-from .common import MessageBar, ok_cancel_buttons, size_for_channels
+from .common import MessageBar, ShopDialog, ok_cancel_buttons, size_for_channels
 from .pattern_editors import ConditionEditor, Draft, FocusRow, ShareEditor
 
 
-class PatternDialog(QDialog):
+class PatternDialog(ShopDialog):
     """All allocation patterns; OK saves every change and assigns the chosen pattern."""
 
     KEEP, ASSIGN, REMOVE = range(3)
@@ -87,6 +85,10 @@ class PatternDialog(QDialog):
         layout.addWidget(assign_box)
         layout.addLayout(bottom)
 
+        self.load()
+
+    def load(self) -> None:
+        """The saved patterns, the selection's own one shown first."""
         self._fill_list()
         start = self._pattern_of_selection()
         names = [d.pattern.name for d in self.drafts]
@@ -703,24 +705,20 @@ class PatternDialog(QDialog):
         else:
             self.found_label.clear()
 
-    # -- saving ------------------------------------------------------------------------------------
-    def accept(self) -> None:
-        if not self.ok_button().isEnabled():
-            return
+    # -- saving (accept: ShopDialog) ------------------------------------------------------------
+    def check(self) -> list[str]:
+        return [problem for draft in self.drafts for problem in self._problems(draft)]
+
+    def save(self) -> None:
         saves = [d for d in self.drafts if d.dirty or PatternSave(d.pattern, d.original).renamed]
-        try:
-            action, targets = self.action.currentIndex(), self.targets()
-            assign: tuple[str | None, list[str]] | None = None
-            if action == self.ASSIGN and self._current is not None and targets:
-                assign = (self._current.pattern.name, targets)
-            elif action == self.REMOVE and targets:
-                assign = (None, targets)
-            save_patterns(self.shop, PatternChanges(
-                [PatternSave(d.pattern, d.original) for d in saves], list(self.deleted), assign))
-            for draft in saves:
-                draft.original, draft.dirty = draft.pattern.name, False
-            self.deleted = []
-        except RendoError as error:
-            self.messages.show_errors([error_text(error)])
-            return
-        super().accept()
+        action, targets = self.action.currentIndex(), self.targets()
+        assign: tuple[str | None, list[str]] | None = None
+        if action == self.ASSIGN and self._current is not None and targets:
+            assign = (self._current.pattern.name, targets)
+        elif action == self.REMOVE and targets:
+            assign = (None, targets)
+        save_patterns(self.shop, PatternChanges(
+            [PatternSave(d.pattern, d.original) for d in saves], list(self.deleted), assign))
+        for draft in saves:
+            draft.original, draft.dirty = draft.pattern.name, False
+        self.deleted = []

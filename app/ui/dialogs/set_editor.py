@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -24,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import RendoError
 from app.domain.items import MAX_COUNT
 from app.i18n import error_text
 from app.services.previews import ComponentLine, SetPreview, loop_text, preview_set
+from app.services.set_editing import save_set
 from app.services.shop import Shop
 
-from .common import ItemSearch, MessageBar, ok_cancel_buttons
+from .common import ItemSearch, MessageBar, ShopDialog, ok_cancel_buttons
 
 MAX_QUANTITY = MAX_COUNT  # the one bound of every count
 CODE, NAME, QUANTITY, SELLABLE, CAN_BUILD = range(5)
@@ -38,23 +37,21 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LOOP_COLOUR = QColor("#b3261e")
 
 
-class SetEditorDialog(QDialog):
-    """Edit one set's components; OK saves them through Shop.define_set."""
+class SetEditorDialog(ShopDialog):
+    """Edit one set's components; OK saves them and the name (services/set_editing.py)."""
 
     def __init__(self, shop: Shop, code: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.shop = shop
         book = shop.book
         existing = book.items.get(code) if code else None
-        first_component = None
+        self._first_component = None
         if existing is not None and not existing.is_set and self._has_stock(existing.code):
             # A single with stock stays a single: start a new set that contains it.
-            first_component, existing, code = existing.code, None, None
+            self._first_component, existing, code = existing.code, None, None
         self._existing_code = existing.code if existing else None
         self._was_single = existing is not None and not existing.is_set
-        self._components: list[tuple[str, int]] = (
-            list(book.components.get(existing.code, ())) if existing else []
-        )
+        self._components: list[tuple[str, int]] = []
         self._spins: dict[str, QSpinBox] = {}
         self.preview = SetPreview()
 
@@ -64,6 +61,29 @@ class SetEditorDialog(QDialog):
             self.setWindowTitle(self.tr("Set composition — {code}").format(code=existing.code))
         self.setMinimumSize(800, 600)
 
+        form = self._build_form(code)
+        components_box = self._build_components()
+        self._build_summary()
+        bottom = self._build_bottom()
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addLayout(form)
+        layout.addWidget(components_box, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.messages)
+        layout.addLayout(bottom)
+
+        self.code_edit.textChanged.connect(self._refresh)
+        self.load()
+        if existing is None:
+            self.code_edit.setFocus()
+        else:
+            self.search.setFocus()
+
+    # -- building the dialog, one widget group each (in the order of the tab chain) -------------
+    def _build_form(self, code: str | None) -> QFormLayout:
+        """The set's code (fixed once saved) and name."""
+        existing = self.shop.book.items.get(self._existing_code or "")
         self.code_edit = QLineEdit(self)
         self.code_edit.setPlaceholderText(self.tr("e.g. GIFT-01"))
         if existing is not None:
@@ -81,7 +101,10 @@ class SetEditorDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(self.tr("Set code"), self.code_edit)
         form.addRow(self.tr("Name"), self.name_edit)
+        return form
 
+    def _build_components(self) -> QGroupBox:
+        """The search that adds a component, the components' tree and Remove."""
         self.search = ItemSearch(lambda: self.shop.book, self)
         self.search.setPlaceholderText(self.tr("Add a component: code, name or JAN…"))
         self.search.chosen.connect(self.add_component)
@@ -91,6 +114,26 @@ class SetEditorDialog(QDialog):
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.add_button)
 
+        self._build_tree()
+
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        self.remove_button.setEnabled(False)
+        self.remove_button.clicked.connect(self._remove_selected)
+        QShortcut(QKeySequence.StandardKey.Delete, self.tree, self._remove_selected)
+        tree_buttons = QHBoxLayout()
+        hint = QLabel(self.tr("Nested sets show what they are made of."), self)
+        hint.setEnabled(False)
+        tree_buttons.addWidget(hint, 1)
+        tree_buttons.addWidget(self.remove_button)
+
+        components_box = QGroupBox(self.tr("Components"), self)
+        box_layout = QVBoxLayout(components_box)
+        box_layout.addLayout(search_row)
+        box_layout.addWidget(self.tree, 1)
+        box_layout.addLayout(tree_buttons)
+        return components_box
+
+    def _build_tree(self) -> None:
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(5)
         self.tree.setHeaderLabels(
@@ -119,22 +162,8 @@ class SetEditorDialog(QDialog):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
 
-        self.remove_button = QPushButton(self.tr("Remove"), self)
-        self.remove_button.setEnabled(False)
-        self.remove_button.clicked.connect(self._remove_selected)
-        QShortcut(QKeySequence.StandardKey.Delete, self.tree, self._remove_selected)
-        tree_buttons = QHBoxLayout()
-        hint = QLabel(self.tr("Nested sets show what they are made of."), self)
-        hint.setEnabled(False)
-        tree_buttons.addWidget(hint, 1)
-        tree_buttons.addWidget(self.remove_button)
-
-        components_box = QGroupBox(self.tr("Components"), self)
-        box_layout = QVBoxLayout(components_box)
-        box_layout.addLayout(search_row)
-        box_layout.addWidget(self.tree, 1)
-        box_layout.addLayout(tree_buttons)
-
+    def _build_summary(self) -> None:
+        """What the set can sell, and the message bar."""
         self.summary = QLabel(self)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
@@ -143,6 +172,8 @@ class SetEditorDialog(QDialog):
         self.summary.setFont(font)
         self.messages = MessageBar(self)
 
+    def _build_bottom(self) -> QHBoxLayout:
+        """Create N-packs… on the left, Save and Cancel on the right."""
         self.buttons = ok_cancel_buttons(self, self.tr("Save"), self.tr("Cancel"))
         self.packs_button = QPushButton(self.tr("Create N-packs…"), self)
         self.packs_button.setToolTip(self.tr("Create sets of 2, 3… of one item at once"))
@@ -151,23 +182,15 @@ class SetEditorDialog(QDialog):
         bottom.addWidget(self.packs_button)
         bottom.addStretch(1)
         bottom.addWidget(self.buttons)
+        return bottom
 
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addLayout(form)
-        layout.addWidget(components_box, 1)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.messages)
-        layout.addLayout(bottom)
-
-        self.code_edit.textChanged.connect(self._refresh)
-        if first_component is not None:
-            self._components.append((first_component, 1))
+    def load(self) -> None:
+        """The saved composition (a single with stock: a new set holding it, once)."""
+        code = self._existing_code
+        self._components = list(self.shop.book.components.get(code, ())) if code else []
+        if self._first_component is not None:
+            self._components.append((self._first_component, 1))
         self._rebuild_tree()
-        if existing is None:
-            self.code_edit.setFocus()
-        else:
-            self.search.setFocus()
 
     def _has_stock(self, code: str) -> bool:
         """A single with stock or movements cannot become a set (it has shelf stock)."""
@@ -362,21 +385,13 @@ class SetEditorDialog(QDialog):
             found.append(error_text(self.preview.error))
         return found
 
-    # -- saving ---------------------------------------------------------------------------------
-    def accept(self) -> None:
-        if not self.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled():
-            return
-        code = self.set_code()
-        name = self.name_edit.text().strip()
-        try:
-            self.shop.define_set(code, self._components)
-            current = self.shop.book.items.get(code)
-            if name and (current is None or current.name != name):
-                self.shop.set_item_field([code], "name", name)
-        except RendoError as error:
-            self.messages.show_errors([error_text(error)])
-            return
-        super().accept()
+    # -- saving (accept: ShopDialog) ------------------------------------------------------------
+    def check(self) -> list[str]:
+        hint = self._hint() if self._missing() else None
+        return self._errors() + ([hint] if hint else [])
+
+    def save(self) -> None:
+        save_set(self.shop, self.set_code(), self.name_edit.text().strip(), self._components)
 
     def _open_packs(self) -> None:
         from .pack_dialog import PackDialog

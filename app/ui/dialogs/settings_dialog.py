@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QLocale, QSettings
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QVBoxLayout,
@@ -20,13 +19,13 @@ from app.i18n import (
 )
 
 from ..pc_settings import LANGUAGE
-from .common import MessageBar
+from .common import MessageBar, ShopDialog
 
 # Language names are shown in their own language, whatever the window's language is.
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(ShopDialog):
     """Choose the display language; OK stores it in the per-PC settings (pc_settings.LANGUAGE)."""
 
     def __init__(
@@ -48,7 +47,6 @@ class SettingsDialog(QDialog):
             self.tr("Match the system ({language})").format(language=system_name), "system")
         for code, name in LANGUAGE_NAMES.items():
             self.language.addItem(name, code)
-        self.language.setCurrentIndex(self.language.findData(stored_language(self.settings)))
         self.language.currentIndexChanged.connect(self._language_changed)
 
         form = QFormLayout()
@@ -65,6 +63,11 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.messages)
         layout.addStretch(1)
         layout.addWidget(buttons)
+        self.load()
+
+    def load(self) -> None:
+        """The stored choice ("system" when none)."""
+        self.language.setCurrentIndex(self.language.findData(stored_language(self.settings)))
         self._language_changed()
 
     @property
@@ -82,7 +85,7 @@ class SettingsDialog(QDialog):
         else:
             self.messages.clear_messages()
 
-    def accept(self) -> None:
+    def save(self) -> None:
+        """The per-PC setting (this PC's QSettings), not the shop's database."""
         LANGUAGE.set(self.choice, self.settings)
         self.settings.sync()
-        super().accept()
