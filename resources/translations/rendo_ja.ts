@@ -1984,6 +1984,10 @@ Create the folder and start a new, empty shop in it?</source>
         <source>Rendo could not read {name}&apos;s listings: {message}</source>
         <translation>{name} の出品を読み込めませんでした：{message}</translation>
     </message>
+    <message>
+        <source>Choose which numbers are right before you start syncing.</source>
+        <translation>同期を始める前に、どちらの数が正しいかを選んでください。</translation>
+    </message>
 </context>
 <context>
     <name>ImportApplyPage</name>
