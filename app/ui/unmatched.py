@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -27,33 +25,15 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import RendoError
 from app.i18n import error_text
-from app.services.orders import line_problem, map_code, unmatched_lines
+from app.services.orders import UnmatchedLine, line_problem, map_code, unmatched_lines
 from app.services.shop import Shop
 
 from .table_model import Index, ListTableModel
 from .timefmt import local_text
 
 
-@dataclass(frozen=True, slots=True)
-class UnmatchedLine:
-    channel: str
-    order_id: str
-    line_id: str
-    channel_item_id: str
-    quantity: int
-    cancelled: bool
-    seen_at: datetime | None
-    problem: str = ""  # why the line was refused (its quantity), in the user's language
-
-
 def load_unmatched() -> list[UnmatchedLine]:
-    lines = []
-    for row in unmatched_lines():
-        problem = line_problem(row)
-        lines.append(UnmatchedLine(
-            row.channel, row.order_id, row.line_id, row.channel_item_id, row.quantity,
-            bool(row.cancelled), row.seen_at, error_text(problem) if problem else ""))
-    return lines
+    return unmatched_lines()
 
 
 class UnmatchedModel(ListTableModel):
@@ -87,7 +67,8 @@ class UnmatchedModel(ListTableModel):
         line = self.rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.ToolTipRole and line.problem:
-            return line.problem
+            problem = line_problem(line)  # why it was refused, in the user's language
+            return error_text(problem) if problem else None
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 4 and line.problem:
                 return self.tr("refused")

@@ -4,6 +4,7 @@ signals around a reset or a change must agree with what views expect."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from app.services.orders import UnmatchedLine
 from app.services.shop import Shop
 from app.sync.engine import PreviewRow
 from app.sync.state import ListingView
@@ -21,7 +23,7 @@ from app.ui.panel_table import PanelRowsModel, Row
 from app.ui.stock_filter import QuickFilter, StockFilter
 from app.ui.stock_model import Kind, StockModel
 from app.ui.table_model import OBJECT_ROLE, SORT_ROLE
-from app.ui.unmatched import UnmatchedLine, UnmatchedModel
+from app.ui.unmatched import UnmatchedModel
 
 SEEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -119,12 +121,15 @@ def test_the_unmatched_order_lines(qtmodeltester: ModelTester) -> None:
     model = UnmatchedModel()
     qtmodeltester.check(model)
     model.set_lines([
-        UnmatchedLine("rakuten", "R-1001", "1", "tw-white", 2, False, SEEN),
-        UnmatchedLine("yahoo", "Y-77", "2", "gift-x", 1, True, None),
-        UnmatchedLine("base", "B-5", "1", "huge", 10**20, False, SEEN, "quantity too large"),
+        UnmatchedLine("rakuten", "R-1001", "1", "tw-white", 2, False, None, SEEN, ""),
+        UnmatchedLine("yahoo", "Y-77", "2", "gift-x", 1, True, None, None, ""),
+        UnmatchedLine("base", "B-5", "1", "huge", 10**20, False, None, SEEN, json.dumps(
+            {"template": "quantity {qty} too large", "params": {"qty": 10**20}})),
     ])
     qtmodeltester.check(model)
     assert model.index(2, 4).data() == "refused"
+    assert model.index(2, 0).data(Qt.ItemDataRole.ToolTipRole) == (
+        "quantity 100000000000000000000 too large")
     assert model.index(1, 0).data(OBJECT_ROLE).order_id == "Y-77"
     assert model.index(2, 4).data(SORT_ROLE) > model.index(0, 4).data(SORT_ROLE)  # 10**20 > 2
     assert model.index(1, 5).data(SORT_ROLE) < model.index(0, 5).data(SORT_ROLE)  # never seen

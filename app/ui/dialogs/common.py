@@ -126,6 +126,15 @@ class MessageBar(QFrame):
     def clear_messages(self) -> None:
         self._show([], error=False)
 
+    def show_state(self, errors: Sequence[str], hint: str = "") -> None:
+        """The errors when there are any, else the hint, else nothing."""
+        if errors:
+            self.show_errors(errors)
+        elif hint:
+            self.show_hint(hint)
+        else:
+            self.clear_messages()
+
     def _show(self, messages: Sequence[str], error: bool) -> None:
         self._messages = list(messages)
         self._is_error = error

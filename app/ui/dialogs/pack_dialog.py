@@ -219,17 +219,12 @@ class PackDialog(ShopDialog):
     # -- messages ----------------------------------------------------------------------------
     def _check(self) -> None:
         errors = self._errors()
-        hint = None
+        hint = ""
         if self._item is None:
             hint = self.tr("Choose the item to sell in packs.")
         elif not self.table.rowCount() and not errors:
             hint = self.tr("Type the pack sizes, for example 2, 3, 5.")
-        if errors:
-            self.messages.show_errors(errors)
-        elif hint:
-            self.messages.show_hint(hint)
-        else:
-            self.messages.clear_messages()
+        self.messages.show_state(errors, hint)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(not errors and self._item is not None and self.table.rowCount() > 0)
 

@@ -323,12 +323,7 @@ class SetEditorDialog(ShopDialog):
         self.summary.setText(self._summary_text())
         errors = self._errors()
         hint = self._hint()
-        if errors:
-            self.messages.show_errors(errors)
-        elif hint:
-            self.messages.show_hint(hint)
-        else:
-            self.messages.clear_messages()
+        self.messages.show_state(errors, hint)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(not errors and not self._missing())
 
