@@ -25,9 +25,9 @@ class ChannelSpec:
         an offset can add up to more than one count may be)."""
         if quantity < 0:
             return 0
-        if self.maximum is not None and quantity > self.maximum:
-            return min(self.maximum, MAX_COUNT)
-        return min(quantity, MAX_COUNT)
+        limit = self.maximum if self.maximum is not None and self.maximum < MAX_COUNT \
+            else MAX_COUNT  # compared, not min(): this runs for every item and channel
+        return limit if quantity > limit else quantity
 
 
 def channel_quantities(
