@@ -96,6 +96,15 @@ class ReadBack:
                     listing.believed_qty, listing.pending = quantity, []
                     listing.save()
                     continue
+                if listing.believed_qty < 0:
+                    # A belief no channel can show (orders counted down from a number that a
+                    # write whose answer was lost had already replaced): it is ours that is
+                    # wrong, not the channel's. What the channel shows settles it.
+                    log.info("%s: %s believed %d, the channel shows %d: taken", channel.name,
+                             channel_item_id, listing.believed_qty, quantity)
+                    listing.believed_qty, listing.pending = quantity, []
+                    listing.save()
+                    continue
                 listing.drift_qty, listing.drift_seen_at = quantity, self.clock()
                 listing.save()
                 report.drift.append(channel_item_id)

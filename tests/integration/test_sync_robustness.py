@@ -264,3 +264,27 @@ def test_a_sync_writes_nothing_to_a_damaged_database(rendo, db_path, sandbox, mo
     assert run.code == 3 and "damaged" in run.err
     assert hashlib.sha256(Path(db_path).read_bytes()).hexdigest() == before
     assert server.shop.quantity("A") == 0  # nothing was pushed from a damaged shop either
+
+
+def test_a_belief_below_zero_is_settled_by_what_the_channel_shows_not_called_a_change(shop):
+    """Orders counted down from a number a lost write had already replaced can leave Rendo
+    believing the channel shows -2. No channel shows that: the read-back takes its number
+    (and the upload then sets it right), instead of reporting a change by hand."""
+    from datetime import timedelta
+
+    sandbox = stocked(SandboxShop())
+    with SandboxServer(sandbox) as server:
+        shop.add_channel("mall", "sandbox", settings={"url": server.url})
+        choose_first("mall", "push")
+        engine = SyncEngine(shop, fast_adapter_for, drift_every=timedelta(0))
+        engine.run_due(force=True)
+        assert sandbox.quantity("A") == 10
+        listing = ListingRow.get()
+        listing.believed_qty, listing.pending = -2, []
+        listing.save()
+        sandbox.set_listing("A", 0)  # what the channel really shows
+        (report,) = engine.run_due(force=True)
+    assert report.drift == []
+    row = ListingRow.get()
+    assert row.drift_qty is None and row.believed_qty == 10
+    assert sandbox.quantity("A") == 10  # set right by compare-and-set against 0
