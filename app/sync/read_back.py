@@ -9,6 +9,7 @@ it is shown to the user, never overwritten.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +43,7 @@ class PreviewRow:
     rendo_qty: int | None
 
 
-class ReadBack:
+class ReadBack(ABC):
     """The read-back half of ``SyncEngine``: everything that starts from ``read_quantities``."""
 
     # given by SyncEngine
@@ -50,9 +51,10 @@ class ReadBack:
     adapter_for: AdapterFactory
     clock: Callable[[], datetime]
 
+    @abstractmethod
     def _read_orders(self, channel: ChannelRow, adapter: ChannelAdapter,
                      report: CycleReport) -> None:
-        raise NotImplementedError  # SyncEngine's: orders taken while the numbers were read
+        """SyncEngine's: read the orders taken while the numbers were being read."""
 
     @staticmethod
     def _channel_numbers(channel: ChannelRow, adapter: ChannelAdapter) -> dict[str, int]:
