@@ -17,6 +17,8 @@ from typing import Protocol
 
 from app.domain.orders import OrderLine
 
+MAX_WAIT_S = 3600  # the longest a channel is left alone, whatever (inf, 1e14 s) it asks
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelLimits:

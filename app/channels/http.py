@@ -30,7 +30,7 @@ from typing import Any
 import requests
 from urllib3 import exceptions as urllib3_errors
 
-from .base import ChannelError
+from .base import MAX_WAIT_S, ChannelError
 from .urls import parse_channel_url, same_origin
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ NOT_RETRIED = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema
 DEFAULT_DEADLINE_S = 60.0  # one call, all attempts included
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
-MAX_RETRY_AFTER_S = 3600.0  # a longer (or infinite) wait asked by a channel is cut to this
 
 
 class HttpStatusError(ChannelError):
@@ -64,16 +63,10 @@ class _Retry(Exception):
         self.message, self.retry_after = message, retry_after
 
 
-def check_base_url(url: str) -> str:
-    """*url* normalised, without a trailing slash; ValueError unless it passes the channel
-    address policy of app/channels/urls.py (HTTPS, or HTTP to this PC's loopback)."""
-    return parse_channel_url(url).url
-
-
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None.
 
-    Never more than MAX_RETRY_AFTER_S: ``inf`` or 99999999999999 is a channel's bug, not a
+    Never more than MAX_WAIT_S: ``inf`` or 99999999999999 is a channel's bug, not a
     reason to stop syncing it for ever (nor to overflow a date).
     """
     if not value:
@@ -90,7 +83,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
     if seconds != seconds:  # NaN
         return None
-    return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
+    return min(float(MAX_WAIT_S), max(0.0, seconds))
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Channel addresses: HTTPS only, except loopback for the sandbox shop and tests.
 
 One policy, used by the command line and the window (``check_channel_url``, BadInput) and by
-the HTTP client (``check_base_url``, also a ValueError). The address is parsed the way the
+the HTTP client (``HttpClient``, whose refusal is also a ValueError). It is parsed the way the
 HTTP library parses it (urllib3's ``parse_url``, which ``requests`` uses) and refused when our
 reading and the library's could differ: backslashes, user-info (``user:pass@``), queries and
 fragments, whitespace, control or non-ASCII characters, percent-escaped hosts, empty hosts or

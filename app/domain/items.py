@@ -105,6 +105,12 @@ def too_large(where: str, value: int | str) -> BadInput:
     )
 
 
+def is_count(value: object) -> bool:
+    """A whole number within the one bound every count in Rendo keeps (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and (
+        -MAX_COUNT <= value <= MAX_COUNT)
+
+
 def check_bound(value: int, where: str) -> int:
     """Refuse a number beyond ±MAX_COUNT (see ``MAX_COUNT``); returns *value*."""
     if not -MAX_COUNT <= value <= MAX_COUNT:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, RendoError
-from app.domain.items import MAX_COUNT, normalise_code
+from app.domain.items import is_count, normalise_code
 from app.domain.orders import (
     Applied,
     LineRefused,
@@ -150,7 +150,7 @@ def _keep_unmatched(channel: ChannelRow, line: OrderLine,
     problem = "" if refused is None else json.dumps(
         {"template": refused.template, "params": refused.params}, ensure_ascii=False,
         default=str)
-    quantity = line.quantity if -MAX_COUNT <= line.quantity <= MAX_COUNT else 0
+    quantity = line.quantity if is_count(line.quantity) else 0
     values = {
         "channel_item_id": line.channel_item_id, "quantity": quantity,
         "cancelled": line.cancelled, "placed_at": line.placed_at, "seen_at": utcnow(),

@@ -28,6 +28,7 @@ from app.channels.base import (
     UpdateStatus,
 )
 from app.domain.errors import RendoError
+from app.domain.items import is_count
 from app.domain.orders import OrderLine
 from app.services.channel_sync import sync_row
 from app.services.orders import apply_order
@@ -37,7 +38,7 @@ from app.store.errors import EnvironmentFailure, classify
 from app.store.models import ChannelRow, ChannelSyncRow, ItemRow, ListingRow, utcnow
 
 from .read_back import PreviewRow as PreviewRow  # callers import it from here
-from .read_back import ReadBack, is_count
+from .read_back import ReadBack
 from .state import backoff_delay
 
 log = logging.getLogger("rendo.sync")

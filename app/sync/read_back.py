@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from app.channels.base import ChannelAdapter
-from app.domain.items import MAX_COUNT
+from app.domain.items import MAX_COUNT, is_count
 from app.services.channel_sync import sync_row
 from app.services.orders import resolve_item
 from app.services.shop import Shop
@@ -27,12 +27,6 @@ if TYPE_CHECKING:
     from .engine import AdapterFactory, CycleReport
 
 log = logging.getLogger("rendo.sync")
-
-
-def is_count(value: object) -> bool:
-    """A whole number within the one bound every count in Rendo keeps."""
-    return isinstance(value, int) and not isinstance(value, bool) and (
-        -MAX_COUNT <= value <= MAX_COUNT)
 
 
 @dataclass(frozen=True, slots=True)

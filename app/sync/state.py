@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import peewee
 
+from app.channels.base import MAX_WAIT_S
 from app.services.channel_sync import sync_row
 from app.store.models import ChannelRow, ItemRow, ListingRow
 
@@ -115,7 +116,6 @@ def unsettled_listings() -> list[ListingView]:
     ))
 
 
-MAX_WAIT_S = 3600  # the longest a channel is left alone, whatever it asks
 
 
 def backoff_delay(interval_s: float, failures: int, retry_after: float | None) -> timedelta:

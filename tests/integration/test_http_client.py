@@ -17,7 +17,6 @@ from app.channels.http import (
     CallCancelled,
     HttpClient,
     HttpStatusError,
-    check_base_url,
     parse_retry_after,
 )
 from app.channels.sandbox_server import SandboxShop
@@ -78,7 +77,7 @@ def test_https_and_loopback_http_are_allowed(url):
 
 def test_the_refusal_says_why():
     with pytest.raises(ValueError, match="https://"):
-        check_base_url("http://example.com")
+        HttpClient("http://example.com")
 
 
 # -- answers --------------------------------------------------------------------------------
