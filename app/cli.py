@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from app.domain.offsets import parse_offset
-from app.i18n import argparse_translated, error_text, kind_label, reason_label, tr
+from app.i18n import (
+    argparse_translated,
+    error_text,
+    kind_label,
+    reason_label,
+    tr,
+    translate_in,
+)
 
 if TYPE_CHECKING:
     from app.services.shop import Shop
@@ -120,15 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
     channel = _group(sub, "channel", tr("channels"))
     channel_add = _command(channel, "add", tr("add a channel"))
     channel_add.add_argument("name", help=tr("the channel's name in Rendo"))
-    channel_add.add_argument("--type", default="manual", choices=("manual", "sandbox"),
-                             help=tr("manual: only a column of numbers; sandbox: the local "
-                                     "sandbox shop"))
-    channel_add.add_argument("--url", help=tr("the channel's API address (https://…)"))
+    from app.channels.registry import channel_types
+
+    types = channel_types()
+    channel_add.add_argument("--type", default="manual", choices=tuple(types),
+                             help="; ".join(
+                                 f"{name}: {translate_in(None, 'ChannelTypes', record.label)}"
+                                 for name, record in types.items()))
+    channel_add.add_argument("--url", help=tr("the channel's API address (https://…); for "
+                                              "channels with a known address, it replaces "
+                                              "its host (a test double)"))
+    channel_add.add_argument("--set", action="append", default=[], dest="options",
+                             metavar="KEY=VALUE",
+                             help=tr("a setting of the channel's type (repeatable)"))
     channel_add.add_argument("--first", choices=("push", "pull"),
                              help=tr("first sync: push Rendo's numbers or pull the channel's"))
     channel_add.add_argument("--token-stdin", action="store_true",
-                             help=tr("read the API token from standard input (kept in the "
-                                     "keyring)"))
+                             help=tr("read the credentials from standard input, one key=value "
+                                     "a line (kept in the keyring)"))
     channel_add.add_argument("--max", type=_count, dest="maximum",
                              help=tr("the most this channel may show"))
     channel_add.add_argument("--unlimited-qty", type=_count, default=9999,
@@ -138,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    tr("replace a channel's credentials (kept in the keyring)"))
     channel_credentials.add_argument("name", help=tr("the channel's name"))
     channel_credentials.add_argument("--token-stdin", action="store_true", required=True,
-                                     help=tr("read the API token from standard input"))
+                                     help=tr("read the credentials from standard input, one "
+                                             "key=value a line"))
     channel_remove = _command(channel, "remove", tr("remove a channel, its listings and "
                                                     "credentials (movements stay)"))
     channel_remove.add_argument("name", help=tr("the channel's name"))

@@ -19,40 +19,67 @@ def _when(value: object) -> str:
 
 def _state_words() -> dict[str, str]:
     return {"disabled": tr("disabled"), "waiting": tr("waiting for the first-sync choice"),
-            "failing": tr("failing"), "ok": tr("ok"), "new": tr("not synced yet")}
+            "failing": tr("failing"), "ok": tr("ok"), "new": tr("not synced yet"),
+            "stopped": tr("stopped: enter new credentials")}
 
 
 def _first_words() -> dict[str, str]:
     return {"push": tr("push Rendo's numbers"), "pull": tr("take the channel's numbers")}
 
 
-def _read_token() -> str:
-    return sys.stdin.readline().strip()
+def _read_credentials(type_: str) -> dict[str, str]:
+    """``key=value`` lines from standard input; a single line without ``=`` is the token of
+    a type whose one credential is ``token`` (the sandbox, as before credentials had parts)."""
+    from app.channels.registry import channel_type
+    from app.services.channel_checks import parse_key_values
+
+    lines = sys.stdin.read().splitlines()
+    record = channel_type(type_)
+    keys = [f.key for f in record.credentials] if record else []
+    filled = [line for line in lines if line.strip()]
+    if keys == ["token"] and len(filled) == 1 and "=" not in filled[0]:
+        return {"token": filled[0].strip()}
+    return parse_key_values(lines, tr("standard input"))
+
+
+def _settings(args: argparse.Namespace) -> dict[str, object]:
+    from app.services.channel_checks import parse_key_values
+
+    settings: dict[str, object] = dict(parse_key_values(args.options, "--set"))
+    if args.url:
+        settings["url"] = args.url
+    return settings
 
 
 def channel(shop: Shop, args: argparse.Namespace) -> int:
     from app.services.channel_sync import choose_first, set_interval
+    from app.services.channel_words import error_words
     from app.sync.state import channel_statuses
 
     if args.action == "add":
-        from app.channels.registry import SYNCED_TYPES
+        from app.channels.registry import synced_type_names
 
-        settings: dict[str, object] = {"url": args.url} if args.url else {}
-        token = _read_token() if args.token_stdin else None
-        shop.add_channel(args.name, args.type, args.maximum, args.unlimited_qty, settings,
-                         token=token)
+        credentials = _read_credentials(args.type) if args.token_stdin else None
+        shop.add_channel(args.name, args.type, args.maximum, args.unlimited_qty,
+                         _settings(args), credentials=credentials)
         if args.first:
             choose_first(args.name, args.first)
             print(tr("channel {name} added ({type}); first sync: {first}").format(
                 name=args.name, type=args.type, first=_first_words()[args.first]))
-        elif args.type in SYNCED_TYPES:
+        elif args.type in synced_type_names():
             print(tr("channel {name} added ({type}); choose its first sync: rendo channel "
                      "first {name} push|pull").format(name=args.name, type=args.type))
         else:
             print(tr("channel {name} added ({type})").format(name=args.name, type=args.type))
         return EXIT_OK
     if args.action == "credentials":
-        shop.set_credentials(args.name, _read_token())
+        from app.services.channels import channel_settings
+
+        saved = channel_settings(args.name)
+        if saved is None:
+            shop.set_credentials(args.name, {})  # refused: names the unknown channel
+        else:
+            shop.set_credentials(args.name, _read_credentials(saved.type))
         print(tr("credentials of channel {name} replaced").format(name=args.name))
         return EXIT_OK
     if args.action == "remove":
@@ -88,7 +115,8 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
             tr("listings {n}").format(n=status.listings),
             tr("suspended {n}").format(n=status.suspended),
             tr("drift {n}").format(n=status.drift),
-            status.last_error,
+            error_words(status.name, status.type, status.error_kind, status.last_error)
+            if status.failures else "",
         )).rstrip())
     return EXIT_OK
 

@@ -30,7 +30,7 @@ from typing import Any
 import requests
 from urllib3 import exceptions as urllib3_errors
 
-from .base import MAX_WAIT_S, ChannelError
+from .base import MAX_WAIT_S, ChannelError, ErrorKind
 from .urls import parse_channel_url, same_origin
 
 log = logging.getLogger(__name__)
@@ -46,21 +46,39 @@ CHUNK_BYTES = 64 * 1024
 class HttpStatusError(ChannelError):
     """The channel refused the whole call with this HTTP status (not worth retrying)."""
 
-    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
-        super().__init__(message, retry_after)
+    def __init__(self, message: str, status: int, retry_after: float | None = None,
+                 kind: ErrorKind | None = None) -> None:
+        super().__init__(message, retry_after, kind or status_kind(status))
         self.status = status
+
+
+def status_kind(status: int) -> ErrorKind:
+    """The kind of a refusal by HTTP status alone (an adapter that knows better says so)."""
+    if status in (401, 403):
+        return ErrorKind.AUTHENTICATION
+    if status == 404:
+        return ErrorKind.NOT_FOUND
+    if status == 429:
+        return ErrorKind.RATE_LIMITED
+    if status >= 500:
+        return ErrorKind.SERVER_ERROR
+    return ErrorKind.REFUSED
 
 
 class CallCancelled(ChannelError):
     """The call was given up because Rendo is stopping (``HttpClient.cancel``)."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind=ErrorKind.UNREACHABLE)
+
 
 class _Retry(Exception):
     """A passing failure of one attempt."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None,
+                 kind: ErrorKind = ErrorKind.UNREACHABLE) -> None:
         super().__init__(message)
-        self.message, self.retry_after = message, retry_after
+        self.message, self.retry_after, self.kind = message, retry_after, kind
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -91,6 +109,16 @@ class _Answer:
     status: int
     headers: Any
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A channel's answer: status, parsed JSON (None for an empty body) and headers (a
+    case-insensitive mapping)."""
+
+    status: int
+    body: Any
+    headers: Any
 
 
 class _Exchange:
@@ -152,6 +180,8 @@ class HttpClient:
     ``received_bytes`` every body byte read."""
 
     def __init__(self, base_url: str, token_getter: Callable[[], str | None] | None = None,
+                 auth: Callable[[], dict[str, str]] | None = None,
+                 secrets: Callable[[], list[str]] | None = None,
                  timeout: float | tuple[float, float] = (3.05, 10), max_retries: int = 4,
                  backoff_base: float = 0.5, max_backoff: float = 30,
                  rate_per_s: float | None = None,
@@ -162,6 +192,8 @@ class HttpClient:
         self.address = parse_channel_url(base_url)
         self.base_url = self.address.url
         self.token_getter = token_getter
+        self.auth = auth  # the adapter's auth strategy: headers for each call
+        self.secrets = secrets  # every secret value, scrubbed from messages
         self.timeout, self.max_retries = timeout, max_retries
         self.backoff_base, self.max_backoff = backoff_base, max_backoff
         self.rate_per_s, self.clock = rate_per_s, clock
@@ -212,20 +244,31 @@ class HttpClient:
 
     def request(self, method: str, path: str, json: Any = None,
                 params: dict[str, Any] | None = None,
-                ok: Collection[int] = (200, 201, 207)) -> tuple[int, Any]:
+                ok: Collection[int] = (200, 201, 207),
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
         """(status, parsed JSON or None) for a status in *ok*, or 409 (a conflict is an answer).
 
         Raises ChannelError when the retries or the deadline are spent, HttpStatusError for
         other refusals, CallCancelled after cancel().
         """
+        reply = self.call(method, path, json, params, ok, headers)
+        return reply.status, reply.body
+
+    def call(self, method: str, path: str, json: Any = None,
+             params: dict[str, Any] | None = None,
+             ok: Collection[int] = (200, 201, 207),
+             headers: dict[str, str] | None = None, form: dict[str, str] | None = None
+             ) -> Reply:
+        """As ``request``, with the answer's headers (paging, rate budget); *form* sends an
+        ``application/x-www-form-urlencoded`` body instead of JSON (OAuth token calls)."""
         self._check_cancelled()
         deadline = time.monotonic() + self.deadline_s
         if self.cycle_deadline is not None:
             if time.monotonic() >= self.cycle_deadline:
                 raise ChannelError(f"{method} {path}: not sent: the time allowed for one sync "
-                                   "cycle is over")
+                                   "cycle is over", kind=ErrorKind.UNREACHABLE)
             deadline = min(deadline, self.cycle_deadline)
-        problem, retry_after = "", None
+        problem, retry_after, kind = "", None, ErrorKind.UNREACHABLE
         for attempt in range(self.max_retries + 1):
             if attempt:
                 delay = self._delay(attempt, retry_after)
@@ -234,24 +277,24 @@ class HttpClient:
                 self.sleep(delay)
             self._check_cancelled()
             try:
-                return self._attempt(method, path, json, params, ok, deadline)
+                return self._attempt(method, path, json, params, ok, deadline, headers, form)
             except _Retry as passing:
-                problem, retry_after = passing.message, passing.retry_after
+                problem, retry_after, kind = passing.message, passing.retry_after, passing.kind
             log.info("%s %s: %s (attempt %d of %d)", method, path, problem, attempt + 1,
                      self.max_retries + 1)
             if retry_after is not None and retry_after > self.max_backoff:
                 raise ChannelError(self._clean(
                     f"{method} {path}: {problem}; the channel asks to wait {retry_after:g} s"),
-                    retry_after)
+                    retry_after, kind)
             if time.monotonic() >= deadline:
                 break
         else:
             raise ChannelError(self._clean(
                 f"{method} {path}: {problem} (gave up after {self.max_retries + 1} attempts)"),
-                retry_after)
+                retry_after, kind)
         late = "" if problem.startswith("no complete answer") else (
             f" (gave up: no complete answer within {self._limit_words(deadline)})")
-        raise ChannelError(self._clean(f"{method} {path}: {problem}{late}"), retry_after)
+        raise ChannelError(self._clean(f"{method} {path}: {problem}{late}"), retry_after, kind)
 
     def _limit_words(self, deadline: float) -> str:
         if self.cycle_deadline is not None and deadline >= self.cycle_deadline:
@@ -281,20 +324,23 @@ class HttpClient:
         return min(connect, left), min(read, left)
 
     def _attempt(self, method: str, path: str, json: Any, params: dict[str, Any] | None,
-                 ok: Collection[int], deadline: float) -> tuple[int, Any]:
+                 ok: Collection[int], deadline: float, extra_headers: dict[str, str] | None,
+                 form: dict[str, str] | None) -> Reply:
         self._wait_for_slot()
         url = self.base_url + path
         if not same_origin(url, self.address):
             raise ChannelError(f"{method} {path}: refused: the call would leave "
-                               f"{self.address.url}")
-        headers = {}
+                               f"{self.address.url}", kind=ErrorKind.REFUSED)
+        headers = dict(self.auth()) if self.auth else {}
         token = self.token_getter() if self.token_getter else None
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        headers.update(extra_headers or {})
         with self._lock:
             self.calls += 1
-        exchange = _Exchange(self, method, url, deadline, json=json, params=params,
-                             headers=headers, timeout=self._timeouts(deadline))
+        body: dict[str, Any] = {"data": form} if form is not None else {"json": json}
+        exchange = _Exchange(self, method, url, deadline, params=params, headers=headers,
+                             timeout=self._timeouts(deadline), **body)
         with self._lock:
             self._running.add(exchange)
         try:
@@ -317,26 +363,32 @@ class HttpClient:
     def _failure(self, method: str, path: str, error: BaseException, deadline: float) -> None:
         """Raise what one failed exchange means: a retry, or a refusal."""
         if isinstance(error, NOT_RETRIED):
-            raise ChannelError(f"{method} {path}: bad request ({type(error).__name__})")
+            raise ChannelError(f"{method} {path}: bad request ({type(error).__name__})",
+                               kind=ErrorKind.REFUSED)
         if isinstance(error, _TooBig):
             size = f" ({error.declared:,} bytes)" if error.declared is not None else ""
             raise ChannelError(f"{method} {path}: the channel's answer is too large{size}; "
-                               f"Rendo reads at most {self.max_answer_bytes:,} bytes")
+                               f"Rendo reads at most {self.max_answer_bytes:,} bytes",
+                               kind=ErrorKind.MALFORMED)
         if isinstance(error, _Late):
             raise _Retry(f"no complete answer within {self._limit_words(deadline)}")
         if isinstance(error, requests.Timeout | urllib3_errors.ReadTimeoutError):
             limit = self.timeout[-1] if isinstance(self.timeout, tuple) else self.timeout
             raise _Retry(f"no answer within {limit:g} s")
         if isinstance(error, urllib3_errors.DecodeError):
-            raise _Retry("the answer could not be decoded")
+            raise _Retry("the answer could not be decoded", kind=ErrorKind.MALFORMED)
         if isinstance(error, requests.RequestException | urllib3_errors.HTTPError | OSError):
             raise _Retry(f"connection to {self.address.url.split('://', 1)[1]} failed "
                          f"({type(error).__name__})")
         raise error
 
     def _answer(self, method: str, path: str, response: _Answer,
-                ok: Collection[int]) -> tuple[int, Any]:
+                ok: Collection[int]) -> Reply:
+        """A status in *ok* is the adapter's to read, whatever it is (a 401 that means "renew
+        the token", a 400 with per-item errors); the others are judged here."""
         status = response.status
+        if status in ok:
+            return Reply(status, self._json(response), response.headers)
         if status in (401, 403):
             raise HttpStatusError(f"authentication failed (HTTP {status}) on {method} {path}: "
                                   "check the channel's access token", status)
@@ -347,9 +399,9 @@ class HttpClient:
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             what = "rate limited" if status == 429 else "server error"
-            raise _Retry(f"{what} (HTTP {status})", retry_after)
-        if status in ok or status == 409:
-            return status, self._json(response)
+            raise _Retry(f"{what} (HTTP {status})", retry_after, status_kind(status))
+        if status == 409:
+            return Reply(status, self._json(response), response.headers)
         detail = _error_text(response)
         raise HttpStatusError(self._clean(
             f"{method} {path} refused (HTTP {status}){': ' + detail if detail else ''}"), status)
@@ -361,12 +413,16 @@ class HttpClient:
         try:
             return jsonlib.loads(response.content)
         except ValueError:
-            raise _Retry(f"malformed JSON in the answer (HTTP {response.status})") from None
+            raise _Retry(f"malformed JSON in the answer (HTTP {response.status})",
+                         kind=ErrorKind.MALFORMED) from None
 
     def _clean(self, message: str) -> str:
-        """Belt and braces: the token never leaves in a message."""
+        """Belt and braces: no secret ever leaves in a message."""
         token = self.token_getter() if self.token_getter else None
-        return message.replace(token, "***") if token else message
+        for secret in [*(self.secrets() if self.secrets else []), *([token] if token else [])]:
+            if secret:
+                message = message.replace(secret, "***")
+        return message
 
 
 def _error_text(response: _Answer) -> str:

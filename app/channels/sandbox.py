@@ -20,17 +20,21 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.domain.errors import QT_TRANSLATE_NOOP
 from app.domain.orders import OrderLine
 
 from .base import (
     ChannelError,
     ChannelInfo,
     ChannelLimits,
+    Credentials,
     OrderPage,
     QuantityUpdate,
+    RateBudget,
     UpdateResult,
     UpdateStatus,
 )
+from .channel_type import ChannelType, Field
 from .http import HttpClient, HttpStatusError
 from .sandbox_shop import format_stamp, parse_stamp
 
@@ -63,6 +67,9 @@ class SandboxChannel:
 
     def close(self) -> None:
         self.client.close()
+
+    def budget(self) -> RateBudget | None:
+        return None
 
     def set_deadline(self, deadline: float | None) -> None:
         self.client.cycle_deadline = deadline
@@ -245,3 +252,19 @@ def _local_refusal(update: QuantityUpdate) -> UpdateResult | None:
         return UpdateResult(update.channel_item_id, UpdateStatus.REJECTED,
                             message=f"negative quantity for {update.channel_item_id}")
     return None
+
+
+def _make(info: ChannelInfo, credentials: Credentials) -> SandboxChannel:
+    client = HttpClient(str(info.settings.get("url") or ""),
+                        token_getter=lambda: credentials.get("token"),
+                        rate_per_s=SANDBOX_LIMITS.requests_per_second)
+    return SandboxChannel(info, client=client)
+
+
+CHANNEL_TYPE = ChannelType(
+    name="sandbox", label=QT_TRANSLATE_NOOP("ChannelTypes", "Sandbox shop (demo and tests)"),
+    factory=_make, limits=SANDBOX_LIMITS, order=90,
+    credentials=(Field("token", QT_TRANSLATE_NOOP("ChannelTypes", "Token"), QT_TRANSLATE_NOOP(
+        "ChannelTypes", "The token the sandbox shop was started with (none: leave empty)."),
+        required=False),),
+)

@@ -1,21 +1,27 @@
 """Channels as the window and the command line see them: saved settings and their adapters.
 
 The window reads a channel through ``ChannelSettings`` (never the row), and every entry point
-gets its adapters from ``adapter_for``: the saved channel, its token from the keyring, and the
-adapter class that ``app.channels.registry`` names for its type.
+gets its adapters from ``adapter_for`` (a fresh one) or an ``AdapterPool`` (one per channel
+for as long as its settings and credentials stay the same, so that its rate-limit buckets
+and tokens carry over between cycles).
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.channels.base import ChannelAdapter, ChannelInfo
-from app.channels.registry import SYNCED_TYPES, make_adapter
+from app.channels.base import ChannelAdapter, ChannelInfo, MemoryCredentials
+from app.channels.registry import channel_type, make_adapter
 from app.store.models import ChannelRow, utcnow
 
-from .secrets import load_secret
+from .secrets import KeyringCredentials, load_credentials
+
+log = logging.getLogger(__name__)
 
 Factory = Callable[[ChannelRow], ChannelAdapter | None]
 
@@ -32,6 +38,8 @@ class ChannelSettings:
     unlimited_qty: int
     connected_at: datetime | None
     has_token: bool  # a credential is saved in the keyring (the form never shows it)
+    options: dict[str, str] = field(default_factory=dict)  # ``--set key=value``; url apart
+    credential_keys: tuple[str, ...] = ()  # the credential parts saved (never their values)
 
 
 def channel_settings(name: str) -> ChannelSettings | None:
@@ -40,11 +48,14 @@ def channel_settings(name: str) -> ChannelSettings | None:
     if row is None:
         return None
     settings = dict(row.settings or {})
+    parts = load_credentials(row.name) or {}
     return ChannelSettings(
         name=row.name, type=row.type, enabled=bool(row.enabled),
         url=str(settings.get("url") or ""), maximum=row.maximum,
         unlimited_qty=row.unlimited_qty, connected_at=row.connected_at,
-        has_token=load_secret(row.name) is not None,
+        has_token=bool(parts),
+        options={str(k): str(v) for k, v in settings.items() if k != "url"},
+        credential_keys=tuple(sorted(k for k, v in parts.items() if v)),
     )
 
 
@@ -53,25 +64,99 @@ def channel_info(row: ChannelRow) -> ChannelInfo:
     return ChannelInfo(row.name, row.type, dict(row.settings or {}), row.connected_at)
 
 
-def adapter_for(row: ChannelRow, token: str | None = None) -> ChannelAdapter | None:
-    """The adapter for *row*, or None for a manual channel (nothing to sync).
+def adapter_for(row: ChannelRow, credentials: dict[str, str] | None = None
+                ) -> ChannelAdapter | None:
+    """A new adapter for *row*, or None for a channel with nothing to sync.
 
-    The token comes from the keyring unless one is given (a form's "test connection" before
-    the token is saved).
+    The credentials come from the keyring (renewed tokens go back there) unless some are
+    given (a form's "test connection" before they are saved).
     """
-    if row.type == "manual":
+    record = channel_type(row.type)
+    if record is None or not record.synced:
         return None
-    return make_adapter(channel_info(row), token or load_secret(row.name))
+    store = (MemoryCredentials(credentials) if credentials is not None
+             else KeyringCredentials(row.name))
+    return make_adapter(channel_info(row), store)
 
 
-def adapter_as_typed(name: str, type_: str, url: str, token: str | None,
-                     factory: Factory = adapter_for) -> ChannelAdapter | None:
+def adapter_as_typed(name: str, type_: str, url: str, credentials: dict[str, str] | None,
+                     factory: Factory = adapter_for,
+                     options: dict[str, str] | None = None) -> ChannelAdapter | None:
     """The adapter for a channel as typed in a form, not saved yet.
 
-    ``factory`` reads the token from the keyring; a token typed but not saved yet is handed to
-    the adapter directly instead.
+    ``factory`` reads the credentials from the keyring; credentials typed but not saved yet
+    are handed to the adapter directly instead.
     """
-    row = ChannelRow(name=name, type=type_, settings={"url": url}, connected_at=utcnow())
-    if token and type_ in SYNCED_TYPES:
-        return make_adapter(channel_info(row), token)
+    settings: dict[str, object] = {**(options or {}), **({"url": url} if url else {})}
+    row = ChannelRow(name=name, type=type_, settings=settings, connected_at=utcnow())
+    record = channel_type(type_)
+    if credentials and record is not None and record.synced:
+        return make_adapter(channel_info(row), MemoryCredentials(credentials))
     return factory(row)
+
+
+class AdapterPool:
+    """One adapter per channel, kept while the channel's type, settings, connection time and
+    credentials stay the same; closed when they change, the channel goes, or on ``close``.
+
+    Credentials the adapter renewed itself (a refreshed token) do not count as a change: the
+    pool compares the keyring with what the adapter's own store holds.
+    """
+
+    def __init__(self, make: Callable[[ChannelRow, KeyringCredentials], ChannelAdapter | None]
+                 | None = None) -> None:
+        self._make = make or _make_from_keyring
+        self._lock = threading.Lock()
+        self._adapters: dict[str, tuple[str, KeyringCredentials, ChannelAdapter | None]] = {}
+
+    def __call__(self, row: ChannelRow) -> ChannelAdapter | None:
+        return self.get(row)
+
+    def get(self, row: ChannelRow) -> ChannelAdapter | None:
+        key = _settings_key(row)
+        current = load_credentials(row.name) or {}
+        with self._lock:
+            kept = self._adapters.get(row.name)
+            if kept is not None and kept[0] == key and kept[1].parts == current:
+                return kept[2]
+            if kept is not None:
+                _close(kept[2])
+            store = KeyringCredentials(row.name, current)
+            adapter = self._make(row, store)
+            self._adapters[row.name] = (key, store, adapter)
+            return adapter
+
+    def discard(self, name: str) -> None:
+        """Close the adapter of channel *name* (removed, or its settings changed)."""
+        with self._lock:
+            kept = self._adapters.pop(name, None)
+        if kept is not None:
+            _close(kept[2])
+
+    def close(self) -> None:
+        with self._lock:
+            kept = list(self._adapters.values())
+            self._adapters.clear()
+        for _key, _store, adapter in kept:
+            _close(adapter)
+
+
+def _make_from_keyring(row: ChannelRow, store: KeyringCredentials) -> ChannelAdapter | None:
+    record = channel_type(row.type)
+    if record is None or not record.synced:
+        return None
+    return make_adapter(channel_info(row), store)
+
+
+def _settings_key(row: ChannelRow) -> str:
+    return json.dumps([row.type, row.settings or {}, str(row.connected_at)], sort_keys=True,
+                      default=str)
+
+
+def _close(adapter: ChannelAdapter | None) -> None:
+    if adapter is None:
+        return
+    try:
+        adapter.close()
+    except Exception:  # closing is best effort: a stuck socket must not stop the others
+        log.exception("closing a channel adapter failed")

@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from app.channels.registry import channel_type
 from app.domain.allocation import AllocationPattern, parse_tier
 from app.domain.book import StockBook
 from app.domain.items import Item, ItemKind
@@ -22,10 +23,20 @@ from app.store.models import (
 
 
 def channel_specs() -> list[ChannelSpec]:
+    """Each enabled channel's numbers: the user's maximum and unlimited number, within the
+    channel type's own ceiling (the most its API accepts)."""
     rows = ChannelRow.select().where(ChannelRow.enabled == True).order_by(  # noqa: E712
         ChannelRow.position, ChannelRow.id
     )
-    return [ChannelSpec(r.name, r.maximum, r.unlimited_qty) for r in rows]
+    specs = []
+    for row in rows:
+        record = channel_type(row.type)
+        ceiling = record.limits.maximum_quantity if record is not None else None
+        maximum = row.maximum if ceiling is None or (
+            row.maximum is not None and row.maximum <= ceiling) else ceiling
+        unlimited = row.unlimited_qty if ceiling is None else min(row.unlimited_qty, ceiling)
+        specs.append(ChannelSpec(row.name, maximum, unlimited))
+    return specs
 
 
 def pattern_from_row(row: AllocationPatternRow) -> AllocationPattern:

@@ -1,8 +1,13 @@
-"""Channel credentials live in the OS keyring (never in the database, logs or messages)."""
+"""Channel credentials live in the OS keyring (never in the database, logs or messages).
+
+One keyring entry per channel holds all its parts (``access_token``, ``consumer_key``…) as a
+JSON object; an entry written by an earlier version (a bare token) reads as ``{"token": …}``.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 
 import keyring
 from keyring.errors import KeyringError, PasswordDeleteError
@@ -18,9 +23,15 @@ def _account(channel: str) -> str:
 
 
 def store_secret(channel: str, secret: str) -> None:
-    """Keep *secret* in the OS keyring; ``EnvironmentFailure`` (exit 3) when there is none."""
+    """Keep a one-part credential (the sandbox's token)."""
+    store_credentials(channel, {"token": secret})
+
+
+def store_credentials(channel: str, parts: dict[str, str]) -> None:
+    """Keep *parts* in the OS keyring; ``EnvironmentFailure`` (exit 3) when there is none."""
     try:
-        keyring.set_password(SERVICE, _account(channel), secret)
+        keyring.set_password(SERVICE, _account(channel),
+                             json.dumps(parts, ensure_ascii=False, sort_keys=True))
     except Exception as error:  # KeyringError, or a backend's own (D-Bus, Keychain…) error
         raise EnvironmentFailure(
             QT_TRANSLATE_NOOP("Errors", "The credentials of channel {channel} could not be "
@@ -32,10 +43,45 @@ def store_secret(channel: str, secret: str) -> None:
 
 
 def load_secret(channel: str) -> str | None:
+    """The one-part credential (``token``) of *channel*, if any."""
+    return (load_credentials(channel) or {}).get("token")
+
+
+def load_credentials(channel: str) -> dict[str, str] | None:
+    """Every credential part of *channel*; None when the keyring holds none."""
     try:
-        return keyring.get_password(SERVICE, _account(channel))
+        stored = keyring.get_password(SERVICE, _account(channel))
     except KeyringError:
         return None
+    if stored is None:
+        return None
+    try:
+        parts = json.loads(stored)
+    except ValueError:
+        parts = None
+    if not isinstance(parts, dict):  # a bare token, from before credentials had parts
+        return {"token": stored}
+    return {str(key): str(value) for key, value in parts.items() if value is not None}
+
+
+class KeyringCredentials:
+    """A saved channel's credentials; parts the channel renews go back to the keyring at
+    once (a rotated refresh token lost to a crash would cut the channel off)."""
+
+    def __init__(self, channel: str, parts: dict[str, str] | None = None) -> None:
+        self.channel = channel
+        self.parts = dict(parts if parts is not None else load_credentials(channel) or {})
+
+    def get(self, key: str) -> str | None:
+        return self.parts.get(key) or None
+
+    def renew(self, parts: dict[str, str]) -> None:
+        merged = {**self.parts, **parts}
+        store_credentials(self.channel, merged)
+        self.parts = merged
+
+    def secrets(self) -> list[str]:
+        return [value for value in self.parts.values() if value]
 
 
 def forget_secret(channel: str) -> None:

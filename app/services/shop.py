@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
-from app.channels.urls import check_channel_url
+from app.channels.base import STOPPING_KINDS
 from app.domain import allocation
 from app.domain.allocation import AllocationPattern, parse_tier
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput, UnknownItem
@@ -42,6 +41,7 @@ from app.store.models import (
     AllocationPatternRow,
     AppliedLineRow,
     ChannelRow,
+    ChannelSyncRow,
     DisplayOffsetRow,
     ItemRow,
     MovementRow,
@@ -51,8 +51,9 @@ from app.store.models import (
 )
 from app.store.rows import tuples
 
+from .channel_checks import check_credentials, check_numbers, check_settings, check_type
 from .loading import channel_specs, pattern_from_row
-from .secrets import forget_secret, store_secret
+from .secrets import forget_secret, load_credentials, store_credentials
 from .stock_cache import StockCache, locked
 
 MANUAL_REASONS = ("manual", "stocktake", "receive", "damage", "return")
@@ -122,18 +123,12 @@ def parse_adjustment(text: str, where: str = "") -> tuple[str, int]:
     return match.group(1), count_from_digits(match.group(2), where or text.strip())
 
 
-def _check_channel_numbers(name: str, maximum: int | None, unlimited_qty: int | None) -> None:
-    """A channel's maximum and unlimited number: 0 … MAX_COUNT (None: not given)."""
-    if maximum is not None:
-        if maximum < 0:
-            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The maximum of channel {name} cannot "
-                                             "be negative."), name=name)
-        check_bound(maximum, name)
-    if unlimited_qty is not None:
-        if unlimited_qty < 0:
-            raise BadInput(QT_TRANSLATE_NOOP("Errors", "The unlimited number of channel {name} "
-                                             "cannot be negative."), name=name)
-        check_bound(unlimited_qty, name)
+def restart_stopped(channel: ChannelRow) -> None:
+    """New credentials: a channel stopped for refused or expired ones is due again at once;
+    its cursor stays, so no order is read twice or missed."""
+    ChannelSyncRow.update(failures=0, error_kind="", last_error="", next_sync_at=None).where(
+        ChannelSyncRow.channel == channel,
+        ChannelSyncRow.error_kind.in_([kind.value for kind in STOPPING_KINDS])).execute()
 
 
 class Shop(StockCache):
@@ -344,24 +339,20 @@ class Shop(StockCache):
     def add_channel(
         self, name: str, type_: str = "manual", maximum: int | None = None,
         unlimited_qty: int = 9999, settings: dict[str, object] | None = None,
-        token: str | None = None,
+        token: str | None = None, credentials: dict[str, str] | None = None,
     ) -> None:
-        """Add a channel; its *token* goes to the OS keyring, never to the database."""
+        """Add a channel; its credentials (*credentials*, or a one-part *token*) go to the OS
+        keyring, never to the database."""
         name = clean_name(name, "channel")
         if not name or "=" in name or "," in name or ":" in name:
             raise BadInput(
                 QT_TRANSLATE_NOOP("Errors", "Channel name {name!r} must not be empty or "
                                   "contain = , or :."), name=name)
-        _check_channel_numbers(name, maximum, unlimited_qty)
-        if type_ not in CHANNEL_TYPES:
-            raise BadInput(QT_TRANSLATE_NOOP("Errors", "Unknown channel type {type}."),
-                           type=type_)
-        url = str((settings or {}).get("url") or "")
-        if type_ in SYNCED_TYPES and not url:
-            raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {name} needs the address of "
-                                             "its API (--url)."), name=name)
-        if url:
-            check_channel_url(url)
+        record = check_type(type_)
+        check_numbers(record, name, maximum, unlimited_qty)
+        settings = check_settings(record, name, settings or {})
+        parts = {**({"token": token} if token else {}), **(credentials or {})}
+        parts = check_credentials(record, name, parts, complete=False) if parts else {}
         stored = False
         try:
             with self.ledger_transaction():
@@ -373,10 +364,10 @@ class Shop(StockCache):
                 position = ChannelRow.select().count()
                 ChannelRow.create(
                     name=name, type=type_, maximum=maximum, unlimited_qty=unlimited_qty,
-                    settings=settings or {}, position=position, connected_at=utcnow(),
+                    settings=settings, position=position, connected_at=utcnow(),
                 )
-                if token:  # inside the transaction: no keyring, no channel
-                    store_secret(name, token)
+                if parts:  # inside the transaction: no keyring, no channel
+                    store_credentials(name, parts)
                     stored = True
                 self.note_changed(everything=True)
         except BaseException:
@@ -389,12 +380,13 @@ class Shop(StockCache):
         self, name: str, *, enabled: bool | None = None,
         maximum: int | None | Literal["keep"] = "keep", unlimited_qty: int | None = None,
         url: str | None = None, token: str | None = None,
+        credentials: dict[str, str] | None = None, options: dict[str, str] | None = None,
     ) -> None:
-        """Change a channel's settings; a new *token* replaces the one in the keyring."""
-        if url:
-            check_channel_url(url)
-        _check_channel_numbers(name, None if isinstance(maximum, str) else maximum,
-                               unlimited_qty)
+        """Change a channel's settings; new credential parts replace the saved ones (the
+        parts not given stay)."""
+        record = check_type(channel_row(name).type)
+        check_numbers(record, name, None if isinstance(maximum, str) else maximum,
+                      unlimited_qty)
         with self.ledger_transaction():
             row = channel_row(name)
             if enabled is not None:
@@ -403,21 +395,35 @@ class Shop(StockCache):
                 row.maximum = maximum
             if unlimited_qty is not None:
                 row.unlimited_qty = unlimited_qty
-            if url:
-                row.settings = {**(row.settings or {}), "url": url}
+            if url or options is not None:
+                settings = dict(row.settings or {})
+                if options is not None:
+                    settings = {k: v for k, v in settings.items() if k == "url"} | options
+                if url:
+                    settings["url"] = url
+                row.settings = check_settings(record, name, settings)
             row.save()
-            if token:  # inside the transaction: no keyring, no change
-                store_secret(name, token)
+            parts = {**({"token": token} if token else {}), **(credentials or {})}
+            if parts:  # inside the transaction: no keyring, no change
+                parts = check_credentials(record, name, parts, complete=False)
+                store_credentials(name, {**(load_credentials(name) or {}), **parts})
+                restart_stopped(row)
             self.note_changed(everything=True)
 
     @locked
-    def set_credentials(self, name: str, token: str) -> None:
-        """Replace the credentials of channel *name* in the keyring."""
-        channel_row(name)
-        if not token.strip():
+    def set_credentials(self, name: str, credentials: dict[str, str] | str) -> None:
+        """Replace the credentials of channel *name* in the keyring; a channel stopped for
+        refused or expired credentials starts again (its cursor kept)."""
+        row = channel_row(name)
+        record = check_type(row.type)
+        parts = {"token": credentials} if isinstance(credentials, str) else credentials
+        if not any(value.strip() for value in parts.values()):
             raise BadInput(QT_TRANSLATE_NOOP("Errors", "No credentials for channel {name} were "
                                              "given on standard input."), name=name)
-        store_secret(name, token)
+        parts = check_credentials(record, name, parts, complete=True)
+        with self.ledger_transaction():
+            store_credentials(name, parts)
+            restart_stopped(row)
 
     @locked
     def remove_channel(self, name: str) -> None:

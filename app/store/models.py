@@ -177,6 +177,7 @@ class ChannelSyncRow(BaseModel):
     last_ok_at = pw.DateTimeField(null=True)
     next_sync_at = pw.DateTimeField(null=True)
     last_error = pw.TextField(default="")
+    error_kind = pw.TextField(default="")  # app.channels.base.ErrorKind of last_error
     failures = pw.IntegerField(default=0)  # cycles failed in a row
     last_drift_check_at = pw.DateTimeField(null=True)
     orders_applied = pw.IntegerField(default=0)

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.channels.base import (
+    STOPPING_KINDS,
     ChannelAdapter,
     ChannelError,
+    ErrorKind,
     QuantityUpdate,
     UpdateResult,
     UpdateStatus,
@@ -66,6 +68,7 @@ class CycleReport:
     suspended: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     error: str = ""
+    error_kind: str = ""  # ErrorKind of *error*
     touched: set[str] = field(default_factory=set)
     # how many orders moved each listing (channel item id) in this cycle: an order and a
     # cancellation can leave the belief where it was while the channel showed one of them
@@ -118,6 +121,8 @@ class SyncEngine(ReadBack):
             if channel.type == "manual":
                 continue
             row = sync_row(channel)
+            if row.error_kind in STOPPING_KINDS:
+                continue  # refused or expired credentials: until the user enters new ones
             if force or self._due(row, now):
                 names.append(channel.name)
         return names
@@ -184,6 +189,7 @@ class SyncEngine(ReadBack):
         except Exception as error:
             failure = self._channel_failure(channel, error)
             report.ok, report.error, retry_after = False, str(failure), failure.retry_after
+            report.error_kind = failure.kind.value
             if self.cancelled:
                 return report  # Rendo is quitting: not the channel's failure
         self._finish(channel, report, retry_after)
@@ -207,6 +213,7 @@ class SyncEngine(ReadBack):
         except Exception as error:
             failure = self._channel_failure(channel, error)
             report.ok, report.error = False, str(failure)
+            report.error_kind = failure.kind.value
             if not self.cancelled:
                 self._finish(channel, report, failure.retry_after)
         return report
@@ -226,7 +233,8 @@ class SyncEngine(ReadBack):
             raise error
         log.exception("%s: unexpected failure during the sync cycle", channel.name)
         return ChannelError(f"{channel.name}: the channel's answer could not be used "
-                            f"({type(error).__name__}); it is retried later")
+                            f"({type(error).__name__}); it is retried later",
+                            kind=ErrorKind.MALFORMED)
 
     def _adapter_for(self, channel: ChannelRow, report: CycleReport) -> ChannelAdapter | None:
         """The channel's adapter; None (with the channel failed plainly) when its stored
@@ -235,6 +243,7 @@ class SyncEngine(ReadBack):
             return self.adapter_for(channel)
         except ValueError as error:
             report.ok, report.error = False, f"{channel.name}: {error}"
+            report.error_kind = ErrorKind.REFUSED.value
             self._finish(channel, report, None)
             return None
 
@@ -276,9 +285,10 @@ class SyncEngine(ReadBack):
             state.uploads += report.uploaded
             if report.ok:
                 state.failures, state.last_error, state.last_ok_at = 0, "", now
+                state.error_kind = ""
             else:
                 state.failures += 1
-                state.last_error = report.error
+                state.last_error, state.error_kind = report.error, report.error_kind
             interval = self.interval_s or state.interval_s
             delay = (
                 timedelta(seconds=interval) if report.ok
@@ -347,9 +357,10 @@ class SyncEngine(ReadBack):
                     listing.save()
 
     # -- uploads ----------------------------------------------------------------------------
-    def _wanted(self, channel: ChannelRow, cas: bool,
-                only: set[str] | None = None) -> list[QuantityUpdate]:
-        """Listings whose computed number differs from what the channel shows."""
+    def _wanted(self, channel: ChannelRow, cas: bool, only: set[str] | None = None,
+                relative: bool = False) -> list[QuantityUpdate]:
+        """Listings whose computed number differs from what the channel shows; with
+        *relative*, as the difference from it where Rendo knows what it shows."""
         book = self.shop.book
         updates = []
         query = (
@@ -369,23 +380,25 @@ class SyncEngine(ReadBack):
                 continue
             if cas and believed is not None and believed < 0:
                 continue  # a belief that cannot be right: the read-back settles it first
-            updates.append(QuantityUpdate(channel_item_id, target, believed if cas else None))
+            delta = target - believed if relative and believed is not None else None
+            updates.append(QuantityUpdate(channel_item_id, target, believed if cas else None,
+                                          delta))
         return updates
 
     def _upload(self, channel: ChannelRow, adapter: ChannelAdapter, report: CycleReport) -> None:
         self.shop.catch_up()  # what other processes (CLI, window, another sync) changed
-        cas = adapter.limits.compare_and_set
+        cas, relative = adapter.limits.compare_and_set, adapter.limits.relative
         unsure = ListingRow.select().where(ListingRow.channel == channel,
                                            ListingRow.believed_qty < 0)
-        if cas and unsure.exists():
+        if (cas or relative) and unsure.exists():
             self._check_drift(channel, adapter, report)  # settle beliefs that cannot be right
-        updates = self._wanted(channel, cas)
+        updates = self._wanted(channel, cas, relative=relative)
         if not updates:
             return
-        if not cas:
-            # No compare-and-set: read the orders taken meanwhile right before setting.
+        if not cas and (not relative or any(u.delta is None for u in updates)):
+            # An absolute set: read the orders taken meanwhile right before setting.
             self._read_orders(channel, adapter, report)
-            updates = self._wanted(channel, cas)
+            updates = self._wanted(channel, cas, relative=relative)
         conflicts = self._send(channel, adapter, updates, report)
         if not conflicts:
             return
@@ -439,6 +452,7 @@ class SyncEngine(ReadBack):
             self._note_pending(channel, batch)
             results = adapter.set_quantities(batch)
             wanted = {u.channel_item_id: u.quantity for u in batch}
+            moved = {u.channel_item_id for u in batch if u.delta is not None}
             conflicts += [r for r in results if r.status is UpdateStatus.CONFLICT]
             answered = [r for r in results if r.status is not UpdateStatus.RETRY]
             if answered:
@@ -448,7 +462,12 @@ class SyncEngine(ReadBack):
                         listing = listings.get(result.channel_item_id)
                         if listing is not None:
                             self._record(channel, listing, result,
-                                         wanted.get(result.channel_item_id), report)
+                                         wanted.get(result.channel_item_id), report,
+                                         result.channel_item_id in moved)
+                    if any(r.status is UpdateStatus.SUBMITTED for r in answered):
+                        # accepted for later: read back soon to confirm (or not) the numbers
+                        ChannelSyncRow.update(last_drift_check_at=None).where(
+                            ChannelSyncRow.channel == channel).execute()
             failed = [r for r in results if r.status is UpdateStatus.RETRY]
             if failed:
                 raise ChannelError(failed[0].message, failed[0].retry_after)
@@ -472,11 +491,29 @@ class SyncEngine(ReadBack):
         return {row.channel_item_id: row for row in rows}
 
     def _record(self, channel: ChannelRow, listing: ListingRow, result: UpdateResult,
-                quantity: int | None, report: CycleReport) -> None:
+                quantity: int | None, report: CycleReport, moved: bool = False) -> None:
+        """*moved*: sent as a relative change. What the channel then says it shows counts
+        orders Rendo has not read yet, which take their units off the belief when read: the
+        belief is the number set, not the one said."""
+        if result.status is UpdateStatus.SUBMITTED:
+            report.uploaded += 1  # its number stays pending until a read confirms it
+            listing.failures, listing.last_error = 0, ""
+            listing.save()
+            return
+        if result.status is UpdateStatus.UNUSABLE:
+            listing.failures += 1
+            listing.last_error = result.message
+            report.refused += 1
+            if not listing.suspended:
+                listing.suspended = True
+                report.suspended.append(result.channel_item_id)
+            listing.pending = []
+            listing.save()
+            return
         if result.status is UpdateStatus.OK:
             said = result.quantity if result.quantity is not None and is_count(result.quantity) \
                 else None
-            listing.believed_qty = said if said is not None else quantity
+            listing.believed_qty = said if said is not None and not moved else quantity
             listing.pending = []
             listing.confirmed_at = self.clock()
             listing.failures, listing.last_error = 0, ""

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import peewee
 
-from app.channels.base import MAX_WAIT_S
+from app.channels.base import MAX_WAIT_S, STOPPING_KINDS
 from app.services.channel_sync import sync_row
 from app.store.models import ChannelRow, ItemRow, ListingRow
 
@@ -30,6 +30,12 @@ class ChannelStatus:
     drift: int
     orders_applied: int
     uploads: int
+    error_kind: str = ""  # app.channels.base.ErrorKind of last_error
+
+    @property
+    def stopped(self) -> bool:
+        """Stopped until the user enters new credentials."""
+        return self.error_kind in STOPPING_KINDS
 
     @property
     def state(self) -> str:
@@ -37,6 +43,8 @@ class ChannelStatus:
             return "disabled"
         if self.waiting_for_choice:
             return "waiting"
+        if self.stopped:
+            return "stopped"
         if self.failures:
             return "failing"
         return "ok" if self.last_ok_at else "new"
@@ -54,7 +62,7 @@ def channel_statuses() -> list[ChannelStatus]:
             listings.count(),
             listings.where(ListingRow.suspended == True).count(),  # noqa: E712
             listings.where(ListingRow.drift_qty.is_null(False)).count(),
-            row.orders_applied, row.uploads,
+            row.orders_applied, row.uploads, row.error_kind,
         ))
     return result
 

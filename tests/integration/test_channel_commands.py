@@ -19,7 +19,7 @@ def test_a_token_goes_to_the_keyring_and_never_to_the_database(
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-token\n"))
     assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
                  "--token-stdin").code == 0
-    assert memory_keyring.passwords == {("Rendo", "channel:mall"): "s3cret-token"}
+    assert memory_keyring.passwords == {("Rendo", "channel:mall"): '{"token": "s3cret-token"}'}
     assert not any("s3cret-token" in line for line in db_dump())
 
 
@@ -138,12 +138,12 @@ def test_credentials_replace_the_token_in_the_keyring(rendo, mall, memory_keyrin
     run = rendo("channel", "credentials", "mall", "--token-stdin")
     assert run.code == 0, run.err
     assert "mall" in run.out
-    assert memory_keyring.passwords == {("Rendo", "channel:mall"): "second"}
+    assert memory_keyring.passwords == {("Rendo", "channel:mall"): '{"token": "second"}'}
     monkeypatch.setattr("sys.stdin", io.StringIO("third\n"))
     one_line(rendo("channel", "credentials", "shop", "--token-stdin"), 2, "shop")
     monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
     one_line(rendo("channel", "credentials", "mall", "--token-stdin"), 2, "mall")
-    assert memory_keyring.passwords == {("Rendo", "channel:mall"): "second"}
+    assert memory_keyring.passwords == {("Rendo", "channel:mall"): '{"token": "second"}'}
 
 
 def test_credentials_without_a_keyring_exit_3(rendo, mall, no_keyring, monkeypatch):

@@ -40,7 +40,7 @@ def test_the_window_reads_a_channels_settings_without_its_row(shop: Shop) -> Non
     assert web is not None
     assert web == ChannelSettings(name="web", type="sandbox", enabled=True, url=URL, maximum=50,
                                   unlimited_qty=500, connected_at=web.connected_at,
-                                  has_token=True)
+                                  has_token=True, options={}, credential_keys=("token",))
     assert web.connected_at is not None
     floor = channel_settings("shop-floor")
     assert floor is not None
@@ -57,20 +57,20 @@ def test_a_saved_channel_gets_its_adapter_with_the_keyring_token(shop: Shop) -> 
     adapter = adapter_for(web)
     assert isinstance(adapter, SandboxChannel) and adapter.info.settings["url"] == URL
     assert _token(adapter) == "secret"
-    assert _token(adapter_for(web, token="typed")) == "typed"
+    assert _token(adapter_for(web, credentials={"token": "typed"})) == "typed"
     assert adapter_for(ChannelRow.get(ChannelRow.name == "shop-floor")) is None
 
 
 def test_a_channel_as_typed_uses_the_typed_token_or_else_the_factory(shop: Shop) -> None:
-    assert _token(adapter_as_typed("new", "sandbox", URL, "typed")) == "typed"
+    assert _token(adapter_as_typed("new", "sandbox", URL, {"token": "typed"})) == "typed"
     seen: list[tuple[str, str, object]] = []
 
     def factory(row: ChannelRow) -> None:
         seen.append((row.name, row.type, row.settings))
 
     assert adapter_as_typed("new", "sandbox", URL, None, factory) is None
-    assert adapter_as_typed("floor", "manual", "", "typed", factory) is None
-    assert seen == [("new", "sandbox", {"url": URL}), ("floor", "manual", {"url": ""})]
+    assert adapter_as_typed("floor", "manual", "", {"token": "typed"}, factory) is None
+    assert seen == [("new", "sandbox", {"url": URL}), ("floor", "manual", {})]
     assert ChannelRow.select().count() == 0  # nothing saved
 
 

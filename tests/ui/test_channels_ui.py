@@ -51,7 +51,8 @@ def test_a_new_channels_token_goes_to_the_keyring_and_never_to_the_database(
 
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
-    assert memory_keyring.passwords == {("Rendo", "channel:rakuten"): "s3cret-token-42"}
+    assert memory_keyring.passwords == {
+        ("Rendo", "channel:rakuten"): '{"token": "s3cret-token-42"}'}
     row = ChannelRow.get(ChannelRow.name == "rakuten")
     assert row.type == "sandbox" and row.settings == {"url": server.url}
     assert not any("s3cret-token-42" in line for line in db_dump())
@@ -149,11 +150,11 @@ def test_editing_a_channel_keeps_the_saved_token_unless_a_new_one_is_typed(
     dialog.maximum.setValue(500)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert ChannelRow.get(ChannelRow.name == "base").maximum == 500
-    assert memory_keyring.passwords[("Rendo", "channel:base")] == "first"
+    assert memory_keyring.passwords[("Rendo", "channel:base")] == '{"token": "first"}'
 
     qtbot.keyClicks(dialog.token, "second")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert memory_keyring.passwords[("Rendo", "channel:base")] == "second"
+    assert memory_keyring.passwords[("Rendo", "channel:base")] == '{"token": "second"}'
 
 
 # -- the first connection ------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.channels.registry import CHANNEL_TYPES, SYNCED_TYPES
+from app.channels.registry import synced_type_names, type_names
 from app.channels.urls import check_channel_url
 from app.domain.errors import BadInput
 from app.domain.items import MAX_COUNT
@@ -147,7 +147,7 @@ class ChannelDialog(ShopDialog):
         self.name_error = self._error_label()
         self.type = QComboBox(self.form_box)
         self.type.setObjectName("channelType")
-        for type_ in CHANNEL_TYPES:
+        for type_ in type_names():
             self.type.addItem(channel_type_text(type_), type_)
         self.enabled = QCheckBox(self.tr("Sync this channel"), self.form_box)
         self.enabled.setObjectName("channelEnabled")
@@ -342,7 +342,7 @@ class ChannelDialog(ShopDialog):
             label.hide()
 
     def _type_changed(self, *_: object) -> None:
-        synced = self.type.currentData() in SYNCED_TYPES
+        synced = self.type.currentData() in synced_type_names()
         for widget in (self.url, self.token, self.token_note, self.test_button):
             widget.setEnabled(synced)
         self.validate()
@@ -382,7 +382,7 @@ class ChannelDialog(ShopDialog):
         return ""
 
     def _url_problem(self) -> str:
-        if self.type.currentData() not in SYNCED_TYPES:
+        if self.type.currentData() not in synced_type_names():
             return ""
         url = self.url.text().strip()
         if not url:
@@ -405,7 +405,7 @@ class ChannelDialog(ShopDialog):
         self.url_error.setVisible(bool(url_problem) and typed_url)
         ok = not name_problem and not url_problem
         self.save_button.setEnabled(ok)
-        synced = self.type.currentData() in SYNCED_TYPES
+        synced = self.type.currentData() in synced_type_names()
         self.test_button.setEnabled(synced and not url_problem and not self.testing)
         return ok
 
@@ -425,7 +425,7 @@ class ChannelDialog(ShopDialog):
 
     def form_values(self) -> ChannelForm:
         """The form as typed (a manual channel has no address and no token)."""
-        synced = self.type.currentData() in SYNCED_TYPES
+        synced = self.type.currentData() in synced_type_names()
         return ChannelForm(
             name=self.current or self.name.text().strip(), type=str(self.type.currentData()),
             enabled=self.enabled.isChecked(), url=self.url.text().strip() if synced else "",
@@ -447,7 +447,7 @@ class ChannelDialog(ShopDialog):
             return False
         self.changed.emit()
         self.reload(form.name)
-        if adding and form.type in SYNCED_TYPES:
+        if adding and form.type in synced_type_names():
             self._say(self.tr("{name} added. Before it syncs, choose how the first sync "
                               "starts.").format(name=form.name))
         else:
@@ -470,7 +470,8 @@ class ChannelDialog(ShopDialog):
         factory = self.adapter_for
 
         def work() -> bool:
-            adapter = adapter_as_typed(name, type_, url, token, factory)
+            adapter = adapter_as_typed(name, type_, url, {"token": token} if token else None,
+                                       factory)
             if adapter is None:
                 return False
             try:
