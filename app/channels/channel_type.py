@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .base import ChannelAdapter, ChannelInfo, ChannelLimits, Credentials
 
@@ -24,6 +25,19 @@ class Field:
     help: str = ""  # where to find it in the channel's admin, QT_TRANSLATE_NOOP too
     required: bool = True
     default: str = ""
+
+
+class OAuthFlow(Protocol):
+    """A channel whose refresh token comes from an authorization in the browser (BASE,
+    Yahoo!). The form opens ``authorization_url``; the code comes back to a loopback
+    redirect when ``redirect_uri`` is one (http://127.0.0.1:PORT/…), else the user pastes it;
+    ``exchange_code`` stores the tokens through ``credentials.renew``."""
+
+    def authorization_url(self, settings: dict[str, object], credentials: Credentials,
+                          state: str) -> str: ...
+
+    def exchange_code(self, settings: dict[str, object], credentials: Credentials,
+                      code: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +57,7 @@ class ChannelType:
     credentials: tuple[Field, ...] = ()
     limits: ChannelLimits = field(default_factory=ChannelLimits)
     default_url: str | None = None
-    oauth: bool = False
+    oauth: OAuthFlow | None = None
     order: int = 100  # position in lists (manual first, then the channels by name)
 
     @property
