@@ -20,14 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from app.domain.offsets import parse_offset
-from app.i18n import (
-    argparse_translated,
-    error_text,
-    kind_label,
-    reason_label,
-    tr,
-    translate_in,
-)
+from app.i18n import argparse_translated, error_text, kind_label, reason_label, tr
 
 if TYPE_CHECKING:
     from app.services.shop import Shop
@@ -131,9 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     types = channel_types()
     channel_add.add_argument("--type", default="manual", choices=tuple(types),
-                             help="; ".join(
-                                 f"{name}: {translate_in(None, 'ChannelTypes', record.label)}"
-                                 for name, record in types.items()))
+                             help=tr("the channel's kind: manual (a column of numbers, not "
+                                     "synced), sandbox (the local demo shop) or the channel's "
+                                     "own name"))
     channel_add.add_argument("--url", help=tr("the channel's API address (https://…); for "
                                               "channels with a known address, it replaces "
                                               "its host (a test double)"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -11,7 +12,7 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.channels.sandbox_server import SandboxServer
+from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.i18n import install_translators, remove_translators
 from app.services.channel_sync import choose_first
 from app.services.orders import unmatched_lines
@@ -167,13 +168,23 @@ def record_threads(monkeypatch: pytest.MonkeyPatch, name: str) -> list[QThread]:
     return threads
 
 
+class RefusingShop(SandboxShop):
+    """A shop that refuses every number for BIG (a listing its own rules reject)."""
+
+    def _set_one(self, sku: str, quantity: int, expected: int | None) -> dict[str, Any]:
+        if sku == "BIG":
+            return {"sku": sku, "status": "invalid", "code": 422, "quantity": 1,
+                    "error": "the listing is locked by the shop"}
+        return super()._set_one(sku, quantity, expected)
+
+
 def test_a_suspended_listing_is_listed_and_retried(
     qtbot: QtBot, shop: Shop, sandbox: Callable[..., SandboxServer],
     sync_thread: Callable[..., SyncThread], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shop.add_item("BIG", "業務用タオル")
-    shop.adjust("BIG", "+150000")  # more than the sandbox shop accepts: refused every time
-    connect(shop, "mall", sandbox({"BIG": 1}))
+    shop.adjust("BIG", "+150")
+    connect(shop, "mall", sandbox({"BIG": 1}, shop=RefusingShop()))  # refused every time
     engine = SyncEngine(shop, fast_adapter_for)
     for _ in range(6):
         engine.run_due(force=True)
@@ -184,7 +195,7 @@ def test_a_suspended_listing_is_listed_and_retried(
     assert panel.suspended_model.rowCount() == 1
     assert panel.tabs.tabText(0) == "Stopped listings (1)"
     reason = panel.suspended_model.data(panel.suspended_model.index(0, 4))
-    assert reason.startswith("The channel refused the quantity")
+    assert "the listing is locked by the shop" in reason
     assert not panel.retry_button.isEnabled()
     threads = record_threads(monkeypatch, "resume_listing")
     sync.worker.set_paused(True)  # the retry's own upload would be refused again
