@@ -378,7 +378,7 @@ class SyncEngine(ReadBack):
             target = stock.channels.get(channel.name)
             if target is None or target == believed:
                 continue
-            if cas and believed is not None and believed < 0:
+            if (cas or relative) and believed is not None and believed < 0:
                 continue  # a belief that cannot be right: the read-back settles it first
             delta = target - believed if relative and believed is not None else None
             updates.append(QuantityUpdate(channel_item_id, target, believed if cas else None,
