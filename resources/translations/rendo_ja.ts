@@ -132,20 +132,8 @@
         <translation>Rendo での店舗名</translation>
     </message>
     <message>
-        <source>manual: only a column of numbers; sandbox: the local sandbox shop</source>
-        <translation>manual: 数を表示するだけの列、sandbox: この PC のサンドボックス店舗</translation>
-    </message>
-    <message>
-        <source>the channel&apos;s API address (https://…)</source>
-        <translation>店舗の API のアドレス（https://…）</translation>
-    </message>
-    <message>
         <source>first sync: push Rendo&apos;s numbers or pull the channel&apos;s</source>
         <translation>初回同期: Rendo の数を送る（push）か、店舗の数を採用する（pull）か</translation>
-    </message>
-    <message>
-        <source>read the API token from standard input (kept in the keyring)</source>
-        <translation>API トークンを標準入力から読む（OS の資格情報ストアに保存）</translation>
     </message>
     <message>
         <source>the most this channel may show</source>
@@ -168,8 +156,24 @@
         <translation>店舗名</translation>
     </message>
     <message>
-        <source>read the API token from standard input</source>
-        <translation>API トークンを標準入力から読む</translation>
+        <source>the channel&apos;s kind: manual (a column of numbers, not synced), sandbox (the local demo shop) or the channel&apos;s own name</source>
+        <translation>店舗の種類: manual (数を並べるだけで連動しない)、sandbox (このPC上のデモ店舗)、または各モールの名前</translation>
+    </message>
+    <message>
+        <source>the channel&apos;s API address (https://…); for channels with a known address, it replaces its host (a test double)</source>
+        <translation>店舗のAPIのアドレス (https://…)。アドレスが決まっている店舗では、そのホストを置き換えます (テスト用)</translation>
+    </message>
+    <message>
+        <source>a setting of the channel&apos;s type (repeatable)</source>
+        <translation>店舗の種類ごとの設定 (複数指定可)</translation>
+    </message>
+    <message>
+        <source>read the credentials from standard input, one key=value a line (kept in the keyring)</source>
+        <translation>認証情報を標準入力から1行に1つ key=value で読み込む (キーリングに保存)</translation>
+    </message>
+    <message>
+        <source>read the credentials from standard input, one key=value a line</source>
+        <translation>認証情報を標準入力から1行に1つ key=value で読み込む</translation>
     </message>
     <message>
         <source>remove a channel, its listings and credentials (movements stay)</source>
@@ -452,12 +456,20 @@
         <translation>未同期</translation>
     </message>
     <message>
+        <source>stopped: enter new credentials</source>
+        <translation>停止中: 新しい認証情報を入力してください</translation>
+    </message>
+    <message>
         <source>push Rendo&apos;s numbers</source>
         <translation>Rendo の数を送る</translation>
     </message>
     <message>
         <source>take the channel&apos;s numbers</source>
         <translation>店舗の数を採用する</translation>
+    </message>
+    <message>
+        <source>standard input</source>
+        <translation>標準入力</translation>
     </message>
     <message>
         <source>channel {name} added ({type}); first sync: {first}</source>
@@ -967,6 +979,60 @@ Create the folder and start a new, empty shop in it?</source>
     </message>
 </context>
 <context>
+    <name>ChannelErrors</name>
+    <message>
+        <source>{channel} refused Rendo&apos;s credentials; this channel is stopped. Enter new ones ({renew}) in the channel&apos;s settings.</source>
+        <translation>{channel} が Rendo の認証情報を受け付けませんでした。この店舗の連動を停止しています。店舗の設定で新しい認証情報 ({renew}) を入力してください。</translation>
+    </message>
+    <message>
+        <source>The credentials of {channel} have expired; this channel is stopped. Renew them ({renew}) and enter them in the channel&apos;s settings.</source>
+        <translation>{channel} の認証情報の期限が切れました。この店舗の連動を停止しています。認証情報 ({renew}) を更新し、店舗の設定で入力してください。</translation>
+    </message>
+    <message>
+        <source>{channel} could not be reached; Rendo tries again later.</source>
+        <translation>{channel} に接続できませんでした。しばらくしてから再試行します。</translation>
+    </message>
+    <message>
+        <source>{channel} asked Rendo to slow down; Rendo waits and tries again.</source>
+        <translation>{channel} からアクセスを控えるよう求められました。待ってから再試行します。</translation>
+    </message>
+    <message>
+        <source>{channel} had a problem on its side; Rendo tries again later.</source>
+        <translation>{channel} 側でエラーが発生しました。しばらくしてから再試行します。</translation>
+    </message>
+    <message>
+        <source>{channel} answered in a way Rendo cannot read; Rendo tries again later.</source>
+        <translation>{channel} の応答を読み取れませんでした。しばらくしてから再試行します。</translation>
+    </message>
+    <message>
+        <source>{channel}: what Rendo asked for does not exist there; check the channel&apos;s address and settings.</source>
+        <translation>{channel}: 要求したものが見つかりません。店舗のアドレスと設定を確認してください。</translation>
+    </message>
+    <message>
+        <source>{channel} refused Rendo&apos;s request; Rendo tries again later.</source>
+        <translation>{channel} がリクエストを拒否しました。しばらくしてから再試行します。</translation>
+    </message>
+</context>
+<context>
+    <name>ChannelTypes</name>
+    <message>
+        <source>Manual (not synced)</source>
+        <translation>手動 (連動しない)</translation>
+    </message>
+    <message>
+        <source>Sandbox shop (demo and tests)</source>
+        <translation>サンドボックス店舗 (デモ・テスト用)</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>トークン</translation>
+    </message>
+    <message>
+        <source>The token the sandbox shop was started with (none: leave empty).</source>
+        <translation>サンドボックス店舗の起動時に指定したトークン (なければ空欄)。</translation>
+    </message>
+</context>
+<context>
     <name>ConditionEditor</name>
     <message>
         <source>always</source>
@@ -1300,6 +1366,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>店舗名 {name!r} は使えません。店舗名は空欄にせず、「=」「,」「:」を含めないでください。</translation>
     </message>
     <message>
+        <source>Unknown channel type {type}; the types are: {types}.</source>
+        <translation>店舗の種類 {type} はありません。種類: {types}。</translation>
+    </message>
+    <message>
         <source>The maximum of channel {name} cannot be negative.</source>
         <translation>店舗「{name}」の表示の上限はマイナスにできません。</translation>
     </message>
@@ -1308,8 +1378,36 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>店舗「{name}」の無制限商品の表示数はマイナスにできません。</translation>
     </message>
     <message>
-        <source>Unknown channel type {type}.</source>
-        <translation>店舗の種類 {type} には対応していません。</translation>
+        <source>Channel {name}: {type} shows at most {ceiling}; {value} is more than it accepts.</source>
+        <translation>店舗 {name}: {type} に表示できるのは最大 {ceiling} です。{value} は受け付けられません。</translation>
+    </message>
+    <message>
+        <source>Channel {name}: a {type} channel has no setting {key}; its settings are: {keys}.</source>
+        <translation>店舗 {name}: {type} には設定 {key} がありません。設定できるもの: {keys}。</translation>
+    </message>
+    <message>
+        <source>Channel {name} needs the setting {key} (--set {key}=…).</source>
+        <translation>店舗 {name} には設定 {key} が必要です (--set {key}=…)。</translation>
+    </message>
+    <message>
+        <source>Channel {name}: a {type} channel has no credential {key}; its credentials are: {keys}.</source>
+        <translation>店舗 {name}: {type} には認証情報 {key} がありません。認証情報: {keys}。</translation>
+    </message>
+    <message>
+        <source>Channel {name} needs the credentials {keys} (one key=value a line on standard input).</source>
+        <translation>店舗 {name} には認証情報 {keys} が必要です (標準入力に1行に1つ key=value)。</translation>
+    </message>
+    <message>
+        <source>{source}, line {line}: expected key=value.</source>
+        <translation>{source} の {line} 行目: key=value の形で指定してください。</translation>
+    </message>
+    <message>
+        <source>{source}, line {line}: {key} is given twice.</source>
+        <translation>{source} の {line} 行目: {key} が2回指定されています。</translation>
+    </message>
+    <message>
+        <source>Channel {name}: the value of {key} is too long or contains control characters.</source>
+        <translation>店舗 {name}: {key} の値が長すぎるか、制御文字を含んでいます。</translation>
     </message>
     <message>
         <source>Channel {name} needs the address of its API (--url).</source>
