@@ -15,7 +15,9 @@ import threading
 from app.channels.sandbox_server import SandboxServer, SandboxShop
 from app.channels.sandbox_shop import MAX_BATCH
 
-THROTTLE_WAIT_S = 1.0  # the sandbox's Retry-After when throttled (HTTP's whole seconds)
+# The Retry-After of a throttled answer: longer than Rendo's HTTP client waits within a call,
+# so the sync engine itself must put the channel off until then.
+THROTTLE_WAIT_S = 45.0
 
 
 class SandboxDouble:
