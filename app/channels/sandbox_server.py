@@ -182,6 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         raw = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
+        if sandbox.on_request is not None:
+            sandbox.on_request(method, url.path)
         if not sandbox.authorized(self.headers.get("Authorization", "")):
             self._send(401, {"error": "unauthorized"})
             return
@@ -197,6 +199,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, sandbox: SandboxServer) -> bool:
         """Answer with the rate limit or an injected fault; True when the call may go on."""
         wait = sandbox.bucket.take() if sandbox.bucket else 0.0
+        throttled = sandbox.take_throttled()
+        if throttled is not None:
+            self._send(429, {"error": "rate limit"}, {"Retry-After": f"{throttled:g}"})
+            return False
         if wait:
             self._send(429, {"error": "rate limit"}, {"Retry-After": str(max(1, round(wait)))})
             return False
@@ -275,13 +281,35 @@ class SandboxServer:
         self.shop, self.host, self.port, self._token = shop, host, port, token
         self.faults = Faults()
         self.bucket = TokenBucket(rate_limit_per_s) if rate_limit_per_s else None
+        # called with (method, path) of every request received (the tests count calls)
+        self.on_request: Callable[[str, str], None] | None = None
+        self._throttle_lock = threading.Lock()
+        self._throttled, self._throttle_wait = 0, 1.0
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
 
     def authorized(self, header: str) -> bool:
-        if self._token is None:
+        token = self._token
+        if token is None:
             return True
-        return hmac.compare_digest(header.encode(), f"Bearer {self._token}".encode())
+        return hmac.compare_digest(header.encode(), f"Bearer {token}".encode())
+
+    def set_token(self, token: str | None) -> None:
+        """Accept only *token* from now on (None: any): the old one is revoked."""
+        self._token = token
+
+    def throttle(self, calls: int, retry_after: float = 1.0) -> None:
+        """Answer the next *calls* API requests with 429 and ``Retry-After: retry_after``."""
+        with self._throttle_lock:
+            self._throttled, self._throttle_wait = calls, retry_after
+
+    def take_throttled(self) -> float | None:
+        """The Retry-After to answer this request with, when it is one of the throttled."""
+        with self._throttle_lock:
+            if self._throttled <= 0:
+                return None
+            self._throttled -= 1
+            return self._throttle_wait
 
     @property
     def url(self) -> str:

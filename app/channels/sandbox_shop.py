@@ -92,6 +92,7 @@ class SandboxShop:
         self._orders: dict[str, Order] = {}
         self._next_id = 1
         self._last = datetime.min.replace(tzinfo=UTC)
+        self._refused: set[str] = set()  # listings whose writes are refused (tests, demo)
 
     # -- for Python callers (demo, tests, catalogue) -----------------------------------------
     def add_listing(self, sku: str, quantity: int) -> None:
@@ -100,6 +101,12 @@ class SandboxShop:
     def set_listing(self, sku: str, quantity: int) -> None:
         with self._lock:
             self._listings[_sku(sku, "listing")] = whole(quantity, sku)
+
+    def refuse_writes(self, sku: str) -> None:
+        """From now on, writes to *sku* are refused as invalid (422), as a mall refuses a
+        listing it will not take a number for."""
+        with self._lock:
+            self._refused.add(sku)
 
     def quantity(self, sku: str) -> int:
         with self._lock:
@@ -171,6 +178,9 @@ class SandboxShop:
         current = self._listings.get(sku)
         if current is None:
             return {"sku": sku, "status": "not_found", "code": 404, "error": "unknown sku"}
+        if sku in self._refused:
+            return {"sku": sku, "status": "invalid", "code": 422, "quantity": current,
+                    "error": "this listing does not take stock numbers"}
         if quantity > MAX_QUANTITY:
             return {"sku": sku, "status": "invalid", "code": 422, "quantity": current,
                     "error": f"quantity above {MAX_QUANTITY}"}

@@ -61,4 +61,5 @@ class ChannelDouble(Protocol):
         channels whose credential does not expire, this does nothing)."""
 
     def revoke_credentials(self) -> None:
-        """Every credential is revoked: all calls fail as the channel fails them."""
+        """Every credential is revoked: all calls fail as the channel fails them. The owner
+        then makes new ones in the channel's admin: ``credentials`` holds them from now on."""

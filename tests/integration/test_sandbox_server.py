@@ -343,6 +343,46 @@ def test_the_real_rate_limit_answers_429_with_retry_after(http, shop, sandbox):
     assert api(http, server, "GET", "/api/faults").status_code == 200  # not limited
 
 
+def test_a_new_token_revokes_the_old_one(http, shop, sandbox):
+    server = sandbox(shop=shop, token="first")
+    server.set_token("second")
+    old = api(http, server, "GET", "/api/stock", headers={"Authorization": "Bearer first"})
+    assert old.status_code == 401
+    new = api(http, server, "GET", "/api/stock", headers={"Authorization": "Bearer second"})
+    assert new.status_code == 200
+
+
+def test_throttled_calls_answer_429_then_the_shop_answers_again(http, server, shop):
+    server.throttle(2, retry_after=0.5)
+    first, second = (api(http, server, "PUT", "/api/stock", {"items": [{"sku": "A",
+                                                                       "quantity": 1}]})
+                     for _ in range(2))
+    assert [first.status_code, second.status_code] == [429, 429]
+    assert first.headers["Retry-After"] == "0.5"
+    assert shop.quantity("A") == 10  # a throttled call changes nothing
+    assert api(http, server, "GET", "/api/stock").status_code == 200
+
+
+def test_every_request_is_reported_to_the_observer(http, server):
+    seen: list[tuple[str, str]] = []
+    server.on_request = lambda method, path: seen.append((method, path))
+    api(http, server, "GET", "/api/stock?x=1")
+    api(http, server, "POST", "/api/orders", {"lines": []})
+    assert seen == [("GET", "/api/stock"), ("POST", "/api/orders")]
+
+
+def test_a_listing_whose_writes_are_refused_is_a_per_item_refusal(http, server, shop):
+    shop.refuse_writes("B")
+    answer = api(http, server, "PUT", "/api/stock", {"items": [
+        {"sku": "A", "quantity": 4}, {"sku": "B", "quantity": 4}]})
+    assert answer.status_code == 207
+    results = answer.json()["results"]
+    assert results[0]["status"] == "ok"
+    assert results[1]["status"] == "invalid" and results[1]["quantity"] == 5
+    assert (shop.quantity("A"), shop.quantity("B")) == (4, 5)
+    assert order(http, server, ("B", 2)).status_code == 201  # customers still buy it
+
+
 def test_start_returns_the_port_and_stop_frees_it(shop):
     server = SandboxServer(shop)
     port = server.start()
