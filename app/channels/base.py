@@ -85,6 +85,7 @@ class UpdateResult:
     quantity: int | None = None  # what the channel shows now, when it said
     message: str = ""
     retry_after: float | None = None  # RETRY: the channel asked to wait this long
+    kind: ErrorKind | None = None  # RETRY: what went wrong (the cycle fails with this kind)
 
 
 class ErrorKind(StrEnum):

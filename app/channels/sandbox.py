@@ -28,6 +28,7 @@ from .base import (
     ChannelInfo,
     ChannelLimits,
     Credentials,
+    ErrorKind,
     OrderPage,
     QuantityUpdate,
     RateBudget,
@@ -150,6 +151,7 @@ class SandboxChannel:
 
     def _set_batch(self, batch: list[QuantityUpdate]) -> list[UpdateResult]:
         results: list[UpdateResult | None] = [_local_refusal(u) for u in batch]
+        kind: ErrorKind | None = None
         send = [(i, u) for i, u in enumerate(batch) if results[i] is None]
         if not send:
             return [r for r in results if r is not None]
@@ -159,18 +161,22 @@ class SandboxChannel:
             _, body = self.client.request("PUT", "/api/stock", json={"items": items})
             answers = body.get("results") if isinstance(body, dict) else None
         except HttpStatusError as error:
-            status = UpdateStatus.RETRY if error.status in (401, 403) else UpdateStatus.REJECTED
-            answers, failure, wait = None, (status, str(error)), error.retry_after
+            if error.stops_channel:
+                raise  # refused credentials: the channel stops, not this batch
+            answers, failure, wait = None, (UpdateStatus.REJECTED, str(error)), error.retry_after
         except ChannelError as error:
+            if error.stops_channel:
+                raise
             answers, failure, wait = None, (UpdateStatus.RETRY, str(error)), error.retry_after
+            kind = error.kind
         else:
             failure = (UpdateStatus.RETRY, "the shop's answer had no per-item results")
             wait = None
         for n, (index, update) in enumerate(send):
             answer = answers[n] if isinstance(answers, list) and n < len(answers) else None
             result = self._result(update, answer, failure)
-            if result.status is UpdateStatus.RETRY and wait is not None:
-                result = replace(result, retry_after=wait)
+            if result.status is UpdateStatus.RETRY:
+                result = replace(result, retry_after=wait, kind=kind)
             results[index] = result
         return [r for r in results if r is not None]
 

@@ -470,7 +470,9 @@ class SyncEngine(ReadBack):
                             ChannelSyncRow.channel == channel).execute()
             failed = [r for r in results if r.status is UpdateStatus.RETRY]
             if failed:
-                raise ChannelError(failed[0].message, failed[0].retry_after)
+                first = failed[0]
+                raise ChannelError(first.message, first.retry_after, first.kind or (
+                    ErrorKind.RATE_LIMITED if first.retry_after else ErrorKind.SERVER_ERROR))
         return conflicts
 
     def _note_pending(self, channel: ChannelRow, batch: list[QuantityUpdate]) -> None:

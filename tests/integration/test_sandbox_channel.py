@@ -12,6 +12,7 @@ from app.channels.base import (
     ChannelAdapter,
     ChannelError,
     ChannelInfo,
+    ErrorKind,
     QuantityUpdate,
     UpdateStatus,
 )
@@ -214,9 +215,11 @@ def test_read_quantities_and_test_connection(server, shop):
         adapter.test_connection()
 
 
-def test_a_wrong_token_fails_uploads_as_retry_with_a_plain_message(shop, sandbox):
+def test_a_wrong_token_stops_an_upload_as_refused_credentials_with_a_plain_message(
+        shop, sandbox):
     server = sandbox(shop=shop, token="right")
-    results = channel(server, token="wrong-token").set_quantities([QuantityUpdate("A", 1)])
-    assert results[0].status is UpdateStatus.RETRY
-    assert "authentication failed" in results[0].message
-    assert "wrong-token" not in results[0].message
+    with pytest.raises(ChannelError) as refused:
+        channel(server, token="wrong-token").set_quantities([QuantityUpdate("A", 1)])
+    assert refused.value.kind is ErrorKind.AUTHENTICATION and refused.value.stops_channel
+    assert "authentication failed" in str(refused.value)
+    assert "wrong-token" not in str(refused.value)
