@@ -129,6 +129,8 @@ V7_ERROR_KINDS = [
     # what kind of failure a channel's last error was (app.channels.base.ErrorKind); a
     # refused or expired credential stops the channel until new credentials are entered
     "ALTER TABLE channel_sync ADD COLUMN error_kind TEXT NOT NULL DEFAULT ''",
+    # when a number was submitted to a channel that applies writes later (Amazon's feeds)
+    "ALTER TABLE listing ADD COLUMN submitted_at {ts}",
 ]
 
 
@@ -149,7 +151,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
      _ddl(V4_RECIPES_AND_PENDING)),
     (5, "a feed of changed items that every process reads", _ddl(V5_CHANGE_FEED)),
     (6, "order lines refused with their reason", _ddl(V6_REFUSED_LINES)),
-    (7, "channel failures with their kind", _ddl(V7_ERROR_KINDS)),
+    (7, "channel failures with their kind; numbers submitted for later",
+     _ddl(V7_ERROR_KINDS)),
 ]
 
 LATEST = MIGRATIONS[-1][0]

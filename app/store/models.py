@@ -203,6 +203,7 @@ class ListingRow(BaseModel):
     last_error = pw.TextField(default="")
     drift_qty = pw.IntegerField(null=True)  # the channel shows this, changed by hand
     drift_seen_at = pw.DateTimeField(null=True)
+    submitted_at = pw.DateTimeField(null=True)  # a number accepted for later (pending holds it)
 
     class Meta:
         table_name = "listing"

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from peewee import fn
+
 from app.channels.base import (
     STOPPING_KINDS,
     ChannelAdapter,
@@ -39,15 +41,14 @@ from app.store.database import current_location, write_transaction
 from app.store.errors import EnvironmentFailure, classify
 from app.store.models import ChannelRow, ChannelSyncRow, ItemRow, ListingRow, utcnow
 
+from .read_back import SUSPEND_AFTER, ReadBack
 from .read_back import PreviewRow as PreviewRow  # callers import it from here
-from .read_back import ReadBack
 from .state import backoff_delay
 
 log = logging.getLogger("rendo.sync")
 
 
 AdapterFactory = Callable[[ChannelRow], ChannelAdapter | None]
-SUSPEND_AFTER = 5  # uploads refused in a row before a listing is suspended
 DRIFT_EVERY = timedelta(minutes=10)
 CYCLE_DEADLINE_S = 180.0  # one channel's cycle; then it stops with an error, retried later
 
@@ -274,7 +275,7 @@ class SyncEngine(ReadBack):
         if deadline is not None and time.monotonic() >= deadline:
             raise ChannelError(f"{channel.name}: the sync cycle took longer than "
                                f"{self.cycle_deadline_s:g} s and was stopped; it is retried "
-                               "later")
+                               "later", kind=ErrorKind.UNREACHABLE)
 
     def _finish(self, channel: ChannelRow, report: CycleReport, retry_after: float | None) -> None:
         with self.shop.lock, write_transaction():
@@ -358,19 +359,24 @@ class SyncEngine(ReadBack):
 
     # -- uploads ----------------------------------------------------------------------------
     def _wanted(self, channel: ChannelRow, cas: bool, only: set[str] | None = None,
-                relative: bool = False) -> list[QuantityUpdate]:
+                relative: bool = False, waiting: bool = False) -> list[QuantityUpdate]:
         """Listings whose computed number differs from what the channel shows; with
         *relative*, as the difference from it where Rendo knows what it shows."""
         book = self.shop.book
         updates = []
         query = (
-            ListingRow.select(ListingRow.channel_item_id, ListingRow.believed_qty, ItemRow.code)
+            ListingRow.select(ListingRow.channel_item_id, ListingRow.believed_qty, ItemRow.code,
+                              ListingRow.pending)
             .join(ItemRow)
             .where(ListingRow.channel == channel, ListingRow.suspended == False,  # noqa: E712
                    ListingRow.drift_qty.is_null())
         )
-        for channel_item_id, believed, code in query.tuples().iterator():
+        for channel_item_id, believed, code, pending in query.tuples().iterator():
             if only is not None and channel_item_id not in only:
+                continue
+            if (relative or waiting) and pending:
+                # relative: unsure until the read-back settles the lost write; submitted:
+                # waiting for the channel to apply it (the read-back confirms or gives up)
                 continue
             stock = book.stock.get(code)
             if stock is None:
@@ -388,17 +394,20 @@ class SyncEngine(ReadBack):
     def _upload(self, channel: ChannelRow, adapter: ChannelAdapter, report: CycleReport) -> None:
         self.shop.catch_up()  # what other processes (CLI, window, another sync) changed
         cas, relative = adapter.limits.compare_and_set, adapter.limits.relative
-        unsure = ListingRow.select().where(ListingRow.channel == channel,
-                                           ListingRow.believed_qty < 0)
-        if (cas or relative) and unsure.exists():
+        unsure = ListingRow.believed_qty < 0
+        if relative:  # a change sent again on top of a lost one would count twice
+            unsure |= fn.LENGTH(ListingRow.pending) > len("[]")
+        if (cas or relative) and ListingRow.select().where(
+                ListingRow.channel == channel, unsure).exists():
             self._check_drift(channel, adapter, report)  # settle beliefs that cannot be right
-        updates = self._wanted(channel, cas, relative=relative)
+        waiting = adapter.limits.asynchronous
+        updates = self._wanted(channel, cas, relative=relative, waiting=waiting)
         if not updates:
             return
         if not cas and (not relative or any(u.delta is None for u in updates)):
             # An absolute set: read the orders taken meanwhile right before setting.
             self._read_orders(channel, adapter, report)
-            updates = self._wanted(channel, cas, relative=relative)
+            updates = self._wanted(channel, cas, relative=relative, waiting=waiting)
         conflicts = self._send(channel, adapter, updates, report)
         if not conflicts:
             return
@@ -499,7 +508,7 @@ class SyncEngine(ReadBack):
         belief is the number set, not the one said."""
         if result.status is UpdateStatus.SUBMITTED:
             report.uploaded += 1  # its number stays pending until a read confirms it
-            listing.failures, listing.last_error = 0, ""
+            listing.submitted_at = self.clock()
             listing.save()
             return
         if result.status is UpdateStatus.UNUSABLE:
@@ -516,6 +525,7 @@ class SyncEngine(ReadBack):
             said = result.quantity if result.quantity is not None and is_count(result.quantity) \
                 else None
             listing.believed_qty = said if said is not None and not moved else quantity
+            listing.submitted_at = None
             listing.pending = []
             listing.confirmed_at = self.clock()
             listing.failures, listing.last_error = 0, ""

@@ -12,7 +12,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from app.channels.base import ChannelAdapter
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from .engine import AdapterFactory, CycleReport
 
 log = logging.getLogger("rendo.sync")
+
+SUBMIT_GRACE = timedelta(minutes=30)  # for a channel to apply a number it accepted for later
+SUSPEND_AFTER = 5  # writes refused (or never applied) in a row before a listing is suspended
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +89,15 @@ class ReadBack(ABC):
                 moved = (before.get(channel_item_id) != listing.believed_qty
                          or report.listing_moves.get(channel_item_id) != moves.get(
                              channel_item_id))
-                if listing.believed_qty is None or moved or quantity == listing.believed_qty:
+                if listing.believed_qty is None or moved:
                     continue
-                if quantity in listing.pending:  # our own write, its answer lost
-                    listing.believed_qty, listing.pending = quantity, []
+                if quantity == listing.believed_qty:
+                    if listing.pending:
+                        self._not_landed(channel, adapter, listing)
+                    continue
+                if quantity in listing.pending:  # our own write, its answer lost (or applied
+                    listing.believed_qty, listing.pending = quantity, []  # later: submitted)
+                    listing.submitted_at, listing.failures = None, 0
                     listing.save()
                     continue
                 if listing.believed_qty < 0:
@@ -107,6 +115,25 @@ class ReadBack(ABC):
             state = sync_row(channel)
             state.last_drift_check_at = self.clock()
             state.save()
+
+    def _not_landed(self, channel: ChannelRow, adapter: ChannelAdapter,
+                    listing: ListingRow) -> None:
+        """The channel still shows what it showed before a write whose answer was lost, or
+        that was submitted for later: the write did not land (a relative change can then be
+        worked out again). A submitted number gets ``SUBMIT_GRACE`` to be applied; then it
+        counts as refused (sent again, and suspended after ``SUSPEND_AFTER``)."""
+        submitted = listing.submitted_at
+        if adapter.limits.asynchronous and submitted is not None:
+            if self.clock() - submitted < SUBMIT_GRACE:
+                return  # not applied yet: the channel works through its queue
+            listing.failures += 1
+            listing.last_error = (f"{channel.name} accepted {listing.pending[-1]} for "
+                                  f"{listing.channel_item_id} but did not apply it")
+            if listing.failures >= SUSPEND_AFTER:
+                listing.suspended = True
+            log.warning("%s: %s", channel.name, listing.last_error)
+        listing.pending, listing.submitted_at = [], None
+        listing.save()
 
     def _new_listing(self, channel: ChannelRow, channel_item_id: str, quantity: int) -> bool:
         item = resolve_item(channel, channel_item_id)
