@@ -4,9 +4,8 @@ orders with refunds and cancellations, and one order on Shopify taking stock eve
 
 from __future__ import annotations
 
-import json
+import io
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -360,12 +359,40 @@ def test_an_order_on_shopify_lowers_the_stock_uploaded_to_the_other_channels(
     assert (double.quantity("A"), double.quantity("B")) == (10, 4)
     assert (other.shop.quantity("A"), other.shop.quantity("B")) == (10, 4)
 
-    double.place_order([("A", 3)])  # Shopify takes the units off its own stock at once
+    order = double.place_order([("A", 3), ("B", 1)])  # Shopify takes the units off at once
     reports = engine.run_due(force=True)
     assert all(r.ok for r in reports), [r.error for r in reports]
-    assert shop.book.on_hand["A"] == 7
-    assert other.shop.quantity("A") == 7
-    assert double.quantity("A") == 7
-    assert Counter(r.conflicts for r in reports)[0] == len(reports)  # no false conflict
-    sent = [json.dumps(b["variables"]) for b in mutations(double)]
-    assert all("changeFromQuantity" in s for s in sent)
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (7, 3)
+    assert (other.shop.quantity("A"), other.shop.quantity("B")) == (7, 3)
+    assert (double.quantity("A"), double.quantity("B")) == (7, 3)
+    assert sum(r.conflicts for r in reports) == 0  # Shopify's own sale is not a conflict
+
+    double.cancel_units(order, "A", 2)  # two of the three A refunded and restocked
+    engine.run_due(force=True)
+    assert shop.book.on_hand["A"] == 9
+    assert (other.shop.quantity("A"), double.quantity("A")) == (9, 9)
+
+    double.cancel_order(order)  # the rest: one A and the B come back
+    reports = engine.run_due(force=True)
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (10, 4)
+    assert (other.shop.quantity("A"), other.shop.quantity("B")) == (10, 4)
+    assert (double.quantity("A"), double.quantity("B")) == (10, 4)
+    assert sum(r.conflicts for r in reports) == 0
+    sent = [b["variables"]["input"]["quantities"] for b in mutations(double)]
+    assert all("changeFromQuantity" in q for batch in sent for q in batch)
+
+
+def test_the_readme_command_adds_a_shopify_channel_that_syncs(rendo, monkeypatch, servers):
+    double = servers(make_double())
+    double.add_listing("A", 0)
+    assert rendo("item", "add", "A").code == 0
+    assert rendo("adjust", "A", "+5").code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"access_token={double.token}\n"))
+    added = rendo("channel", "add", "shop", "--type", "shopify", "--url", double.url,
+                  "--token-stdin")
+    assert added.code == 0, added.err
+    assert rendo("channel", "first", "shop", "push").code == 0
+    synced = rendo("sync", "--once")
+    assert synced.code == 0, synced.err
+    assert double.quantity("A") == 5
