@@ -396,3 +396,47 @@ def test_the_readme_command_adds_a_shopify_channel_that_syncs(rendo, monkeypatch
     synced = rendo("sync", "--once")
     assert synced.code == 0, synced.err
     assert double.quantity("A") == 5
+
+
+# -- the double itself: the older versions' compare-and-set, the newer versions' rules ------
+def _post(double: ShopifyDouble, version: str, query: str, variables: dict[str, Any]) -> Any:
+    import requests
+
+    return requests.post(f"{double.url}/admin/api/{version}/graphql.json",
+                         json={"query": query, "variables": variables},
+                         headers={"X-Shopify-Access-Token": double.token}, timeout=5).json()
+
+
+SET = """mutation Set($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) { userErrors { field code } }
+}"""
+
+
+def test_the_double_answers_compare_quantity_before_2026_04_and_wants_a_key_after(double):
+    double.add_listing("A", 4)
+    item = next(iter(double.shop.items.values()))
+
+    def entry(**extra: Any) -> dict[str, Any]:
+        return {"name": "available", "reason": "correction", "quantities": [
+            {"inventoryItemId": item.gid, "locationId": double.shop.primary, "quantity": 9,
+             **extra}]}
+
+    def codes(answer: Any) -> list[str]:
+        return [e["code"] for e in answer["data"]["inventorySetQuantities"]["userErrors"]]
+
+    assert codes(_post(double, "2025-10", SET, {"input": entry()})) == [
+        "COMPARE_QUANTITY_REQUIRED"]
+    assert codes(_post(double, "2025-10", SET, {"input": entry(compareQuantity=3)})) == [
+        "COMPARE_QUANTITY_STALE"]
+    assert double.quantity("A") == 4
+    assert codes(_post(double, "2025-10", SET, {"input": {
+        **entry(), "ignoreCompareQuantity": True}})) == []
+    assert double.quantity("A") == 9
+    refused = _post(double, "2026-10", SET, {"input": entry(changeFromQuantity=9)})
+    assert "@idempotent" in refused["errors"][0]["message"]  # the key is mandatory now
+    assert double.quantity("A") == 9
+    too_many = _post(double, "2026-10", SET.replace(
+        "(input: $input)", '(input: $input) @idempotent(key: "k")'), {"input": {
+            **entry(changeFromQuantity=9),
+            "quantities": entry(changeFromQuantity=9)["quantities"] * 251}})
+    assert too_many["errors"][0]["extensions"]["code"] == "MAX_INPUT_SIZE_EXCEEDED"

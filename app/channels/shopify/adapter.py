@@ -23,6 +23,8 @@ from .inventory import PAGE, Inventory
 from .orders import Orders
 
 SHOPIFY_LIMITS = ChannelLimits(
+    # requests_per_second: the GraphQL calls are paced by their query cost (graphql.py), not
+    # by a count of calls; 2 a second is the REST Admin API's Standard rate, for estimates
     batch_size=PAGE, requests_per_second=2.0, maximum_quantity=1_000_000_000,
     unlimited_quantity=9999, compare_and_set=True, relative=False, order_overlap_s=120,
     # Cancelling an order in Shopify's admin restocks its items (the "Restock items" box is

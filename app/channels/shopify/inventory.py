@@ -49,7 +49,8 @@ LOCATIONS_QUERY = """query RendoLocations($after: String) {
   }
 }"""
 
-LOCATION_QUERY = """query RendoLocation($id: ID) { location(id: $id) { id name isActive } }"""
+# without an id, ``location`` is the shop's primary location
+LOCATION_QUERY = """query RendoLocation { location { id name isActive } }"""
 
 SET_MUTATION = """mutation RendoSetQuantities($input: InventorySetQuantitiesInput!,
     $idempotencyKey: String!) {
@@ -105,7 +106,7 @@ class Inventory:
     def _find_location(self) -> Location:
         wanted = self.location_setting
         if not wanted:
-            data = self.api.run("RendoLocation", LOCATION_QUERY, {"id": None}, cost=1)
+            data = self.api.run("RendoLocation", LOCATION_QUERY, cost=1)
             found = data.get("location")
             if not isinstance(found, dict) or not found.get("id"):
                 raise ChannelError(f"{self.name}: the shop has no primary location",
