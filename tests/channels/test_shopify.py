@@ -440,3 +440,15 @@ def test_the_double_answers_compare_quantity_before_2026_04_and_wants_a_key_afte
             **entry(changeFromQuantity=9),
             "quantities": entry(changeFromQuantity=9)["quantities"] * 251}})
     assert too_many["errors"][0]["extensions"]["code"] == "MAX_INPUT_SIZE_EXCEEDED"
+
+
+def test_an_order_of_the_second_the_channel_was_connected_in_is_not_left_out(double, sim):
+    """Shopify stamps orders to the second; Rendo leaves out orders placed before the
+    channel was connected, and must not take one of the same second for one of those."""
+    double.add_listing("A", 5)
+    sim.t = EPOCH + 0.25
+    connected = sim.utc().replace(tzinfo=None)  # 12:00:00.25
+    sim.t = EPOCH + 0.75
+    double.place_order([("A", 1)])  # stamped 12:00:00
+    [line] = connect(double, sim).read_orders(None, connected).lines
+    assert line.placed_at is not None and line.placed_at >= connected

@@ -117,6 +117,10 @@ class Orders:
     def _lines(self, order: dict[str, Any]) -> list[OrderLine]:
         try:
             placed = _parse_time(order["createdAt"]).replace(tzinfo=None)
+            if not placed.microsecond:
+                # Shopify stamps to the second: an order of the second the channel was
+                # connected in counts as placed after it (dropping it would oversell)
+                placed += timedelta(microseconds=999_999)
             cancelled = order.get("cancelledAt") is not None
             lines = []
             for line in self._line_nodes(order):
