@@ -55,8 +55,12 @@ Sources (read 2026-12):
   250, input arrays ≤ 250); https://shopify.dev/docs/api/usage/search-syntax
   (``updated_at:>'…'``); LineItem.currentQuantity ("the quantity minus the removed
   quantity") in the Order object reference;
-- the 401 body as Shopify's API answers it (quoted in the Shopify/shopify-api-ruby and
-  shopify-api-js issue trackers for a revoked or wrong token).
+- the 401 body ``{"errors": "[API] Invalid API key or access token (unrecognized login or
+  wrong password)"}`` as recorded from the live API in public Shopify clients' fixtures and
+  notes (found with the code search; e.g. a Go client's ``ErrorUnauthorized`` constant).
+Assumptions (not published as such): one user error refuses the whole mutation; a missing
+``@idempotent`` key or ``changeFromQuantity`` is a top-level error; the bucket holds 20 s of
+restore; the primary location has id 7001.
 """
 
 from __future__ import annotations
