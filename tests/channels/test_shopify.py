@@ -452,3 +452,14 @@ def test_an_order_of_the_second_the_channel_was_connected_in_is_not_left_out(dou
     double.place_order([("A", 1)])  # stamped 12:00:00
     [line] = connect(double, sim).read_orders(None, connected).lines
     assert line.placed_at is not None and line.placed_at >= connected
+
+
+def test_no_saved_token_is_an_authentication_failure_before_anything_is_sent(double, sim):
+    info = ChannelInfo("shopify", "shopify", {"url": double.url})
+    adapter = ShopifyChannel(info, MemoryCredentials({}), clock=sim.now, now=sim.utc)
+    with pytest.raises(ChannelError) as caught:
+        adapter.test_connection()
+    assert caught.value.kind is ErrorKind.AUTHENTICATION
+    assert caught.value.renew == ("access_token",)
+    assert double.calls == []
+    assert adapter.budget() is None  # nothing known of the bucket yet
