@@ -80,7 +80,7 @@ class ShopifyGraphQL:
         self.name = name  # the channel's name, for messages
         self.clock = clock
         self.bucket = CostBucket()
-        self.costs: dict[str, float] = {}  # the last requested cost of each operation
+        self.costs: dict[str, float] = {}  # what Shopify priced each operation at last
         self.server_time: datetime | None = None  # Shopify's clock: the last answer's Date
 
     def budget(self) -> RateBudget | None:
@@ -92,7 +92,8 @@ class ShopifyGraphQL:
     def run(self, operation: str, query: str, variables: dict[str, Any] | None = None,
             cost: float = 1.0) -> dict[str, Any]:
         """The ``data`` of *query*; *cost* is the estimate before Shopify has priced it."""
-        estimate = max(cost, self.costs.get(operation, 0.0))
+        key = f"{operation}/{cost:g}"  # the same operation with other page sizes costs more
+        estimate = max(cost, self.costs.get(key, 0.0))
         for _ in range(MAX_THROTTLED):
             self._pause(self.bucket.wait_for(estimate, self.clock()))
             body = self._post(operation, query, variables)
@@ -102,7 +103,7 @@ class ShopifyGraphQL:
                 self.bucket.update(cost_info.get("throttleStatus"), self.clock())
                 requested = cost_info.get("requestedQueryCost")
                 if isinstance(requested, int | float) and requested > 0:
-                    self.costs[operation] = estimate = float(requested)
+                    self.costs[key] = estimate = float(requested)
             errors = body.get("errors")
             if errors:
                 if not _has_code(errors, "THROTTLED"):
