@@ -873,7 +873,8 @@ class ShopifyDouble:
         self.bucket_size, self.restore_rate = bucket_size, restore_rate
         self.available = bucket_size
         self.bucket_at = clock()
-        self.revoked = False
+        self.revoked = False  # every token refused (revoke_credentials makes a new one)
+        self.generation = 0
         self.throttled_calls = 0
         self.throttled_answers = 0  # THROTTLED answers given (forced or by the bucket)
         self.calls: list[tuple[str, str]] = []
@@ -1011,8 +1012,10 @@ class ShopifyDouble:
         """Custom-app access tokens do not expire: nothing happens."""
 
     def revoke_credentials(self) -> None:
+        """The token is uninstalled; the owner creates the app's token again (a new one)."""
         with self.lock:
-            self.revoked = True
+            self.generation += 1
+            self.token = f"shpat_double_{self.generation}"
 
     # -- the API -------------------------------------------------------------------------
     def _restore(self) -> None:
