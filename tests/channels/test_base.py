@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -159,6 +161,18 @@ def test_revoked_credentials_stop_the_channel_and_name_the_refresh_token(double)
     assert double.quantity("A") == 4
 
 
+def test_test_connection_checks_items_and_orders(double):
+    channel = adapter(double)
+    channel.test_connection()
+    assert [c for c in double.calls if c[0] == "GET"] == [("GET", "/1/items"),
+                                                         ("GET", "/1/orders")]
+    wrong = MemoryCredentials({**double.credentials, "client_secret": "nope"})
+    with pytest.raises(ChannelError) as refused:
+        adapter(double, wrong).test_connection()
+    assert refused.value.kind is ErrorKind.AUTHENTICATION
+    assert refused.value.renew == ("client_id", "client_secret")
+
+
 def test_items_are_read_a_hundred_a_page(double):
     for n in range(250):
         double.add_listing(f"SKU{n:03}", n)
@@ -205,6 +219,7 @@ def test_a_spent_hour_answers_retry_until_the_next_hour_and_keeps_reads(double):
     assert len(done) == 14 and len(waiting) == 16  # 15 writes' calls: one read the item map
     assert posts(double) == 14
     assert all(r.retry_after == pytest.approx(1800) for r in waiting)
+    assert "5 of BASE's 20 per hour are kept for reading orders" in waiting[0].message
     assert channel.budget().remaining == 5
     channel.read_orders(None, datetime.now(UTC))  # the reserve is there for orders
     assert ("GET", "/1/orders") in double.calls
@@ -326,3 +341,14 @@ def test_end_to_end_a_local_change_reaches_base_and_a_revocation_stops_it(
     [report] = synced.run_due(force=True)
     assert not report.ok and report.error_kind == ErrorKind.CREDENTIALS_EXPIRED.value
     assert double.quantity("A") == 35
+
+
+def test_the_command_line_adds_a_base_channel_with_its_three_credentials(
+        double, rendo, memory_keyring, monkeypatch):
+    lines = "".join(f"{key}={value}\n" for key, value in double.credentials.items())
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    added = rendo("channel", "add", "myshop", "--type", "base", "--url", double.url,
+                  "--set", f"redirect_uri={double.redirect_uri}", "--token-stdin")
+    assert added.code == 0, added.err
+    stored = json.loads(memory_keyring.passwords[("Rendo", "channel:myshop")])
+    assert stored == double.credentials

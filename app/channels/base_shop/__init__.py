@@ -306,13 +306,15 @@ class BaseShopChannel:
 
     def _spent(self, wait: float, write: bool) -> ChannelError:
         budget = self.calls_budget
-        allowed = budget.hour_limit - (budget.hour_reserve if write else 0)
-        what = "stock updates" if write else "calls"
-        return ChannelError(
-            f"BASE: this hour's {allowed:,} {what} are made ({budget.hour_limit:,} calls an "
-            f"hour, {budget.hour_reserve:,} kept for reading orders, or the day's "
-            f"{budget.day_limit:,}); the next ones in {wait:.0f} s",
-            wait, ErrorKind.RATE_LIMITED)
+        day = wait > seconds_to_next_hour(self.clock()) + 1
+        limit, reserve = ((budget.day_limit, budget.day_reserve) if day
+                          else (budget.hour_limit, budget.hour_reserve))
+        period = "day" if day else "hour"
+        spent = (f"this {period}'s {limit - reserve:,} calls for stock updates are made "
+                 f"({reserve:,} of BASE's {limit:,} per {period} are kept for reading orders)"
+                 if write else f"BASE's {limit:,} calls per {period} are made")
+        return ChannelError(f"BASE: {spent}; the next ones in {wait:.0f} s", wait,
+                            ErrorKind.RATE_LIMITED)
 
     def _get(self, path: str, params: dict[str, Any] | None = None,
              write: bool = False) -> Any:
@@ -547,7 +549,7 @@ def _window_start(orders: dict[str, list[Any]], floor: float, now: float) -> flo
     """Where the next list starts: the trailing window, or the oldest open order placed
     before it; never before the channel was connected (less the overlap)."""
     open_times = [state[0] for state in orders.values() if state[2] not in FINAL]
-    return max(floor, min([now - ORDER_WINDOW_S, *open_times]))
+    return float(max(floor, min([now - ORDER_WINDOW_S, *open_times])))
 
 
 def _shown(body: Any, variation_id: int | None) -> int | None:
