@@ -453,7 +453,7 @@ class BaseDouble:
             if order is None:
                 raise _Refusal("no_order")
             return {"order": json.loads(json.dumps(order))}
-        raise _Refusal("params", 404)
+        raise _Refusal("bad_params", 404)
 
     def _edit_stock(self, form: dict[str, str]) -> dict[str, Any]:
         item = self.items.get(_int(form.get("item_id")) or -1)
@@ -501,7 +501,7 @@ def _int(value: str | None) -> int | None:
 def _paging(query: dict[str, str]) -> tuple[int, int]:
     limit, offset = _int(query.get("limit", "20")), _int(query.get("offset", "0"))
     if limit is None or offset is None or limit < 1 or offset < 0:
-        raise _Refusal("params")
+        raise _Refusal("bad_params")
     return min(limit, 100), offset
 
 
@@ -517,7 +517,7 @@ def _ordered_time(value: str | None, start: bool) -> float | None:
         if shape == "%Y-%m-%d" and not start:
             moment += timedelta(days=1, seconds=-1)
         return moment.astimezone(UTC).timestamp()
-    raise _Refusal("params")
+    raise _Refusal("bad_params")
 
 
 class _Handler(BaseHTTPRequestHandler):

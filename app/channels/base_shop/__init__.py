@@ -31,7 +31,8 @@ From BASE's published API docs (github.com/baseinc/api-docs, now docs.thebase.in
   the detail of each order that is new or whose ``modified`` / ``dispatch_status`` changed.
   The cursor (JSON) keeps what was seen of each order. Lines are per order item, cancelled
   by their own ``status`` (a per-line cancellation) or the order's; the engine applies only
-  the difference from what it applied before.
+  the difference from what it applied before. A cancelled order's units go back on BASE's
+  own stock (``restocks_on_cancel``), as BASE's admin does.
 """
 
 

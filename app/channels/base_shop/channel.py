@@ -399,7 +399,10 @@ class BaseShopChannel:
     def _lines(self, order: dict[str, Any]) -> list[OrderLine]:
         key = str(order.get("unique_key"))
         try:
-            placed = datetime.fromtimestamp(float(order["ordered"]), UTC).replace(tzinfo=None)
+            # BASE stamps whole seconds: an order stamped in the second Rendo connected is
+            # taken as placed after it (applied, not lost)
+            placed = datetime.fromtimestamp(float(order["ordered"]) + 0.999999, UTC)
+            placed = placed.replace(tzinfo=None)
             whole = order.get("dispatch_status") == "cancelled"
             lines = []
             for line in order["order_items"]:
