@@ -350,3 +350,19 @@ def test_the_command_line_adds_a_base_channel_with_its_three_credentials(
     assert added.code == 0, added.err
     stored = json.loads(memory_keyring.passwords[("Rendo", "channel:myshop")])
     assert stored == double.credentials
+
+
+def test_the_day_allowance_keeps_its_share_for_reads_until_midnight_in_japan():
+    budget = CallBudget(hour_limit=10, day_limit=15, hour_reserve=0, day_reserve=3)
+    now = HALF_PAST  # 10:30 in Japan
+    for _ in range(10):
+        budget.take(now)
+    assert budget.wait(now, write=True) == pytest.approx(1800)  # the hour is spent
+    now += 3600
+    budget.take(now)
+    budget.take(now)
+    assert budget.wait(now, write=False) is None  # reads: 3 calls of the day are left
+    midnight = datetime(2026, 12, 2, 15, 0, tzinfo=UTC).timestamp()  # 00:00 in Japan
+    assert budget.wait(now, write=True) == pytest.approx(midnight - now)
+    assert budget.remaining(now) == 3
+    assert budget.wait(midnight, write=True) is None
