@@ -1,0 +1,441 @@
+"""The BASE adapter itself (see the package's text for what it does and why)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from app.domain.orders import OrderLine
+
+from ..base import (
+    ChannelError,
+    ChannelInfo,
+    ChannelLimits,
+    Credentials,
+    ErrorKind,
+    OrderPage,
+    QuantityUpdate,
+    RateBudget,
+    UpdateResult,
+    UpdateStatus,
+)
+from ..http import HttpClient
+from .budget import HOUR_LIMIT, JST, CallBudget, seconds_to_next_day, seconds_to_next_hour
+from .tokens import SCOPES, api_url, error_of, token_parts, token_refusal
+
+log = logging.getLogger(__name__)
+
+REFRESH_MARGIN_S = 300  # refresh an access token this long before it ends
+ORDER_WINDOW_S = 14 * 86400  # orders placed this far back are read again each time
+MAP_REFRESH_S = 300  # the item map is read again for an unknown code at most this often
+PAGE = 100  # BASE's largest page (items and orders)
+MAX_PAGES = 1000
+FINAL = frozenset({"dispatched", "cancelled"})
+TOKEN_REFUSED = frozenset({"invalid_request", "invalid_token"})
+
+BASE_LIMITS = ChannelLimits(
+    batch_size=1, requests_per_second=HOUR_LIMIT / 3600, maximum_quantity=None,
+    unlimited_quantity=9999, compare_and_set=False, relative=False, order_overlap_s=120,
+    restocks_on_cancel=True,
+)
+
+
+def _stamp(moment: float) -> str:
+    """Epoch seconds as BASE's ``yyyy-mm-dd hh:mm:ss`` (Japan time)."""
+    return datetime.fromtimestamp(moment, JST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _epoch(moment: datetime | None) -> float:
+    if moment is None:
+        return 0.0
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).timestamp()
+
+
+class BaseShopChannel:
+    """ChannelAdapter for one BASE shop. ``clock`` gives epoch seconds (tests move it)."""
+
+    def __init__(self, info: ChannelInfo, credentials: Credentials,
+                 client: HttpClient | None = None, budget: CallBudget | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.info = info
+        self.limits = BASE_LIMITS
+        self.credentials = credentials
+        self.clock = clock
+        self.calls_budget = budget or CallBudget()
+        self.client = client or HttpClient(api_url(info.settings), secrets=self._secrets)
+        if self.client.secrets is None:
+            self.client.secrets = self._secrets
+        self._lock = threading.RLock()
+        self._access = credentials.get("access_token")
+        try:
+            self._expires = float(credentials.get("access_token_expires") or 0)
+        except ValueError:
+            self._expires = 0.0
+        self._refresh_token: str | None = None  # a rotated one the keyring could not take
+        # code -> (item_id, variation_id); codes BASE has twice; items with variations
+        self._ids: dict[str, tuple[int, int | None]] = {}
+        self._codes: dict[tuple[int, int | None], str] = {}
+        self._twice: set[str] = set()
+        self._parents: set[str] = set()
+        self._map_read_at: float | None = None
+
+    def _secrets(self) -> list[str]:
+        return [*self.credentials.secrets(), *([self._access] if self._access else [])]
+
+    # -- the port's small parts ----------------------------------------------------------------
+    def close(self) -> None:
+        self.client.close()
+
+    def set_deadline(self, deadline: float | None) -> None:
+        self.client.cycle_deadline = deadline
+
+    def cancel(self) -> None:
+        self.client.cancel()
+
+    def budget(self) -> RateBudget | None:
+        budget = self.calls_budget
+        return RateBudget(float(budget.remaining(self.clock())), float(budget.hour_limit))
+
+    # -- tokens --------------------------------------------------------------------------------
+    def _access_token(self) -> str:
+        with self._lock:
+            if self._access and self._expires - REFRESH_MARGIN_S > self.clock():
+                return self._access
+            return self._refresh()
+
+    def _refresh(self) -> str:
+        creds = self.credentials
+        refresh = self._refresh_token or creds.get("refresh_token")
+        client_id, secret = creds.get("client_id"), creds.get("client_secret")
+        if not client_id or not secret:
+            raise ChannelError("BASE: client_id or client_secret is missing",
+                               kind=ErrorKind.AUTHENTICATION, renew=("client_id",
+                                                                     "client_secret"))
+        if not refresh:
+            raise ChannelError("BASE is not connected yet (no refresh token): use Connect",
+                               kind=ErrorKind.AUTHENTICATION, renew=("refresh_token",))
+        reply = self.client.call("POST", "/1/oauth/token", ok=(200, 400, 401), form={
+            "grant_type": "refresh_token", "client_id": client_id, "client_secret": secret,
+            "refresh_token": refresh,
+            "redirect_uri": str(self.info.settings.get("redirect_uri") or "")})
+        if reply.status != 200:
+            self._access = None
+            raise token_refusal(reply.body, "refresh token")
+        parts = token_parts(reply.body, self.clock())
+        self._refresh_token = parts["refresh_token"]
+        creds.renew(parts)  # the rotated refresh token is kept before anything else
+        self._refresh_token = None
+        self._access, self._expires = parts["access_token"], float(parts["access_token_expires"])
+        log.info("%s: BASE access token renewed", self.info.name)
+        return self._access
+
+    # -- calls -----------------------------------------------------------------------------------
+    def _api(self, method: str, path: str, params: dict[str, Any] | None = None,
+             form: dict[str, str] | None = None, write: bool = False) -> tuple[str, Any]:
+        """("", body) for an answer; (error, body) for a refusal the caller reads (a listing
+        BASE refuses). Token, scope and limit refusals are raised as ChannelError."""
+        for attempt in (1, 2):
+            token = self._access_token()
+            now = self.clock()
+            wait = self.calls_budget.wait(now, write)
+            if wait is not None:
+                raise self._spent(wait, write)
+            self.calls_budget.take(now)
+            reply = self.client.call(method, path, params=params, form=form,
+                                     ok=(200, 400, 401),
+                                     headers={"Authorization": f"Bearer {token}"})
+            if reply.status == 200:
+                return "", reply.body
+            error, description = error_of(reply.body)
+            if reply.status == 401 or error in TOKEN_REFUSED:
+                with self._lock:
+                    if self._access == token:
+                        self._access = None  # refreshed on the next attempt
+                if attempt == 1:
+                    continue
+                raise ChannelError("BASE refused a newly renewed access token; connect "
+                                   "Rendo to BASE again", kind=ErrorKind.AUTHENTICATION,
+                                   renew=("refresh_token",))
+            if error == "invalid_scope":
+                raise ChannelError(f"BASE: Rendo's app lacks a permission for {path} "
+                                   f"({SCOPES} are needed); connect Rendo to BASE again",
+                                   kind=ErrorKind.AUTHENTICATION, renew=("refresh_token",))
+            if error == "hour_api_limit":
+                raise ChannelError("BASE: the hour's API calls are spent",
+                                   seconds_to_next_hour(self.clock()), ErrorKind.RATE_LIMITED)
+            if error == "day_api_limit":
+                raise ChannelError("BASE: the day's API calls are spent",
+                                   seconds_to_next_day(self.clock()), ErrorKind.RATE_LIMITED)
+            return error or "refused", reply.body
+        raise AssertionError("unreachable")
+
+    def _spent(self, wait: float, write: bool) -> ChannelError:
+        budget = self.calls_budget
+        day = wait > seconds_to_next_hour(self.clock()) + 1
+        limit, reserve = ((budget.day_limit, budget.day_reserve) if day
+                          else (budget.hour_limit, budget.hour_reserve))
+        period = "day" if day else "hour"
+        spent = (f"this {period}'s {limit - reserve:,} calls for stock updates are made "
+                 f"({reserve:,} of BASE's {limit:,} per {period} are kept for reading orders)"
+                 if write else f"BASE's {limit:,} calls per {period} are made")
+        return ChannelError(f"BASE: {spent}; the next ones in {wait:.0f} s", wait,
+                            ErrorKind.RATE_LIMITED)
+
+    def _get(self, path: str, params: dict[str, Any] | None = None,
+             write: bool = False) -> Any:
+        error, body = self._api("GET", path, params=params, write=write)
+        if error:
+            detail = error_of(body)[1]
+            raise ChannelError(f"BASE refused GET {path} ({error}: {detail})",
+                               kind=ErrorKind.REFUSED)
+        return body
+
+    # -- the item map --------------------------------------------------------------------------
+    def _all_items(self, write: bool) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in range(MAX_PAGES):
+            body = self._get("/1/items", {"limit": PAGE, "offset": page * PAGE}, write)
+            batch = body.get("items") if isinstance(body, dict) else None
+            if not isinstance(batch, list):
+                raise ChannelError("BASE's item list is not readable", kind=ErrorKind.MALFORMED)
+            items += batch
+            if len(batch) < PAGE:
+                return items
+        raise ChannelError(f"BASE: more than {MAX_PAGES} pages of items",
+                           kind=ErrorKind.MALFORMED)
+
+    def _read_map(self, write: bool = False) -> dict[str, int]:
+        """Read every item; keep the code map; return what each listing shows."""
+        ids: dict[str, tuple[int, int | None]] = {}
+        codes: dict[tuple[int, int | None], str] = {}
+        shown: dict[str, int] = {}
+        twice: set[str] = set()
+        parents: set[str] = set()
+
+        def add(code: Any, key: tuple[int, int | None], stock: Any) -> None:
+            codes[key] = str(code) if code else f"item:{key[0]}" + (
+                f"/variation:{key[1]}" if key[1] is not None else "")
+            if not code:
+                return
+            code = str(code)
+            if code in ids:
+                twice.add(code)
+                return
+            ids[code], shown[code] = key, int(stock)
+
+        try:
+            for item in self._all_items(write):
+                item_id = int(item["item_id"])
+                variations = item.get("variations") or []
+                if not variations:
+                    add(item.get("identifier"), (item_id, None), item["stock"])
+                elif item.get("identifier"):
+                    parents.add(str(item["identifier"]))
+                for variation in variations:
+                    add(variation.get("variation_identifier"),
+                        (item_id, int(variation["variation_id"])), variation["variation_stock"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ChannelError(f"BASE: an item is not readable ({type(error).__name__})",
+                               kind=ErrorKind.MALFORMED) from None
+        with self._lock:
+            self._ids, self._codes, self._twice = ids, codes, twice
+            self._parents = parents - set(ids)
+            self._map_read_at = self.clock()
+        return {code: stock for code, stock in shown.items() if code not in twice}
+
+    def _map_is_due(self) -> bool:
+        read_at = self._map_read_at
+        return read_at is None or self.clock() - read_at >= MAP_REFRESH_S
+
+    def _code_for(self, item_id: int, variation_id: int | None) -> str:
+        key = (item_id, variation_id)
+        if key not in self._codes and self._map_is_due():
+            self._read_map()
+        return self._codes.get(key) or (
+            f"item:{item_id}" + (f"/variation:{variation_id}" if variation_id else ""))
+
+    # -- quantities ----------------------------------------------------------------------------
+    def read_quantities(self) -> dict[str, int]:
+        return self._read_map()
+
+    def set_quantities(self, updates: Sequence[QuantityUpdate]) -> list[UpdateResult]:
+        return [self._set_one(update) for update in updates]
+
+    def _set_one(self, update: QuantityUpdate) -> UpdateResult:
+        code = update.channel_item_id
+        if update.quantity < 0:
+            return UpdateResult(code, UpdateStatus.REJECTED,
+                                message=f"negative quantity for {code}")
+        try:
+            if code not in self._ids and self._map_is_due():
+                self._read_map(write=True)
+            if code in self._twice:
+                return UpdateResult(code, UpdateStatus.UNUSABLE, message=(
+                    f"{code} is the code of more than one listing on BASE; give each its "
+                    "own 商品コード / 種類コード"))
+            if code in self._parents:
+                return UpdateResult(code, UpdateStatus.UNUSABLE, message=(
+                    f"{code} is an item with variations on BASE; its stock is the sum of "
+                    "its variations': list their 種類コード instead"))
+            target = self._ids.get(code)
+            if target is None:
+                return UpdateResult(code, UpdateStatus.REJECTED,
+                                    message=f"{code} is not listed on BASE")
+            item_id, variation_id = target
+            form = {"item_id": str(item_id)}
+            if variation_id is None:
+                form["stock"] = str(update.quantity)
+            else:
+                form |= {"variation_id": str(variation_id),
+                         "variation_stock": str(update.quantity)}
+            error, body = self._api("POST", "/1/items/edit_stock", form=form, write=True)
+        except ChannelError as failure:
+            if failure.stops_channel:
+                raise
+            return UpdateResult(code, UpdateStatus.RETRY, message=str(failure),
+                                retry_after=failure.retry_after)
+        if error in ("bad_item_id", "bad_variation_id"):
+            with self._lock:
+                self._map_read_at = None  # read again before the next write
+                self._ids.pop(code, None)
+            return UpdateResult(code, UpdateStatus.REJECTED,
+                                message=f"{code} is no longer on BASE ({error})")
+        if error:
+            detail = error_of(body)[1]
+            return UpdateResult(code, UpdateStatus.REJECTED,
+                                message=f"BASE refused {code}: {error} {detail}".strip())
+        return UpdateResult(code, UpdateStatus.OK, _shown(body, variation_id))
+
+    def test_connection(self) -> None:
+        self._get("/1/items", {"limit": 1})
+        self._get("/1/orders", {"limit": 1})
+
+    # -- orders --------------------------------------------------------------------------------
+    def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
+        now = self.clock()
+        seen = self._seen(cursor)
+        floor = _epoch(since) - self.limits.order_overlap_s
+        start = _window_start(seen, floor, now)
+        listed = self._list_orders(start)
+        lines: list[OrderLine] = []
+        kept: dict[str, list[Any]] = {}
+        for key, summary in listed.items():
+            state = [summary["ordered"], summary.get("modified"),
+                     str(summary.get("dispatch_status"))]
+            if seen.get(key) != state:
+                detail = self._detail(key)
+                if detail is None:
+                    continue
+                lines += self._lines(detail)
+            kept[key] = self._settled(state, now)
+        for key, state in seen.items():  # open orders the list did not show (none expected)
+            if key in listed or state[2] in FINAL:
+                continue
+            detail = self._detail(key)
+            if detail is not None:
+                lines += self._lines(detail)
+                kept[key] = self._settled(
+                    [state[0], detail.get("modified"), str(detail.get("dispatch_status"))], now)
+        oldest = _window_start(kept, floor, now)
+        kept = {k: v for k, v in kept.items() if v[0] >= oldest}
+        return OrderPage(lines, json.dumps({"v": 1, "orders": kept}, separators=(",", ":")))
+
+    def _settled(self, state: list[Any], now: float) -> list[Any]:
+        """*state* to remember; an order changed within the overlap keeps no ``modified``, so
+        its detail is read again next time: ``modified`` counts whole seconds (on BASE's
+        clock), and a change in the same second as a read would not show in it."""
+        modified = state[1]
+        if not isinstance(modified, int | float) or modified >= now - self.limits.order_overlap_s:
+            return [state[0], None, state[2]]
+        return state
+
+    def _seen(self, cursor: str | None) -> dict[str, list[Any]]:
+        if not cursor:
+            return {}
+        try:
+            orders = json.loads(cursor)["orders"]
+            return {str(k): [float(v[0]), v[1], str(v[2])] for k, v in orders.items()}
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            log.warning("%s: unreadable order cursor; reading the last %d days again",
+                        self.info.name, ORDER_WINDOW_S // 86400)
+            return {}
+
+    def _list_orders(self, start: float) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for page in range(MAX_PAGES):
+            body = self._get("/1/orders", {"start_ordered": _stamp(start), "limit": PAGE,
+                                           "offset": page * PAGE})
+            batch = body.get("orders") if isinstance(body, dict) else None
+            if not isinstance(batch, list):
+                raise ChannelError("BASE's order list is not readable",
+                                   kind=ErrorKind.MALFORMED)
+            try:
+                for order in batch:
+                    found[str(order["unique_key"])] = order | {"ordered": float(order["ordered"])}
+            except (KeyError, TypeError, ValueError) as error:
+                raise ChannelError(f"BASE: an order is not readable ({type(error).__name__})",
+                                   kind=ErrorKind.MALFORMED) from None
+            if len(batch) < PAGE:
+                return found
+        raise ChannelError(f"BASE: more than {MAX_PAGES} pages of orders",
+                           kind=ErrorKind.MALFORMED)
+
+    def _detail(self, key: str) -> dict[str, Any] | None:
+        error, body = self._api("GET", f"/1/orders/detail/{quote(key, safe='')}")
+        if error == "no_order":
+            return None
+        order = body.get("order") if isinstance(body, dict) else None
+        if error or not isinstance(order, dict):
+            raise ChannelError(f"BASE: order {key} is not readable ({error or 'no order'})",
+                               kind=ErrorKind.MALFORMED)
+        return order
+
+    def _lines(self, order: dict[str, Any]) -> list[OrderLine]:
+        key = str(order.get("unique_key"))
+        try:
+            # BASE stamps whole seconds: an order stamped in the second Rendo connected is
+            # taken as placed after it (applied, not lost)
+            placed = datetime.fromtimestamp(float(order["ordered"]) + 0.999999, UTC)
+            placed = placed.replace(tzinfo=None)
+            whole = order.get("dispatch_status") == "cancelled"
+            lines = []
+            for line in order["order_items"]:
+                variation = line.get("variation_id")
+                code = self._code_for(int(line["item_id"]),
+                                      int(variation) if variation is not None else None)
+                lines.append(OrderLine(
+                    channel=self.info.name, order_id=key, line_id=str(line["order_item_id"]),
+                    channel_item_id=code, quantity=int(line["amount"]),
+                    cancelled=whole or line.get("status") == "cancelled", placed_at=placed))
+            return lines
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+            raise ChannelError(f"BASE: order {key} is not readable ({type(error).__name__})",
+                               kind=ErrorKind.MALFORMED) from None
+
+
+def _window_start(orders: dict[str, list[Any]], floor: float, now: float) -> float:
+    """Where the next list starts: the trailing window, or the oldest open order placed
+    before it; never before the channel was connected (less the overlap)."""
+    open_times = [state[0] for state in orders.values() if state[2] not in FINAL]
+    return float(max(floor, min([now - ORDER_WINDOW_S, *open_times])))
+
+
+def _shown(body: Any, variation_id: int | None) -> int | None:
+    item = body.get("item") if isinstance(body, dict) else None
+    if not isinstance(item, dict):
+        return None
+    try:
+        if variation_id is None:
+            return int(item["stock"])
+        for variation in item.get("variations") or []:
+            if int(variation["variation_id"]) == variation_id:
+                return int(variation["variation_stock"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
