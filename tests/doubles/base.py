@@ -334,10 +334,14 @@ class BaseDouble:
                 self.access_tokens[token] = (self.now() - 1, scope)
 
     def revoke_credentials(self) -> None:
+        """Every token is revoked; the owner connects the app again, which gives a new
+        refresh token (``credentials`` holds it)."""
         with self.lock:
             self.access_tokens.clear()
             self.refresh_tokens.clear()
             self.codes.clear()
+            self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S,
+                                              "read_items write_items read_orders")
 
     def authorize(self, scope: str = "read_items write_items read_orders") -> str:
         """An authorization code, as if the owner approved the app in the browser."""
