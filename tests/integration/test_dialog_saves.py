@@ -53,8 +53,9 @@ def test_packs_are_created_all_or_none(towels: Shop) -> None:
 
 def form(name: str, enabled: bool = True, url: str = "https://shop.example/api",
          token: str | None = "secret-1") -> ChannelForm:
-    return ChannelForm(name=name, type="sandbox", enabled=enabled, url=url, token=token,
-                       maximum=None, unlimited_qty=9999)
+    return ChannelForm(name=name, type="sandbox", enabled=enabled, url=url,
+                       maximum=None, unlimited_qty=9999,
+                       credentials={"token": token} if token else {})
 
 
 def test_a_channel_added_disabled_is_saved_disabled_in_one_call(shop: Shop) -> None:
