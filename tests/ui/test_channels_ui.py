@@ -49,7 +49,8 @@ def test_a_new_channels_token_goes_to_the_keyring_and_never_to_the_database(
     server = sandbox({"A": 3})
     dialog = open_dialog(qtbot, shop)
     fill_new(qtbot, dialog, "rakuten", server.url, token="s3cret-token-42")
-    assert dialog.credential_fields["token"].echoMode() == dialog.credential_fields["token"].EchoMode.Password
+    token = dialog.credential_fields["token"]
+    assert token.echoMode() == token.EchoMode.Password
 
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
@@ -255,6 +256,6 @@ def test_a_preview_that_cannot_be_read_says_why_and_allows_no_choice(
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=10_000)
-    assert "could not reach" in dialog.problem_text.text()
+    assert error_words("mall", "sandbox", ErrorKind.UNREACHABLE) in dialog.problem_text.text()
     assert not dialog.choice_box.isEnabled()
     assert not dialog.start.isEnabled()

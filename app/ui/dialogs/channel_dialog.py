@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.channels import registry
 from app.channels.base import ChannelError, Credentials, MemoryCredentials
 from app.channels.channel_type import ChannelType
-from app.channels.registry import channel_type, channel_types
 from app.channels.urls import check_channel_url
 from app.domain.errors import BadInput, RendoError
 from app.domain.items import MAX_COUNT
@@ -159,6 +159,7 @@ class ChannelDialog(ShopDialog):
         self.type.currentIndexChanged.connect(self._type_changed)
         self._select = select
         self.load()
+        self._fit_screen()
 
     # -- building the dialog, one widget group each (in the order of the tab chain) -----------
     def _build_list(self) -> QVBoxLayout:
@@ -217,7 +218,7 @@ class ChannelDialog(ShopDialog):
         self.type.setObjectName("channelType")
         self.type.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.type.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        for name, record in channel_types().items():
+        for name, record in registry.channel_types().items():
             self.type.addItem(_words(record.label), name)
         self.enabled = QCheckBox(self.tr("Sync this channel"), self.form_box)
         self.enabled.setObjectName("channelEnabled")
@@ -307,7 +308,17 @@ class ChannelDialog(ShopDialog):
             self.new_channel()
 
     def sizeHint(self) -> QSize:
-        return QSize(900, 600)
+        return QSize(900, 640)
+
+    def _fit_screen(self) -> None:
+        """The size asked for, within the screen (Qt alone would stop at two thirds of its
+        height, and a type with many fields would scroll on a laptop with room to spare)."""
+        wanted = self.sizeHint()
+        screen = self.screen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            wanted = wanted.boundedTo(QSize(int(room.width() * 0.95), int(room.height() * 0.9)))
+        self.resize(wanted)
 
     def _caption(self, text: str, buddy: QWidget) -> QLabel:
         caption = QLabel(text, self.form_box)
@@ -347,7 +358,7 @@ class ChannelDialog(ShopDialog):
 
     # -- the type's own fields ----------------------------------------------------------------
     def record(self) -> ChannelType | None:
-        return channel_type(str(self.type.currentData()))
+        return registry.channel_type(str(self.type.currentData()))
 
     def _build_type_rows(self) -> None:
         """The fields of the chosen type: address, settings, credential parts, Connect…"""
@@ -356,7 +367,7 @@ class ChannelDialog(ShopDialog):
         self._type_rows = 0
         self.setting_fields, self.credential_fields = {}, {}
         self.field_errors = {}
-        self.oauth_box: QWidget | None = None
+        self.oauth_box = None
         record = self.record()
         self._built_type = record.name if record else None
         self._show_url_row(record)
@@ -383,22 +394,25 @@ class ChannelDialog(ShopDialog):
                 "Kept in this PC's keyring (Windows Credential Manager, macOS Keychain…), never "
                 "in Rendo's database."))
             note.setObjectName("keyringNote")
-            self.form.insertRow(self._type_rows_at + self._type_rows, "", note)
-            self._type_rows += 1
+            self._insert_row(QLabel("", self.form_box), note)
         if record.oauth is not None:
-            self.form.insertRow(self._type_rows_at + self._type_rows, "",
-                                self._build_oauth_row())
-            self._type_rows += 1
+            self._insert_row(QLabel("", self.form_box), self._build_oauth_row())
         self._show_credential_state()
+
+    def _insert_row(self, caption: QLabel, field: QWidget) -> None:
+        """A row of the type's own, shown at once (a layout would show it on its next turn,
+        after a message meant for it was already given)."""
+        self.form.insertRow(self._type_rows_at + self._type_rows, caption, field)
+        self._type_rows += 1
+        caption.show()
+        field.show()
 
     def _add_type_row(self, caption: str, edit: QLineEdit, help_text: str, key: str) -> None:
         edit.setToolTip(help_text)
         edit.textEdited.connect(self.validate)
         error = self._error_label()
         self.field_errors[key] = error
-        self.form.insertRow(self._type_rows_at + self._type_rows,
-                            self._caption(caption, edit), self._field_box(edit, help_text, error))
-        self._type_rows += 1
+        self._insert_row(self._caption(caption, edit), self._field_box(edit, help_text, error))
 
     def _show_url_row(self, record: ChannelType | None) -> None:
         """The address: needed where the channel lives on the shop's own host, else only to
@@ -437,8 +451,7 @@ class ChannelDialog(ShopDialog):
                                         QSizePolicy.Policy.Preferred)
         self.oauth_code = QLineEdit(box)
         self.oauth_code.setObjectName("oauthCode")
-        self.oauth_code.setPlaceholderText(self.tr(
-            "Paste the code (or the whole address) the channel shows"))
+        self.oauth_code.setPlaceholderText(self.tr("The code, or the whole address"))
         self.oauth_code.returnPressed.connect(self.use_pasted_code)
         self.oauth_use = QPushButton(self.tr("Use code"), box)
         self.oauth_use.setObjectName("oauthUseCode")
@@ -650,9 +663,8 @@ class ChannelDialog(ShopDialog):
         for part in record.credentials:
             if part.required and part.key not in have \
                     and not self.credential_fields[part.key].text().strip():
-                words = (self.tr("Enter the {label}, or get it with Connect… below.")
-                         if record.oauth is not None else self.tr("Enter the {label}."))
-                problems[part.key] = words.format(label=_words(part.label))
+                problems[part.key] = self.tr("Enter the {label}.").format(
+                    label=_words(part.label))
         return problems
 
     def validate(self, *_: object) -> bool:
@@ -741,7 +753,7 @@ class ChannelDialog(ShopDialog):
         self._obtained = None
         self.current = form.name  # the list shows it again, saved
         self.reload(form.name)
-        record = channel_type(form.type)
+        record = registry.channel_type(form.type)
         if adding and record is not None and record.synced:
             self._say(self.tr("{name} added. Before it syncs, choose how the first sync "
                               "starts.").format(name=form.name))
