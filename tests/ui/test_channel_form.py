@@ -422,3 +422,34 @@ def test_the_first_sync_preview_works_for_a_new_type_and_names_its_labels(
         refused.problem_text.text()
     assert not refused.start.isEnabled()
 
+
+
+class RotatingAdapter:
+    """A channel that hands out a new refresh token whenever it is used (BASE does)."""
+
+    def __init__(self, info: ChannelInfo, credentials: Credentials) -> None:
+        self.credentials = credentials
+
+    def test_connection(self) -> None:
+        self.credentials.renew({"refresh_token": "rotated"})
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_token_the_channel_renews_during_the_test_of_a_saved_channel_is_kept(
+    qtbot: QtBot, open_dialog: Callable[..., ChannelDialog], shop: Shop,
+    monkeypatch: pytest.MonkeyPatch, memory_keyring: Any,
+) -> None:
+    rotor = ChannelType(name="rotor", label="Rotor", factory=RotatingAdapter,  # type: ignore[arg-type]
+                        default_url="https://api.rotor.example",
+                        credentials=(Field("refresh_token", "Refresh token"),))
+    types = {**registry.channel_types(), "rotor": rotor}
+    monkeypatch.setattr(registry, "channel_types", lambda: types)
+    shop.add_channel("spin", "rotor", credentials={"refresh_token": "first"})
+
+    dialog = open_dialog(select="spin")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.testing, timeout=10_000)
+    assert dialog.test_result.text() == "Connected: the channel answers."
+    assert keyring_parts(memory_keyring, "spin") == {"refresh_token": "rotated"}

@@ -777,8 +777,10 @@ class ChannelDialog(ShopDialog):
         saved, factory = self.current is not None, self.adapter_for
 
         def work() -> ChannelError | None:
-            credentials = form_credentials(name, typed, saved)
-            adapter = adapter_as_typed(name, type_, url, credentials or None, factory, options)
+            # Nothing typed: the saved channel's own keyring entry, so that a token the
+            # channel renews during the test (a rotated refresh token) is kept.
+            credentials = form_credentials(name, typed, saved) if typed else None
+            adapter = adapter_as_typed(name, type_, url, credentials, factory, options)
             if adapter is None:
                 return None
             try:
