@@ -35,6 +35,7 @@ from app.channels.sandbox_server import SandboxServer
 from app.services.channel_words import error_words
 from app.services.shop import Shop
 from app.store.models import ChannelRow, ChannelSyncRow
+from app.ui.dialogs.channel_connect import ConnectBox
 from app.ui.dialogs.channel_dialog import ChannelDialog
 from app.ui.dialogs.first_sync_dialog import FirstSyncDialog
 
@@ -132,6 +133,11 @@ def type_in(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
 def shown_texts(dialog: ChannelDialog) -> list[str]:
     return [label.text() for label in dialog.form_box.findChildren(QLabel)
             if label.isVisibleTo(dialog) and label.text()]
+
+
+def connect_box(dialog: ChannelDialog) -> ConnectBox:
+    assert dialog.oauth_box is not None
+    return dialog.oauth_box
 
 
 def keyring_parts(ring: Any, channel: str) -> dict[str, str]:
@@ -312,7 +318,7 @@ def test_connect_takes_the_code_at_a_loopback_redirect_and_save_keeps_the_tokens
     qtbot.keyClicks(dialog.setting_fields["redirect_uri"], redirect)
     qtbot.keyClicks(dialog.credential_fields["client_id"], "cid")
     qtbot.keyClicks(dialog.credential_fields["client_secret"], "csecret")
-    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(connect_box(dialog).connect_button, Qt.MouseButton.LeftButton)
 
     # The browser opens the channel's page with a random state; Rendo listens on this PC.
     [opened] = browser
@@ -321,13 +327,13 @@ def test_connect_takes_the_code_at_a_loopback_redirect_and_save_keeps_the_tokens
     assert query["client_id"] == ["cid"] and query["redirect_uri"] == [redirect]
     state = query["state"][0]
     assert len(state) >= 20
-    assert not dialog.oauth_paste.isVisible()  # nothing to paste: the code comes back here
+    assert not connect_box(dialog).paste.isVisible()  # nothing to paste: the code comes back here
 
     status, page = get(f"{redirect}?code=stolen&state=another")  # not Rendo's request
     assert status == 400 and "does not belong" in page
     status, page = get(f"{redirect}?code=good-code&state={state}")
     assert status == 200 and "Rendo is connected" in page
-    qtbot.waitUntil(lambda: dialog.oauth_status.text().startswith("Connected"),
+    qtbot.waitUntil(lambda: connect_box(dialog).status.text().startswith("Connected"),
                     timeout=10_000)
     assert flow.exchanged == ["good-code"]
     assert memory_keyring.passwords == {}  # a channel not saved yet: nothing stored yet
@@ -351,28 +357,29 @@ def test_connect_without_a_loopback_redirect_takes_a_pasted_address_of_its_own_s
     ChannelSyncRow.create(channel=channel, failures=3, error_kind="authentication",
                           last_error="refresh token revoked")  # stopped until new credentials
     dialog = open_dialog(select="my-oauth")
-    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(connect_box(dialog).connect_button, Qt.MouseButton.LeftButton)
     state = parse_qs(urlsplit(browser[0]).query)["state"][0]
-    assert dialog.oauth_paste.isVisible()
+    assert connect_box(dialog).paste.isVisible()
 
-    qtbot.keyClicks(dialog.oauth_code, "https://rendo.example/oauth?code=good-code&state=old")
-    qtbot.mouseClick(dialog.oauth_use, Qt.MouseButton.LeftButton)
-    assert "does not belong" in dialog.oauth_status.text()
+    qtbot.keyClicks(connect_box(dialog).code, "https://rendo.example/oauth?code=good-code&state=old")
+    qtbot.mouseClick(connect_box(dialog).use, Qt.MouseButton.LeftButton)
+    assert "does not belong" in connect_box(dialog).status.text()
     assert flow.exchanged == []
 
-    type_in(qtbot, dialog.oauth_code, "https://rendo.example/oauth?code=bad-code&state=" + state)
-    qtbot.mouseClick(dialog.oauth_use, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.connecting, timeout=10_000)
-    assert dialog.oauth_status.text() == error_words(
+    type_in(qtbot, connect_box(dialog).code,
+            f"https://rendo.example/oauth?code=bad-code&state={state}")
+    qtbot.mouseClick(connect_box(dialog).use, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not connect_box(dialog).connecting, timeout=10_000)
+    assert connect_box(dialog).status.text() == error_words(
         "my-oauth", "oauthy", ErrorKind.AUTHENTICATION, renew=("refresh_token",))
-    assert "(Refresh token)" in dialog.oauth_status.text()  # what to renew, by its label
+    assert "(Refresh token)" in connect_box(dialog).status.text()  # what to renew, by its label
 
-    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(connect_box(dialog).connect_button, Qt.MouseButton.LeftButton)
     state = parse_qs(urlsplit(browser[-1]).query)["state"][0]
-    type_in(qtbot, dialog.oauth_code, f"code=good-code&state={state}")
-    qtbot.mouseClick(dialog.oauth_use, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.connecting, timeout=10_000)
-    assert dialog.oauth_status.text() == "Connected: the channel's keys are saved."
+    type_in(qtbot, connect_box(dialog).code, f"code=good-code&state={state}")
+    qtbot.mouseClick(connect_box(dialog).use, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not connect_box(dialog).connecting, timeout=10_000)
+    assert connect_box(dialog).status.text() == "Connected: the channel's keys are saved."
     # A saved channel's tokens are in the keyring at once, and the channel runs again.
     assert keyring_parts(memory_keyring, "my-oauth")["refresh_token"] == "rt-1"
     assert ChannelSyncRow.get(ChannelSyncRow.channel == channel).error_kind == ""
@@ -385,8 +392,8 @@ def test_closing_the_dialog_stops_listening_for_the_code(
     dialog = open_dialog()
     new_of_type(qtbot, dialog, "oauthy", "my-oauth")
     qtbot.keyClicks(dialog.setting_fields["redirect_uri"], f"http://localhost:{port}/")
-    qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
-    listener = dialog._listener
+    qtbot.mouseClick(connect_box(dialog).connect_button, Qt.MouseButton.LeftButton)
+    listener = connect_box(dialog).listener
     assert listener is not None and listener.listening
 
     dialog.reject()

@@ -11,12 +11,10 @@ the window keeps responding while a slow channel answers.
 
 from __future__ import annotations
 
-import contextlib
 import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QObject, QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,7 +28,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -40,73 +37,30 @@ from PySide6.QtWidgets import (
 )
 
 from app.channels import registry
-from app.channels.base import ChannelError, Credentials, MemoryCredentials
 from app.channels.channel_type import ChannelType
 from app.channels.urls import check_channel_url
-from app.domain.errors import BadInput, RendoError
+from app.domain.errors import BadInput
 from app.domain.items import MAX_COUNT
 from app.i18n import error_text
-from app.services.channel_checks import check_settings
-from app.services.channel_editing import ChannelForm, form_credentials, save_channel
-from app.services.channel_words import error_words, type_label
-from app.services.channels import ChannelSettings, adapter_as_typed, channel_settings
+from app.services.channel_editing import ChannelForm, save_channel
+from app.services.channel_words import type_label
+from app.services.channels import ChannelSettings, channel_settings
 from app.services.channels import adapter_for as default_adapter_for
-from app.services.oauth_redirect import (
-    DEFAULT_TIMEOUT_S,
-    LoopbackRedirect,
-    code_from_answer,
-    loopback_address,
-    new_state,
-)
-from app.services.secrets import KeyringCredentials
+from app.services.oauth_redirect import DEFAULT_TIMEOUT_S
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory
 from app.sync.state import channel_statuses
 
-from ..background import run_in_background
 from ..state_icons import sync_icon
 from ..sync_words import state_text
+from .channel_connect import ConnectBox, ConnectRequest, TestRequest, TestRow
+from .channel_fields import TypeFields, caption, error_label, field_box, help_label, words
 from .common import ShopDialog
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_NUMBER = MAX_COUNT  # the one bound of every count
 OK_INK = "#1b5e20"
 ERROR_INK = "#b3261e"
-HELP_INK = "#555b61"
-# A wrapped label is laid out for the width it asks for: ask for about the field's width.
-WRAPPED_WIDTH = 380
-
-
-def _close(adapter: object) -> None:
-    close = getattr(adapter, "close", None)
-    if callable(close):
-        close()
-
-
-def _words(text: str) -> str:
-    """A label or help text of a channel type's record, in the user's language."""
-    return QCoreApplication.translate("ChannelTypes", text) if text else ""
-
-
-@dataclass
-class _Authorization:
-    """One "Connect…" in progress: where the tokens go and what the channel must send back."""
-
-    record: ChannelType
-    settings: dict[str, object]
-    store: Credentials
-    state: str
-
-
-class _RedirectBridge(QObject):
-    """Carries the loopback listener's answer (its own thread) to the dialog's thread."""
-
-    answered = Signal(str, object)
-
-    def deliver(self, code: str, refusal: RendoError | None) -> None:
-        # RuntimeError: the dialog is gone, nobody waits for the code any more
-        with contextlib.suppress(RuntimeError):
-            self.answered.emit(code, refusal)
 
 
 class ChannelDialog(ShopDialog):
@@ -122,29 +76,17 @@ class ChannelDialog(ShopDialog):
         self.adapter_for = adapter_for or default_adapter_for
         self.current: str | None = None  # None: a new channel
         self.saved: ChannelSettings | None = None
-        self.testing = False
-        self.connecting = False
         # How "Connect…" opens the channel's authorization page (tests record the address).
         self.open_browser: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.redirect_timeout_s = DEFAULT_TIMEOUT_S
-        self._authorization: _Authorization | None = None
-        self._listener: LoopbackRedirect | None = None
-        self._obtained: MemoryCredentials | None = None  # tokens of a channel not saved yet
-        self._bridge = _RedirectBridge(self)
-        self._bridge.answered.connect(self._redirected)
-        self.setting_fields: dict[str, QLineEdit] = {}
-        self.credential_fields: dict[str, QLineEdit] = {}
-        self.field_errors: dict[str, QLabel] = {}
-        self._type_rows = 0
         self._built_type: str | None = None
-        self.oauth_box: QWidget | None = None
         self.setObjectName("channelDialog")
         self.setWindowTitle(self.tr("Channels"))
 
         left = self._build_list()
         right = QVBoxLayout()
         right.addWidget(self._build_form(), 1)
-        right.addLayout(self._build_test_row())
+        right.addWidget(self._build_test_row())
         right.addWidget(self._build_first_sync_note())
         right.addWidget(self._build_message())
         body = QHBoxLayout()
@@ -188,18 +130,20 @@ class ChannelDialog(ShopDialog):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         form.setVerticalSpacing(8)
         self.form = form
-        self.url_caption = QLabel(self.tr("API address"), self.form_box)
-        self.url_caption.setBuddy(self.url)
-        form.addRow(self._caption(self.tr("Name"), self.name),
-                    self._field_box(self.name, "", self.name_error))
-        form.addRow(self._caption(self.tr("Type"), self.type), self.type)
+        box = self.form_box
+        self.url_caption = caption(box, self.tr("API address"), self.url)
+        form.addRow(caption(box, self.tr("Name"), self.name),
+                    field_box(box, self.name, help_label(box, ""), self.name_error))
+        form.addRow(caption(box, self.tr("Type"), self.type), self.type)
         form.addRow("", self.enabled)
-        self.url_box = self._field_box(self.url, "", self.url_error, help_label=self.url_help)
+        self.url_box = field_box(box, self.url, self.url_help, self.url_error)
         form.addRow(self.url_caption, self.url_box)
-        form.addRow(self._caption(self.tr("Maximum shown"), self.maximum), self.maximum)
-        form.addRow(self._caption(self.tr("Shown for unlimited items"), self.unlimited_qty),
+        form.addRow(caption(box, self.tr("Maximum shown"), self.maximum), self.maximum)
+        form.addRow(caption(box, self.tr("Shown for unlimited items"), self.unlimited_qty),
                     self.unlimited_qty)
-        self._type_rows_at = 4  # after the address
+        # The type's own rows go after the address.
+        self.fields = TypeFields(form, box, 4, self.shop, self.validate, self._connect_request,
+                                 self._connected)
         scroll = QScrollArea(self)
         scroll.setObjectName("channelForm")
         scroll.setWidgetResizable(True)
@@ -213,19 +157,19 @@ class ChannelDialog(ShopDialog):
         self.name = QLineEdit(self.form_box)
         self.name.setObjectName("channelName")
         self.name.setPlaceholderText(self.tr("e.g. rakuten"))
-        self.name_error = self._error_label()
+        self.name_error = error_label(self.form_box)
         self.type = QComboBox(self.form_box)
         self.type.setObjectName("channelType")
         self.type.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.type.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         for name, record in registry.channel_types().items():
-            self.type.addItem(_words(record.label), name)
+            self.type.addItem(words(record.label), name)
         self.enabled = QCheckBox(self.tr("Sync this channel"), self.form_box)
         self.enabled.setObjectName("channelEnabled")
         self.url = QLineEdit(self.form_box)
         self.url.setObjectName("channelUrl")
-        self.url_error = self._error_label()
-        self.url_help = self._help_label("")
+        self.url_error = error_label(self.form_box)
+        self.url_help = help_label(self.form_box, "")
         self.maximum = QSpinBox(self.form_box)
         self.maximum.setObjectName("channelMaximum")
         self.maximum.setRange(0, MAX_NUMBER)
@@ -242,27 +186,13 @@ class ChannelDialog(ShopDialog):
         for spin in (self.maximum, self.unlimited_qty):
             spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
-    def _build_test_row(self) -> QHBoxLayout:
+    def _build_test_row(self) -> TestRow:
         """Test connection, its busy bar and its answer."""
-        self.test_button = QPushButton(self.tr("Test connection"), self)
-        self.test_button.setObjectName("testConnection")
+        self.test_row = TestRow(self)
+        self.test_button, self.test_result = self.test_row.button, self.test_row.result
         self.test_button.clicked.connect(self.test_connection)
-        self.test_busy = QProgressBar(self)
-        self.test_busy.setRange(0, 0)
-        self.test_busy.setTextVisible(False)
-        self.test_busy.setFixedWidth(80)
-        self.test_busy.setMaximumHeight(self.fontMetrics().height())
-        self.test_busy.hide()
-        self.test_result = QLabel(self)
-        self.test_result.setObjectName("testResult")
-        self.test_result.setWordWrap(True)
-        self.test_result.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                       QSizePolicy.Policy.Preferred)
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
-        test_row.addWidget(self.test_busy, 0, Qt.AlignmentFlag.AlignTop)
-        test_row.addWidget(self.test_result, 1)
-        return test_row
+        self.test_row.finished.connect(self.validate)
+        return self.test_row
 
     def _build_first_sync_note(self) -> QFrame:
         """The note (hidden until needed) that a channel waits for its first-sync choice."""
@@ -320,99 +250,32 @@ class ChannelDialog(ShopDialog):
             wanted = wanted.boundedTo(QSize(int(room.width() * 0.95), int(room.height() * 0.9)))
         self.resize(wanted)
 
-    def _caption(self, text: str, buddy: QWidget) -> QLabel:
-        caption = QLabel(text, self.form_box)
-        caption.setBuddy(buddy)
-        return caption
-
-    def _error_label(self) -> QLabel:
-        label = QLabel(self.form_box)
-        label.setWordWrap(True)
-        label.setStyleSheet(f"color: {ERROR_INK};")
-        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        label.setMinimumWidth(WRAPPED_WIDTH)
-        label.hide()
-        return label
-
-    def _help_label(self, text: str) -> QLabel:
-        label = QLabel(text, self.form_box)
-        label.setWordWrap(True)
-        label.setStyleSheet(f"color: {HELP_INK};")
-        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        label.setMinimumWidth(WRAPPED_WIDTH)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setVisible(bool(text))
-        return label
-
-    def _field_box(self, field: QWidget, help_text: str, error: QLabel,
-                   help_label: QLabel | None = None) -> QWidget:
-        """A field with its help text and its (hidden) problem under it."""
-        box = QWidget(self.form_box)
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(field)
-        column.addWidget(help_label if help_label is not None else self._help_label(help_text))
-        column.addWidget(error)
-        return box
-
     # -- the type's own fields ----------------------------------------------------------------
     def record(self) -> ChannelType | None:
         return registry.channel_type(str(self.type.currentData()))
 
+    @property
+    def setting_fields(self) -> dict[str, QLineEdit]:
+        return self.fields.settings
+
+    @property
+    def credential_fields(self) -> dict[str, QLineEdit]:
+        return self.fields.credentials
+
+    @property
+    def field_errors(self) -> dict[str, QLabel]:
+        return self.fields.errors
+
+    @property
+    def oauth_box(self) -> ConnectBox | None:
+        return self.fields.connect_box
+
     def _build_type_rows(self) -> None:
-        """The fields of the chosen type: address, settings, credential parts, Connect…"""
-        for _ in range(self._type_rows):
-            self.form.removeRow(self._type_rows_at)
-        self._type_rows = 0
-        self.setting_fields, self.credential_fields = {}, {}
-        self.field_errors = {}
-        self.oauth_box = None
+        """The fields of the chosen type (a saved channel's values in them)."""
         record = self.record()
         self._built_type = record.name if record else None
         self._show_url_row(record)
-        if record is None or not record.synced:
-            return
-        saved = self.saved
-        for setting in record.settings:
-            edit = QLineEdit(self.form_box)
-            edit.setObjectName(f"setting_{setting.key}")
-            edit.setPlaceholderText(setting.default or (
-                self.tr("Required") if setting.required else self.tr("Optional")))
-            if saved is not None:
-                edit.setText(saved.options.get(setting.key, ""))
-            self.setting_fields[setting.key] = edit
-            self._add_type_row(_words(setting.label), edit, _words(setting.help), setting.key)
-        for part in record.credentials:
-            edit = QLineEdit(self.form_box)
-            edit.setObjectName(f"credential_{part.key}")
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            self.credential_fields[part.key] = edit
-            self._add_type_row(_words(part.label), edit, _words(part.help), part.key)
-        if record.credentials:
-            note = self._help_label(self.tr(
-                "Kept in this PC's keyring (Windows Credential Manager, macOS Keychain…), never "
-                "in Rendo's database."))
-            note.setObjectName("keyringNote")
-            self._insert_row(QLabel("", self.form_box), note)
-        if record.oauth is not None:
-            self._insert_row(QLabel("", self.form_box), self._build_oauth_row())
-        self._show_credential_state()
-
-    def _insert_row(self, caption: QLabel, field: QWidget) -> None:
-        """A row of the type's own, shown at once (a layout would show it on its next turn,
-        after a message meant for it was already given)."""
-        self.form.insertRow(self._type_rows_at + self._type_rows, caption, field)
-        self._type_rows += 1
-        caption.show()
-        field.show()
-
-    def _add_type_row(self, caption: str, edit: QLineEdit, help_text: str, key: str) -> None:
-        edit.setToolTip(help_text)
-        edit.textEdited.connect(self.validate)
-        error = self._error_label()
-        self.field_errors[key] = error
-        self._insert_row(self._caption(caption, edit), self._field_box(edit, help_text, error))
+        self.fields.build(record, self.saved)
 
     def _show_url_row(self, record: ChannelType | None) -> None:
         """The address: needed where the channel lives on the shop's own host, else only to
@@ -432,65 +295,6 @@ class ChannelDialog(ShopDialog):
                 "Optional: only to point Rendo at a test copy of the channel. Leave it empty "
                 "to use the channel itself."))
         self.url_help.setVisible(bool(self.url_help.text()))
-
-    def _build_oauth_row(self) -> QWidget:
-        """Connect… (the browser), what happened, and where to paste the code when the
-        channel cannot send it back to this PC."""
-        box = QWidget(self.form_box)
-        self.oauth_box = box
-        self.connect_button = QPushButton(self.tr("Connect…"), box)
-        self.connect_button.setObjectName("oauthConnect")
-        self.connect_button.setToolTip(self.tr(
-            "Opens the channel's page in your browser where you allow Rendo to manage your "
-            "stock; the channel then gives Rendo its keys."))
-        self.connect_button.clicked.connect(self.connect_oauth)
-        self.oauth_status = QLabel(box)
-        self.oauth_status.setObjectName("oauthStatus")
-        self.oauth_status.setWordWrap(True)
-        self.oauth_status.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                        QSizePolicy.Policy.Preferred)
-        self.oauth_code = QLineEdit(box)
-        self.oauth_code.setObjectName("oauthCode")
-        self.oauth_code.setPlaceholderText(self.tr("The code, or the whole address"))
-        self.oauth_code.returnPressed.connect(self.use_pasted_code)
-        self.oauth_use = QPushButton(self.tr("Use code"), box)
-        self.oauth_use.setObjectName("oauthUseCode")
-        self.oauth_use.clicked.connect(self.use_pasted_code)
-        top = QHBoxLayout()
-        top.addWidget(self.connect_button, 0, Qt.AlignmentFlag.AlignTop)
-        top.addWidget(self.oauth_status, 1)
-        paste = QHBoxLayout()
-        paste.addWidget(self.oauth_code, 1)
-        paste.addWidget(self.oauth_use)
-        self.oauth_paste = QWidget(box)
-        self.oauth_paste.setLayout(paste)
-        paste.setContentsMargins(0, 0, 0, 0)
-        self.oauth_paste.hide()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(top)
-        column.addWidget(self.oauth_paste)
-        return box
-
-    def _show_credential_state(self) -> None:
-        """Each credential field says whether a value is saved (or received by Connect…):
-        typing replaces just that part."""
-        record = self.record()
-        if record is None:
-            return
-        saved_keys = set(self.saved.credential_keys) if self.saved is not None else set()
-        obtained = self._obtained.parts if self._obtained is not None else {}
-        for part in record.credentials:
-            edit = self.credential_fields[part.key]
-            if part.key in saved_keys:
-                text = self.tr("Saved — type a new one only to replace it")
-            elif obtained.get(part.key):
-                text = self.tr("Received from the channel — kept when you save")
-            elif part.required:
-                text = self.tr("Required")
-            else:
-                text = self.tr("Optional")
-            edit.setPlaceholderText(text)
 
     # -- the list ---------------------------------------------------------------------------
     def reload(self, select: str | None = None) -> None:
@@ -532,8 +336,6 @@ class ChannelDialog(ShopDialog):
         channel = channel_settings(name)
         if channel is None:
             return
-        self._stop_authorization()
-        self._obtained = None
         self.current, self.saved = name, channel
         self.form_box.setTitle(name)
         self.name.setText(name)
@@ -549,8 +351,6 @@ class ChannelDialog(ShopDialog):
         self._show_first_sync_note()
 
     def new_channel(self) -> None:
-        self._stop_authorization()
-        self._obtained = None
         self.current, self.saved = None, None
         self.channel_list.blockSignals(True)
         self.channel_list.clearSelection()
@@ -578,8 +378,7 @@ class ChannelDialog(ShopDialog):
         self._build_type_rows()
 
     def _clear_feedback(self) -> None:
-        self.test_result.clear()
-        self.test_result.setToolTip("")
+        self.test_row.clear()
         self.message.hide()
         for label in (self.name_error, self.url_error, *self.field_errors.values()):
             label.hide()
@@ -587,8 +386,6 @@ class ChannelDialog(ShopDialog):
     def _type_changed(self, *_: object) -> None:
         """Another type for a new channel: its own fields (the name stays)."""
         if self._built_type != self.type.currentData():
-            self._stop_authorization()
-            self._obtained = None
             self._build_type_rows()
             self._clear_feedback()
         self.validate()
@@ -647,25 +444,7 @@ class ChannelDialog(ShopDialog):
         return ""
 
     def _field_problems(self) -> dict[str, str]:
-        """A required setting or credential part left empty (nothing saved, nothing received
-        from Connect…), by key."""
-        record = self.record()
-        if record is None or not record.synced:
-            return {}
-        problems: dict[str, str] = {}
-        for setting in record.settings:
-            if setting.required and not setting.default \
-                    and not self.setting_fields[setting.key].text().strip():
-                problems[setting.key] = self.tr("Enter the {label}.").format(
-                    label=_words(setting.label))
-        have = set(self.saved.credential_keys) if self.saved is not None else set()
-        have |= {k for k, v in (self._obtained.parts if self._obtained else {}).items() if v}
-        for part in record.credentials:
-            if part.required and part.key not in have \
-                    and not self.credential_fields[part.key].text().strip():
-                problems[part.key] = self.tr("Enter the {label}.").format(
-                    label=_words(part.label))
-        return problems
+        return self.fields.problems(self.saved)
 
     def validate(self, *_: object) -> bool:
         """Show what is wrong next to the field; Save and Test only when it can work.
@@ -681,17 +460,10 @@ class ChannelDialog(ShopDialog):
         self.name_error.setVisible(bool(name_problem) and typed_name)
         self.url_error.setText(url_problem)
         self.url_error.setVisible(bool(url_problem) and typed_url)
-        field_problems = self._field_problems()
-        for key, label in self.field_errors.items():
-            label.setText(field_problems.get(key, ""))
-            if not label.text():
-                label.hide()
+        self.fields.show_problems(self.saved)
         ok = not name_problem and not url_problem
         self.save_button.setEnabled(ok)
         self.test_button.setEnabled(self.synced() and not url_problem and not self.testing)
-        if self.oauth_box is not None:
-            self.connect_button.setEnabled(not self.connecting)
-            self.oauth_use.setEnabled(not self.connecting)
         return ok
 
     # -- saving (ShopDialog: Save runs apply(), the dialog stays open) ------------------------
@@ -714,17 +486,15 @@ class ChannelDialog(ShopDialog):
             self._say("\n".join(problems), error=True)
 
     def _typed_options(self) -> dict[str, str]:
-        return {key: edit.text().strip() for key, edit in self.setting_fields.items()
-                if edit.text().strip()}
+        return self.fields.typed_options()
 
     def _typed_credentials(self) -> dict[str, str]:
-        """The parts typed, over those Connect… received for a channel not saved yet."""
+        """The parts typed, over those Connect… received for a channel not saved yet (the
+        type's own parts: an access token it also gave is fetched again when needed)."""
         record = self.record()
-        obtained = {k: v for k, v in (self._obtained.parts if self._obtained else {}).items()
+        obtained = {k: v for k, v in self.fields.obtained().items()
                     if v and record is not None and record.credential(k) is not None}
-        typed = {key: edit.text().strip() for key, edit in self.credential_fields.items()
-                 if edit.text().strip()}
-        return {**obtained, **typed}
+        return {**obtained, **self.fields.typed_credentials()}
 
     def form_values(self) -> ChannelForm:
         """The form as typed (a manual channel has no address, settings nor credentials)."""
@@ -750,7 +520,6 @@ class ChannelDialog(ShopDialog):
         if not super().apply():
             return False
         self.changed.emit()
-        self._obtained = None
         self.current = form.name  # the list shows it again, saved
         self.reload(form.name)
         record = registry.channel_type(form.type)
@@ -766,223 +535,50 @@ class ChannelDialog(ShopDialog):
         self.message.setText(text)
         self.message.show()
 
-    # -- testing ----------------------------------------------------------------------------
+    # -- talking to the channel before Save ------------------------------------------------
+    @property
+    def testing(self) -> bool:
+        return self.test_row.testing
+
     def test_connection(self) -> None:
         """Ask the channel whether it answers, with the settings as typed (not saved yet)."""
-        if self._url_problem() or self.testing or not self.synced():
+        if self._url_problem() or not self.synced():
             return
-        name = self.current or self.name.text().strip() or "test"
-        type_, url = str(self.type.currentData()), self.url.text().strip()
-        typed, options = self._typed_credentials(), self._typed_options()
-        saved, factory = self.current is not None, self.adapter_for
+        self.test_row.start(TestRequest(
+            name=self.current or self.name.text().strip() or "test",
+            type=str(self.type.currentData()), url=self.url.text().strip(),
+            options=self._typed_options(), typed=self._typed_credentials(),
+            saved=self.current is not None, factory=self.adapter_for))
 
-        def work() -> ChannelError | None:
-            # Nothing typed: the saved channel's own keyring entry, so that a token the
-            # channel renews during the test (a rotated refresh token) is kept.
-            credentials = form_credentials(name, typed, saved) if typed else None
-            adapter = adapter_as_typed(name, type_, url, credentials, factory, options)
-            if adapter is None:
-                return None
-            try:
-                adapter.test_connection()
-            except ChannelError as error:  # worded by its kind, in the window's thread
-                return error
-            finally:
-                _close(adapter)
-            return None
-
-        self._tested_channel = (name, type_)
-        self.testing = True
-        self.test_busy.show()
-        self.test_result.setStyleSheet("")
-        self.test_result.setText(self.tr("Asking the channel…"))
-        self.test_result.setToolTip("")
-        self.validate()
-        run_in_background(work, self, self._tested, self._test_failed)
-
-    @Slot(object)
-    def _tested(self, result: object) -> None:
-        if isinstance(result, ChannelError):
-            name, type_ = self._tested_channel
-            words = error_words(name, type_, result.kind, renew=result.renew)
-            self._test_failed(words, str(result))
-            return
-        self._test_done()
-        self.test_result.setStyleSheet(f"color: {OK_INK};")
-        self.test_result.setText(self.tr("Connected: the channel answers."))
-
-    @Slot(str, str)
-    def _test_failed(self, message: str, detail: str) -> None:
-        self._test_done()
-        self.test_result.setStyleSheet(f"color: {ERROR_INK};")
-        self.test_result.setText(self.tr("Not connected: {message}").format(message=message))
-        self.test_result.setToolTip(detail)
-
-    def _test_done(self) -> None:
-        self.testing = False
-        self.test_busy.hide()
-        self.validate()
-
-    # -- connecting an OAuth channel in the browser ---------------------------------------------
-    def connect_oauth(self) -> None:
-        """Open the channel's authorization page; the code comes back to this PC (a loopback
-        redirect address) or is pasted by the user."""
+    def _connect_request(self) -> ConnectRequest | None:
+        """What Connect… needs from the form; None after showing a setting to fill first
+        (the authorization page needs the redirect address)."""
         record = self.record()
-        if record is None or record.oauth is None or self.connecting:
-            return
-        self._stop_authorization()
-        name = self.current or self.name.text().strip() or record.name
         missing = [key for key in self._field_problems() if key in self.setting_fields]
-        if missing:  # the redirect address first: the authorization page needs it
+        if record is None or missing:
             self.show_problems([self.field_errors[key].text() for key in missing])
-            return
-        try:
-            settings = check_settings(record, name, {
-                **self._typed_options(), **({"url": self.url.text().strip()}
-                                            if self.url.text().strip() else {})})
-            store = self._credential_store(name)
-            state = new_state()
-            address = record.oauth.authorization_url(settings, store, state)
-            redirect = str(settings.get("redirect_uri") or "")
-            listener = None
-            if loopback_address(redirect) is not None:
-                listener = LoopbackRedirect(redirect, state, self._bridge.deliver,
-                                            self.redirect_timeout_s)
-        except RendoError as error:
-            self._oauth_say(error_text(error), error=True)
-            return
-        except ChannelError as error:
-            self._oauth_say(error_words(name, record.name, error.kind, renew=error.renew),
-                            error=True)
-            return
-        self._authorization = _Authorization(record, settings, store, state)
-        if listener is not None:
-            self._listener = listener
-            listener.start()
-            self._oauth_say(self.tr("Allow Rendo on the channel's page in your browser; Rendo "
-                                    "waits for the answer here."))
-        else:
-            self.oauth_code.clear()
-            self.oauth_paste.show()
-            self._oauth_say(self.tr("Allow Rendo on the channel's page in your browser, then "
-                                    "paste the code it shows (or the whole address) here."))
-        self.open_browser(QUrl(address))
-
-    def _credential_store(self, name: str) -> Credentials:
-        """Where Connect… puts the tokens: the keyring for a saved channel (at once), memory
-        for a new one (saved with the channel on Save). Parts typed are used too."""
-        typed = {key: edit.text().strip() for key, edit in self.credential_fields.items()
-                 if edit.text().strip()}
-        if self.current is not None:
-            return KeyringCredentials(self.current, form_credentials(self.current, typed, True))
-        kept = self._obtained.parts if self._obtained is not None else {}
-        self._obtained = MemoryCredentials({**kept, **typed})
-        return self._obtained
-
-    def use_pasted_code(self) -> None:
-        if self._authorization is None or self.connecting:
-            return
-        try:
-            code = code_from_answer(self.oauth_code.text(), self._authorization.state)
-        except RendoError as error:
-            self._oauth_say(error_text(error), error=True)
-            return
-        self._exchange(code)
-
-    @Slot(str, object)
-    def _redirected(self, code: str, refusal: object) -> None:
-        """The loopback listener's answer: the code, or why none came."""
-        self._listener = None
-        if isinstance(refusal, RendoError):
-            self._oauth_say(error_text(refusal), error=True)
-            return
-        if self._authorization is not None and code:
-            self._exchange(code)
-
-    def _exchange(self, code: str) -> None:
-        """Trade the code for the channel's tokens (an HTTP call: off the window's thread)."""
-        authorization = self._authorization
-        if authorization is None or authorization.record.oauth is None:
-            return
-        flow = authorization.record.oauth
-
-        def work() -> ChannelError | None:
-            try:
-                flow.exchange_code(authorization.settings, authorization.store, code)
-            except ChannelError as error:
-                return error
             return None
+        url = self.url.text().strip()
+        return ConnectRequest(
+            name=self.current or self.name.text().strip() or record.name,
+            saved=self.current is not None,
+            settings={**self._typed_options(), **({"url": url} if url else {})},
+            typed=self.fields.typed_credentials(),
+            open_browser=self.open_browser, timeout_s=self.redirect_timeout_s)
 
-        self.connecting = True
-        self._oauth_say(self.tr("Asking the channel for its keys…"))
-        self.validate()
-        run_in_background(work, self, self._exchanged, self._exchange_failed)
-
-    @Slot(object)
-    def _exchanged(self, result: object) -> None:
-        self.connecting = False
-        authorization, self._authorization = self._authorization, None
-        if authorization is None:  # another channel or type was chosen meanwhile
-            self.validate()
-            return
-        self.oauth_paste.hide()
-        if isinstance(result, ChannelError):
-            name = self.current or self.name.text().strip()
-            self._oauth_say(error_words(name, authorization.record.name, result.kind,
-                                        renew=result.renew), error=True)
-            self.oauth_status.setToolTip(str(result))
-            self.validate()
-            return
+    @Slot()
+    def _connected(self) -> None:
+        """The channel's tokens came: a saved channel shows them saved."""
         if self.current is not None:
-            # The tokens are in the keyring already; through the service a channel stopped
-            # for refused credentials starts again.
-            record = authorization.record
-            store = authorization.store
-            parts = {f.key: store.get(f.key) or "" for f in record.credentials}
-            try:
-                self.shop.update_channel(self.current,
-                                         credentials={k: v for k, v in parts.items() if v})
-            except RendoError as error:
-                self._oauth_say(error_text(error), error=True)
-                return
             self.saved = channel_settings(self.current)
             for edit in self.credential_fields.values():
                 edit.clear()
             self.changed.emit()
-            self._oauth_say(self.tr("Connected: the channel's keys are saved."), ok=True)
-        else:
-            self._oauth_say(self.tr("Connected: the channel's keys are kept with the channel "
-                                    "when you save it."), ok=True)
-        self._show_credential_state()
+        self.fields.show_saved(self.saved)
         self.validate()
-
-    @Slot(str, str)
-    def _exchange_failed(self, message: str, detail: str) -> None:
-        self.connecting = False
-        if self._authorization is None:
-            self.validate()
-            return
-        self._oauth_say(message, error=True)
-        self.oauth_status.setToolTip(detail)
-        self.validate()
-
-    def _oauth_say(self, text: str, error: bool = False, ok: bool = False) -> None:
-        if self.oauth_box is None:
-            return
-        ink = ERROR_INK if error else OK_INK if ok else ""
-        self.oauth_status.setStyleSheet(f"color: {ink};" if ink else "")
-        self.oauth_status.setText(text)
-        self.oauth_status.setToolTip("")
-
-    def _stop_authorization(self) -> None:
-        """Forget a Connect… in progress; a listener on this PC stops at once."""
-        self._authorization = None
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.cancel()
 
     def done(self, result: int) -> None:
-        self._stop_authorization()
+        self.fields.stop()
         super().done(result)
 
 
