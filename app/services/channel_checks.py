@@ -90,12 +90,17 @@ def check_credentials(record: ChannelType, name: str, parts: dict[str, str],
                            keys=", ".join(f.key for f in record.credentials) or "-")
         _check_value(name, key, value)
     if complete:
-        missing = [f.key for f in record.credentials if f.required and not cleaned.get(f.key)]
+        missing = missing_credentials(record, cleaned)
         if missing:
             raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {name} needs the credentials "
                                              "{keys} (one key=value a line on standard "
                                              "input)."), name=name, keys=", ".join(missing))
     return {key: value for key, value in cleaned.items() if value}
+
+
+def missing_credentials(record: ChannelType, parts: dict[str, str]) -> list[str]:
+    """The required credential parts of *record* that *parts* leaves empty."""
+    return [f.key for f in record.credentials if f.required and not parts.get(f.key, "").strip()]
 
 
 def parse_key_values(lines: Iterable[str], source: str) -> dict[str, str]:

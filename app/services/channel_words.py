@@ -7,6 +7,8 @@ own detail (English, for the log) follows it where there is one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.channels.base import KIND_WORDS, ErrorKind
 from app.channels.registry import channel_type
 from app.i18n import translate_in
@@ -19,18 +21,20 @@ def type_label(type_: str, language: str | None = None) -> str:
 
 
 def error_words(channel: str, type_: str, kind: str, detail: str = "",
-                language: str | None = None) -> str:
+                language: str | None = None, renew: Sequence[str] = ()) -> str:
     """What went wrong with *channel*, in one plain sentence (and the channel's detail).
 
     An unknown or empty *kind* (a failure saved by an earlier version) shows the detail.
+    *renew* (``ChannelError.renew``) narrows the credentials named to those parts.
     """
     try:
         known = ErrorKind(kind)
     except ValueError:
         return detail
     record = channel_type(type_)
-    parts = [translate_in(language, "ChannelTypes", f.label)
-             for f in (record.credentials if record else ())]
+    fields = record.credentials if record else ()
+    named = [f for f in fields if f.key in renew] or fields
+    parts = [translate_in(language, "ChannelTypes", f.label) for f in named]
     sentence = translate_in(language, "ChannelErrors", KIND_WORDS[known]).format(
         channel=channel, renew=", ".join(parts) or "-")
     return f"{sentence} ({detail})" if detail else sentence

@@ -383,7 +383,8 @@ class Shop(StockCache):
         credentials: dict[str, str] | None = None, options: dict[str, str] | None = None,
     ) -> None:
         """Change a channel's settings; new credential parts replace the saved ones (the
-        parts not given stay)."""
+        parts not given stay). *url* None keeps the address, "" removes it (the channel's
+        own hosts again)."""
         record = check_type(channel_row(name).type)
         check_numbers(record, name, None if isinstance(maximum, str) else maximum,
                       unlimited_qty)
@@ -395,12 +396,14 @@ class Shop(StockCache):
                 row.maximum = maximum
             if unlimited_qty is not None:
                 row.unlimited_qty = unlimited_qty
-            if url or options is not None:
+            if url is not None or options is not None:
                 settings = dict(row.settings or {})
                 if options is not None:
                     settings = {k: v for k, v in settings.items() if k == "url"} | options
                 if url:
                     settings["url"] = url
+                elif url == "":
+                    settings.pop("url", None)
                 row.settings = check_settings(record, name, settings)
             row.save()
             parts = {**({"token": token} if token else {}), **(credentials or {})}

@@ -53,8 +53,9 @@ def test_packs_are_created_all_or_none(towels: Shop) -> None:
 
 def form(name: str, enabled: bool = True, url: str = "https://shop.example/api",
          token: str | None = "secret-1") -> ChannelForm:
-    return ChannelForm(name=name, type="sandbox", enabled=enabled, url=url, token=token,
-                       maximum=None, unlimited_qty=9999)
+    return ChannelForm(name=name, type="sandbox", enabled=enabled, url=url,
+                       maximum=None, unlimited_qty=9999,
+                       credentials={"token": token} if token else {})
 
 
 def test_a_channel_added_disabled_is_saved_disabled_in_one_call(shop: Shop) -> None:
@@ -77,3 +78,49 @@ def test_a_refused_channel_keeps_neither_row_nor_token(shop: Shop) -> None:
 
     assert channel_settings("base-jp") is None
     assert load_secret("base-jp") is None
+
+
+def test_a_channel_form_with_an_unknown_or_missing_credential_part_is_refused(
+    shop: Shop,
+) -> None:
+    unknown = ChannelForm(name="base-jp", type="sandbox", enabled=True,
+                          url="https://shop.example/api", maximum=None, unlimited_qty=9999,
+                          credentials={"password": "hunter2"})
+    with pytest.raises(BadInput, match="has no credential password") as refused:
+        save_channel(shop, unknown, adding=True)
+    assert "hunter2" not in str(refused.value)
+    assert channel_settings("base-jp") is None and load_secret("base-jp") is None
+
+
+def test_a_saved_channels_options_are_replaced_and_its_address_can_be_removed(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.channels import registry
+    from app.channels.channel_type import ChannelType, Field
+    from app.channels.sandbox import CHANNEL_TYPE as SANDBOX
+
+    acme = ChannelType(name="acme", label="Acme", factory=SANDBOX.factory,
+                       default_url="https://api.acme.example",
+                       settings=(Field("shop_id", "Shop ID"),),
+                       credentials=(Field("api_key", "API key"),))
+    types = {**registry.channel_types(), "acme": acme}
+    monkeypatch.setattr(registry, "channel_types", lambda: types)
+
+    def acme_form(**changes: object) -> ChannelForm:
+        values: dict[str, object] = dict(
+            name="acme-jp", type="acme", enabled=True, url="http://127.0.0.1:9/api",
+            maximum=None, unlimited_qty=9999, options={"shop_id": "1"},
+            credentials={"api_key": "k1"})
+        values.update(changes)
+        return ChannelForm(**values)  # type: ignore[arg-type]
+
+    with pytest.raises(BadInput, match="needs the credentials api_key: enter them in the "
+                                       "channel's form"):
+        save_channel(shop, acme_form(credentials={}), adding=True)
+    save_channel(shop, acme_form(), adding=True)
+    save_channel(shop, acme_form(url="", options={"shop_id": "2"}, credentials={}),
+                 adding=False)
+
+    saved = channel_settings("acme-jp")
+    assert saved is not None and saved.url == "" and saved.options == {"shop_id": "2"}
+    assert saved.credential_keys == ("api_key",)  # nothing typed: the saved key stays

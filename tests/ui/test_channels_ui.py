@@ -10,9 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.channels.base import ErrorKind
 from app.channels.sandbox_server import SandboxServer
 from app.i18n import install_translators, remove_translators
 from app.services.channel_sync import choose_first
+from app.services.channel_words import error_words
 from app.services.shop import Shop
 from app.store.models import ChannelRow, ChannelSyncRow
 from app.sync.engine import SyncEngine
@@ -37,7 +39,7 @@ def fill_new(qtbot: QtBot, dialog: ChannelDialog, name: str, url: str, token: st
     qtbot.keyClicks(dialog.name, name)
     qtbot.keyClicks(dialog.url, url)
     if token:
-        qtbot.keyClicks(dialog.token, token)
+        qtbot.keyClicks(dialog.credential_fields["token"], token)
 
 
 def test_a_new_channels_token_goes_to_the_keyring_and_never_to_the_database(
@@ -47,7 +49,8 @@ def test_a_new_channels_token_goes_to_the_keyring_and_never_to_the_database(
     server = sandbox({"A": 3})
     dialog = open_dialog(qtbot, shop)
     fill_new(qtbot, dialog, "rakuten", server.url, token="s3cret-token-42")
-    assert dialog.token.echoMode() == dialog.token.EchoMode.Password
+    token = dialog.credential_fields["token"]
+    assert token.echoMode() == token.EchoMode.Password
 
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
 
@@ -57,8 +60,8 @@ def test_a_new_channels_token_goes_to_the_keyring_and_never_to_the_database(
     assert row.type == "sandbox" and row.settings == {"url": server.url}
     assert not any("s3cret-token-42" in line for line in db_dump())
     # The form never shows the saved token back, only that one is saved.
-    assert dialog.token.text() == ""
-    assert "Saved" in dialog.token.placeholderText()
+    assert dialog.credential_fields["token"].text() == ""
+    assert "Saved" in dialog.credential_fields["token"].placeholderText()
     # A new synced channel waits for the first-sync choice, and the dialog says so.
     assert dialog.first_sync.isVisible()
     assert "rakuten" in dialog.message.text()
@@ -116,13 +119,16 @@ def test_test_connection_says_ok_or_what_is_wrong_in_plain_words(
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert not dialog.test_button.isEnabled()  # one test at a time, the window responds
     qtbot.waitUntil(lambda: not dialog.testing, timeout=10_000)
-    assert dialog.test_result.text().startswith("Not connected")
-    assert "token" in dialog.test_result.text()
+    # The kind's wording (not the adapter's English), naming the credential to check.
+    assert dialog.test_result.text() == "Not connected: " + error_words(
+        "base", "sandbox", ErrorKind.AUTHENTICATION)
+    assert "refused Rendo's credentials" in dialog.test_result.text()
+    assert "(Token)" in dialog.test_result.text()
     assert "HTTP 401" in dialog.test_result.toolTip()  # the detail stays in the tooltip
     assert "wrong-token" not in dialog.test_result.toolTip()
 
-    dialog.token.clear()
-    qtbot.keyClicks(dialog.token, "right-token")
+    dialog.credential_fields["token"].clear()
+    qtbot.keyClicks(dialog.credential_fields["token"], "right-token")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.testing, timeout=10_000)
     assert dialog.test_result.text().startswith("Connected")
@@ -152,7 +158,7 @@ def test_editing_a_channel_keeps_the_saved_token_unless_a_new_one_is_typed(
     assert ChannelRow.get(ChannelRow.name == "base").maximum == 500
     assert memory_keyring.passwords[("Rendo", "channel:base")] == '{"token": "first"}'
 
-    qtbot.keyClicks(dialog.token, "second")
+    qtbot.keyClicks(dialog.credential_fields["token"], "second")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert memory_keyring.passwords[("Rendo", "channel:base")] == '{"token": "second"}'
 
@@ -250,6 +256,6 @@ def test_a_preview_that_cannot_be_read_says_why_and_allows_no_choice(
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=10_000)
-    assert "could not reach" in dialog.problem_text.text()
+    assert error_words("mall", "sandbox", ErrorKind.UNREACHABLE) in dialog.problem_text.text()
     assert not dialog.choice_box.isEnabled()
     assert not dialog.start.isEnabled()

@@ -8,6 +8,7 @@ an explicit tick: never a silent wipe to 0.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,8 +39,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.channels.base import ChannelError
 from app.services.channel_sync import choose_first
+from app.services.channel_words import error_words, type_label
 from app.services.channels import adapter_for as default_adapter_for
+from app.services.channels import channel_settings
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
 
@@ -213,6 +217,8 @@ class FirstSyncDialog(ShopDialog):
         self.adapter_for = adapter_for or default_adapter_for
         self.loaded = False
         self.chosen: str | None = None
+        saved = channel_settings(channel)
+        self.type = saved.type if saved is not None else ""
         self.setObjectName("firstSyncDialog")
         self.setWindowTitle(self.tr("First sync with {name}").format(name=channel))
 
@@ -239,11 +245,16 @@ class FirstSyncDialog(ShopDialog):
 
     # -- building the dialog, one widget group each (in the order of the tab chain) -----------
     def _build_intro(self) -> QLabel:
+        # The channel and its type's label, from the type's record ("my-shop (Shopify)").
+        named = html.escape(self.channel)
+        if self.type:
+            named = f"{named} ({html.escape(type_label(self.type))})"
         intro = QLabel(self.tr(
             "Rendo has not synced with <b>{name}</b> yet. Compare what the channel shows now "
             "with what Rendo would upload, then choose which numbers are right. Until you "
             "choose, Rendo neither reads orders from this channel nor changes its numbers."
-        ).format(name=self.channel), self)
+        ).format(name=named), self)
+        intro.setObjectName("firstSyncIntro")
         intro.setWordWrap(True)
         return intro
 
@@ -379,11 +390,21 @@ class FirstSyncDialog(ShopDialog):
         self.choice_box.setEnabled(False)
         self._update_start()
         shop, channel, factory = self.shop, self.channel, self.adapter_for
-        run_in_background(lambda: SyncEngine(shop, factory).preview_first(channel),
-                          self, self._loaded, self._failed)
+
+        def work() -> list[PreviewRow] | ChannelError:
+            try:
+                return SyncEngine(shop, factory).preview_first(channel)
+            except ChannelError as error:  # worded by its kind, in the window's thread
+                return error
+
+        run_in_background(work, self, self._loaded, self._failed)
 
     @Slot(object)
     def _loaded(self, rows: object) -> None:
+        if isinstance(rows, ChannelError):
+            self._failed(error_words(self.channel, self.type, rows.kind, renew=rows.renew),
+                         str(rows))
+            return
         assert isinstance(rows, list)
         self.model.set_rows(rows, self.shop)
         self.loaded = True

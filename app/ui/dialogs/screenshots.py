@@ -164,3 +164,28 @@ def export_dialog(window: MainWindow) -> QWidget:
     dialog.set_format("cp932")
     dialog.path.setText("C:/Users/shop/Documents/発注リスト_20261120.csv")
     return dialog
+
+
+# -- the channel form of each channel type (read from its record) -----------------------------
+def _channel_form(type_: str) -> Any:
+    def make(window: MainWindow) -> QWidget:
+        from .channel_dialog import ChannelDialog
+
+        dialog = ChannelDialog(window.shop, window)
+        dialog.new_channel()
+        dialog.type.setCurrentIndex(dialog.type.findData(type_))
+        dialog.name.setText(f"my-{type_}")
+        dialog.validate()
+        return dialog
+
+    return make
+
+
+def _register_channel_forms() -> None:
+    from app.channels.registry import synced_type_names
+
+    for type_ in synced_type_names():
+        screen(f"channel-form-{type_}")(_channel_form(type_))
+
+
+_register_channel_forms()
