@@ -76,6 +76,9 @@ class UpdateStatus(StrEnum):
     # the channel can never take a number for this listing as it stands (WooCommerce with
     # "manage stock" off, a listing it does not have): suspended at once, shown, not retried
     UNUSABLE = "unusable"
+    # not sent: the channel's allowance for writes is spent until retry_after (the adapter
+    # keeps count, as for BASE's hourly calls); the cycle goes on, orders are still read
+    DEFERRED = "deferred"
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,7 @@ class CycleReport:
     drift: list[str] = field(default_factory=list)
     error: str = ""
     error_kind: str = ""  # ErrorKind of *error*
+    uploads_wait_s: float | None = None  # uploads left for later: the allowance is spent
     touched: set[str] = field(default_factory=set)
     # how many orders moved each listing (channel item id) in this cycle: an order and a
     # cancellation can leave the belief where it was while the channel showed one of them
@@ -477,6 +478,15 @@ class SyncEngine(ReadBack):
                         # accepted for later: read back soon to confirm (or not) the numbers
                         ChannelSyncRow.update(last_drift_check_at=None).where(
                             ChannelSyncRow.channel == channel).execute()
+            deferred = [r for r in results if r.status is UpdateStatus.DEFERRED]
+            if deferred:
+                # the channel's allowance for writes is used up for now: the rest wait for a
+                # later cycle, and this one ends well (its orders were read)
+                report.uploads_wait_s = max(r.retry_after or 0.0 for r in deferred)
+                log.info("%s: %d uploads wait %.0f s for the channel's allowance", channel.name,
+                         len(updates) - start - len(results) + len(deferred),
+                         report.uploads_wait_s)
+                return conflicts
             failed = [r for r in results if r.status is UpdateStatus.RETRY]
             if failed:
                 first = failed[0]

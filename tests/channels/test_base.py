@@ -206,7 +206,7 @@ def test_each_listing_is_one_edit_stock_call_and_refusals_stay_per_listing(doubl
     assert (double.quantity("A"), double.quantity("B"), double.quantity("C")) == (5, 1, 8)
 
 
-def test_a_spent_hour_answers_retry_until_the_next_hour_and_keeps_reads(double):
+def test_a_spent_hour_defers_writes_until_the_next_hour_and_keeps_reads(double):
     clock = Clock(HALF_PAST)
     double._clock = clock
     double.hour_limit = 20
@@ -215,7 +215,7 @@ def test_a_spent_hour_answers_retry_until_the_next_hour_and_keeps_reads(double):
     channel = adapter(double, clock=clock, budget=CallBudget(hour_limit=20, hour_reserve=5))
     results = channel.set_quantities([QuantityUpdate(f"S{n}", n + 1) for n in range(30)])
     done = [r for r in results if r.status is UpdateStatus.OK]
-    waiting = [r for r in results if r.status is UpdateStatus.RETRY]
+    waiting = [r for r in results if r.status is UpdateStatus.DEFERRED]
     assert len(done) == 14 and len(waiting) == 16  # 15 writes' calls: one read the item map
     assert posts(double) == 14
     assert all(r.retry_after == pytest.approx(1800) for r in waiting)

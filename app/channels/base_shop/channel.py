@@ -31,6 +31,10 @@ from .tokens import SCOPES, api_url, error_of, token_parts, token_refusal
 
 log = logging.getLogger(__name__)
 
+
+class WritesSpent(ChannelError):
+    """A write not sent: the share of BASE's calls kept for writes is used up for now."""
+
 REFRESH_MARGIN_S = 300  # refresh an access token this long before it ends
 ORDER_WINDOW_S = 14 * 86400  # orders placed this far back are read again each time
 MAP_REFRESH_S = 300  # the item map is read again for an unknown code at most this often
@@ -176,6 +180,7 @@ class BaseShopChannel:
         raise AssertionError("unreachable")
 
     def _spent(self, wait: float, write: bool) -> ChannelError:
+        """The refusal of a call the budget does not allow (never sent)."""
         budget = self.calls_budget
         day = wait > seconds_to_next_hour(self.clock()) + 1
         limit, reserve = ((budget.day_limit, budget.day_reserve) if day
@@ -184,8 +189,9 @@ class BaseShopChannel:
         spent = (f"this {period}'s {limit - reserve:,} calls for stock updates are made "
                  f"({reserve:,} of BASE's {limit:,} per {period} are kept for reading orders)"
                  if write else f"BASE's {limit:,} calls per {period} are made")
-        return ChannelError(f"BASE: {spent}; the next ones in {wait:.0f} s", wait,
-                            ErrorKind.RATE_LIMITED)
+        kind = WritesSpent if write else ChannelError
+        return kind(f"BASE: {spent}; the next ones in {wait:.0f} s", wait,
+                    ErrorKind.RATE_LIMITED)
 
     def _get(self, path: str, params: dict[str, Any] | None = None,
              write: bool = False) -> Any:
@@ -295,11 +301,14 @@ class BaseShopChannel:
                 form |= {"variation_id": str(variation_id),
                          "variation_stock": str(update.quantity)}
             error, body = self._api("POST", "/1/items/edit_stock", form=form, write=True)
+        except WritesSpent as failure:  # nothing sent: the hour's share for writes is used
+            return UpdateResult(code, UpdateStatus.DEFERRED, message=str(failure),
+                                retry_after=failure.retry_after, kind=failure.kind)
         except ChannelError as failure:
             if failure.stops_channel:
                 raise
             return UpdateResult(code, UpdateStatus.RETRY, message=str(failure),
-                                retry_after=failure.retry_after)
+                                retry_after=failure.retry_after, kind=failure.kind)
         if error in ("bad_item_id", "bad_variation_id"):
             with self._lock:
                 self._map_read_at = None  # read again before the next write
