@@ -144,6 +144,9 @@ class WooCommerceDouble:
         self.settings: dict[str, str] = {}
         self.credentials = {"consumer_key": "ck_" + "1" * 40, "consumer_secret": "cs_" + "2" * 40}
         self.calls: list[tuple[str, str]] = []
+        self.queries: list[dict[str, str]] = []  # the query of each call, beside ``calls``
+        # the site's woocommerce_rest_batch_items_limit filter (100 unless a plugin lowers it)
+        self.batch_items_limit = BATCH_LIMIT
         self.url = ""
         self.clock = clock
         self.retry_after = retry_after
@@ -171,8 +174,8 @@ class WooCommerceDouble:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="woocommerce-double")
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True, name="woocommerce-double")
         self._thread.start()
 
     def stop(self) -> None:
@@ -213,7 +216,7 @@ class WooCommerceDouble:
                       manage_stock: bool | str = True, parent: Product | None = None) -> Product:
         with self.lock:
             if parent is None:
-                if self._parent is None or len(self._parent.variations) >= 3:
+                if self._parent is None or len(self._parent.variations) >= 10:
                     self._parent = Product(next(self._ids), "", False, None, type="variable",
                                            modified=self._now())
                     self.products[self._parent.id] = self._parent
@@ -228,6 +231,15 @@ class WooCommerceDouble:
 
     def add_unmanaged_listing(self, channel_item_id: str) -> None:
         self.add_product(channel_item_id, None, manage_stock=False)
+
+    def set_manage_stock(self, sku: str, manage_stock: bool) -> None:
+        """The owner ticks or unticks "Manage stock?" (off: the number is dropped)."""
+        with self.lock:
+            product = self.by_sku(sku)
+            assert product is not None, sku
+            product.manage_stock = manage_stock
+            product.stock_quantity = product.stock_quantity if manage_stock else None
+            product.modified = self._now()
 
     def by_sku(self, sku: str) -> Product | None:
         with self.lock:
@@ -380,6 +392,7 @@ class WooCommerceDouble:
                authorization: str | None) -> tuple[int, Any, dict[str, str]]:
         with self.lock:
             self.calls.append((method, path))
+            self.queries.append(dict(query))
             if self.throttled > 0:
                 self.throttled -= 1
                 return 429, {"code": "rest_too_many_requests", "message": "Too Many Requests",
@@ -468,9 +481,10 @@ class WooCommerceDouble:
         if not isinstance(body, dict):
             raise WooError(400, "rest_invalid_json", "Invalid JSON body passed.")
         total = sum(len(body.get(k) or []) for k in ("create", "update", "delete"))
-        if total > BATCH_LIMIT:
+        if total > self.batch_items_limit:
             raise WooError(413, "woocommerce_rest_request_entity_too_large",
-                           f"Unable to accept more than {BATCH_LIMIT} items for this request.")
+                           f"Unable to accept more than {self.batch_items_limit} items for "
+                           "this request.")
         if "update" not in body:
             return {}
         answers = []
@@ -534,6 +548,7 @@ class WooCommerceDouble:
 class WooHandler(BaseHTTPRequestHandler):
     shop: WooCommerceDouble
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms stalls
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -85,7 +85,7 @@ class WooApi:
         if reply.status in (200, 201):
             return reply
         code, message = error_parts(reply.body)
-        what = f"{method} {route} refused (HTTP {reply.status}"
+        what = f"{method} {PREFIX}{route} refused (HTTP {reply.status}"
         what += f", {code})" if code else ")"
         if reply.status in (401, 403):
             what += ": check the consumer key and secret"
