@@ -29,6 +29,7 @@ from app.sync.engine import SyncEngine
 from app.sync.state import channel_statuses
 from tests.doubles.protocol import ChannelDouble
 from tests.doubles.woocommerce import WooCommerceDouble, make_double
+from tests.integration.hostile import HostileServer, answer
 
 LONG_AGO = datetime(2020, 1, 1)
 
@@ -387,3 +388,21 @@ def test_the_command_line_adds_a_woocommerce_channel_and_syncs_it(rendo, woo, mo
     assert synced.code == 0, synced.err
     assert woo.quantity("A") == 12
     assert keys["consumer_secret"] not in synced.out + synced.err
+
+
+def test_a_plain_web_page_at_the_address_is_not_a_woocommerce_site(servers):
+    page = servers(HostileServer(answer(b"<html><body>Welcome</body></html>")))
+    double = WooCommerceDouble()  # not started: only its keys are used
+    with pytest.raises(ChannelError, match="is not a WooCommerce site") as wrong:
+        adapter_on(double, url=page.url).test_connection()
+    assert wrong.value.kind is ErrorKind.NOT_FOUND
+
+
+def test_an_order_without_a_readable_change_date_is_named(woo):
+    woo.add_listing("A", 3)
+    order = woo.place_order([("A", 1)])
+    original = woo._order_json
+    woo._order_json = lambda o: {**original(o), "date_modified_gmt": None}  # type: ignore
+    with pytest.raises(ChannelError, match=f"order {order} has no readable") as broken:
+        adapter_on(woo).read_orders(None, LONG_AGO)
+    assert broken.value.kind is ErrorKind.MALFORMED

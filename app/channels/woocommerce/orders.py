@@ -112,17 +112,22 @@ def orders_since(api: WooApi, start: datetime) -> tuple[list[dict[str, Any]], da
                                kind=ErrorKind.MALFORMED)
         site_now = _date_header(reply.headers.get("Date")) or site_now
         for order in batch:
+            _check_changed(api.name, order)
             seen[str(order.get("id"))] = order
         if len(batch) < PER_PAGE:
             return sorted(seen.values(), key=_changed), site_now
-        try:
-            last = max(_changed(order)[0] for order in batch) - timedelta(seconds=1)
-        except (KeyError, TypeError, ValueError) as error:
-            raise ChannelError(f"{api.name}: an order has no readable date_modified_gmt "
-                               f"({error})", kind=ErrorKind.MALFORMED) from None
+        last = max(_changed(order)[0] for order in batch) - timedelta(seconds=1)
         since, page = (last, 1) if last > since else (since, page + 1)
     raise ChannelError(f"{api.name}: more than {MAX_STEPS} pages of orders",
                        kind=ErrorKind.MALFORMED)
+
+
+def _check_changed(channel: str, order: dict[str, Any]) -> None:
+    try:
+        _changed(order)
+    except (KeyError, TypeError, ValueError, OverflowError) as error:
+        raise ChannelError(f"{channel}: order {order.get('id')!r} has no readable "
+                           f"date_modified_gmt ({error})", kind=ErrorKind.MALFORMED) from None
 
 
 def _changed(order: dict[str, Any]) -> tuple[datetime, str]:
