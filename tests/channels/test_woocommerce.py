@@ -206,6 +206,14 @@ def test_an_order_takes_stock_when_processing_and_gives_it_back_once_when_cancel
     assert lines_by_order(adapter)[order] == [("A", 0, True), ("B", 0, True)]
 
 
+def test_a_cancelled_order_gives_back_even_when_stock_is_no_longer_managed(woo):
+    woo.add_product("A", 10)
+    order = woo.place_order([("A", 2)])
+    woo.set_manage_stock("A", False)
+    woo.cancel_order(order)  # WooCommerce cannot put the units back; they are back anyway
+    assert lines_by_order(adapter_on(woo))[order] == [("A", 0, True)]
+
+
 def test_a_pending_order_holds_nothing_and_its_cancellation_gives_nothing(woo):
     woo.add_listing("A", 10)
     adapter = adapter_on(woo)

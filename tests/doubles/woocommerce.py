@@ -322,11 +322,12 @@ class WooCommerceDouble:
     def _increase(self, order: Order) -> None:
         """wc_increase_stock_levels"""
         for line in order.lines:
-            reduced = line.meta.pop("_reduced_stock", 0)
+            reduced = line.meta.get("_reduced_stock", 0)
             product = self.products.get(line.variation_id or line.product_id)
             holder = self._stock_holder(product) if product is not None else None
-            if reduced and holder is not None:
+            if reduced and holder is not None:  # else the meta stays, as in WooCommerce
                 self._move(holder, reduced)
+                del line.meta["_reduced_stock"]
         order.stock_reduced = False
 
     def cancel_order(self, order_id: str) -> None:

@@ -8,14 +8,17 @@ when "Restock refunded items" was ticked (``wc_restock_refunded_items`` lowers
 ``_reduced_stock`` and raises ``_restock_refunded_items``); the refund itself does not say so
 (``api_restock`` is write-only), the order line's metas do. So a line counts as:
 
-- ``_reduced_stock`` when the line has it: exactly what WooCommerce holds for it (a failed
-  order that had been on hold keeps its units, as in WooCommerce);
+- 0, a cancelled line, for an order cancelled, back to pending, a checkout draft or in the
+  trash: the goods are back (or never left), even where WooCommerce could not put the units
+  back on a number it no longer manages. An order that never took stock gives nothing back,
+  one that did gives back once;
+- otherwise ``_reduced_stock`` when the line has it: exactly what WooCommerce holds for it (a
+  failed order that had been on hold keeps its units, as in WooCommerce);
+- otherwise 0 for a failed order (payment failed before any stock was taken);
 - otherwise, for an order in a status that holds stock (processing, on-hold, completed,
   refunded, or a status added by a plugin, which orders normally reach from processing):
   the quantity less the restocked refunded units. This covers products whose stock
-  WooCommerce does not manage: the goods still left the shelf;
-- otherwise (pending, failed, cancelled, checkout-draft, trash): 0, a cancelled line. An
-  order that never took stock gives nothing back, one that did gives back once.
+  WooCommerce does not manage: the goods still left the shelf.
 
 Orders are read by ``modified_after`` (GMT, ``dates_are_gmt=true``), oldest change first,
 100 a page. After each full page the next one starts again from the last change seen (less
@@ -25,7 +28,6 @@ to a later page instead of pushing another one out of sight.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,11 +36,8 @@ from app.domain.orders import OrderLine
 
 from .api import PER_PAGE, WooApi
 
-log = logging.getLogger(__name__)
-
 HOLDING = frozenset({"processing", "on-hold", "completed", "refunded"})
-NOT_HOLDING = frozenset({"pending", "failed", "cancelled", "checkout-draft", "trash",
-                         "auto-draft"})
+GIVEN_BACK = frozenset({"cancelled", "pending", "checkout-draft", "trash", "auto-draft"})
 MAX_STEPS = 2_000
 
 
@@ -66,10 +65,12 @@ def _meta(line: dict[str, Any], key: str) -> int | None:
 
 def held_units(status: str, line: dict[str, Any]) -> int:
     """The units of *line* WooCommerce keeps off its stock now (see the module's notes)."""
+    if status in GIVEN_BACK:
+        return 0
     reduced = _meta(line, "_reduced_stock")
     if reduced is not None:
         return max(0, reduced)
-    if status in NOT_HOLDING:
+    if status == "failed":
         return 0
     quantity = int(line["quantity"])
     return max(0, quantity - max(0, _meta(line, "_restock_refunded_items") or 0))
