@@ -27,7 +27,8 @@ class Listing:
 def listing_of(item: dict[str, Any], parent_id: int = 0) -> Listing | None:
     """A product or variation as a listing; None without a SKU (Rendo cannot name it)."""
     sku, item_id = item.get("sku"), item.get("id")
-    if not isinstance(sku, str) or not sku.strip() or not is_count(item_id):
+    if not isinstance(sku, str) or not sku.strip() or not isinstance(item_id, int) \
+            or not is_count(item_id):
         return None
     manage = item.get("manage_stock")
     stock = OWN if manage is True else PARENT if manage == PARENT else OFF
