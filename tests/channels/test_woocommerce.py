@@ -36,7 +36,7 @@ LONG_AGO = datetime(2020, 1, 1)
 
 @pytest.fixture
 def woo() -> Iterator[WooCommerceDouble]:
-    double = WooCommerceDouble(retry_after=0.25)
+    double = WooCommerceDouble(variation_every=2, retry_after=0.25)
     double.start()
     try:
         yield double

@@ -139,7 +139,7 @@ class WooCommerceDouble:
     type = "woocommerce"
     batch_limit = BATCH_LIMIT
 
-    def __init__(self, variation_every: int = 2, retry_after: float = 1.0,
+    def __init__(self, variation_every: int = 0, retry_after: float = 1.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.settings: dict[str, str] = {}
         self.credentials = {"consumer_key": "ck_" + "1" * 40, "consumer_secret": "cs_" + "2" * 40}
@@ -590,5 +590,8 @@ class WooHandler(BaseHTTPRequestHandler):
 
 
 def make_double() -> WooCommerceDouble:
-    """A WooCommerce double, not started (the contract suite calls ``start``)."""
+    """A WooCommerce double, not started (the contract suite calls ``start``). Its listings
+    are simple products, so that write calls count as ``batch_limit`` says;
+    ``WooCommerceDouble(variation_every=2)`` makes every second one a variation (whose writes
+    go through its parent's own batch)."""
     return WooCommerceDouble()
