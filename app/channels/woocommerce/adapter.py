@@ -1,9 +1,9 @@
 """The WooCommerce adapter: stock by SKU through ``products/batch`` and
 ``products/{id}/variations/batch``, orders by ``modified_after``.
 
-WooCommerce has neither compare-and-set nor relative stock writes that Rendo can trust
-(``inventory_delta`` exists for variations only), so its quantities are set absolutely and
-the engine reads the shop's orders right before every upload. A listing whose stock
+WooCommerce has no compare-and-set and documents no relative stock write, so its
+``stock_quantity`` is set absolutely and the engine reads the shop's orders right before every
+upload. A listing whose stock
 WooCommerce does not manage ("Manage stock?" off, or a variation that leaves it to its
 parent product) cannot take a number: it is answered UNUSABLE at once and never retried.
 """
