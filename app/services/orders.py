@@ -186,7 +186,10 @@ def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
     try:
         with shop.ledger_transaction():
             channel = channel_row(first.channel)
-            connected = channel.connected_at
+            # to the second: most channels stamp orders to the second, and an order of the
+            # second the channel was connected in counts as placed after it (dropping it
+            # would oversell)
+            connected = channel.connected_at.replace(microsecond=0)
             compositions = shop.compositions()
             for line in lines:
                 if line.placed_at is not None and _utc_naive(line.placed_at) < connected:
