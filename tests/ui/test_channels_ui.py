@@ -117,7 +117,7 @@ def test_test_connection_says_ok_or_what_is_wrong_in_plain_words(
     assert not dialog.test_button.isEnabled()  # one test at a time, the window responds
     qtbot.waitUntil(lambda: not dialog.testing, timeout=10_000)
     assert dialog.test_result.text().startswith("Not connected")
-    assert "token" in dialog.test_result.text()
+    assert "refused Rendo's credentials" in dialog.test_result.text()  # kind: authentication
     assert "HTTP 401" in dialog.test_result.toolTip()  # the detail stays in the tooltip
     assert "wrong-token" not in dialog.test_result.toolTip()
 
@@ -250,6 +250,6 @@ def test_a_preview_that_cannot_be_read_says_why_and_allows_no_choice(
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=10_000)
-    assert "could not reach" in dialog.problem_text.text()
+    assert "mall could not be reached" in dialog.problem_text.text()
     assert not dialog.choice_box.isEnabled()
     assert not dialog.start.isEnabled()

@@ -100,7 +100,10 @@ def test_a_channel_that_cannot_be_reached_shows_why_in_plain_words(
     qtbot.addWidget(label)
     sync.start()
     qtbot.waitUntil(lambda: cell(panel, "mall", 1).startswith("Failing"), timeout=10_000)
-    assert cell(panel, "mall", 7).startswith("Rendo could not reach the channel")
+    # worded from the failure's kind (the adapter's), the adapter's message in the tooltip
+    assert cell(panel, "mall", 8) == "mall could not be reached; Rendo tries again later."
+    assert "127.0.0.1" in panel.channels_model.data(
+        panel.channels_model.index(0, 8), Qt.ItemDataRole.ToolTipRole)
     assert label.text.text().startswith("mall: error")
 
 
@@ -171,8 +174,9 @@ def test_a_suspended_listing_is_listed_and_retried(
     qtbot: QtBot, shop: Shop, sandbox: Callable[..., SandboxServer],
     sync_thread: Callable[..., SyncThread], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("app.channels.sandbox_shop.MAX_QUANTITY", 100)
     shop.add_item("BIG", "業務用タオル")
-    shop.adjust("BIG", "+150000")  # more than the sandbox shop accepts: refused every time
+    shop.adjust("BIG", "+150")  # more than the sandbox shop accepts: refused every time
     connect(shop, "mall", sandbox({"BIG": 1}))
     engine = SyncEngine(shop, fast_adapter_for)
     for _ in range(6):
@@ -184,7 +188,7 @@ def test_a_suspended_listing_is_listed_and_retried(
     assert panel.suspended_model.rowCount() == 1
     assert panel.tabs.tabText(0) == "Stopped listings (1)"
     reason = panel.suspended_model.data(panel.suspended_model.index(0, 4))
-    assert reason.startswith("The channel refused the quantity")
+    assert reason == "mall refused BIG: quantity above 100"  # the channel's own words
     assert not panel.retry_button.isEnabled()
     threads = record_threads(monkeypatch, "resume_listing")
     sync.worker.set_paused(True)  # the retry's own upload would be refused again

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for as default_adapter_for
+from app.services.channels import channel_settings
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, PreviewRow, SyncEngine
 
@@ -379,8 +380,10 @@ class FirstSyncDialog(ShopDialog):
         self.choice_box.setEnabled(False)
         self._update_start()
         shop, channel, factory = self.shop, self.channel, self.adapter_for
+        saved = channel_settings(channel)
         run_in_background(lambda: SyncEngine(shop, factory).preview_first(channel),
-                          self, self._loaded, self._failed)
+                          self, self._loaded, self._failed,
+                          channel=(channel, saved.type if saved else ""))
 
     @Slot(object)
     def _loaded(self, rows: object) -> None:
