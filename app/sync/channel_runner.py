@@ -314,7 +314,8 @@ class ChannelThread(threading.Thread):
             elif upload_at is not None and upload_at <= now:
                 with self._flags:
                     self._upload_at = None
-                self._run(self.engine.upload_only)
+                if self.engine.may_upload(self.channel):
+                    self._run(self.engine.upload_only)
         except Exception as error:  # neither a bug nor a busy database may end the thread
             if self.ended:
                 return 0.0

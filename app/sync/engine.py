@@ -208,18 +208,25 @@ class SyncEngine(ReadBack):
         self._finish(channel, report, retry_after)
         return report
 
+    def may_upload(self, name: str) -> bool:
+        """An upload between polls is welcome: not before the first sync, nor to a channel
+        waiting out a failure (its back-off and Retry-After hold) or stopped for its
+        credentials."""
+        channel = ChannelRow.get_or_none(ChannelRow.name == name)
+        if channel is None or not channel.enabled:
+            return False
+        state = sync_row(channel)
+        return (state.first_done and state.error_kind not in STOPPING_KINDS
+                and not self.waiting(name))
+
     def upload_only(self, name: str) -> CycleReport:
         """After a local change: push the new numbers now, not at the next poll."""
         report = CycleReport(name)
         if self.cancelled:
             return report
-        channel = ChannelRow.get(ChannelRow.name == name)
-        state = sync_row(channel)
-        if (not state.first_done or not channel.enabled or self.waiting(name)
-                or state.error_kind in STOPPING_KINDS):
-            # a channel waiting out a failure: its back-off and Retry-After hold; a stopped
-            # one waits for new credentials
+        if not self.may_upload(name):
             return report
+        channel = ChannelRow.get(ChannelRow.name == name)
         adapter = self._adapter_for(channel, report)
         if adapter is None:
             return report
