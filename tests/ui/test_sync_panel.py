@@ -11,12 +11,14 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.channels.base import ChannelAdapter, RateBudget
+from app.channels.sandbox import SandboxChannel
 from app.channels.sandbox_server import SandboxServer
 from app.i18n import install_translators, remove_translators
 from app.services.channel_sync import choose_first
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
-from app.store.models import ListingRow
+from app.store.models import ChannelRow, ListingRow
 from app.sync.engine import SyncEngine
 from app.sync.state import problem_listings
 from app.sync.worker import SyncThread
@@ -333,3 +335,55 @@ def test_the_panel_speaks_japanese(
         assert panel.tabs.tabText(2) == "手動変更の検出"
     finally:
         remove_translators(qapp, translators)
+
+
+# -- each channel on its own: state, next poll, rate budget ---------------------------------------
+class BudgetedSandbox(SandboxChannel):
+    """A sandbox adapter that says what is left of its allowance, as Shopify's does."""
+
+    def budget(self) -> RateBudget | None:
+        return RateBudget(412, 500, "points")
+
+
+def budgeted_adapter_for(row: ChannelRow) -> ChannelAdapter | None:
+    adapter = fast_adapter_for(row)
+    if isinstance(adapter, SandboxChannel) and row.name == "mall":
+        return BudgetedSandbox(adapter.info, client=adapter.client)
+    return adapter
+
+
+def test_the_panel_shows_each_channels_state_next_poll_and_rate_budget(
+    qtbot: QtBot, towels: Shop, sandbox: Callable[..., SandboxServer],
+) -> None:
+    mall = sandbox({"A": 0, "B": 0})
+    connect(towels, "mall", mall)
+    connect(towels, "plain", sandbox({"A": 0, "B": 0}))
+    locked = sandbox({"A": 0}, token="only-this")  # our adapters send no token: 401
+    connect(towels, "locked", locked)
+    sync = SyncThread(towels, budgeted_adapter_for)
+    panel = make_panel(qtbot, towels, sync)
+    headers = [panel.channels_model.headerData(c, Qt.Orientation.Horizontal)
+               for c in range(panel.channels_model.columnCount())]
+    assert headers[1:4] == ["State", "Last sync", "Next sync"]
+    assert headers[7] == "Rate budget"
+    sync.start()
+    try:
+        qtbot.waitUntil(lambda: cell(panel, "mall", 7) == "412 of 500 points left",
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: cell(panel, "locked", 1) == "Stopped: enter new credentials",
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: cell(panel, "plain", 1) == "OK", timeout=10_000)
+        assert mall.shop.listings() == {"A": 7, "B": 3}
+        assert cell(panel, "plain", 7) == "—"  # the sandbox says nothing of its allowance
+        following = cell(panel, "mall", 3)
+        assert ", in " in following or following == "Any moment"
+        assert cell(panel, "locked", 3) == "After new credentials"
+        assert cell(panel, "locked", 8).startswith(
+            "locked refused Rendo's credentials; this channel is stopped.")
+        assert "HTTP 401" in panel.channels_model.data(
+            panel.channels_model.index(2, 8), Qt.ItemDataRole.ToolTipRole)
+        label = SyncStatusLabel(sync)
+        qtbot.addWidget(label)
+        assert label.text.text().startswith("locked: stopped, enter new credentials")
+    finally:
+        assert sync.stop()
