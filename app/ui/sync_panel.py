@@ -44,8 +44,6 @@ from .sync_control import HasWorker, SyncControl, summarize
 from .sync_words import budget_text, channel_error_text, state_text
 from .timefmt import clock_text, utc_now, when_text
 
-BUDGET_COLUMN, ERROR_COLUMN = 7, 8  # of the channels table
-
 
 def _error_line(error: Exception) -> str:
     """A refusal in the user's words; anything else (a bug, the disk) by its own message."""
@@ -87,9 +85,9 @@ class SyncPanel(QDockWidget):
         self.channels_view.setObjectName("channelTable")
         self.channels_view.doubleClicked.connect(self._channel_double_clicked)
         header = self.channels_view.horizontalHeader()
-        for column in range(ERROR_COLUMN):
+        for column in range(8):  # 7: what is left of the rate budget
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(ERROR_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.channels_view)
         self.tabs = QTabWidget(body)
         self.tabs.setObjectName("problemTabs")
@@ -113,7 +111,7 @@ class SyncPanel(QDockWidget):
         self._clock.timeout.connect(self._tick)
         self._clock.start()
         self.control.statuses_changed.connect(self._show_statuses)
-        self.control.budgets_changed.connect(self._show_budgets)
+        self.control.budgets_changed.connect(self._tick)
         self.control.running_changed.connect(self._show_running)
         self.control.paused_changed.connect(self._show_paused)
         self.control.problems_changed.connect(self._problems_timer.start)
@@ -283,14 +281,11 @@ class SyncPanel(QDockWidget):
                        self.tr("Never"),
                        self._next_text(status, state, now), str(status.listings),
                        str(status.orders_applied), str(status.uploads),
-                       self._budget_text(status, state), error],
-                tooltips={2: last_tip, BUDGET_COLUMN: self.tr(
-                    "What the channel still allows Rendo to call before it must wait."),
-                          ERROR_COLUMN: self.tr("Details: {message}").format(
-                              message=status.last_error) if error else ""},
+                       budget_text(self.control.budgets.get(status.name)), error],
+                tooltips={2: last_tip, 8: self.tr("Details: {message}").format(
+                    message=status.last_error) if error else ""},
                 icons={1: sync_icon("failing" if state == "stopped" else state)},
-                colors={ERROR_COLUMN: "#b3261e", 1: "#b3261e"}
-                if state in ("failing", "stopped") else {},
+                colors={8: "#b3261e", 1: "#b3261e"} if state in ("failing", "stopped") else {},
                 right={4, 5, 6},
                 payload=status,
             ))
@@ -309,15 +304,6 @@ class SyncPanel(QDockWidget):
                   + 2)
         if view.height() != height or view.minimumHeight() != height:
             view.setFixedHeight(height)
-
-    def _budget_text(self, status: ChannelStatus, state: str) -> str:
-        if state in ("disabled", "manual", "waiting"):
-            return "—"
-        return budget_text(self.control.budgets.get(status.name))
-
-    @Slot()
-    def _show_budgets(self) -> None:
-        self._show_statuses(self.control.statuses)
 
     def _next_text(self, status: ChannelStatus, state: str, now: Any) -> str:
         if state in ("disabled", "manual"):
