@@ -137,11 +137,11 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
                  "refused {refused}, drift {drift}{error}").format(
             channel=report.channel, orders=report.orders_applied, unmatched=report.unmatched,
             uploaded=report.uploaded, refused=report.refused, drift=len(report.drift),
-            error=f", {_report_error(report)}" if report.error else ""), flush=True)
+            error=f", {report_error(report)}" if report.error else ""), flush=True)
     return ok
 
 
-def _report_error(report: CycleReport) -> str:
+def report_error(report: CycleReport) -> str:
     """A channel's failure worded from its kind, the adapter's detail after it."""
     from app.domain.errors import BadInput
     from app.services.channel_words import error_words
