@@ -125,6 +125,8 @@ class ChannelRunner:
     # -- life ------------------------------------------------------------------------------
     def start(self) -> None:
         """Listen to the shop's changes and start a thread per channel (``reconcile``)."""
+        if self.stopping:
+            return
         if not self._listening:
             self.shop.listeners.append(self._on_change)
             self._listening = True
@@ -215,11 +217,14 @@ class ChannelRunner:
         side. Returns when all are done; the first database failure is raised."""
         self.shop.catch_up()
         names = self.engine().due_channels(force=True)
-        reports = self._side_by_side(names, lambda engine, name: engine.run_cycle(name))
-        if any(report.touched for report in reports):
-            extra = self._side_by_side(names, lambda engine, name: engine.upload_only(name))
-            reports += [r for r in extra if r.uploaded or not r.ok]
-        self.pool.close()
+        try:
+            reports = self._side_by_side(names, lambda engine, name: engine.run_cycle(name))
+            if any(report.touched for report in reports):
+                extra = self._side_by_side(names,
+                                           lambda engine, name: engine.upload_only(name))
+                reports += [r for r in extra if r.uploaded or not r.ok]
+        finally:
+            self.pool.close()
         return reports
 
     def _side_by_side(self, names: list[str],

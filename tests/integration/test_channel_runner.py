@@ -314,3 +314,23 @@ def test_refused_credentials_stop_that_channel_only_until_new_ones_are_entered(
     finally:
         assert running.stop(timeout_s=5)
     assert shop.book.on_hand["A"] == 6  # each order once: 10 - 1 - 1 (by hand) - 2
+
+
+def test_sync_once_runs_every_channel_side_by_side_and_pushes_an_order_to_the_others(
+    shop: Shop, shops: dict[str, SandboxServer],
+) -> None:
+    threads: dict[str, str] = {}
+
+    def recording(row: ChannelRow) -> Tracked | None:
+        threads[row.name] = threading.current_thread().name
+        return patient_adapter_for(row)
+
+    shops["source"].shop.place_order({"lines": [{"sku": "A", "quantity": 2}]})
+    reports = ChannelRunner(shop, recording).run_once()
+    assert sorted({r.channel for r in reports}) == ["slow", "source", "target", "throttled"]
+    assert all(r.ok for r in reports)
+    # each channel in a thread of its own, none in the caller's
+    assert len(set(threads.values())) == 4
+    assert threading.current_thread().name not in threads.values()
+    # the order read on one channel reached every other one in the same run
+    assert {name: s.shop.quantity("A") for name, s in shops.items()} == dict.fromkeys(shops, 8)
