@@ -137,21 +137,15 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
                  "refused {refused}, drift {drift}{error}").format(
             channel=report.channel, orders=report.orders_applied, unmatched=report.unmatched,
             uploaded=report.uploaded, refused=report.refused, drift=len(report.drift),
-            error=f", {report_error(report)}" if report.error else ""), flush=True)
+            error=f", {_report_error(report)}" if report.error else ""), flush=True)
     return ok
 
 
-def report_error(report: CycleReport) -> str:
+def _report_error(report: CycleReport) -> str:
     """A channel's failure worded from its kind, the adapter's detail after it."""
-    from app.domain.errors import BadInput
-    from app.services.channel_words import error_words
-    from app.services.shop import channel_row
+    from app.services.channel_words import saved_channel_error_words
 
-    try:
-        type_ = channel_row(report.channel).type
-    except BadInput:  # removed meanwhile
-        type_ = ""
-    return error_words(report.channel, type_, report.error_kind, report.error)
+    return saved_channel_error_words(report.channel, report.error_kind, report.error)
 
 
 def sync(shop: Shop, args: argparse.Namespace) -> int:

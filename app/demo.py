@@ -171,7 +171,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_headless(shop: Shop, seconds: float | None) -> int:
-    from app.cli_sync import report_error
+    from app.services.channel_words import saved_channel_error_words
     from app.services.channels import adapter_for
     from app.sync.channel_runner import ChannelRunner, QueuedEvents
 
@@ -184,7 +184,8 @@ def _run_headless(shop: Shop, seconds: float | None) -> int:
             for report in events.take():
                 if isinstance(report, Exception):
                     raise report
-                error = f", {report_error(report)}" if report.error else ""
+                error = ", " + saved_channel_error_words(
+                    report.channel, report.error_kind, report.error) if report.error else ""
                 print(tr("{channel}: orders {orders}, uploaded {uploaded}{error}").format(
                     channel=report.channel, orders=report.orders_applied,
                     uploaded=report.uploaded, error=error), flush=True)
