@@ -165,6 +165,23 @@ def test_a_failing_channel_is_told_once_until_it_recovers(
     assert seen[-1][0] == "failing:rakuten" and len(seen) == 3
 
 
+def test_a_channel_stopped_for_its_credentials_is_told_at_once_with_what_to_renew(
+    qtbot: QtBot, shop: Shop, sync_thread: Callable[..., SyncThread],
+    settings: QSettings,
+) -> None:
+    sync = sync_thread(start=False)
+    tray = Tray(make_window(qtbot), sync, settings=settings, available=False)
+    seen = listen(tray)
+    error = "GET /api/orders: authentication failed (HTTP 401)"
+    sync.worker.statuses.emit([status("rakuten", 1, error, "authentication")])
+    sync.worker.statuses.emit([status("rakuten", 1, error, "authentication")])
+    assert len(seen) == 1  # no need to wait for three failures: it will not try again
+    key, level, title, text = seen[0]
+    assert (key, level, title) == ("failing:rakuten", "failing", "rakuten: sync stopped")
+    assert text.startswith("rakuten refused Rendo's credentials; this channel is stopped.")
+    assert "(Token)" in text  # the sandbox's credential part to renew
+
+
 def test_closing_the_window_keeps_syncing_in_the_tray_and_says_so_the_first_time(
     qtbot: QtBot, shop: Shop, qapp: QApplication,
     sync_thread: Callable[..., SyncThread], settings: QSettings,
