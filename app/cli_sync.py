@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from app.i18n import error_text, tr
 from app.services.shop import Shop
+
+if TYPE_CHECKING:
+    from app.sync.engine import CycleReport
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 2, 3
 RETRY_AFTER_FAILURE_S = 15  # sync --watch: after the database failed (busy, full disk)
@@ -133,15 +137,22 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
                  "refused {refused}, drift {drift}{error}").format(
             channel=report.channel, orders=report.orders_applied, unmatched=report.unmatched,
             uploaded=report.uploaded, refused=report.refused, drift=len(report.drift),
-            error=f", {report.error}" if report.error else ""))
+            error=f", {_report_error(report)}" if report.error else ""), flush=True)
     return ok
+
+
+def _report_error(report: CycleReport) -> str:
+    """A channel's failure worded from its kind, the adapter's detail after it."""
+    from app.services.channel_words import saved_channel_error_words
+
+    return saved_channel_error_words(report.channel, report.error_kind, report.error)
 
 
 def sync(shop: Shop, args: argparse.Namespace) -> int:
     from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
     from app.services.channel_sync import MAX_INTERVAL_S
     from app.services.channels import adapter_for
-    from app.sync.engine import SyncEngine
+    from app.sync.channel_runner import ChannelRunner, QueuedEvents
 
     interval = args.interval
     if interval is not None and not 0 < interval <= MAX_INTERVAL_S:  # also refuses nan, inf
@@ -149,39 +160,67 @@ def sync(shop: Shop, args: argparse.Namespace) -> int:
                                          "{high} seconds (got {seconds})."),
                        high=MAX_INTERVAL_S, seconds=interval)
     # --interval replaces each channel's poll interval, never its back-off or Retry-After.
-    engine = SyncEngine(shop, adapter_for, interval_s=interval)
-    if args.once:
-        return EXIT_OK if _print_reports(engine.run_due(force=True)) else EXIT_ENVIRONMENT
+    if args.once:  # every channel side by side; done when the last one is
+        runner = ChannelRunner(shop, adapter_for, interval_s=interval)
+        return EXIT_OK if _print_reports(runner.run_once()) else EXIT_ENVIRONMENT
+    # Each channel on its own thread and schedule; this thread starts the threads of
+    # channels added meanwhile, reads what other processes changed (the channels then
+    # upload it) and prints what the channels report.
+    events = QueuedEvents()
+    runner = ChannelRunner(shop, adapter_for, events, interval_s=interval,
+                           retry_s=RETRY_AFTER_FAILURE_S)
     try:
         while True:
             try:
-                _print_reports(engine.run_due())
+                runner.start()
+                shop.catch_up()
             except Exception as error:  # a busy or full database: say so, wait, try again
                 if not _wait_after_failure(error):
                     return EXIT_ENVIRONMENT
                 continue
+            for event in events.take():
+                if isinstance(event, Exception):
+                    if not _say_failure(event):
+                        return EXIT_ENVIRONMENT
+                else:
+                    _print_reports([event])
             _wait(min(interval, 1.0) if interval is not None else 1.0)
     except KeyboardInterrupt:
         return EXIT_OK
+    finally:
+        runner.stop()
 
 
 def _wait(seconds: float) -> None:
-    """The watch loop's pause between cycles (a test replaces it)."""
+    """The watch loop's pause between looks (a test replaces it)."""
     time.sleep(seconds)
 
 
-def _wait_after_failure(error: Exception) -> bool:
-    """Print what failed on one line; wait before the next try (False: do not try again)."""
+def _say_failure(error: Exception) -> bool:
+    """Print what failed on one line (a channel's thread tries again by itself after
+    ``RETRY_AFTER_FAILURE_S``); False when it is not worth trying again."""
+    import logging
+
     from app.i18n import error_text
     from app.services.database import EnvironmentFailure, classify, current_location
 
     found = classify(error, current_location())
-    if not isinstance(found, EnvironmentFailure):
-        raise error
+    if not isinstance(found, EnvironmentFailure):  # a bug: logged, the channel tries again
+        logging.getLogger("rendo.sync").error("sync cycle failed", exc_info=error)
+        return True
     again = tr(" (trying again in {seconds} s)").format(seconds=RETRY_AFTER_FAILURE_S)
     print(f"rendo: {error_text(found)}{again if found.transient else ''}", file=sys.stderr,
           flush=True)
-    if not found.transient:
+    return found.transient
+
+
+def _wait_after_failure(error: Exception) -> bool:
+    """Print what failed on one line; wait before the next try (False: do not try again)."""
+    from app.services.database import EnvironmentFailure, classify, current_location
+
+    if not isinstance(classify(error, current_location()), EnvironmentFailure):
+        raise error
+    if not _say_failure(error):
         return False
     _wait(RETRY_AFTER_FAILURE_S)
     return True

@@ -171,19 +171,27 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_headless(shop: Shop, seconds: float | None) -> int:
+    from app.services.channel_words import saved_channel_error_words
     from app.services.channels import adapter_for
-    from app.sync.engine import SyncEngine
+    from app.sync.channel_runner import ChannelRunner, QueuedEvents
 
-    engine = SyncEngine(shop, adapter_for)
+    events = QueuedEvents()
+    runner = ChannelRunner(shop, adapter_for, events)  # each shop on its own thread
     ends = time.monotonic() + seconds if seconds else None
     try:
+        runner.start()
         while ends is None or time.monotonic() < ends:
-            for report in engine.run_due():
+            for report in events.take():
+                if isinstance(report, Exception):
+                    raise report
+                error = ", " + saved_channel_error_words(
+                    report.channel, report.error_kind, report.error) if report.error else ""
                 print(tr("{channel}: orders {orders}, uploaded {uploaded}{error}").format(
                     channel=report.channel, orders=report.orders_applied,
-                    uploaded=report.uploaded, error=f", {report.error}" if report.error else ""),
-                    flush=True)
+                    uploaded=report.uploaded, error=error), flush=True)
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    finally:
+        runner.stop()
     return 0

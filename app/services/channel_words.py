@@ -38,3 +38,13 @@ def error_words(channel: str, type_: str, kind: str, detail: str = "",
     sentence = translate_in(language, "ChannelErrors", KIND_WORDS[known]).format(
         channel=channel, renew=", ".join(parts) or "-")
     return f"{sentence} ({detail})" if detail else sentence
+
+
+def saved_channel_error_words(channel: str, kind: str, detail: str = "",
+                              language: str | None = None) -> str:
+    """``error_words`` for a saved channel, its type read from the database (a channel removed
+    meanwhile is worded without its credential parts)."""
+    from app.store.models import ChannelRow
+
+    row = ChannelRow.get_or_none(ChannelRow.name == channel)
+    return error_words(channel, row.type if row is not None else "", kind, detail, language)

@@ -101,6 +101,8 @@ class SyncEngine(ReadBack):
         self._adapter: ChannelAdapter | None = None  # the one a cycle is using now
         self._adapter_lock = threading.Lock()
         self._deadline: float | None = None  # time.monotonic() value of the cycle's end
+        # the adapter of the last cycle (its rate budget is shown in the sync panel)
+        self.last_adapter: ChannelAdapter | None = None
 
     def cancel(self) -> None:
         """Stop now (Rendo is quitting): the call in progress is given up, no channel is
@@ -122,12 +124,23 @@ class SyncEngine(ReadBack):
         for channel in ChannelRow.select().where(ChannelRow.enabled == True):  # noqa: E712
             if channel.type == "manual":
                 continue
-            row = sync_row(channel)
-            if row.error_kind in STOPPING_KINDS:
-                continue  # refused or expired credentials: until the user enters new ones
-            if force or self._due(row, now):
+            if self._runnable(channel, force, now):
                 names.append(channel.name)
         return names
+
+    def is_due(self, name: str, force: bool = False) -> bool:
+        """Channel *name* is enabled, synced, not stopped, and its time has come (*force*:
+        whatever its schedule, as "sync now")."""
+        channel = ChannelRow.get_or_none(ChannelRow.name == name)
+        if channel is None or not channel.enabled or channel.type == "manual":
+            return False
+        return self._runnable(channel, force, self.clock())
+
+    def _runnable(self, channel: ChannelRow, force: bool, now: datetime) -> bool:
+        row = sync_row(channel)
+        if row.error_kind in STOPPING_KINDS:
+            return False  # refused or expired credentials: until the user enters new ones
+        return force or self._due(row, now)
 
     def _due(self, row: ChannelSyncRow, now: datetime) -> bool:
         if row.next_sync_at is None or row.next_sync_at <= now:
@@ -197,15 +210,25 @@ class SyncEngine(ReadBack):
         self._finish(channel, report, retry_after)
         return report
 
+    def may_upload(self, name: str) -> bool:
+        """An upload between polls is welcome: not before the first sync, nor to a channel
+        waiting out a failure (its back-off and Retry-After hold) or stopped for its
+        credentials."""
+        channel = ChannelRow.get_or_none(ChannelRow.name == name)
+        if channel is None or not channel.enabled:
+            return False
+        state = sync_row(channel)
+        return (state.first_done and state.error_kind not in STOPPING_KINDS
+                and not self.waiting(name))
+
     def upload_only(self, name: str) -> CycleReport:
         """After a local change: push the new numbers now, not at the next poll."""
         report = CycleReport(name)
         if self.cancelled:
             return report
+        if not self.may_upload(name):
+            return report
         channel = ChannelRow.get(ChannelRow.name == name)
-        state = sync_row(channel)
-        if not state.first_done or not channel.enabled or self.waiting(name):
-            return report  # a channel waiting out a failure: its back-off and Retry-After hold
         adapter = self._adapter_for(channel, report)
         if adapter is None:
             return report
@@ -242,7 +265,9 @@ class SyncEngine(ReadBack):
         """The channel's adapter; None (with the channel failed plainly) when its stored
         address is one the address policy refuses, e.g. one saved by an earlier version."""
         try:
-            return self.adapter_for(channel)
+            adapter = self.adapter_for(channel)
+            self.last_adapter = adapter
+            return adapter
         except ValueError as error:
             report.ok, report.error = False, f"{channel.name}: {error}"
             report.error_kind = ErrorKind.REFUSED.value

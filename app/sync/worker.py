@@ -1,18 +1,21 @@
 """The Qt side of the sync: a worker object moved to a QThread, reporting with signals.
 
-The worker runs the engine on its own timer, in its own thread (and database connection),
-so the window never waits for a channel. A local change (edit, import) reaches it through
-the Shop's listeners and is uploaded after a short pause that gathers a burst of edits; a
-change made by another process (the command line, another window) is read from the change
-feed every ``FEED_POLL_MS`` and handled the same way.
+The channels run on threads of their own (``ChannelRunner``, channel_runner.py), each on its
+own schedule, so the window never waits for a channel and no channel waits for another. The
+worker's thread owns the runner: it starts a thread for each new channel (``TICK_MS``),
+reads the change feed every ``FEED_POLL_MS`` (what the command line or another window
+changed), and makes the sync panel's writes. A change to the stock, made here or elsewhere,
+wakes the channels to upload it within a moment.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.channels.base import RateBudget
 from app.domain.errors import RendoError
 from app.i18n import error_text
 from app.services.channel_sync import resolve_drift, resume_listing
@@ -20,15 +23,60 @@ from app.services.shop import Shop
 from app.store.database import current_location, db
 from app.store.errors import EnvironmentFailure, classify
 
-from .engine import AdapterFactory, CycleReport, SyncEngine
+from .channel_runner import ChannelRunner, RunnerEvents
+from .engine import AdapterFactory, CycleReport
 from .state import channel_statuses
 
 log = logging.getLogger("rendo.sync")
 
 TICK_MS = 1000
-LOCAL_CHANGE_DELAY_MS = 500
 RETRY_AFTER_FAILURE_MS = 15_000  # after the database failed (busy, full disk): wait, try again
 FEED_POLL_MS = 500  # how often the change feed is read for other processes' changes
+
+
+class _Events(RunnerEvents):
+    """The runner's news, from the channels' threads, as the worker's signals (queued over to
+    the window's thread by Qt)."""
+
+    def __init__(self, worker: SyncWorker) -> None:
+        self.worker = worker
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    def cycle_started(self, channel: str) -> None:
+        with self._lock:
+            first = not self._running
+            self._running.add(channel)
+        self.worker.channel_running.emit(channel, True)
+        if first:
+            self.worker.running.emit(True)
+
+    def cycle_ended(self, channel: str) -> None:
+        with self._lock:
+            self._running.discard(channel)
+            last = not self._running
+        self.worker.channel_running.emit(channel, False)
+        if last:
+            self.worker.running.emit(False)
+        self.worker.emit_statuses()
+
+    def cycle_done(self, report: CycleReport) -> None:
+        self.worker.cycle_done.emit(report)
+        if not report.ok:
+            self.worker.failed.emit(report.channel, report.error)
+
+    def budget(self, channel: str, budget: RateBudget | None) -> None:
+        self.worker.budget_changed.emit(channel, budget)
+
+    def failed(self, channel: str, error: Exception) -> None:
+        """A database that is busy, full or damaged: tell the window; the channel's thread
+        tries again after the runner's ``retry_s``."""
+        found = classify(error, current_location())
+        if not isinstance(found, EnvironmentFailure):
+            log.error("%s: sync cycle failed", channel, exc_info=error)
+            return
+        log.warning("%s: sync cycle failed: %s", channel, found)
+        self.worker.failed.emit(self.worker.tr("Database"), error_text(found))
 
 
 class SyncWorker(QObject):
@@ -37,11 +85,12 @@ class SyncWorker(QObject):
     stock_changed = Signal(list)  # codes whose numbers changed
     crossed = Signal(list, list)  # codes that just became low, codes that just sold out
     failed = Signal(str, str)  # channel, message in plain words
-    running = Signal(bool)
+    running = Signal(bool)  # some channel is syncing / none is
+    channel_running = Signal(str, bool)  # this channel's cycle starts / ends
+    budget_changed = Signal(str, object)  # channel, RateBudget | None: what is left of it
     forced_cycle_starting = Signal()  # "sync now": the cycle that follows syncs every channel
     stopped = Signal()
-    _shop_changed = Signal(list, bool)  # codes, changed by this worker's own cycle
-    _feed_changed = Signal()  # another process changed items (read from the change feed)
+    _shop_changed = Signal(list)  # codes
     _stock_states = Signal(list)  # [(code, low, out)] as each change left them
     # The sync panel's writes, done here (not in the window's thread), then reported:
     listings_retried = Signal(int, list)  # listings resumed, errors (RendoError or Exception)
@@ -53,19 +102,17 @@ class SyncWorker(QObject):
     def __init__(self, shop: Shop, adapter_for: AdapterFactory) -> None:
         super().__init__()
         self.shop = shop
-        self.engine = SyncEngine(shop, adapter_for)
+        self.adapter_for = adapter_for  # a fresh adapter (the first-sync preview's)
+        self.runner = ChannelRunner(shop, adapter_for, _Events(self))
         self.paused = False
         self._timer: QTimer | None = None
-        self._upload_timer: QTimer | None = None
         self._feed_timer: QTimer | None = None
         self._low: set[str] = set()
         self._out: set[str] = set()
-        self._busy = False
         self._feed_failing = False
         self.retry_ms = RETRY_AFTER_FAILURE_MS
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
-        self._feed_changed.connect(self._upload_soon)
         self._stock_states.connect(self._record_crossings)
         self.sync_now_requested.connect(self.sync_now)
         self.pause_requested.connect(self.set_paused)
@@ -77,9 +124,6 @@ class SyncWorker(QObject):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
         self._timer.start(TICK_MS)
-        self._upload_timer = QTimer(self)
-        self._upload_timer.setSingleShot(True)
-        self._upload_timer.timeout.connect(self.upload_now)
         self._feed_timer = QTimer(self)
         self._feed_timer.timeout.connect(self.poll_feed)
         self._feed_timer.start(FEED_POLL_MS)
@@ -87,20 +131,25 @@ class SyncWorker(QObject):
         self._low = {c for c, s in book.stock.items() if s.low}
         self._out = {c for c, s in book.stock.items() if s.out}
         self.shop.listeners.append(self._on_shop_change)
-        self.shop.feed_listeners.append(self._on_feed_change)
-        self.statuses.emit(channel_statuses())
+        self.runner.retry_s = self.retry_ms / 1000
+        self.runner.paused = self.paused
+        self.emit_statuses()
         self.tick()
+
+    def cancel(self) -> None:
+        """Stop every channel now (the calls under way are given up); safe from any thread."""
+        self.runner.cancel()
 
     @Slot()
     def stop(self) -> None:
-        """Stop between cycles: a cycle in progress finishes its transaction first."""
+        """Stop the channels' threads (a transaction under way ends first), then this one's."""
         if self._on_shop_change in self.shop.listeners:
             self.shop.listeners.remove(self._on_shop_change)
-        if self._on_feed_change in self.shop.feed_listeners:
-            self.shop.feed_listeners.remove(self._on_feed_change)
-        for timer in (self._timer, self._upload_timer, self._feed_timer):
+        for timer in (self._timer, self._feed_timer):
             if timer is not None:
                 timer.stop()
+        if not self.runner.stop():
+            log.warning("a channel's sync thread did not stop in time")
         if not db.is_closed():
             db.close()  # this thread's connection
         self.stopped.emit()
@@ -108,64 +157,36 @@ class SyncWorker(QObject):
     @Slot(bool)
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
+        self.runner.paused = paused
 
     # -- work ------------------------------------------------------------------------------
     @Slot()
     def tick(self) -> None:
-        if not self.paused:
-            self._run(force=False)
+        """A thread for a channel added meanwhile; none left for one removed or disabled."""
+        try:
+            self.runner.start()
+        except Exception as error:  # the database failed: try again a little later
+            self.runner.events.failed(self.tr("Database"), error)
+            if self._timer is not None:
+                self._timer.setInterval(self.retry_ms)
+        else:
+            if self._timer is not None and self._timer.interval() != TICK_MS:
+                self._timer.setInterval(TICK_MS)
 
     @Slot()
     def sync_now(self) -> None:
         self.forced_cycle_starting.emit()
-        self._run(force=True)
-
-    def _run(self, force: bool) -> None:
-        if self._busy:
-            return
-        self._busy = True
-        self.running.emit(True)
-        try:
-            for report in self.engine.run_due(force):
-                self._report(report)
-            self._back_to_normal()
-        except Exception as error:  # neither a bug nor a busy database may kill the thread
-            self._cycle_failed(error)
-        finally:
-            self._busy = False
-            self.running.emit(False)
-            self._emit_statuses()
+        self.tick()
+        self.runner.sync_now()
 
     @Slot()
     def upload_now(self) -> None:
-        if self.paused or self._busy:
-            return
-        self._busy = True
-        try:
-            for name in self.engine.due_channels(force=True):
-                self._report(self.engine.upload_only(name))
-        except Exception as error:
-            self._cycle_failed(error)
-        finally:
-            self._busy = False
-        self._emit_statuses()
+        """Upload changed numbers now (after a retry, "push ours"), not at the next poll."""
+        if not self.paused:
+            self.runner.upload_soon(at_once=True)
 
-    def _cycle_failed(self, error: Exception) -> None:
-        """A database that is busy, full or damaged: tell the window, try again later."""
-        found = classify(error, current_location())
-        if not isinstance(found, EnvironmentFailure):
-            log.exception("sync cycle failed")
-            return
-        log.warning("sync cycle failed: %s", found)
-        self.failed.emit(self.tr("Database"), error_text(found))
-        if self._timer is not None:
-            self._timer.setInterval(self.retry_ms)
-
-    def _back_to_normal(self) -> None:
-        if self._timer is not None and self._timer.interval() != TICK_MS:
-            self._timer.setInterval(TICK_MS)
-
-    def _emit_statuses(self) -> None:
+    def emit_statuses(self) -> None:
+        """The channels' state as the database has it now (from any thread)."""
         try:
             self.statuses.emit(channel_statuses())
         except Exception as error:  # the database failed meanwhile: already told
@@ -175,10 +196,8 @@ class SyncWorker(QObject):
     @Slot()
     def poll_feed(self) -> None:
         """Take in what other processes committed (the command line, another window or
-        sync): the grid hears of it through the Shop's listeners, and the new numbers are
-        uploaded soon (``_on_feed_change``), as after a change made in this window."""
-        if self._busy:
-            return
+        sync): the grid hears of it through the Shop's listeners, and the runner's listener
+        wakes the channels to upload the new numbers."""
         try:
             self.shop.catch_up()
         except Exception:  # a locked or unreadable database: try again at the next poll
@@ -189,16 +208,6 @@ class SyncWorker(QObject):
             if self._feed_failing:
                 log.info("reading the change feed works again")
             self._feed_failing = False
-
-    def _on_feed_change(self, _codes: list[str]) -> None:
-        """Shop feed listener, in whichever thread read the feed (this worker's cycle too:
-        the engine catches up before it uploads, for one channel only)."""
-        self._feed_changed.emit()
-
-    @Slot()
-    def _upload_soon(self) -> None:
-        if self._upload_timer is not None:
-            self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
 
     # -- the sync panel's writes -------------------------------------------------------------
     @Slot(list)
@@ -237,21 +246,14 @@ class SyncWorker(QObject):
         return error
 
     def _on_shop_change(self, codes: list[str]) -> None:
-        """Shop listener; called in whichever thread changed the shop."""
+        """Shop listener; called in whichever thread changed the shop (the uploads it calls
+        for are the runner's own listener's)."""
         self._stock_states.emit(self._states_now(codes))
-        self._shop_changed.emit(codes, QThread.currentThread() is self.thread())
+        self._shop_changed.emit(codes)
 
-    @Slot(list, bool)
-    def _handle_change(self, codes: list[str], own: bool) -> None:
+    @Slot(list)
+    def _handle_change(self, codes: list[str]) -> None:
         self.stock_changed.emit(codes)
-        if not own and self._upload_timer is not None:
-            # A change made in the window or an import: upload soon, not at the next poll.
-            self._upload_timer.start(LOCAL_CHANGE_DELAY_MS)
-
-    def _report(self, report: CycleReport) -> None:
-        self.cycle_done.emit(report)
-        if not report.ok:
-            self.failed.emit(report.channel, report.error)
 
     def _states_now(self, codes: list[str]) -> list[tuple[str, bool, bool]]:
         """Low and sold out, per code, as this change left them (a restock sold out again
@@ -294,7 +296,7 @@ class SyncThread:
         stops at its next step, and the worker ends after that step's transaction."""
         from PySide6.QtCore import QMetaObject, Qt
 
-        self.worker.engine.cancel()  # thread-safe: wakes the worker's thread out of any call
+        self.worker.cancel()  # thread-safe: every channel's call under way is given up
         if self.thread.isRunning():
             QMetaObject.invokeMethod(
                 self.worker, "stop", Qt.ConnectionType.BlockingQueuedConnection

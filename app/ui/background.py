@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signal
 
-from .sync_words import plain_error
+from .sync_words import channel_error_text
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,11 @@ _running_jobs: set[_JobSignals] = set()
 
 def run_in_background(work: Callable[[], object], receiver: QObject,
                       on_done: Callable[[object], None],
-                      on_failed: Callable[[str, str], None]) -> None:
+                      on_failed: Callable[[str, str], None],
+                      channel: tuple[str, str] | None = None) -> None:
     """Run *work* on Qt's thread pool; *on_done* / *on_failed* run in the window's thread.
+
+    A channel's failure is worded from its kind, naming *channel* (name, type) when given.
 
     The callbacks must be methods of *receiver* (a QObject of the window's thread): if the
     receiver is gone when the work ends, nothing is called. The pool thread's database
@@ -44,7 +47,10 @@ def run_in_background(work: Callable[[], object], receiver: QObject,
         try:
             result = work()
         except ChannelError as error:
-            signals.failed.emit(plain_error(str(error)), str(error))
+            name, type_ = channel or (QCoreApplication.translate("SyncWords", "The channel"),
+                                      "")
+            signals.failed.emit(channel_error_text(name, type_, error.kind.value, str(error)),
+                                str(error))
         except RendoError as error:
             signals.failed.emit(error_text(error), str(error))
         except Exception as error:  # a bug: the user still sees that it failed

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 from app.sync.state import ChannelStatus
 
 from . import icons
+from .sync_words import channel_error_text
 from .timefmt import local_text
 
 
@@ -21,6 +22,7 @@ STATE_TEXT = {
     "disabled": QT_TRANSLATE_NOOP("StatusSync", "disabled"),
     "waiting": QT_TRANSLATE_NOOP("StatusSync", "waiting for the first-sync choice"),
     "failing": QT_TRANSLATE_NOOP("StatusSync", "failing"),
+    "stopped": QT_TRANSLATE_NOOP("StatusSync", "stopped: enter new credentials"),
     "ok": QT_TRANSLATE_NOOP("StatusSync", "in step"),
     "new": QT_TRANSLATE_NOOP("StatusSync", "not synced yet"),
 }
@@ -34,8 +36,11 @@ def _channel_line(status: ChannelStatus) -> str:
     if status.last_ok_at:
         line += " · " + QCoreApplication.translate("StatusSync", "last {time}").format(
             time=local_text(status.last_ok_at))
-    if status.last_error and status.failures:
-        line += " · " + status.last_error
+    if status.failures:
+        error = channel_error_text(status.name, status.type, status.error_kind,
+                                   status.last_error)
+        if error:
+            line += " · " + error
     return line
 
 
@@ -47,7 +52,7 @@ def sync_summary(statuses: Sequence[ChannelStatus], running: bool) -> tuple[str,
         return "pending", QCoreApplication.translate("StatusSync", "No channels yet"), tooltip
     if running:
         return "sync", QCoreApplication.translate("StatusSync", "Syncing…"), tooltip
-    failing = ", ".join(s.name for s in synced if s.state == "failing")
+    failing = ", ".join(s.name for s in synced if s.state in ("failing", "stopped"))
     if failing:
         text = QCoreApplication.translate("StatusSync", "Sync failing: {channels}")
         return "failed", text.format(channels=failing), tooltip

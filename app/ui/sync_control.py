@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
+from app.channels.base import RateBudget
 from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, CycleReport
@@ -23,7 +24,7 @@ from app.sync.worker import SyncWorker
 from app.ui.stock_model import codes_to_check
 
 from .sync_words import state_text
-from .timefmt import clock_text, utc_now
+from .timefmt import clock_text
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class SyncControl(QObject):
     """
 
     statuses_changed = Signal(list)  # list[ChannelStatus]
+    budgets_changed = Signal()  # ``budgets`` changed
     running_changed = Signal(bool)  # a cycle has been running for a moment / has ended
     paused_changed = Signal(bool)
     reported = Signal(object)  # CycleReport
@@ -78,8 +80,9 @@ class SyncControl(QObject):
         self.paused = bool(worker.paused)
         self.running = False  # shown as running (after RUNNING_SHOWN_AFTER_MS)
         self.busy = False  # the worker says a cycle runs
-        self.running_channels: set[str] = set()
-        self._forced = False
+        self.running_channels: set[str] = set()  # shown as syncing
+        self._busy_channels: set[str] = set()  # syncing, as the worker says
+        self.budgets: dict[str, RateBudget | None] = {}  # what is left, per channel
         self._problem_counts: tuple[int, int] | None = None
         self.items_to_check = 0  # items with a listing that needs the user (as the grid)
         self._running_timer = QTimer(self)
@@ -88,7 +91,8 @@ class SyncControl(QObject):
         self._running_timer.timeout.connect(self._show_running)
         worker.statuses.connect(self._on_statuses)
         worker.running.connect(self._on_running)
-        worker.forced_cycle_starting.connect(self._on_forced_cycle)
+        worker.channel_running.connect(self._on_channel_running)
+        worker.budget_changed.connect(self._on_budget)
         worker.cycle_done.connect(self._on_cycle)
         self._request_sync.connect(worker.sync_now)
         self._request_upload.connect(worker.upload_now)
@@ -101,12 +105,10 @@ class SyncControl(QObject):
     @property
     def adapter_for(self) -> AdapterFactory:
         """The adapter factory the worker uses (the first-sync preview uses the same)."""
-        engine = getattr(self.worker, "engine", None)
-        return getattr(engine, "adapter_for", default_adapter_for)
+        return getattr(self.worker, "adapter_for", default_adapter_for)
 
     # -- requests --------------------------------------------------------------------------
     def sync_now(self) -> None:
-        self._forced = True
         self._request_sync.emit()
 
     def upload_soon(self) -> None:
@@ -148,40 +150,42 @@ class SyncControl(QObject):
             self.problems_changed.emit()
         self.statuses_changed.emit(self.statuses)
 
-    @Slot()
-    def _on_forced_cycle(self) -> None:
-        """The worker starts the "sync now" cycle (a routine cycle that ended before it, which
-        cleared the flag, must not make this one look idle)."""
-        self._forced = True
-
     @Slot(bool)
     def _on_running(self, running: bool) -> None:
+        """Some channel syncs (shown after a moment, so a quick upload does not flicker)."""
         self.busy = running
         if running:
             if not self._running_timer.isActive() and not self.running:
                 self._running_timer.start()
             return
         self._running_timer.stop()
-        self._forced = False
         if self.running:
             self.running = False
             self.running_channels = set()
             self.running_changed.emit(False)
 
+    @Slot(str, bool)
+    def _on_channel_running(self, channel: str, running: bool) -> None:
+        (self._busy_channels.add if running else self._busy_channels.discard)(channel)
+        if self.running and running != (channel in self.running_channels):
+            if running:
+                self.running_channels.add(channel)
+            else:
+                self.running_channels.discard(channel)
+            self.statuses_changed.emit(self.statuses)
+
     def _show_running(self) -> None:
-        if not self.busy:
+        if not self.busy or not self._busy_channels:
             return
-        now = utc_now()
-        self.running_channels = {
-            s.name for s in self.statuses
-            if s.enabled and s.type != "manual" and not s.waiting_for_choice
-            and (self._forced or s.next_sync_at is None or s.next_sync_at <= now)
-        }
-        if not self.running_channels:
-            return  # a routine tick with no channel due: nothing to show as syncing
+        self.running_channels = set(self._busy_channels)
         self.running = True
         self.running_changed.emit(True)
         self.statuses_changed.emit(self.statuses)
+
+    @Slot(str, object)
+    def _on_budget(self, channel: str, budget: RateBudget | None) -> None:
+        self.budgets[channel] = budget
+        self.budgets_changed.emit()
 
     @Slot(int, list)
     def _on_retried(self, done: int, errors: list[Exception]) -> None:
@@ -208,6 +212,8 @@ class SyncControl(QObject):
             return "manual"
         if status.waiting_for_choice:
             return "waiting"
+        if status.stopped:
+            return "stopped"
         if status.name in self.running_channels:
             return "running"
         if status.failures:
@@ -243,8 +249,16 @@ def summarize(control: SyncControl) -> Summary:
             n=to_check)
     failing = [s for s in synced if s.failures]
     waiting = [s for s in synced if s.waiting_for_choice]
+    stopped = [s for s in synced if s.stopped]
     if control.running:
         return Summary("running", QCoreApplication.translate("SyncSummary", "Syncing…"), tooltip)
+    if stopped:  # only the user can start it again: said before any passing failure
+        text = QCoreApplication.translate(
+            "SyncSummary", "{name}: stopped, enter new credentials").format(name=stopped[0].name)
+        if len(failing) > 1:
+            text += QCoreApplication.translate("SyncSummary", " (+{n} more)").format(
+                n=len(failing) - 1)
+        return Summary("failing", text + suffix, tooltip)
     if failing:
         text = QCoreApplication.translate("SyncSummary", "{name}: error").format(
             name=failing[0].name)

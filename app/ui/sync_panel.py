@@ -41,7 +41,7 @@ from .dialogs.item_picker import ItemPickerDialog
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
 from .state_icons import sync_icon
 from .sync_control import HasWorker, SyncControl, summarize
-from .sync_words import plain_error, state_text
+from .sync_words import budget_text, channel_error_text, state_text
 from .timefmt import clock_text, utc_now, when_text
 
 
@@ -79,15 +79,15 @@ class SyncPanel(QDockWidget):
         self.channels_model = PanelRowsModel([
             self.tr("Channel"), self.tr("State"), self.tr("Last sync"), self.tr("Next sync"),
             self.tr("Listings"), self.tr("Orders read"), self.tr("Uploads"),
-            self.tr("Last error"),
+            self.tr("Rate budget"), self.tr("Last error"),
         ], self)
         self.channels_view = table_view(self.channels_model, body, multi=False)
         self.channels_view.setObjectName("channelTable")
         self.channels_view.doubleClicked.connect(self._channel_double_clicked)
         header = self.channels_view.horizontalHeader()
-        for column in range(7):
+        for column in range(8):  # 7: what is left of the rate budget
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.channels_view)
         self.tabs = QTabWidget(body)
         self.tabs.setObjectName("problemTabs")
@@ -111,6 +111,7 @@ class SyncPanel(QDockWidget):
         self._clock.timeout.connect(self._tick)
         self._clock.start()
         self.control.statuses_changed.connect(self._show_statuses)
+        self.control.budgets_changed.connect(self._tick)
         self.control.running_changed.connect(self._show_running)
         self.control.paused_changed.connect(self._show_paused)
         self.control.problems_changed.connect(self._problems_timer.start)
@@ -262,7 +263,8 @@ class SyncPanel(QDockWidget):
         rows = []
         for status in statuses:
             state = self.control.display_state(status)
-            error = plain_error(status.last_error) if status.failures else ""
+            error = channel_error_text(status.name, status.type, status.error_kind,
+                                       status.last_error) if status.failures else ""
             last_tip = ""
             if status.failures and status.last_ok_at:
                 last_tip = self.tr("Last successful sync: {when}").format(
@@ -278,11 +280,12 @@ class SyncPanel(QDockWidget):
                        when_text(status.last_sync_at, now) if status.last_sync_at else
                        self.tr("Never"),
                        self._next_text(status, state, now), str(status.listings),
-                       str(status.orders_applied), str(status.uploads), error],
-                tooltips={2: last_tip, 7: self.tr("Details: {message}").format(
+                       str(status.orders_applied), str(status.uploads),
+                       budget_text(self.control.budgets.get(status.name)), error],
+                tooltips={2: last_tip, 8: self.tr("Details: {message}").format(
                     message=status.last_error) if error else ""},
-                icons={1: sync_icon(state)},
-                colors={7: "#b3261e", 1: "#b3261e"} if state == "failing" else {},
+                icons={1: sync_icon("failing" if state == "stopped" else state)},
+                colors={8: "#b3261e", 1: "#b3261e"} if state in ("failing", "stopped") else {},
                 right={4, 5, 6},
                 payload=status,
             ))
@@ -305,6 +308,8 @@ class SyncPanel(QDockWidget):
     def _next_text(self, status: ChannelStatus, state: str, now: Any) -> str:
         if state in ("disabled", "manual"):
             return "—"
+        if state == "stopped":
+            return self.tr("After new credentials")
         if state == "waiting":
             return self.tr("After your choice")
         if state == "running":
@@ -431,7 +436,7 @@ class SyncPanel(QDockWidget):
         return Row(
             key=(view.channel, view.channel_item_id),
             cells=[view.channel, self._item_label(view.code), view.channel_item_id,
-                   self.tr("{n} times").format(n=view.failures), plain_error(view.last_error)],
+                   self.tr("{n} times").format(n=view.failures), view.last_error],
             tooltips={4: view.last_error},
             icons={0: sync_icon("failing")},
             payload=view,

@@ -1,13 +1,14 @@
-"""Sync words the panel, the status bar and the tray share: a channel's state, its type, an
-adapter's technical message in words a shop owner can act on ("GET /api/stock: connection to …
-failed" → "Rendo could not reach the channel…"), a list of codes.
+"""Sync words the panel, the status bar and the tray share: a channel's state, its type, its
+failure in words a shop owner can act on (worded from the failure's kind, never guessed from
+the adapter's message), a channel's remaining rate budget, a list of codes.
 """
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QCoreApplication
+
+from app.channels.base import RateBudget
+from app.services.channel_words import error_words
 
 
 def state_text(state: str) -> str:
@@ -16,6 +17,7 @@ def state_text(state: str) -> str:
         "running": QCoreApplication.translate("SyncWords", "Syncing…"),
         "ok": QCoreApplication.translate("SyncWords", "OK"),
         "failing": QCoreApplication.translate("SyncWords", "Failing"),
+        "stopped": QCoreApplication.translate("SyncWords", "Stopped: enter new credentials"),
         "waiting": QCoreApplication.translate("SyncWords", "Waiting for first-sync choice"),
         "disabled": QCoreApplication.translate("SyncWords", "Disabled"),
         "new": QCoreApplication.translate("SyncWords", "Not synced yet"),
@@ -33,58 +35,25 @@ def channel_type_text(type_: str) -> str:
     return words.get(type_, type_)
 
 
-_HTTP = re.compile(r"HTTP (\d{3})")
+def channel_error_text(name: str, type_: str, kind: str, detail: str = "") -> str:
+    """A channel's failure in words a shop owner can act on, from its kind (chosen by the
+    adapter; app/services/channel_words.py words each kind once). *detail*, the adapter's own
+    message, is shown only when the kind is unknown (a failure saved by an earlier version);
+    otherwise it belongs in a tooltip."""
+    return error_words(name, type_, kind) or detail
 
 
-def plain_error(message: str) -> str:
-    """An adapter's message in words a shop owner can act on; the original stays in tooltips."""
-    if not message:
-        return ""
-    text = message.casefold()
-    if "authentication failed" in text or "unauthorized" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "The channel did not accept Rendo's API token. Enter the token again "
-            "in the channel settings.")
-    if "connection to" in text or "no answer within" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "Rendo could not reach the channel. Check the internet connection "
-            "and the channel's address.")
-    if "rate limit" in text or "asks to wait" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "The channel asked Rendo to wait a little (too many requests).")
-    if "server error" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "The channel's server had a problem on its side.")
-    if "malformed" in text or "not readable" in text or "no per-item results" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "The channel answered with something Rendo cannot read.")
-    if "does not answer like" in text or "bad request" in text or "not a web address" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "This address does not lead to the channel's API. Check the address "
-            "in the channel settings.")
-    if "is not listed on" in text or "unknown sku" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "The channel does not know this item (was the listing deleted or "
-            "renamed there?).")
-    if "quantity above" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "The channel refused the quantity: it is above what the channel "
-            "allows. Set a maximum for the channel.")
-    if "negative quantity" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "Rendo computed a negative quantity for this item; check its "
-            "display offset.")
-    status = _HTTP.search(message)
-    if status and status.group(1) == "404":
-        return QCoreApplication.translate(
-            "SyncWords", "The channel says this address does not exist. Check the address in "
-            "the channel settings.")
-    if "refused" in text:
-        return QCoreApplication.translate(
-            "SyncWords", "The channel refused Rendo's request ({detail}).").format(
-                detail=message)
-    return message
-
+def budget_text(budget: RateBudget | None) -> str:
+    """"412 of 500 calls left"; "—" when the channel says nothing of its allowance."""
+    if budget is None:
+        return "—"
+    remaining = max(0, int(budget.remaining))
+    capacity = int(budget.capacity)
+    if budget.unit == "points":
+        return QCoreApplication.translate("SyncWords", "{n} of {total} points left").format(
+            n=remaining, total=capacity)
+    return QCoreApplication.translate("SyncWords", "{n} of {total} calls left").format(
+        n=remaining, total=capacity)
 
 
 def codes_text(codes: list[str], shown: int = 3) -> str:

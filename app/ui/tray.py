@@ -27,7 +27,7 @@ from .notice_bar import NoticeBar, embed_notice_bar
 from .pc_settings import TRAY_CLOSE_HINT_SHOWN
 from .state_icons import badged_icon
 from .sync_control import HasWorker, SyncControl, summarize
-from .sync_words import codes_text, plain_error
+from .sync_words import channel_error_text, codes_text
 
 FAILING_AFTER = 3  # failed cycles in a row before the user is told
 GROUP_MS = 800  # crossings reported within this time make one notice
@@ -250,14 +250,26 @@ class Tray(QObject):
     def _statuses(self, statuses: list[ChannelStatus]) -> None:
         for status in statuses:
             watched = status.enabled and status.type != "manual"
-            if watched and status.failures >= FAILING_AFTER and status.name not in self._failing:
+            if watched and status.stopped and status.name not in self._failing:
+                # it does not try again by itself: told at once, not after FAILING_AFTER
+                self._failing.add(status.name)
+                self.notify(f"failing:{status.name}", "failing",
+                            self.tr("{name}: sync stopped").format(name=status.name),
+                            self.tr("{reason} Until then, {name} may sell items that are "
+                                    "gone.").format(name=status.name, reason=channel_error_text(
+                                        status.name, status.type, status.error_kind,
+                                        status.last_error)))
+            elif (watched and status.failures >= FAILING_AFTER
+                  and status.name not in self._failing):
                 self._failing.add(status.name)
                 self.notify(f"failing:{status.name}", "failing",
                             self.tr("{name}: sync keeps failing").format(name=status.name),
                             self.tr("The last {n} syncs with {name} failed. {reason} Until it "
                                     "works again, {name} may sell items that are gone.").format(
                                         n=status.failures, name=status.name,
-                                        reason=plain_error(status.last_error)))
+                                        reason=channel_error_text(
+                                            status.name, status.type, status.error_kind,
+                                            status.last_error)))
             elif status.name in self._failing and (status.failures == 0 or not watched):
                 self._failing.discard(status.name)
                 if self.notice_bar is not None:

@@ -4,6 +4,7 @@ wait, and sync once the other program lets go of the file."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -31,25 +32,37 @@ def hold_write_lock(path: str) -> sqlite3.Connection:
 
 
 def test_sync_watch_reports_a_busy_database_waits_and_syncs_afterwards(
-    rendo, mall, db_path, short_busy_timeout, monkeypatch
+    rendo, mall, db_path, short_busy_timeout, monkeypatch, qtbot
 ):
     from app import cli_sync
+    from app.sync.channel_runner import QueuedEvents
 
     for args in (("item", "add", "A"), ("adjust", "A", "+10"),
                  ("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
                   "--first", "push")):
         assert rendo(*args).code == 0
     holder = hold_write_lock(db_path)
-    waits: list[float] = []
+    monkeypatch.setattr(cli_sync, "RETRY_AFTER_FAILURE_S", 0.2)  # the channel's wait
+    failed = threading.Event()
+    told = QueuedEvents.failed
 
-    def sleep(seconds: float) -> None:  # the watch loop's waits, without waiting
-        waits.append(seconds)
-        if len(waits) == 1:
+    def failed_and_seen(self: QueuedEvents, channel: str, error: Exception) -> None:
+        told(self, channel, error)
+        failed.set()
+
+    monkeypatch.setattr(QueuedEvents, "failed", failed_and_seen)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:  # the watch loop's pauses, as long as the test needs
+        pauses.append(seconds)
+        if len(pauses) == 1:
+            qtbot.waitUntil(failed.is_set, timeout=5_000)  # the channel's cycle met the lock
             holder.rollback()  # the other program lets go while Rendo waits
         else:
+            qtbot.waitUntil(lambda: mall.shop.quantity("A") == 10, timeout=5_000)
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_sync, "_wait", sleep)
+    monkeypatch.setattr(cli_sync, "_wait", pause)
     try:
         run = rendo("sync", "--watch", "--interval", "5")
     finally:
@@ -58,25 +71,44 @@ def test_sync_watch_reports_a_busy_database_waits_and_syncs_afterwards(
     assert "Traceback" not in run.err
     assert len(run.err_lines) == 1, run.err
     assert "busy" in run.err_lines[0] and db_path in run.err_lines[0]
-    # then the loop's short pause (each channel keeps its own 5 s schedule)
-    assert waits == [cli_sync.RETRY_AFTER_FAILURE_S, 1.0]
-    assert mall.shop.quantity("A") == 10  # the cycle after the wait went through
+    assert "trying again" in run.err_lines[0]
+    assert pauses == [1.0, 1.0]  # the loop's short pause (each channel keeps its own 5 s)
+    assert mall.shop.quantity("A") == 10  # the channel's next try went through
 
 
-def test_sync_watch_stops_with_exit_3_on_a_damaged_database(rendo, db_path, monkeypatch):
+def test_sync_watch_stops_with_exit_3_on_a_damaged_database(rendo, db_path, monkeypatch,
+                                                            qtbot):
     from app import cli_sync
     from app.store.errors import failure
+    from app.sync.channel_runner import QueuedEvents
 
-    assert rendo("channel", "list").code == 0
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url",
+                 "http://127.0.0.1:9", "--first", "push").code == 0
 
-    def damaged(self: object, force: bool = False) -> list[object]:
+    def damaged(self: object, name: str) -> object:
         raise failure("damaged", db_path, "database disk image is malformed")
 
-    monkeypatch.setattr("app.sync.engine.SyncEngine.run_due", damaged)
-    monkeypatch.setattr(cli_sync, "_wait", lambda seconds: pytest.fail("waited"))
+    monkeypatch.setattr("app.sync.engine.SyncEngine.run_cycle", damaged)
+    failed = threading.Event()
+    told = QueuedEvents.failed
+
+    def failed_and_seen(self: QueuedEvents, channel: str, error: Exception) -> None:
+        told(self, channel, error)
+        failed.set()
+
+    monkeypatch.setattr(QueuedEvents, "failed", failed_and_seen)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        assert len(pauses) == 1, "went on after the damage was reported"
+        qtbot.waitUntil(failed.is_set, timeout=5_000)
+
+    monkeypatch.setattr(cli_sync, "_wait", pause)
     run = rendo("sync", "--watch")
     assert run.code == 3
     assert len(run.err_lines) == 1 and "damaged" in run.err
+    assert "trying again" not in run.err
 
 
 @pytest.fixture

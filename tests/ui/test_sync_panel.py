@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import requests
@@ -12,12 +11,14 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.channels.sandbox_server import SandboxServer, SandboxShop
+from app.channels.base import ChannelAdapter, RateBudget
+from app.channels.sandbox import SandboxChannel
+from app.channels.sandbox_server import SandboxServer
 from app.i18n import install_translators, remove_translators
 from app.services.channel_sync import choose_first
 from app.services.orders import unmatched_lines
 from app.services.shop import Shop
-from app.store.models import ListingRow
+from app.store.models import ChannelRow, ListingRow
 from app.sync.engine import SyncEngine
 from app.sync.state import problem_listings
 from app.sync.worker import SyncThread
@@ -101,7 +102,10 @@ def test_a_channel_that_cannot_be_reached_shows_why_in_plain_words(
     qtbot.addWidget(label)
     sync.start()
     qtbot.waitUntil(lambda: cell(panel, "mall", 1).startswith("Failing"), timeout=10_000)
-    assert cell(panel, "mall", 7).startswith("Rendo could not reach the channel")
+    # worded from the failure's kind (the adapter's), the adapter's message in the tooltip
+    assert cell(panel, "mall", 8) == "mall could not be reached; Rendo tries again later."
+    assert "127.0.0.1" in panel.channels_model.data(
+        panel.channels_model.index(0, 8), Qt.ItemDataRole.ToolTipRole)
     assert label.text.text().startswith("mall: error")
 
 
@@ -168,23 +172,14 @@ def record_threads(monkeypatch: pytest.MonkeyPatch, name: str) -> list[QThread]:
     return threads
 
 
-class RefusingShop(SandboxShop):
-    """A shop that refuses every number for BIG (a listing its own rules reject)."""
-
-    def _set_one(self, sku: str, quantity: int, expected: int | None) -> dict[str, Any]:
-        if sku == "BIG":
-            return {"sku": sku, "status": "invalid", "code": 422, "quantity": 1,
-                    "error": "the listing is locked by the shop"}
-        return super()._set_one(sku, quantity, expected)
-
-
 def test_a_suspended_listing_is_listed_and_retried(
     qtbot: QtBot, shop: Shop, sandbox: Callable[..., SandboxServer],
     sync_thread: Callable[..., SyncThread], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("app.channels.sandbox_shop.MAX_QUANTITY", 100)
     shop.add_item("BIG", "業務用タオル")
-    shop.adjust("BIG", "+150")
-    connect(shop, "mall", sandbox({"BIG": 1}, shop=RefusingShop()))  # refused every time
+    shop.adjust("BIG", "+150")  # more than the sandbox shop accepts: refused every time
+    connect(shop, "mall", sandbox({"BIG": 1}))
     engine = SyncEngine(shop, fast_adapter_for)
     for _ in range(6):
         engine.run_due(force=True)
@@ -195,7 +190,7 @@ def test_a_suspended_listing_is_listed_and_retried(
     assert panel.suspended_model.rowCount() == 1
     assert panel.tabs.tabText(0) == "Stopped listings (1)"
     reason = panel.suspended_model.data(panel.suspended_model.index(0, 4))
-    assert "the listing is locked by the shop" in reason
+    assert reason == "mall refused BIG: quantity above 100"  # the channel's own words
     assert not panel.retry_button.isEnabled()
     threads = record_threads(monkeypatch, "resume_listing")
     sync.worker.set_paused(True)  # the retry's own upload would be refused again
@@ -340,3 +335,55 @@ def test_the_panel_speaks_japanese(
         assert panel.tabs.tabText(2) == "手動変更の検出"
     finally:
         remove_translators(qapp, translators)
+
+
+# -- each channel on its own: state, next poll, rate budget ---------------------------------------
+class BudgetedSandbox(SandboxChannel):
+    """A sandbox adapter that says what is left of its allowance, as Shopify's does."""
+
+    def budget(self) -> RateBudget | None:
+        return RateBudget(412, 500, "points")
+
+
+def budgeted_adapter_for(row: ChannelRow) -> ChannelAdapter | None:
+    adapter = fast_adapter_for(row)
+    if isinstance(adapter, SandboxChannel) and row.name == "mall":
+        return BudgetedSandbox(adapter.info, client=adapter.client)
+    return adapter
+
+
+def test_the_panel_shows_each_channels_state_next_poll_and_rate_budget(
+    qtbot: QtBot, towels: Shop, sandbox: Callable[..., SandboxServer],
+) -> None:
+    mall = sandbox({"A": 0, "B": 0})
+    connect(towels, "mall", mall)
+    connect(towels, "plain", sandbox({"A": 0, "B": 0}))
+    locked = sandbox({"A": 0}, token="only-this")  # our adapters send no token: 401
+    connect(towels, "locked", locked)
+    sync = SyncThread(towels, budgeted_adapter_for)
+    panel = make_panel(qtbot, towels, sync)
+    headers = [panel.channels_model.headerData(c, Qt.Orientation.Horizontal)
+               for c in range(panel.channels_model.columnCount())]
+    assert headers[1:4] == ["State", "Last sync", "Next sync"]
+    assert headers[7] == "Rate budget"
+    sync.start()
+    try:
+        qtbot.waitUntil(lambda: cell(panel, "mall", 7) == "412 of 500 points left",
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: cell(panel, "locked", 1) == "Stopped: enter new credentials",
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: cell(panel, "plain", 1) == "OK", timeout=10_000)
+        assert mall.shop.listings() == {"A": 7, "B": 3}
+        assert cell(panel, "plain", 7) == "—"  # the sandbox says nothing of its allowance
+        following = cell(panel, "mall", 3)
+        assert ", in " in following or following == "Any moment"
+        assert cell(panel, "locked", 3) == "After new credentials"
+        assert cell(panel, "locked", 8).startswith(
+            "locked refused Rendo's credentials; this channel is stopped.")
+        assert "HTTP 401" in panel.channels_model.data(
+            panel.channels_model.index(2, 8), Qt.ItemDataRole.ToolTipRole)
+        label = SyncStatusLabel(sync)
+        qtbot.addWidget(label)
+        assert label.text.text().startswith("locked: stopped, enter new credentials")
+    finally:
+        assert sync.stop()

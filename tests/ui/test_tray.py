@@ -131,10 +131,10 @@ def test_a_stock_notice_follows_the_stock_until_every_item_recovers(
     assert not bar.isVisible()
 
 
-def status(name: str, failures: int, error: str = "") -> ChannelStatus:
+def status(name: str, failures: int, error: str = "", kind: str = "") -> ChannelStatus:
     return ChannelStatus(
         name, "sandbox", True, False, datetime(2026, 3, 1, 3, 0), None, None, error, failures,
-        0, 0, 0, 0, 0)
+        0, 0, 0, 0, 0, kind)
 
 
 def test_a_failing_channel_is_told_once_until_it_recovers(
@@ -147,14 +147,14 @@ def test_a_failing_channel_is_told_once_until_it_recovers(
     seen = listen(tray)
     error = "GET /api/stock: connection to 127.0.0.1:9 failed (ConnectionError)"
     for failures in (1, 2):
-        sync.worker.statuses.emit([status("rakuten", failures, error)])
+        sync.worker.statuses.emit([status("rakuten", failures, error, "unreachable")])
     assert seen == []
-    sync.worker.statuses.emit([status("rakuten", 3, error)])
-    sync.worker.statuses.emit([status("rakuten", 4, error)])
+    sync.worker.statuses.emit([status("rakuten", 3, error, "unreachable")])
+    sync.worker.statuses.emit([status("rakuten", 4, error, "unreachable")])
     assert len(seen) == 1
     key, level, title, text = seen[0]
     assert (key, level, title) == ("failing:rakuten", "failing", "rakuten: sync keeps failing")
-    assert "could not reach" in text and "3" in text
+    assert "rakuten could not be reached" in text and "3" in text
     assert tray.notice_bar is not None
     assert [n.key for n in tray.notice_bar.notices] == ["failing:rakuten"]
 
@@ -163,6 +163,23 @@ def test_a_failing_channel_is_told_once_until_it_recovers(
     assert [n.key for n in tray.notice_bar.notices] == ["recovered:rakuten"]
     sync.worker.statuses.emit([status("rakuten", 3, error)])
     assert seen[-1][0] == "failing:rakuten" and len(seen) == 3
+
+
+def test_a_channel_stopped_for_its_credentials_is_told_at_once_with_what_to_renew(
+    qtbot: QtBot, shop: Shop, sync_thread: Callable[..., SyncThread],
+    settings: QSettings,
+) -> None:
+    sync = sync_thread(start=False)
+    tray = Tray(make_window(qtbot), sync, settings=settings, available=False)
+    seen = listen(tray)
+    error = "GET /api/orders: authentication failed (HTTP 401)"
+    sync.worker.statuses.emit([status("rakuten", 1, error, "authentication")])
+    sync.worker.statuses.emit([status("rakuten", 1, error, "authentication")])
+    assert len(seen) == 1  # no need to wait for three failures: it will not try again
+    key, level, title, text = seen[0]
+    assert (key, level, title) == ("failing:rakuten", "failing", "rakuten: sync stopped")
+    assert text.startswith("rakuten refused Rendo's credentials; this channel is stopped.")
+    assert "(Token)" in text  # the sandbox's credential part to renew
 
 
 def test_closing_the_window_keeps_syncing_in_the_tray_and_says_so_the_first_time(

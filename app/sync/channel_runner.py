@@ -1,0 +1,364 @@
+"""Each channel on its own thread and schedule (DESIGN.md "Channels"), so that a slow,
+throttled or failing channel never delays another channel's cycle.
+
+``ChannelRunner`` keeps one thread per enabled synced channel, each with its own
+``SyncEngine`` (its cycle state is its own) and the channel's one adapter from an
+``AdapterPool`` (its rate buckets and tokens carry over between cycles; replaced when the
+channel's settings or credentials change, closed when the channel goes or the runner stops).
+The Qt worker (worker.py) and ``rendo sync --watch`` run it; ``rendo sync --once`` uses
+``run_once``. The database writes stay serialised by the shop's lock and the database's
+write transaction; peewee gives each thread its own connection.
+
+A change to the stock (made in the window, by another process, or by another channel's
+orders) wakes every other channel to upload within ``gather_s`` — except a channel waiting
+out a failure's back-off or Retry-After, or one stopped for refused credentials
+(``SyncEngine.upload_only`` leaves those alone).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from app.channels.base import RateBudget
+from app.services.channel_sync import sync_row
+from app.services.channels import AdapterPool
+from app.services.channels import adapter_for as default_adapter_for
+from app.services.database import close_thread_connection
+from app.services.shop import Shop
+from app.store.models import ChannelRow
+
+from .engine import AdapterFactory, CycleReport, SyncEngine
+
+log = logging.getLogger("rendo.sync")
+
+TICK_S = 1.0  # how often a channel thread looks at its schedule (which others may change)
+GATHER_S = 0.5  # a burst of edits is uploaded once, this long after its first change
+RETRY_AFTER_FAILURE_S = 15.0  # after the database failed (busy, full disk): wait, try again
+
+
+class RunnerEvents:
+    """What the runner tells its owner. Called in the channel's own thread: an owner with a
+    window hands them over with queued signals."""
+
+    def cycle_started(self, channel: str) -> None:
+        """A cycle or an upload of *channel* starts."""
+
+    def cycle_done(self, report: CycleReport) -> None:
+        """It ended with *report* (well or not: ``report.ok``)."""
+
+    def cycle_ended(self, channel: str) -> None:
+        """It ended, reported or not (Rendo is stopping, the database failed)."""
+
+    def budget(self, channel: str, budget: RateBudget | None) -> None:
+        """What is left of *channel*'s request allowance changed."""
+
+    def failed(self, channel: str, error: Exception) -> None:
+        """Not the channel's failure: the database is busy, full or damaged (or a bug). The
+        channel's thread tries again after ``retry_s``."""
+
+
+class QueuedEvents(RunnerEvents):
+    """The reports and failures, queued for a thread that takes them (``sync --watch``'s
+    main thread prints them)."""
+
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[CycleReport | Exception] = queue.SimpleQueue()
+
+    def cycle_done(self, report: CycleReport) -> None:
+        self.queue.put(report)
+
+    def failed(self, channel: str, error: Exception) -> None:
+        self.queue.put(error)
+
+    def take(self) -> list[CycleReport | Exception]:
+        """What came since the last take, oldest first (nothing waits)."""
+        taken: list[CycleReport | Exception] = []
+        while True:
+            try:
+                taken.append(self.queue.get_nowait())
+            except queue.Empty:
+                return taken
+
+
+def pool_for(adapter_for: AdapterFactory) -> AdapterPool:
+    """One adapter per channel made by *adapter_for* (the application's reads the keyring
+    once per change of credentials)."""
+    if adapter_for is default_adapter_for:
+        return AdapterPool()
+    return AdapterPool(lambda row, _credentials: adapter_for(row))
+
+
+class ChannelRunner:
+    """One thread per enabled synced channel; see the module's docstring."""
+
+    def __init__(self, shop: Shop, adapter_for: AdapterFactory = default_adapter_for,
+                 events: RunnerEvents | None = None, *, interval_s: float | None = None,
+                 pool: AdapterPool | None = None, tick_s: float = TICK_S,
+                 gather_s: float = GATHER_S, retry_s: float = RETRY_AFTER_FAILURE_S,
+                 make_engine: Callable[[Shop, AdapterFactory], SyncEngine] | None = None
+                 ) -> None:
+        """*interval_s* replaces every channel's poll interval (``sync --watch --interval``);
+        *make_engine* builds each thread's engine (tests give a simulated clock)."""
+        self.shop = shop
+        self.adapter_for = adapter_for  # a fresh adapter (the first-sync preview's)
+        self.pool = pool if pool is not None else pool_for(adapter_for)
+        self.events = events or RunnerEvents()
+        self.interval_s = interval_s
+        self.tick_s, self.gather_s, self.retry_s = tick_s, gather_s, retry_s
+        self._make_engine = make_engine
+        self.paused = False
+        self._threads: dict[str, ChannelThread] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._listening = False
+
+    def engine(self) -> SyncEngine:
+        if self._make_engine is not None:
+            return self._make_engine(self.shop, self.pool)
+        return SyncEngine(self.shop, self.pool, interval_s=self.interval_s,
+                          push_on_change=False)
+
+    # -- life ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Listen to the shop's changes and start a thread per channel (``reconcile``)."""
+        if self.stopping:
+            return
+        if not self._listening:
+            self.shop.listeners.append(self._on_change)
+            self._listening = True
+        self.reconcile()
+
+    def reconcile(self) -> list[str]:
+        """A thread for each enabled synced channel that has none; the thread of a channel
+        removed or disabled ends and its adapter is closed. Returns the channels running."""
+        wanted = {row.name for row in ChannelRow.select(ChannelRow.name, ChannelRow.type)
+                  .where(ChannelRow.enabled == True)  # noqa: E712
+                  if row.type != "manual"}
+        with self._lock:
+            if self._stopping.is_set():
+                return []
+            gone = [t for name, t in self._threads.items()
+                    if name not in wanted or not t.is_alive()]
+            for thread in gone:
+                del self._threads[thread.channel]
+            for name in sorted(wanted - set(self._threads)):
+                thread = ChannelThread(self, name)
+                self._threads[name] = thread
+                thread.start()
+            running = sorted(self._threads)
+        for thread in gone:
+            thread.end()
+            if thread.channel not in wanted:
+                self.pool.discard(thread.channel)
+        return running
+
+    def cancel(self) -> None:
+        """Stop every channel now: the call in progress is given up, no cycle starts after
+        it. Safe from any thread; ``stop`` then waits for the threads."""
+        self._stopping.set()
+        with self._lock:
+            threads = list(self._threads.values())
+        for thread in threads:
+            thread.end()
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Cancel, wait for every thread (the transaction under way ends first), close the
+        adapters. False when a thread was still running after *timeout_s*."""
+        self.cancel()
+        if self._listening:
+            if self._on_change in self.shop.listeners:
+                self.shop.listeners.remove(self._on_change)
+            self._listening = False
+        with self._lock:
+            threads = list(self._threads.values())
+            self._threads.clear()
+        end = time.monotonic() + timeout_s
+        for thread in threads:
+            thread.join(max(0.0, end - time.monotonic()))
+        self.pool.close()
+        return not any(thread.is_alive() for thread in threads)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def threads(self) -> dict[str, ChannelThread]:
+        with self._lock:
+            return dict(self._threads)
+
+    # -- requests ------------------------------------------------------------------------------
+    def sync_now(self) -> None:
+        """Every channel runs a cycle now, whatever its schedule (a stopped one excepted)."""
+        for thread in self.threads().values():
+            thread.request(force=True)
+
+    def upload_soon(self, exclude: str | None = None, at_once: bool = False) -> None:
+        """Every channel but *exclude* uploads its changed numbers within ``gather_s`` (or
+        *at_once*), not at its next poll."""
+        for name, thread in self.threads().items():
+            if name != exclude:
+                thread.request(upload=True, at_once=at_once)
+
+    def _on_change(self, _codes: list[str]) -> None:
+        """Shop listener, in whichever thread changed the stock: the window's, the feed
+        reader's, or a channel's that applied orders (that one has just uploaded itself)."""
+        current = threading.current_thread()
+        own = current.channel if isinstance(current, ChannelThread) else None
+        self.upload_soon(exclude=own)
+
+    # -- ``rendo sync --once`` -------------------------------------------------------------------
+    def run_once(self) -> list[CycleReport]:
+        """Every enabled synced channel's cycle now, each in a thread of its own; when their
+        orders changed the stock, the other channels upload the new numbers, again side by
+        side. Returns when all are done; the first database failure is raised."""
+        self.shop.catch_up()
+        names = self.engine().due_channels(force=True)
+        try:
+            reports = self._side_by_side(names, lambda engine, name: engine.run_cycle(name))
+            if any(report.touched for report in reports):
+                extra = self._side_by_side(names,
+                                           lambda engine, name: engine.upload_only(name))
+                reports += [r for r in extra if r.uploaded or not r.ok]
+        finally:
+            self.pool.close()
+        return reports
+
+    def _side_by_side(self, names: list[str],
+                      work: Callable[[SyncEngine, str], CycleReport]) -> list[CycleReport]:
+        results: dict[str, CycleReport] = {}
+        errors: list[BaseException] = []
+
+        def run(name: str) -> None:
+            try:
+                results[name] = work(self.engine(), name)
+            except BaseException as error:  # raised in the caller's thread below
+                errors.append(error)
+            finally:
+                close_thread_connection()
+
+        threads = [threading.Thread(target=run, args=(name,), name=f"rendo-sync-{name}")
+                   for name in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return [results[name] for name in names if name in results]
+
+
+class ChannelThread(threading.Thread):
+    """One channel's cycles on its own schedule: a cycle when due (or asked), an upload
+    when the stock changed, and in between a wait that a request or ``end`` cuts short."""
+
+    def __init__(self, runner: ChannelRunner, channel: str) -> None:
+        super().__init__(name=f"rendo-sync-{channel}", daemon=True)
+        self.runner = runner
+        self.channel = channel
+        self.engine = runner.engine()
+        self._wake = threading.Event()
+        self._ended = threading.Event()
+        self._flags = threading.Lock()
+        self._force = False
+        self._upload_at: float | None = None
+        self._retry_at = 0.0  # after the database failed: not before this monotonic time
+        self._budget: RateBudget | None = None
+
+    def request(self, force: bool = False, upload: bool = False, at_once: bool = False) -> None:
+        with self._flags:
+            if force:
+                self._force = True
+            if upload:
+                at = time.monotonic() + (0.0 if at_once else self.runner.gather_s)
+                self._upload_at = at if self._upload_at is None else min(self._upload_at, at)
+        self._wake.set()
+
+    def end(self) -> None:
+        """Stop this channel's thread now (the call under way is given up); safe anywhere."""
+        self._ended.set()
+        self.engine.cancel()
+        self._wake.set()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set() or self.runner.stopping
+
+    def run(self) -> None:
+        try:
+            while not self.ended:
+                self._wake.clear()
+                wait = self._step()
+                if not self.ended:
+                    self._wake.wait(wait)
+        finally:
+            close_thread_connection()
+
+    def _step(self) -> float:
+        """Do what is due; return how long to wait before looking again."""
+        runner, now = self.runner, time.monotonic()
+        if now < self._retry_at:
+            return min(self._retry_at - now, runner.tick_s)
+        with self._flags:
+            force, upload_at = self._force, self._upload_at
+        try:
+            self._show_budget()
+            if runner.paused and not force:
+                return runner.tick_s
+            if self.engine.is_due(self.channel, force) and self._chosen():
+                with self._flags:
+                    self._force, self._upload_at = False, None
+                self.runner.shop.catch_up()  # what other processes changed meanwhile
+                self._run(self.engine.run_cycle)
+            elif force:
+                with self._flags:
+                    self._force = False  # stopped: "sync now" does not start it
+            elif upload_at is not None and upload_at <= now:
+                with self._flags:
+                    self._upload_at = None
+                if self.engine.may_upload(self.channel):
+                    self._run(self.engine.upload_only)
+        except Exception as error:  # neither a bug nor a busy database may end the thread
+            if self.ended:
+                return 0.0
+            self._retry_at = time.monotonic() + runner.retry_s
+            runner.events.failed(self.channel, error)
+            return min(runner.retry_s, runner.tick_s)
+        with self._flags:
+            upload_at = self._upload_at
+        wait = runner.tick_s
+        if upload_at is not None:
+            wait = min(wait, max(0.0, upload_at - time.monotonic()))
+        return wait
+
+    def _run(self, work: Callable[[str], CycleReport]) -> None:
+        events = self.runner.events
+        events.cycle_started(self.channel)
+        try:
+            report = work(self.channel)
+            if not self.ended or report.ok:  # "stopped: Rendo is stopping" is no news
+                events.cycle_done(report)
+        finally:
+            events.cycle_ended(self.channel)
+            self._show_budget()
+
+    def _chosen(self) -> bool:
+        """The user chose the first sync (until then the window shows the choice)."""
+        row = ChannelRow.get_or_none(ChannelRow.name == self.channel)
+        return row is not None and sync_row(row).first_mode is not None
+
+    def _show_budget(self) -> None:
+        adapter = self.engine.last_adapter
+        if adapter is None:
+            return
+        try:
+            budget = adapter.budget()
+        except Exception:  # what is left is shown when known; never a reason to fail
+            log.exception("%s: the adapter could not say its rate budget", self.channel)
+            budget = None
+        if budget != self._budget:
+            self._budget = budget
+            self.runner.events.budget(self.channel, budget)
