@@ -41,8 +41,8 @@ def _read_credentials(type_: str) -> dict[str, str]:
     record = channel_type(type_)
     keys = [f.key for f in record.credentials] if record else []
     filled = [line for line in lines if line.strip()]
-    if keys == ["token"] and len(filled) == 1 and "=" not in filled[0]:
-        return {"token": filled[0].strip()}
+    if keys == ["token"] and len(filled) == 1 and not filled[0].strip().startswith("token="):
+        return {"token": filled[0].strip()}  # a bare token (it may hold "=": base64)
     return parse_key_values(lines, tr("standard input"))
 
 

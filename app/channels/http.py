@@ -41,6 +41,7 @@ NOT_RETRIED = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema
 DEFAULT_DEADLINE_S = 60.0  # one call, all attempts included
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
+MIN_SECRET = 6  # shorter credential values are not secrets (versions, ids)
 
 
 class HttpStatusError(ChannelError):
@@ -54,8 +55,10 @@ class HttpStatusError(ChannelError):
 
 def status_kind(status: int) -> ErrorKind:
     """The kind of a refusal by HTTP status alone (an adapter that knows better says so)."""
-    if status in (401, 403):
+    if status == 401:
         return ErrorKind.AUTHENTICATION
+    # 403 alone is not "credentials refused" (a firewall in front of the shop says it too):
+    # the adapters of channels whose API means that by it say so themselves
     if status == 404:
         return ErrorKind.NOT_FOUND
     if status == 429:
@@ -391,7 +394,7 @@ class HttpClient:
             return Reply(status, self._json(response), response.headers)
         if status in (401, 403):
             raise HttpStatusError(f"authentication failed (HTTP {status}) on {method} {path}: "
-                                  "check the channel's access token", status)
+                                  "check the channel's credentials", status)
         if 300 <= status < 400:
             raise HttpStatusError(f"{method} {path} refused: the channel answered with a "
                                   f"redirect (HTTP {status}), which Rendo does not follow; "
@@ -420,7 +423,7 @@ class HttpClient:
         """Belt and braces: no secret ever leaves in a message."""
         token = self.token_getter() if self.token_getter else None
         for secret in [*(self.secrets() if self.secrets else []), *([token] if token else [])]:
-            if secret:
+            if secret and len(secret) >= MIN_SECRET:  # not "1" (a key version) in "HTTP 401"
                 message = message.replace(secret, "***")
         return message
 

@@ -6,6 +6,7 @@ through here, so a refusal reads the same wherever it comes from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from app.channels.channel_type import ChannelType
@@ -14,6 +15,7 @@ from app.channels.urls import check_channel_url
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
 from app.domain.items import check_bound
 
+NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a credential's key, safe to repeat in a message
 MAX_PART_LENGTH = 4096  # a credential or setting value: tokens are long, never this long
 
 
@@ -83,6 +85,11 @@ def check_credentials(record: ChannelType, name: str, parts: dict[str, str],
     known = {f.key for f in record.credentials}
     cleaned = {key: value.strip() for key, value in parts.items()}
     for key, value in cleaned.items():
+        if key not in known and not NAME.fullmatch(key):  # a secret pasted without its key=
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {name}: a credential line is "
+                                             "not key=value for one of its credentials: "
+                                             "{keys}."), name=name,
+                           keys=", ".join(f.key for f in record.credentials) or "-")
         if key not in known:
             raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {name}: a {type} channel has no "
                                              "credential {key}; its credentials are: {keys}."),

@@ -15,10 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.channels.base import ChannelAdapter, ChannelInfo, MemoryCredentials
+from app.channels.base import (
+    ChannelAdapter,
+    ChannelError,
+    ChannelInfo,
+    ErrorKind,
+    MemoryCredentials,
+)
 from app.channels.registry import channel_type, make_adapter
 from app.store.models import ChannelRow, utcnow
 
+from .channel_checks import missing_credentials
 from .secrets import KeyringCredentials, load_credentials
 
 log = logging.getLogger(__name__)
@@ -76,6 +83,7 @@ def adapter_for(row: ChannelRow, credentials: dict[str, str] | None = None
         return None
     store = (MemoryCredentials(credentials) if credentials is not None
              else KeyringCredentials(row.name))
+    _check_complete(row, store.parts)
     return make_adapter(channel_info(row), store)
 
 
@@ -113,14 +121,19 @@ class AdapterPool:
         return self.get(row)
 
     def get(self, row: ChannelRow) -> ChannelAdapter | None:
+        """The channel's adapter; ``EnvironmentFailure`` when the keyring cannot be read now,
+        ``ChannelError`` (refused credentials: the channel stops) when required parts are
+        missing."""
         key = _settings_key(row)
-        current = load_credentials(row.name) or {}
+        current = load_credentials(row.name, strict=True) or {}
         with self._lock:
             kept = self._adapters.get(row.name)
             if kept is not None and kept[0] == key and kept[1].parts == current:
                 return kept[2]
+            self._adapters.pop(row.name, None)
             if kept is not None:
                 _close(kept[2])
+            _check_complete(row, current)
             store = KeyringCredentials(row.name, current)
             adapter = self._make(row, store)
             self._adapters[row.name] = (key, store, adapter)
@@ -139,6 +152,16 @@ class AdapterPool:
             self._adapters.clear()
         for _key, _store, adapter in kept:
             _close(adapter)
+
+
+def _check_complete(row: ChannelRow, parts: dict[str, str]) -> None:
+    """No adapter for a channel without the credentials its type requires: it would be
+    refused by the channel anyway; this says which parts to enter."""
+    record = channel_type(row.type)
+    missing = missing_credentials(record, parts) if record is not None else []
+    if missing:
+        raise ChannelError(f"{row.name}: no saved {', '.join(missing)}",
+                           kind=ErrorKind.AUTHENTICATION, renew=tuple(missing))
 
 
 def _make_from_keyring(row: ChannelRow, store: KeyringCredentials) -> ChannelAdapter | None:

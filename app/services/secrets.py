@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 
 import keyring
 from keyring.errors import KeyringError, PasswordDeleteError
@@ -16,6 +17,7 @@ from app.domain.errors import QT_TRANSLATE_NOOP
 from app.store.errors import EnvironmentFailure
 
 SERVICE = "Rendo"
+_renewing = threading.Lock()
 
 
 def _account(channel: str) -> str:
@@ -47,12 +49,26 @@ def load_secret(channel: str) -> str | None:
     return (load_credentials(channel) or {}).get("token")
 
 
-def load_credentials(channel: str) -> dict[str, str] | None:
-    """Every credential part of *channel*; None when the keyring holds none."""
+def load_credentials(channel: str, strict: bool = False) -> dict[str, str] | None:
+    """Every credential part of *channel*; None when the keyring holds none.
+
+    A keyring that cannot be read now (locked after the PC woke, its service not running) is
+    not "no credentials": with *strict* it raises ``EnvironmentFailure`` (a channel is then
+    retried later, never stopped for refused credentials it was not even sent); otherwise
+    (a form showing whether parts are saved) it reads as None.
+    """
     try:
         stored = keyring.get_password(SERVICE, _account(channel))
-    except KeyringError:
-        return None
+    except Exception as error:  # KeyringError, or a backend's own (D-Bus, Keychain…) error
+        if not strict:
+            return None
+        raise EnvironmentFailure(
+            QT_TRANSLATE_NOOP("Errors", "The credentials of channel {channel} could not be "
+                              "read from the system's keyring ({type}). Unlock or set up the "
+                              "keyring (Windows Credential Manager, macOS Keychain, Secret "
+                              "Service on Linux); Rendo tries again."),
+            kind="keyring", channel=channel, type=type(error).__name__, transient=True,
+        ) from None
     if stored is None:
         return None
     try:
@@ -70,15 +86,17 @@ class KeyringCredentials:
 
     def __init__(self, channel: str, parts: dict[str, str] | None = None) -> None:
         self.channel = channel
-        self.parts = dict(parts if parts is not None else load_credentials(channel) or {})
+        self.parts = dict(parts if parts is not None
+                          else load_credentials(channel, strict=True) or {})
 
     def get(self, key: str) -> str | None:
         return self.parts.get(key) or None
 
     def renew(self, parts: dict[str, str]) -> None:
-        merged = {**self.parts, **parts}
-        store_credentials(self.channel, merged)
-        self.parts = merged
+        with _renewing:  # two threads renewing at once must not lose a rotated token
+            merged = {**self.parts, **{key: str(value) for key, value in parts.items()}}
+            store_credentials(self.channel, merged)
+            self.parts = merged
 
     def secrets(self) -> list[str]:
         return [value for value in self.parts.values() if value]

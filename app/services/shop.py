@@ -352,7 +352,8 @@ class Shop(StockCache):
         check_numbers(record, name, maximum, unlimited_qty)
         settings = check_settings(record, name, settings or {})
         parts = {**({"token": token} if token else {}), **(credentials or {})}
-        parts = check_credentials(record, name, parts, complete=False) if parts else {}
+        # none yet (entered later in the window) or all those the type needs
+        parts = check_credentials(record, name, parts, complete=True) if parts else {}
         stored = False
         try:
             with self.ledger_transaction():
@@ -409,7 +410,8 @@ class Shop(StockCache):
             parts = {**({"token": token} if token else {}), **(credentials or {})}
             if parts:  # inside the transaction: no keyring, no change
                 parts = check_credentials(record, name, parts, complete=False)
-                store_credentials(name, {**(load_credentials(name) or {}), **parts})
+                saved = load_credentials(name, strict=True) or {}  # never lose a saved part
+                store_credentials(name, check_credentials(record, name, {**saved, **parts}))
                 restart_stopped(row)
             self.note_changed(everything=True)
 

@@ -273,6 +273,10 @@ class SyncEngine(ReadBack):
             report.error_kind = ErrorKind.REFUSED.value
             self._finish(channel, report, None)
             return None
+        except ChannelError as error:  # no credentials saved for a type that needs them
+            report.ok, report.error, report.error_kind = False, str(error), error.kind.value
+            self._finish(channel, report, error.retry_after)
+            return None
 
     @contextmanager
     def _using(self, adapter: ChannelAdapter) -> Iterator[None]:

@@ -295,3 +295,59 @@ def test_the_http_client_gives_refusals_a_kind(dead_url: str, sandbox: Any) -> N
     client = HttpClient(locked.url, auth=lambda: {"Authorization": "Bearer right"},
                         secrets=lambda: ["right"])
     assert client.call("GET", "/api/shop", ok=(200,)).status == 200
+
+
+def test_a_locked_keyring_is_retried_later_never_taken_for_refused_credentials(
+        shop: Shop, sandbox: Any, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from app.store.errors import EnvironmentFailure
+
+    shop.add_item("A")
+    shop.adjust("A", "+5")
+    server = sandbox({"A": 0}, token="right")
+    shop.add_channel("mall", "sandbox", settings={"url": server.url},
+                     credentials={"token": "right"})
+    choose_first("mall", "push")
+    engine = SyncEngine(shop, AdapterPool())
+    keyring.set_keyring(fail.Keyring())  # locked: the PC just woke
+    try:
+        with pytest.raises(EnvironmentFailure, match="keyring"):
+            engine.run_due(force=True)
+        with pytest.raises(EnvironmentFailure):  # and no saved part is lost meanwhile
+            shop.update_channel("mall", credentials={"token": "other"})
+    finally:
+        keyring.set_keyring(memory_keyring)
+    state = sync_row(ChannelRow.get(ChannelRow.name == "mall"))
+    assert state.error_kind == "" and "mall" in engine.due_channels()
+    assert load_credentials("mall") == {"token": "right"}
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert server.shop.quantity("A") == 5
+
+
+def test_a_bare_token_may_hold_equals_signs_and_a_pasted_secret_is_never_repeated(
+        rendo: Any, sandbox: Any, monkeypatch: pytest.MonkeyPatch, memory_keyring: Any) -> None:
+    server = sandbox()
+    monkeypatch.setattr("sys.stdin", io.StringIO("c2VjcmV0LXRva2Vu==\n"))
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", server.url,
+                 "--token-stdin").code == 0
+    assert load_credentials("mall") == {"token": "c2VjcmV0LXRva2Vu=="}
+    monkeypatch.setattr("sys.stdin", io.StringIO("token=a\nSeCrEt+/x=y\n"))
+    run = rendo("channel", "credentials", "mall", "--token-stdin")
+    assert run.code == 2 and "SeCrEt" not in run.err and "token" in run.err
+
+
+def test_a_channel_is_added_with_every_credential_its_type_needs_or_none(shop: Shop) -> None:
+    from app.channels.channel_type import ChannelType, Field
+
+    two = ChannelType("two-part", "Two", factory=lambda info, credentials: None,  # type: ignore
+                      credentials=(Field("key", "Key"), Field("secret", "Secret")))
+    types = {**channel_types(), "two-part": two}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.services.channel_checks.channel_type", types.get)
+        with pytest.raises(BadInput, match="secret"):
+            shop.add_channel("half", "two-part", settings={"url": "https://x.example"},
+                             credentials={"key": "k"})
+        shop.add_channel("later", "two-part", settings={"url": "https://x.example"})
+        assert ChannelRow.select().where(ChannelRow.name == "half").count() == 0
