@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from app.channels.base import RateBudget
 from app.domain.errors import RendoError
@@ -76,7 +76,10 @@ class _Events(RunnerEvents):
             log.error("%s: sync cycle failed", channel, exc_info=error)
             return
         log.warning("%s: sync cycle failed: %s", channel, found)
-        self.worker.failed.emit(self.worker.tr("Database"), error_text(found))
+        # the keyring concerns that channel; the database, every channel
+        where = channel if found.kind == "keyring" else QCoreApplication.translate(
+            "SyncWorker", "Database")
+        self.worker.failed.emit(where, error_text(found))
 
 
 class SyncWorker(QObject):

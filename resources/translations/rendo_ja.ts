@@ -866,8 +866,24 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>この店舗と同期する</translation>
     </message>
     <message>
+        <source>Required</source>
+        <translation>必須</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>任意</translation>
+    </message>
+    <message>
         <source>Kept in this PC&apos;s keyring (Windows Credential Manager, macOS Keychain…), never in Rendo&apos;s database.</source>
         <translation>トークンはこのPCの資格情報ストア（Windows 資格情報マネージャー、macOS キーチェーンなど）に保存され、Rendo のデータベースには保存されません。</translation>
+    </message>
+    <message>
+        <source>Received from the channel — kept when you save</source>
+        <translation>店舗から受け取り済み — 保存すると一緒に保存されます</translation>
+    </message>
+    <message>
+        <source>Enter the {label}.</source>
+        <translation>{label}を入力してください。</translation>
     </message>
     <message>
         <source>No limit</source>
@@ -894,10 +910,6 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>APIのアドレス</translation>
     </message>
     <message>
-        <source>API token</source>
-        <translation>APIトークン</translation>
-    </message>
-    <message>
         <source>Maximum shown</source>
         <translation>表示の上限</translation>
     </message>
@@ -918,6 +930,14 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>保存</translation>
     </message>
     <message>
+        <source>Test address</source>
+        <translation>テスト用アドレス</translation>
+    </message>
+    <message>
+        <source>Optional: only to point Rendo at a test copy of the channel. Leave it empty to use the channel itself.</source>
+        <translation>任意: 店舗のテスト環境に接続する場合だけ入力します。通常は空欄のままにしてください。</translation>
+    </message>
+    <message>
         <source>{name} (disabled)</source>
         <translation>{name}（無効）</translation>
     </message>
@@ -926,16 +946,8 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>保存済み（変更するときだけ入力してください）</translation>
     </message>
     <message>
-        <source>Not saved yet</source>
-        <translation>未登録</translation>
-    </message>
-    <message>
         <source>New channel</source>
         <translation>新しい店舗</translation>
-    </message>
-    <message>
-        <source>The token issued in the channel&apos;s admin page</source>
-        <translation>店舗の管理画面で発行したトークン</translation>
     </message>
     <message>
         <source>&lt;b&gt;{name}&lt;/b&gt; is not synced yet: choose whether Rendo takes the channel&apos;s numbers or uploads its own.</source>
@@ -1031,6 +1043,78 @@ Create the folder and start a new, empty shop in it?</source>
         <source>The token the sandbox shop was started with (none: leave empty).</source>
         <translation>サンドボックス店舗の起動時に指定したトークン (なければ空欄)。</translation>
     </message>
+    <message>
+        <source>BASE</source>
+        <translation>BASE</translation>
+    </message>
+    <message>
+        <source>Redirect URI</source>
+        <translation>リダイレクトURI</translation>
+    </message>
+    <message>
+        <source>The callback URL registered for the app at BASE Developers (Apps → your app), exactly as registered.</source>
+        <translation>BASE Developers (アプリ → 作成したアプリ) に登録したコールバックURL。登録したとおりに入力してください。</translation>
+    </message>
+    <message>
+        <source>Client ID</source>
+        <translation>クライアントID</translation>
+    </message>
+    <message>
+        <source>BASE Developers (developers.thebase.in) → register an app (scopes read_items, write_items, read_orders) → its client_id.</source>
+        <translation>BASE Developers (developers.thebase.in) → アプリを登録 (権限 read_items, write_items, read_orders) → その client_id。</translation>
+    </message>
+    <message>
+        <source>Client secret</source>
+        <translation>クライアントシークレット</translation>
+    </message>
+    <message>
+        <source>BASE Developers → your app → its client_secret.</source>
+        <translation>BASE Developers → 作成したアプリ → その client_secret。</translation>
+    </message>
+    <message>
+        <source>Refresh token</source>
+        <translation>リフレッシュトークン</translation>
+    </message>
+    <message>
+        <source>Filled in by &quot;Connect&quot;: BASE asks you to allow Rendo, then Rendo keeps the token (renewed on its own).</source>
+        <translation>「接続」で自動入力されます: BASE で Rendo を許可すると、Rendo がトークンを保存します (自動で更新されます)。</translation>
+    </message>
+    <message>
+        <source>Shopify</source>
+        <translation>Shopify</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>ロケーション</translation>
+    </message>
+    <message>
+        <source>The Shopify location whose stock Rendo keeps in step: its name or id as shown in Settings → Locations. Leave empty for the shop&apos;s default (primary) location.</source>
+        <translation>Rendo が在庫を連動させる Shopify のロケーション: 設定 → ロケーション に表示される名前またはID。空欄ならストアのデフォルト (メイン) ロケーションです。</translation>
+    </message>
+    <message>
+        <source>Admin API access token</source>
+        <translation>Admin API アクセストークン</translation>
+    </message>
+    <message>
+        <source>In Shopify&apos;s admin: Settings → Apps and sales channels → Develop apps → Create an app. Under Configuration, give the Admin API access scopes read_inventory, write_inventory, read_orders, read_locations and read_products, then install the app and copy the Admin API access token (shpat_…) once shown.</source>
+        <translation>Shopify 管理画面: 設定 → アプリと販売チャネル → アプリを開発 → アプリを作成。「設定」で Admin API のアクセススコープ read_inventory, write_inventory, read_orders, read_locations, read_products を付与し、アプリをインストールして、表示された Admin API アクセストークン (shpat_…) をコピーします (表示は一度だけです)。</translation>
+    </message>
+    <message>
+        <source>In WordPress: WooCommerce → Settings → Advanced → REST API → Add key, with Read/Write permissions; copy it when it is shown (it is shown only once).</source>
+        <translation>WordPress: WooCommerce → 設定 → 高度な設定 → REST API → キーを追加 (権限: 読み取り/書き込み)。表示されたときにコピーしてください (表示は一度だけです)。</translation>
+    </message>
+    <message>
+        <source>WooCommerce</source>
+        <translation>WooCommerce</translation>
+    </message>
+    <message>
+        <source>Consumer key</source>
+        <translation>コンシューマーキー</translation>
+    </message>
+    <message>
+        <source>Consumer secret</source>
+        <translation>コンシューマーシークレット</translation>
+    </message>
 </context>
 <context>
     <name>ConditionEditor</name>
@@ -1041,6 +1125,45 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>The tier holds when the item&apos;s sellable is …</source>
         <translation>商品の販売可能数がこの条件に当てはまるとき、この段の配分を使います</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectBox</name>
+    <message>
+        <source>Connect…</source>
+        <translation>接続…</translation>
+    </message>
+    <message>
+        <source>Opens the channel&apos;s page in your browser where you allow Rendo to manage your stock; the channel then gives Rendo its keys.</source>
+        <translation>ブラウザで店舗のページを開き、Rendo に在庫管理を許可します。許可すると店舗から Rendo に鍵が渡されます。</translation>
+    </message>
+    <message>
+        <source>The code, or the whole address</source>
+        <translation>コード、またはアドレス全体</translation>
+    </message>
+    <message>
+        <source>Use code</source>
+        <translation>コードを使う</translation>
+    </message>
+    <message>
+        <source>Allow Rendo on the channel&apos;s page in your browser; Rendo waits for the answer here.</source>
+        <translation>ブラウザの店舗ページで Rendo を許可してください。Rendo はここで応答を待っています。</translation>
+    </message>
+    <message>
+        <source>Allow Rendo on the channel&apos;s page in your browser, then paste the code it shows (or the whole address) here.</source>
+        <translation>ブラウザの店舗ページで Rendo を許可し、表示されたコード (またはアドレス全体) をここに貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>Asking the channel for its keys…</source>
+        <translation>店舗に鍵を問い合わせています…</translation>
+    </message>
+    <message>
+        <source>Connected: the channel&apos;s keys are saved.</source>
+        <translation>接続しました: 店舗の鍵を保存しました。</translation>
+    </message>
+    <message>
+        <source>Connected: the channel&apos;s keys are kept with the channel when you save it.</source>
+        <translation>接続しました: 店舗を保存すると鍵も一緒に保存されます。</translation>
     </message>
 </context>
 <context>
@@ -1390,6 +1513,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>店舗 {name} には設定 {key} が必要です (--set {key}=…)。</translation>
     </message>
     <message>
+        <source>Channel {name}: a credential line is not key=value for one of its credentials: {keys}.</source>
+        <translation>店舗 {name}: 認証情報の行が key=value の形になっていません。認証情報: {keys}。</translation>
+    </message>
+    <message>
         <source>Channel {name}: a {type} channel has no credential {key}; its credentials are: {keys}.</source>
         <translation>店舗 {name}: {type} には認証情報 {key} がありません。認証情報: {keys}。</translation>
     </message>
@@ -1730,6 +1857,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>店舗「{channel}」の認証情報を OS の資格情報ストアに保存できませんでした（{type}）。何も変更していません。資格情報ストア（Windows の資格情報マネージャー、macOS のキーチェーン、Linux の Secret Service）のロックを解除するか設定してから、やり直してください。</translation>
     </message>
     <message>
+        <source>The credentials of channel {channel} could not be read from the system&apos;s keyring ({type}). Unlock or set up the keyring (Windows Credential Manager, macOS Keychain, Secret Service on Linux); Rendo tries again.</source>
+        <translation>店舗 {channel} の認証情報をシステムのキーリングから読み込めませんでした ({type})。キーリング (Windows 資格情報マネージャー、macOS キーチェーン、Linux の Secret Service) のロックを解除するか設定してください。Rendo は再試行します。</translation>
+    </message>
+    <message>
         <source>Rendo makes backups of database files only; back up a PostgreSQL database on its server (pg_dump).</source>
         <translation>Rendo がバックアップできるのはデータベースファイルだけです。PostgreSQL のデータベースはサーバー側でバックアップしてください（pg_dump）。</translation>
     </message>
@@ -1808,6 +1939,46 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>--interval must be more than 0 and at most {high} seconds (got {seconds}).</source>
         <translation>--interval は 0 より大きく {high} 秒以下にしてください（指定: {seconds}）。</translation>
+    </message>
+    <message>
+        <source>BASE needs the app&apos;s client_id and its redirect_uri before connecting.</source>
+        <translation>BASE に接続する前に、アプリの client_id とリダイレクトURIを入力してください。</translation>
+    </message>
+    <message>
+        <source>BASE needs the app&apos;s client_id and client_secret before connecting.</source>
+        <translation>BASE に接続する前に、アプリの client_id と client_secret を入力してください。</translation>
+    </message>
+    <message>
+        <source>Channel {name} needs the credentials {keys}: enter them in the channel&apos;s form.</source>
+        <translation>店舗 {name} には認証情報 {keys} が必要です。店舗の設定画面で入力してください。</translation>
+    </message>
+    <message>
+        <source>Paste the code the channel showed after you allowed Rendo (or the whole address).</source>
+        <translation>Rendo を許可したあとに店舗が表示したコード (またはアドレス全体) を貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>This does not look like an authorization code: paste the code or the whole address.</source>
+        <translation>認可コードではないようです。コードまたはアドレス全体を貼り付けてください。</translation>
+    </message>
+    <message>
+        <source>The channel did not authorize Rendo ({error}). Click Connect… to try again.</source>
+        <translation>店舗が Rendo を許可しませんでした ({error})。「接続…」をクリックしてやり直してください。</translation>
+    </message>
+    <message>
+        <source>This answer does not belong to the authorization Rendo asked for just now. Click Connect… and allow Rendo again.</source>
+        <translation>この応答は、いま Rendo が求めた許可のものではありません。「接続…」をクリックして、もう一度 Rendo を許可してください。</translation>
+    </message>
+    <message>
+        <source>The channel&apos;s answer holds no authorization code.</source>
+        <translation>店舗の応答に認可コードが含まれていません。</translation>
+    </message>
+    <message>
+        <source>No answer came from the browser within {minutes} minutes. Click Connect… to try again.</source>
+        <translation>{minutes} 分以内にブラウザから応答がありませんでした。「接続…」をクリックしてやり直してください。</translation>
+    </message>
+    <message>
+        <source>Rendo cannot listen for the answer at {host}:{port} on this PC (the port is in use or not allowed). Close the program using it, or register another redirect address.</source>
+        <translation>このPCの {host}:{port} で応答を待ち受けられません (ポートが使用中か、許可されていません)。そのポートを使っているプログラムを閉じるか、別のリダイレクトアドレスを登録してください。</translation>
     </message>
 </context>
 <context>
@@ -2821,6 +2992,25 @@ Create the folder and start a new, empty shop in it?</source>
     </message>
 </context>
 <context>
+    <name>OAuthRedirect</name>
+    <message>
+        <source>Rendo is connected to the channel. You can close this tab and go back to Rendo.</source>
+        <translation>Rendo は店舗に接続しました。このタブを閉じて Rendo に戻ってください。</translation>
+    </message>
+    <message>
+        <source>Rendo was not authorized. You can close this tab; click Connect… in Rendo to try again.</source>
+        <translation>Rendo は許可されませんでした。このタブを閉じ、Rendo の「接続…」からやり直してください。</translation>
+    </message>
+    <message>
+        <source>This answer does not belong to Rendo&apos;s request. Rendo keeps waiting for the right one.</source>
+        <translation>この応答は Rendo の要求のものではありません。Rendo は正しい応答を待ち続けます。</translation>
+    </message>
+    <message>
+        <source>Rendo</source>
+        <translation>Rendo</translation>
+    </message>
+</context>
+<context>
     <name>OffsetDialog</name>
     <message>
         <source>Display stock — {code} {name}</source>
@@ -3499,6 +3689,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>エラー</translation>
     </message>
     <message>
+        <source>stopped: enter new credentials</source>
+        <translation>停止中: 新しい認証情報を入力してください</translation>
+    </message>
+    <message>
         <source>in step</source>
         <translation>同期済み</translation>
     </message>
@@ -3701,6 +3895,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>エラー内容</translation>
     </message>
     <message>
+        <source>Rate budget</source>
+        <translation>API残り回数</translation>
+    </message>
+    <message>
         <source>Sync now</source>
         <translation>今すぐ同期</translation>
     </message>
@@ -3825,6 +4023,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>詳細：{message}</translation>
     </message>
     <message>
+        <source>After new credentials</source>
+        <translation>新しい認証情報の入力後</translation>
+    </message>
+    <message>
         <source>After your choice</source>
         <translation>選択後</translation>
     </message>
@@ -3943,6 +4145,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>（他 {n} 店舗）</translation>
     </message>
     <message>
+        <source>{name}: stopped, enter new credentials</source>
+        <translation>{name}: 停止中、新しい認証情報を入力してください</translation>
+    </message>
+    <message>
         <source>Sync paused</source>
         <translation>同期を一時停止中</translation>
     </message>
@@ -3978,6 +4184,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>エラー</translation>
     </message>
     <message>
+        <source>Stopped: enter new credentials</source>
+        <translation>停止中: 新しい認証情報を入力してください</translation>
+    </message>
+    <message>
         <source>Waiting for first-sync choice</source>
         <translation>初回同期の選択待ち</translation>
     </message>
@@ -4006,48 +4216,12 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>サンドボックス店舗</translation>
     </message>
     <message>
-        <source>The channel did not accept Rendo&apos;s API token. Enter the token again in the channel settings.</source>
-        <translation>店舗が Rendo の APIトークンを受け付けませんでした。店舗の設定でトークンを入力し直してください。</translation>
+        <source>{n} of {total} points left</source>
+        <translation>{total} ポイント中 残り {n}</translation>
     </message>
     <message>
-        <source>Rendo could not reach the channel. Check the internet connection and the channel&apos;s address.</source>
-        <translation>店舗に接続できませんでした。インターネット接続と店舗のアドレスを確認してください。</translation>
-    </message>
-    <message>
-        <source>The channel asked Rendo to wait a little (too many requests).</source>
-        <translation>店舗から、しばらく待つよう求められました（アクセスが多すぎます）。</translation>
-    </message>
-    <message>
-        <source>The channel&apos;s server had a problem on its side.</source>
-        <translation>店舗のサーバー側で問題が起きています。</translation>
-    </message>
-    <message>
-        <source>The channel answered with something Rendo cannot read.</source>
-        <translation>店舗から、Rendo が読み取れない応答がありました。</translation>
-    </message>
-    <message>
-        <source>This address does not lead to the channel&apos;s API. Check the address in the channel settings.</source>
-        <translation>このアドレスは店舗のAPIではないようです。店舗の設定でアドレスを確認してください。</translation>
-    </message>
-    <message>
-        <source>The channel does not know this item (was the listing deleted or renamed there?).</source>
-        <translation>この商品は店舗にありません（店舗側で出品が削除されたか、商品IDが変わった可能性があります）。</translation>
-    </message>
-    <message>
-        <source>The channel refused the quantity: it is above what the channel allows. Set a maximum for the channel.</source>
-        <translation>店舗がこの数量を受け付けませんでした（店舗の上限を超えています）。店舗の設定で表示の上限を設定してください。</translation>
-    </message>
-    <message>
-        <source>Rendo computed a negative quantity for this item; check its display offset.</source>
-        <translation>この商品の表示数がマイナスになりました。表示在庫設定を確認してください。</translation>
-    </message>
-    <message>
-        <source>The channel says this address does not exist. Check the address in the channel settings.</source>
-        <translation>このアドレスは店舗に存在しません。店舗の設定でアドレスを確認してください。</translation>
-    </message>
-    <message>
-        <source>The channel refused Rendo&apos;s request ({detail}).</source>
-        <translation>店舗が Rendo の要求を拒否しました（{detail}）。</translation>
+        <source>{n} of {total} calls left</source>
+        <translation>{total} 回中 残り {n} 回</translation>
     </message>
     <message>
         <source>{month}/{day} {time}</source>
@@ -4084,6 +4258,10 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>{codes} and {n} more</source>
         <translation>{codes} ほか {n} 件</translation>
+    </message>
+    <message>
+        <source>The channel</source>
+        <translation>店舗</translation>
     </message>
 </context>
 <context>
@@ -4161,6 +4339,14 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>{n} items are low on stock: {codes}</source>
         <translation>{n} 件の商品が発注点以下になりました：{codes}</translation>
+    </message>
+    <message>
+        <source>{name}: sync stopped</source>
+        <translation>{name}: 連動を停止しました</translation>
+    </message>
+    <message>
+        <source>{reason} Until then, {name} may sell items that are gone.</source>
+        <translation>{reason} それまでの間、{name} では在庫のない商品が売れてしまう可能性があります。</translation>
     </message>
     <message>
         <source>{name}: sync keeps failing</source>
