@@ -138,6 +138,11 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
             channel=report.channel, orders=report.orders_applied, unmatched=report.unmatched,
             uploaded=report.uploaded, refused=report.refused, drift=len(report.drift),
             error=f", {_report_error(report)}" if report.error else ""), flush=True)
+        if report.uploads_left:
+            print(tr("{channel}: {n} listings wait for the channel's allowance of calls (the "
+                     "next in {seconds} s)").format(
+                channel=report.channel, n=report.uploads_left,
+                seconds=round(report.uploads_wait_s or 0)), flush=True)
     return ok
 
 

@@ -162,6 +162,9 @@ class RateBudget:
     remaining: float
     capacity: float
     unit: str = "calls"  # or "points" (Shopify's query cost)
+    # listings the channel lets Rendo write in an hour (BASE: one call each), to tell how
+    # long a long upload still takes; None: not the limit that matters
+    writes_per_hour: float | None = None
 
 
 class Credentials(Protocol):

@@ -71,6 +71,7 @@ class CycleReport:
     error: str = ""
     error_kind: str = ""  # ErrorKind of *error*
     uploads_wait_s: float | None = None  # uploads left for later: the allowance is spent
+    uploads_left: int = 0  # how many
     touched: set[str] = field(default_factory=set)
     # how many orders moved each listing (channel item id) in this cycle: an order and a
     # cancellation can leave the belief where it was while the channel showed one of them
@@ -512,9 +513,9 @@ class SyncEngine(ReadBack):
                 # the channel's allowance for writes is used up for now: the rest wait for a
                 # later cycle, and this one ends well (its orders were read)
                 report.uploads_wait_s = max(r.retry_after or 0.0 for r in deferred)
+                report.uploads_left = len(updates) - start - len(results) + len(deferred)
                 log.info("%s: %d uploads wait %.0f s for the channel's allowance", channel.name,
-                         len(updates) - start - len(results) + len(deferred),
-                         report.uploads_wait_s)
+                         report.uploads_left, report.uploads_wait_s)
                 return conflicts
             failed = [r for r in results if r.status is UpdateStatus.RETRY]
             if failed:

@@ -83,6 +83,8 @@ class SyncControl(QObject):
         self.running_channels: set[str] = set()  # shown as syncing
         self._busy_channels: set[str] = set()  # syncing, as the worker says
         self.budgets: dict[str, RateBudget | None] = {}  # what is left, per channel
+        # listings waiting for the channel's allowance (a long first upload to BASE)
+        self.uploads_left: dict[str, int] = {}
         self._problem_counts: tuple[int, int] | None = None
         self.items_to_check = 0  # items with a listing that needs the user (as the grid)
         self._running_timer = QTimer(self)
@@ -199,6 +201,9 @@ class SyncControl(QObject):
 
     @Slot(object)
     def _on_cycle(self, report: CycleReport) -> None:
+        if report.ok and (report.uploads_left or self.uploads_left.get(report.channel)):
+            self.uploads_left[report.channel] = report.uploads_left  # 0: done
+            self.budgets_changed.emit()
         self.reported.emit(report)
         if report.unmatched or report.orders_applied or report.suspended or report.drift:
             self.problems_changed.emit()

@@ -281,7 +281,8 @@ class SyncPanel(QDockWidget):
                        self.tr("Never"),
                        self._next_text(status, state, now), str(status.listings),
                        str(status.orders_applied), str(status.uploads),
-                       budget_text(self.control.budgets.get(status.name)), error],
+                       budget_text(self.control.budgets.get(status.name),
+                                   self.control.uploads_left.get(status.name, 0)), error],
                 tooltips={2: last_tip, 8: self.tr("Details: {message}").format(
                     message=status.last_error) if error else ""},
                 icons={1: sync_icon("failing" if state == "stopped" else state)},

@@ -43,8 +43,23 @@ def channel_error_text(name: str, type_: str, kind: str, detail: str = "") -> st
     return error_words(name, type_, kind) or detail
 
 
-def budget_text(budget: RateBudget | None) -> str:
-    """"412 of 500 calls left"; "—" when the channel says nothing of its allowance."""
+def budget_text(budget: RateBudget | None, uploads_left: int = 0) -> str:
+    """"412 of 500 calls left"; "—" when the channel says nothing of its allowance; with
+    uploads waiting for the allowance, how many and about how long they still take."""
+    text = _allowance_text(budget)
+    if not uploads_left:
+        return text
+    waiting = QCoreApplication.translate("SyncWords", "{n} listings to upload").format(
+        n=f"{uploads_left:,}")
+    if budget is not None and budget.writes_per_hour:
+        minutes = max(1, round(uploads_left / budget.writes_per_hour * 60))
+        waiting = QCoreApplication.translate(
+            "SyncWords", "{n} listings to upload, about {hours} h {minutes} min").format(
+            n=f"{uploads_left:,}", hours=minutes // 60, minutes=minutes % 60)
+    return f"{text} · {waiting}"
+
+
+def _allowance_text(budget: RateBudget | None) -> str:
     if budget is None:
         return "—"
     remaining = max(0, int(budget.remaining))

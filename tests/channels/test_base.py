@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -366,3 +367,36 @@ def test_the_day_allowance_keeps_its_share_for_reads_until_midnight_in_japan():
     assert budget.wait(now, write=True) == pytest.approx(midnight - now)
     assert budget.remaining(now) == 3
     assert budget.wait(midnight, write=True) is None
+
+
+def test_a_long_upload_waits_for_the_hour_while_orders_are_still_read(double, shop, rendo):
+    """5,000 listings take BASE's hour: the uploads wait for the next window, the cycle is
+    not a failure, orders are read meanwhile, and the panel and the command line say how many
+    listings wait and about how long."""
+    from app.ui.sync_words import budget_text
+
+    hour = time.time() // 3600 * 3600
+    clock = Clock(hour + 1800 if hour + 1800 > time.time() else hour + 5400)  # after connecting
+    double._clock = clock
+    double.hour_limit = 20
+    for n in range(30):
+        shop.add_item(f"S{n:02d}")
+        shop.adjust(f"S{n:02d}", "+5")
+        double.add_listing(f"S{n:02d}", 0)
+    shop.add_channel("base", "base", settings=settings(double), credentials=double.credentials)
+    choose_first("base", "push")
+    channel = adapter(double, clock=clock, budget=CallBudget(hour_limit=20, hour_reserve=5))
+    engine = SyncEngine(shop, lambda row: channel)
+    [report] = engine.run_due(force=True)
+    assert report.ok and 0 < report.uploaded < 30 and report.uploads_left == 30 - report.uploaded
+    assert report.uploads_wait_s == pytest.approx(1800)
+    assert not engine.waiting("base")  # not a failure: polled again at its interval
+    double.place_order([("S00", 2)])
+    report, *_pushed = engine.run_due(force=True)
+    assert report.ok and report.orders_applied == 1 and shop.book.on_hand["S00"] == 3
+    text = budget_text(channel.budget(), report.uploads_left)
+    assert f"{report.uploads_left:,} listings to upload" in text and " h " in text
+    for _ in range(2):  # the next hours: 15 writes each
+        clock.now += 3600
+        engine.run_due(force=True)
+    assert [double.quantity(f"S{n:02d}") for n in range(30)] == [3] + [5] * 29

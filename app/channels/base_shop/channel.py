@@ -104,7 +104,8 @@ class BaseShopChannel:
 
     def budget(self) -> RateBudget | None:
         budget = self.calls_budget
-        return RateBudget(float(budget.remaining(self.clock())), float(budget.hour_limit))
+        return RateBudget(float(budget.remaining(self.clock())), float(budget.hour_limit),
+                          writes_per_hour=float(budget.hour_limit - budget.hour_reserve))
 
     # -- tokens --------------------------------------------------------------------------------
     def _access_token(self) -> str:
