@@ -410,8 +410,12 @@ class Shop(StockCache):
             parts = {**({"token": token} if token else {}), **(credentials or {})}
             if parts:  # inside the transaction: no keyring, no change
                 parts = check_credentials(record, name, parts, complete=False)
-                saved = load_credentials(name, strict=True) or {}  # never lose a saved part
-                store_credentials(name, check_credentials(record, name, {**saved, **parts}))
+                # never lose a saved part, tokens the channel renewed included (they are not
+                # the type's declared parts: BASE's access token)
+                merged = {**(load_credentials(name, strict=True) or {}), **parts}
+                check_credentials(record, name, {k: merged.get(k, "") for k in
+                                                 (f.key for f in record.credentials)})
+                store_credentials(name, merged)
                 restart_stopped(row)
             self.note_changed(everything=True)
 
