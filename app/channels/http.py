@@ -185,6 +185,8 @@ class HttpClient:
     def __init__(self, base_url: str, token_getter: Callable[[], str | None] | None = None,
                  auth: Callable[[], dict[str, str]] | None = None,
                  secrets: Callable[[], list[str]] | None = None,
+                 sign: Callable[[str, str, dict[str, Any] | None], dict[str, Any] | None]
+                 | None = None,
                  timeout: float | tuple[float, float] = (3.05, 10), max_retries: int = 4,
                  backoff_base: float = 0.5, max_backoff: float = 30,
                  rate_per_s: float | None = None,
@@ -197,6 +199,9 @@ class HttpClient:
         self.token_getter = token_getter
         self.auth = auth  # the adapter's auth strategy: headers for each call
         self.secrets = secrets  # every secret value, scrubbed from messages
+        # (method, url, params) -> the params to send, for each attempt (OAuth 1.0a query
+        # signing: a fresh nonce and timestamp every time)
+        self.sign = sign
         self.timeout, self.max_retries = timeout, max_retries
         self.backoff_base, self.max_backoff = backoff_base, max_backoff
         self.rate_per_s, self.clock = rate_per_s, clock
@@ -335,6 +340,8 @@ class HttpClient:
             raise ChannelError(f"{method} {path}: refused: the call would leave "
                                f"{self.address.url}", kind=ErrorKind.REFUSED)
         headers = dict(self.auth()) if self.auth else {}
+        if self.sign is not None:
+            params = self.sign(method, url, params)
         token = self.token_getter() if self.token_getter else None
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -391,6 +398,8 @@ class HttpClient:
         the token", a 400 with per-item errors); the others are judged here."""
         status = response.status
         if status in ok:
+            if status >= 400 and not _is_json(response):  # a proxy's or firewall's page
+                return Reply(status, None, response.headers)
             return Reply(status, self._json(response), response.headers)
         if status in (401, 403):
             raise HttpStatusError(f"authentication failed (HTTP {status}) on {method} {path}: "
@@ -426,6 +435,14 @@ class HttpClient:
             if secret and len(secret) >= MIN_SECRET:  # not "1" (a key version) in "HTTP 401"
                 message = message.replace(secret, "***")
         return message
+
+
+def _is_json(response: _Answer) -> bool:
+    try:
+        jsonlib.loads(response.content or b"null")
+    except ValueError:
+        return False
+    return True
 
 
 def _error_text(response: _Answer) -> str:

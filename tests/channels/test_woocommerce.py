@@ -4,7 +4,11 @@ one shop kept in step through the sync engine."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import io
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +25,13 @@ from app.channels.base import (
 from app.channels.http import HttpClient
 from app.channels.registry import channel_type
 from app.channels.woocommerce import CHANNEL_TYPE, WooCommerceChannel
-from app.channels.woocommerce.api import RENEW, basic_auth, secrets
+from app.channels.woocommerce.api import (
+    RENEW,
+    basic_auth,
+    oauth_signature,
+    oauth_signer,
+    secrets,
+)
 from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for
 from app.store.models import ChannelRow, ListingRow
@@ -44,14 +54,28 @@ def woo() -> Iterator[WooCommerceDouble]:
         double.stop()
 
 
+@pytest.fixture
+def strict_woo() -> Iterator[WooCommerceDouble]:
+    """The double as the docs say: OAuth 1.0a over plain HTTP, documented orderby only, order
+    lines without WooCommerce's underscore metas."""
+    double = WooCommerceDouble(retry_after=0.25, strict=True, docs_shaped=True)
+    double.start()
+    try:
+        yield double
+    finally:
+        double.stop()
+
+
 def adapter_on(double: WooCommerceDouble, waits: list[float] | None = None,
-               url: str | None = None, parts: dict[str, str] | None = None
-               ) -> WooCommerceChannel:
+               url: str | None = None, parts: dict[str, str] | None = None,
+               signed: bool = True) -> WooCommerceChannel:
     """The adapter with the double's keys (a copy: revoking them on the double does not
     change what Rendo holds); retries wait only on paper, recorded in *waits*."""
     credentials = MemoryCredentials(dict(parts or double.credentials))
     client = HttpClient(url or double.url, auth=lambda: basic_auth(credentials),
-                        secrets=lambda: secrets(credentials), timeout=(2, 2), max_retries=3,
+                        secrets=lambda: secrets(credentials),
+                        sign=oauth_signer(credentials) if signed else None,
+                        timeout=(2, 2), max_retries=3,
                         backoff_base=0.01, max_backoff=5,
                         sleep=(waits.append if waits is not None else None))
     return WooCommerceChannel(ChannelInfo("web", "woocommerce", {"url": double.url}), client)
@@ -263,8 +287,9 @@ def test_orders_are_read_since_the_cursor_by_modified_gmt_past_one_page(woo):
     assert page.next_cursor == "2026-03-01T00:03:49"  # the last change, GMT
     order_calls = [q for (_, path), q in zip(woo.calls, woo.queries, strict=True)
                    if path.endswith("/orders")]
-    assert all(q["dates_are_gmt"] == "true" and q["orderby"] == "modified"
+    assert all(q["dates_are_gmt"] == "true" and q["orderby"] == "id"
                and q["order"] == "asc" and q["per_page"] == "100" for q in order_calls)
+    assert [q["page"] for q in order_calls] == ["1", "2", "3"]
     assert len(order_calls) == 3
     # the next read asks from the cursor less the overlap, and sees only what changed
     woo.cancel_order(str(max(woo.orders)))
@@ -414,3 +439,160 @@ def test_an_order_without_a_readable_change_date_is_named(woo):
     with pytest.raises(ChannelError, match=f"order {order} has no readable") as broken:
         adapter_on(woo).read_orders(None, LONG_AGO)
     assert broken.value.kind is ErrorKind.MALFORMED
+
+
+# -- OAuth 1.0a over plain HTTP ("Authentication over HTTP" in the REST API docs) -------------
+def test_the_oauth_signature_is_over_the_documented_base_string():
+    """The docs' example: GET, http://www.example.com/wp-json/wc/v3/orders and two
+    parameters make this base string; the key is the consumer secret and '&'."""
+    base = ("GET&http%3A%2F%2Fwww.example.com%2Fwp-json%2Fwc%2Fv3%2Forders&"
+            "oauth_consumer_key%3Dabc123%26oauth_signature_method%3DHMAC-SHA1")
+    for algorithm, digest in (("HMAC-SHA1", hashlib.sha1), ("HMAC-SHA256", hashlib.sha256)):
+        params = {"oauth_signature_method": "HMAC-SHA1", "oauth_consumer_key": "abc123"}
+        expected = base64.b64encode(hmac.new(b"cs_secret&", base.encode(), digest).digest())
+        assert oauth_signature("get", "http://www.example.com/wp-json/wc/v3/orders?x=1",
+                               params, "cs_secret", algorithm) == expected.decode()
+
+
+def test_over_https_the_query_is_not_signed():
+    sign = oauth_signer(MemoryCredentials({"consumer_key": "ck_1", "consumer_secret": "cs_2"}))
+    assert sign("GET", "https://shop.example/wp-json/wc/v3/orders", {"page": 1}) == {"page": 1}
+    signed = sign("GET", "http://127.0.0.1:8080/wp-json/wc/v3/orders", {"page": 1})
+    assert signed is not None and signed["page"] == "1"
+    assert signed["oauth_consumer_key"] == "ck_1" and signed["oauth_signature_method"] in (
+        "HMAC-SHA1", "HMAC-SHA256")
+
+
+def test_over_plain_http_every_call_is_signed_with_a_fresh_nonce(strict_woo):
+    strict_woo.add_listing("A", 4)
+    waits: list[float] = []
+    adapter = adapter_on(strict_woo, waits)
+    adapter.test_connection()
+    strict_woo.throttle(1)  # the retry is signed again: a nonce is never used twice
+    assert adapter.read_quantities() == {"A": 4}
+    [result] = adapter.set_quantities(updates({"A": 6}))
+    assert result.status is UpdateStatus.OK and strict_woo.quantity("A") == 6
+    order = strict_woo.place_order([("A", 1)])
+    assert lines_by_order(adapter)[order] == [("A", 1, False)]
+    signed = [q for q in strict_woo.queries if "oauth_signature" in q]
+    assert len(signed) == len(strict_woo.queries)
+    assert len({q["oauth_nonce"] for q in signed}) == len(signed) and len(waits) == 1
+    # Basic alone is not taken over plain HTTP; a wrong secret makes a wrong signature
+    with pytest.raises(ChannelError, match="cannot list resources") as unsigned:
+        adapter_on(strict_woo, signed=False).read_quantities()
+    assert unsigned.value.kind is ErrorKind.AUTHENTICATION
+    wrong = {**strict_woo.credentials, "consumer_secret": "cs_" + "7" * 40}
+    with pytest.raises(ChannelError, match="signature does not match") as refused:
+        adapter_on(strict_woo, parts=wrong).read_quantities()
+    assert refused.value.kind is ErrorKind.AUTHENTICATION and refused.value.renew == RENEW
+
+
+def test_the_lenient_double_still_takes_basic_over_http(woo):
+    woo.add_listing("A", 2)
+    assert adapter_on(woo, signed=False).read_quantities() == {"A": 2}
+
+
+def test_the_channel_type_signs_over_loopback_http(strict_woo):
+    strict_woo.add_listing("A", 3)
+    info = ChannelInfo("web", "woocommerce", {"url": strict_woo.url})
+    adapter = CHANNEL_TYPE.factory(info, MemoryCredentials(dict(strict_woo.credentials)))
+    try:
+        assert adapter.read_quantities() == {"A": 3}
+    finally:
+        adapter.close()
+
+
+# -- orders with documented parameters only ---------------------------------------------------
+def test_a_double_that_refuses_orderby_modified_still_yields_every_changed_order_once(
+        strict_woo):
+    strict_woo.add_listing("A", 1000)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    clock = [start]
+    strict_woo.clock = lambda: clock[0]
+    orders = []
+    for n in range(230):
+        clock[0] = start + timedelta(seconds=n)
+        orders.append(strict_woo.place_order([("A", 1)]))
+    adapter = adapter_on(strict_woo)
+    adapter.clock = lambda: start + timedelta(hours=1)
+    with pytest.raises(ChannelError, match="orderby") as refused:
+        adapter.api.call("GET", "/orders", params={"orderby": "modified"})
+    assert refused.value.kind is ErrorKind.REFUSED
+    first = adapter.read_orders(None, datetime(2026, 2, 1))
+    assert sorted(line.order_id for line in first.lines) == sorted(orders)  # each once
+    assert first.next_cursor == "2026-03-01T00:03:49"
+    # old orders (low ids, on the first page by id) change after newer ones
+    for n, order in enumerate(reversed(orders[:150:3])):
+        clock[0] = start + timedelta(minutes=10, seconds=n)
+        strict_woo.cancel_order(order)
+    clock[0] = start + timedelta(minutes=10, seconds=60)
+    strict_woo.set_status(orders[200], "completed")
+    again = adapter.read_orders(first.next_cursor, datetime(2026, 2, 1))
+    changed = [line.order_id for line in again.lines]
+    assert len(changed) == len(set(changed))
+    assert {line.order_id for line in again.lines if line.cancelled} == set(orders[:150:3])
+    assert orders[200] in changed
+    assert again.next_cursor == "2026-03-01T00:11:00"  # the latest date_modified_gmt seen
+    queries = [q for (_, path), q in zip(strict_woo.calls, strict_woo.queries, strict=True)
+               if path.endswith("/orders")]
+    assert queries[0]["orderby"] == "modified"  # the refused call above
+    assert all(q["orderby"] == "id" and q["modified_after"] for q in queries[1:])
+
+
+# -- refunds of a docs-shaped site ------------------------------------------------------------
+def test_a_partial_refund_gives_back_exactly_its_units_once_without_stock_metas(strict_woo):
+    strict_woo.add_listing("A", 10)
+    strict_woo.add_listing("B", 10)
+    adapter = adapter_on(strict_woo)
+    order = strict_woo.place_order([("A", 3), ("B", 2)])
+    assert lines_by_order(adapter)[order] == [("A", 3, False), ("B", 2, False)]
+    refund_reads = len([1 for _, path in strict_woo.calls if path.endswith("/refunds")])
+    assert refund_reads == 0  # no refunds: none read
+    strict_woo.refund_units(order, "A", 1)  # api_restock defaults to true
+    assert strict_woo.quantity("A") == 8
+    for _ in range(2):  # read again: the same held units, not one more back
+        assert lines_by_order(adapter)[order] == [("A", 2, False), ("B", 2, False)]
+    refunds = [path for _, path in strict_woo.calls if path.endswith("/refunds")]
+    assert refunds == [f"/wp-json/wc/v3/orders/{order}/refunds"] * 2
+    lines = adapter.api.call("GET", "/orders", params={"include": order}).body[0]
+    assert all(line["meta_data"] == [] for line in lines["line_items"])  # docs-shaped
+
+
+def test_refund_lines_without_refunded_item_id_match_by_product(strict_woo):
+    strict_woo.add_listing("A", 10)
+    strict_woo.add_listing("B", 10)
+    order = strict_woo.place_order([("A", 3), ("B", 2)])
+    strict_woo.refund_units(order, "B", 2)
+    for item in strict_woo.orders[int(order)].refunds[0]["line_items"]:
+        item["meta_data"] = []
+    assert lines_by_order(adapter_on(strict_woo))[order] == [("A", 3, False), ("B", 0, False)]
+
+
+# -- 403: the key's user, or a firewall ------------------------------------------------------
+def test_a_403_from_wordpress_stops_the_channel_and_a_firewalls_does_not(woo):
+    woo.add_listing("A", 1)
+    adapter = adapter_on(woo)
+    adapter.read_quantities()
+    woo.forbidden = True
+    with pytest.raises(ChannelError, match="WordPress user of the REST API key") as user:
+        adapter.read_quantities()
+    assert user.value.kind is ErrorKind.AUTHENTICATION and user.value.renew == RENEW
+    assert user.value.stops_channel
+    woo.forbidden, woo.firewall = False, True
+    with pytest.raises(ChannelError, match="HTTP 403") as firewall:
+        adapter.read_quantities()
+    assert firewall.value.kind is ErrorKind.REFUSED and not firewall.value.stops_channel
+    [result] = adapter.set_quantities(updates({"A": 2}))
+    assert result.status is UpdateStatus.REJECTED  # this call refused, the channel goes on
+
+
+# -- the write probe of test_connection -------------------------------------------------------
+def test_an_empty_batch_refused_with_400_does_not_fail_the_connection_test(woo, caplog):
+    woo.refuse_empty_batch = True
+    with caplog.at_level(logging.WARNING, logger="app.channels.woocommerce.adapter"):
+        adapter_on(woo).test_connection()
+    assert "write permission was not checked" in caplog.text
+    woo.read_only = True  # a Read-only key is still named when the probe can tell
+    woo.refuse_empty_batch = False
+    with pytest.raises(ChannelError, match="Read/Write"):
+        adapter_on(woo).test_connection()

@@ -34,27 +34,49 @@ Built from the published documentation and WooCommerce's own source, not from gu
 - WooCommerce core has no rate limit; hosts in front of it answer 429 with Retry-After, which
   ``throttle`` imitates.
 
-Plain HTTP Basic is accepted here on loopback (a real site takes it over HTTPS only).
+Plain HTTP Basic is accepted here on loopback (a real site takes it over HTTPS only), unless
+``strict``. Stricter modes, as the docs say:
+
+- ``strict``: served over plain HTTP, so (_authentication.md, "Authentication over HTTP", and
+  class-wc-rest-authentication.php ``perform_oauth_authentication``/``check_oauth_signature``)
+  Basic is ignored and every call must carry ``oauth_consumer_key``, ``oauth_timestamp``
+  (within 15 minutes), ``oauth_nonce`` (never used before), ``oauth_signature_method``
+  (HMAC-SHA1 or HMAC-SHA256) and ``oauth_signature`` in its query: HMAC of
+  ``METHOD&enc(url)&enc(sorted enc(k)=enc(v) joined by &)`` (all query parameters but the
+  signature) with the key ``consumer_secret&``. Lists also refuse an ``orderby`` the docs do
+  not list (_orders.md: date, id, include, title, slug) with 400 ``rest_invalid_param``.
+- ``docs_shaped``: order lines show ``meta_data: []`` (the docs' examples), so what
+  WooCommerce restocked is only told by the order's refunds (_order-refunds.md).
+- ``refuse_empty_batch``: a batch with nothing in it is refused with 400 ``rest_invalid_param``.
+- ``forbidden``: the key's WordPress user lacks the rights: 403 ``woocommerce_rest_cannot_view``
+  (``rest_authorization_required_code`` for a logged-in user); ``firewall``: an HTML 403 page
+  of a host's firewall, before WordPress.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import itertools
 import json
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 PREFIX = "/wp-json/wc/v3"
 BATCH_LIMIT = 100
 STOCK_TAKING = ("processing", "on-hold", "completed")  # wc_maybe_reduce_stock_levels
 STOCK_GIVING = ("cancelled", "pending")  # wc_maybe_increase_stock_levels
+ORDERBY = ("date", "id", "include", "title", "slug")  # the documented list orders
+OAUTH = ("oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature",
+         "oauth_signature_method")
 STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
             "trash")
 
@@ -113,12 +135,13 @@ class Line:
     quantity: int
     meta: dict[str, int] = field(default_factory=dict)  # _reduced_stock, _restock_refunded_items
 
-    def as_json(self, meta_ids: Callable[[], int]) -> dict[str, Any]:
+    def as_json(self, meta_ids: Callable[[], int], docs_shaped: bool = False) -> dict[str, Any]:
+        meta = {} if docs_shaped else self.meta
         return {"id": self.id, "name": f"Item {self.sku}", "product_id": self.product_id,
                 "variation_id": self.variation_id, "quantity": self.quantity,
                 "tax_class": "", "subtotal": "0.00", "total": "0.00", "taxes": [],
                 "meta_data": [{"id": meta_ids(), "key": k, "value": str(v), "display_key": k,
-                               "display_value": str(v)} for k, v in self.meta.items()],
+                               "display_value": str(v)} for k, v in meta.items()],
                 "sku": self.sku, "price": 0}
 
 
@@ -140,7 +163,8 @@ class WooCommerceDouble:
     batch_limit = BATCH_LIMIT
 
     def __init__(self, variation_every: int = 0, retry_after: float = 1.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 strict: bool = False, docs_shaped: bool = False) -> None:
         self.settings: dict[str, str] = {}
         self.credentials = {"consumer_key": "ck_" + "1" * 40, "consumer_secret": "cs_" + "2" * 40}
         self.calls: list[tuple[str, str]] = []
@@ -152,6 +176,12 @@ class WooCommerceDouble:
         self.retry_after = retry_after
         self.variation_every = variation_every  # every n-th listing is a variation (0: none)
         self.read_only = False  # the key has Read access only
+        self.strict = strict  # OAuth 1.0a over HTTP, documented orderby only (module notes)
+        self.docs_shaped = docs_shaped  # order lines without the underscore metas
+        self.refuse_empty_batch = False
+        self.forbidden = False  # the key's WordPress user lacks the rights: 403
+        self.firewall = False  # a host's firewall answers 403 with an HTML page
+        self.nonces: set[tuple[str, str]] = set()
         self.products: dict[int, Product] = {}
         self.orders: dict[int, Order] = {}
         self.refused: set[str] = set()
@@ -404,8 +434,57 @@ class WooCommerceDouble:
             route = path[len(PREFIX):].rstrip("/")
             if route == "":
                 return 200, {"namespace": "wc/v3", "routes": {}}, {}  # public, as in WordPress
-            self._authenticate(method, authorization)
+            if self.strict:
+                self._oauth(method, path, query)
+            else:
+                self._authenticate(method, authorization)
+            if self.forbidden:
+                raise WooError(403, "woocommerce_rest_cannot_view",
+                               "Sorry, you cannot list resources.")
             return self._route(method, route, query, body)
+
+    def _oauth(self, method: str, path: str, query: dict[str, str]) -> None:
+        """perform_oauth_authentication (plain HTTP: Basic is not looked at)."""
+        given = [name for name in OAUTH if query.get(name)]
+        if not given:
+            raise WooError(401, "woocommerce_rest_cannot_view",
+                           "Sorry, you cannot list resources.")
+        if len(given) < len(OAUTH):
+            missing = ", ".join(name for name in OAUTH if name not in given)
+            raise WooError(401, "woocommerce_rest_authentication_missing_parameter",
+                           f"Missing OAuth parameter(s) {missing}")
+        if query["oauth_consumer_key"] != self.credentials["consumer_key"]:
+            raise WooError(401, "woocommerce_rest_authentication_error",
+                           "Consumer key is invalid.")
+        algorithm = query["oauth_signature_method"]
+        if algorithm not in ("HMAC-SHA1", "HMAC-SHA256"):
+            raise WooError(401, "woocommerce_rest_authentication_error",
+                           "Invalid signature - signature method is invalid.")
+        pairs = sorted((_encode(k), _encode(v)) for k, v in query.items()
+                       if k != "oauth_signature")
+        base = "&".join((method, _encode(self.url + path),
+                         _encode("&".join(f"{k}={v}" for k, v in pairs))))
+        digest = hashlib.sha1 if algorithm == "HMAC-SHA1" else hashlib.sha256
+        expected = base64.b64encode(hmac.new(
+            (self.credentials["consumer_secret"] + "&").encode(), base.encode(),
+            digest).digest()).decode()
+        if not hmac.compare_digest(expected, query["oauth_signature"]):
+            raise WooError(401, "woocommerce_rest_authentication_error",
+                           "Invalid signature - provided signature does not match.")
+        try:
+            stamp = int(query["oauth_timestamp"])
+        except ValueError:
+            stamp = 0
+        if abs(stamp - time.time()) > 15 * 60:
+            raise WooError(401, "woocommerce_rest_authentication_error", "Invalid timestamp.")
+        nonce = (query["oauth_consumer_key"], query["oauth_nonce"])
+        if nonce in self.nonces:
+            raise WooError(401, "woocommerce_rest_authentication_error",
+                           "Invalid nonce - nonce has already been used.")
+        self.nonces.add(nonce)
+        if self.read_only and method not in ("GET", "HEAD", "OPTIONS"):
+            raise WooError(401, "woocommerce_rest_authentication_error",
+                           "The API key provided does not have write permissions.")
 
     def _authenticate(self, method: str, authorization: str | None) -> None:
         if not authorization or not authorization.startswith("Basic "):
@@ -482,6 +561,8 @@ class WooCommerceDouble:
         if not isinstance(body, dict):
             raise WooError(400, "rest_invalid_json", "Invalid JSON body passed.")
         total = sum(len(body.get(k) or []) for k in ("create", "update", "delete"))
+        if total == 0 and self.refuse_empty_batch:
+            raise WooError(400, "rest_invalid_param", "Invalid parameter(s): update")
         if total > self.batch_items_limit:
             raise WooError(413, "woocommerce_rest_request_entity_too_large",
                            f"Unable to accept more than {self.batch_items_limit} items for "
@@ -524,8 +605,15 @@ class WooCommerceDouble:
             if not gmt:  # the site's time zone; this shop's is JST
                 after -= timedelta(hours=9)
             found = [o for o in found if o.modified > after]
-        if query.get("orderby") == "modified":
+        orderby = query.get("orderby", "date")
+        if self.strict and orderby not in ORDERBY:
+            raise WooError(400, "rest_invalid_param", "Invalid parameter(s): orderby",
+                           params={"orderby": "orderby is not one of " + ", ".join(ORDERBY)
+                                   + "."})
+        if orderby == "modified":  # not documented; kept for the lenient double
             found.sort(key=lambda o: (o.modified, o.id))
+        elif orderby in ("id", "include", "title", "slug"):
+            found.sort(key=lambda o: o.id)
         else:
             found.sort(key=lambda o: (o.created, o.id))
         if query.get("order", "desc") == "desc":
@@ -541,9 +629,19 @@ class WooCommerceDouble:
             "date_created_gmt": wc_date(order.created),
             "date_modified": wc_date(order.modified + jst),
             "date_modified_gmt": wc_date(order.modified), "total": "0",
-            "line_items": [x.as_json(lambda: next(self._meta_ids)) for x in order.lines],
+            "line_items": [x.as_json(lambda: next(self._meta_ids), self.docs_shaped)
+                           for x in order.lines],
             "refunds": [{"id": r["id"], "reason": "", "total": "-0.00"} for r in order.refunds],
         }
+
+
+def _encode(text: str) -> str:
+    """rawurlencode (RFC 3986)."""
+    return quote(text, safe="-._~")
+
+
+FIREWALL_PAGE = (b"<html><head><title>403 Forbidden</title></head><body><h1>Forbidden</h1>"
+                 b"<p>Request blocked by the web application firewall.</p></body></html>")
 
 
 class WooHandler(BaseHTTPRequestHandler):
@@ -560,6 +658,13 @@ class WooHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers: dict[str, str] = {}
+        if self.shop.firewall:
+            self.send_response(403)
+            self.send_header("Content-Type", "text/html; charset=UTF-8")
+            self.send_header("Content-Length", str(len(FIREWALL_PAGE)))
+            self.end_headers()
+            self.wfile.write(FIREWALL_PAGE)
+            return
         try:
             body = json.loads(raw) if raw else None
             status, answer, headers = self.shop.answer(
@@ -593,5 +698,6 @@ def make_double() -> WooCommerceDouble:
     """A WooCommerce double, not started (the contract suite calls ``start``). Its listings
     are simple products, so that write calls count as ``batch_limit`` says;
     ``WooCommerceDouble(variation_every=2)`` makes every second one a variation (whose writes
-    go through its parent's own batch)."""
-    return WooCommerceDouble()
+    go through its parent's own batch). It is ``strict`` and ``docs_shaped``, as the docs
+    describe a site on plain HTTP; ``WooCommerceDouble()`` is the lenient one."""
+    return WooCommerceDouble(strict=True, docs_shaped=True)

@@ -1,5 +1,6 @@
 """WooCommerce (REST API v3): a shop on its own WordPress site, reached at the site's address
-with a REST API key (consumer key and secret, HTTP Basic over HTTPS)."""
+with a REST API key (consumer key and secret, HTTP Basic over HTTPS; over plain HTTP, which
+Rendo allows on loopback only, each call is also OAuth 1.0a signed)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from app.channels.http import HttpClient
 from app.domain.errors import QT_TRANSLATE_NOOP
 
 from .adapter import WOO_LIMITS, WooCommerceChannel
-from .api import basic_auth, secrets, site_root
+from .api import basic_auth, oauth_signer, secrets, site_root
 
 __all__ = ["CHANNEL_TYPE", "WOO_LIMITS", "WooCommerceChannel"]
 
@@ -18,6 +19,7 @@ def _make(info: ChannelInfo, credentials: Credentials) -> WooCommerceChannel:
     client = HttpClient(site_root(str(info.settings.get("url") or "")),
                         auth=lambda: basic_auth(credentials),
                         secrets=lambda: secrets(credentials),
+                        sign=oauth_signer(credentials),
                         rate_per_s=WOO_LIMITS.requests_per_second)
     return WooCommerceChannel(info, client)
 

@@ -1,5 +1,6 @@
 """The WooCommerce adapter: stock by SKU through ``products/batch`` and
-``products/{id}/variations/batch``, orders by ``modified_after``.
+``products/{id}/variations/batch``, orders by ``modified_after`` (and, for orders whose lines
+do not show WooCommerce's stock metas, their refunds).
 
 WooCommerce has no compare-and-set and documents no relative stock write, so its
 ``stock_quantity`` is set absolutely and the engine reads the shop's orders right before every
@@ -31,7 +32,14 @@ from app.channels.http import HttpClient
 
 from .api import RENEW, WooApi, WooRefusal, error_parts
 from .catalogue import OFF, OWN, PARENT, Listing, listing_of, quantities, read_catalogue
-from .orders import next_cursor, order_lines, orders_since, parse_gmt
+from .orders import (
+    needs_refunds,
+    next_cursor,
+    order_lines,
+    orders_since,
+    parse_gmt,
+    refunded_units,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +101,10 @@ class WooCommerceChannel:
         try:  # an empty batch changes nothing; a Read-only key is refused here
             self.api.call("POST", "/products/batch", json={})
         except WooRefusal as refusal:
+            if refusal.status == 400:  # a site that will not take an empty batch
+                log.warning("%s: write permission was not checked (the empty batch probe "
+                            "was refused: %s)", name, refusal)
+                return
             if refusal.kind is not ErrorKind.AUTHENTICATION:
                 raise
             raise ChannelError(f"{name}: the REST API key can only read; Rendo needs a key "
@@ -109,7 +121,9 @@ class WooCommerceChannel:
             after = now
         overlap = timedelta(seconds=self.limits.order_overlap_s)
         orders, site_now = orders_since(self.api, (after or _utc(since)) - overlap)
-        lines = [line for order in orders for line in order_lines(self.info.name, order)]
+        lines = [line for order in orders for line in order_lines(
+            self.info.name, order, refunded_units(self.api, order) if needs_refunds(order)
+            else None)]
         return OrderPage(lines, next_cursor(after, orders, site_now, now, overlap))
 
     def _cursor_time(self, cursor: str | None) -> datetime | None:

@@ -20,10 +20,16 @@ when "Restock refunded items" was ticked (``wc_restock_refunded_items`` lowers
   the quantity less the restocked refunded units. This covers products whose stock
   WooCommerce does not manage: the goods still left the shelf.
 
-Orders are read by ``modified_after`` (GMT, ``dates_are_gmt=true``), oldest change first,
-100 a page. After each full page the next one starts again from the last change seen (less
-one second: WooCommerce's dates are whole seconds), so an order changed while we read moves
-to a later page instead of pushing another one out of sight.
+When an order's lines carry none of these metas (the REST API docs show ``meta_data: []``;
+a site may hide underscore metas) and the order has refunds, its refunds are read
+(``GET /orders/{id}/refunds``, documented) and the units they refund are taken off each line
+(refund lines carry negative quantities and ``_refunded_item_id``, the order line's id;
+without it, the same product and variation): the docs say ``api_restock`` defaults to true.
+
+Orders are read with documented parameters only: ``modified_after`` (GMT,
+``dates_are_gmt=true``), ``orderby=id`` (the docs know no ``modified`` order), ``order=asc``,
+100 a page up to ``X-WP-TotalPages``. By id, an order changed while we read keeps its place
+(new ones come last), and each order is kept once, at its latest version seen.
 """
 
 from __future__ import annotations
@@ -34,11 +40,10 @@ from typing import Any
 from app.channels.base import ChannelError, ErrorKind
 from app.domain.orders import OrderLine
 
-from .api import PER_PAGE, WooApi
+from .api import WooApi
 
 HOLDING = frozenset({"processing", "on-hold", "completed", "refunded"})
 GIVEN_BACK = frozenset({"cancelled", "pending", "checkout-draft", "trash", "auto-draft"})
-MAX_STEPS = 2_000
 
 
 def wc_date(moment: datetime) -> str:
@@ -63,8 +68,12 @@ def _meta(line: dict[str, Any], key: str) -> int | None:
     return None
 
 
-def held_units(status: str, line: dict[str, Any]) -> int:
-    """The units of *line* WooCommerce keeps off its stock now (see the module's notes)."""
+STOCK_METAS = ("_reduced_stock", "_restock_refunded_items")
+
+
+def held_units(status: str, line: dict[str, Any], refunded: int | None = None) -> int:
+    """The units of *line* WooCommerce keeps off its stock now (see the module's notes);
+    *refunded*: the units its refunds gave back, for a line without WooCommerce's metas."""
     if status in GIVEN_BACK:
         return 0
     reduced = _meta(line, "_reduced_stock")
@@ -73,16 +82,58 @@ def held_units(status: str, line: dict[str, Any]) -> int:
     if status == "failed":
         return 0
     quantity = int(line["quantity"])
-    return max(0, quantity - max(0, _meta(line, "_restock_refunded_items") or 0))
+    restocked = _meta(line, "_restock_refunded_items")
+    if restocked is None and refunded is not None:
+        restocked = refunded
+    return max(0, quantity - max(0, restocked or 0))
 
 
-def order_lines(channel: str, order: dict[str, Any]) -> list[OrderLine]:
+def needs_refunds(order: dict[str, Any]) -> bool:
+    """An order with refunds whose lines do not say what WooCommerce restocked."""
+    refunds = order.get("refunds")
+    if not isinstance(refunds, list) or not refunds:
+        return False
+    lines = order.get("line_items")
+    return isinstance(lines, list) and not any(
+        isinstance(line, dict) and _meta(line, key) is not None
+        for line in lines for key in STOCK_METAS)
+
+
+def refunded_units(api: WooApi, order: dict[str, Any]) -> dict[str, int]:
+    """The units each line of *order* had refunded, by line id, from its refunds."""
+    refunds = [refund for page, _ in api.pages(f"/orders/{order['id']}/refunds")
+               for refund in page]
+    lines = [line for line in order.get("line_items") or [] if isinstance(line, dict)]
+    found = {str(line.get("id")): 0 for line in lines}
+    try:
+        for refund in refunds:
+            for item in refund.get("line_items") or []:
+                units = -int(item.get("quantity") or 0)
+                line_id = _meta(item, "_refunded_item_id")
+                if line_id is None:  # the same product (and variation) on the order
+                    line_id = next((int(line["id"]) for line in lines
+                                    if line.get("product_id") == item.get("product_id")
+                                    and (line.get("variation_id") or 0)
+                                    == (item.get("variation_id") or 0)), None)
+                if line_id is not None and str(line_id) in found and units > 0:
+                    found[str(line_id)] += units
+    except (TypeError, ValueError, AttributeError) as error:
+        raise ChannelError(f"{api.name}: the refunds of order {order.get('id')!r} are not "
+                           f"readable ({type(error).__name__}: {error})",
+                           kind=ErrorKind.MALFORMED) from None
+    return found
+
+
+def order_lines(channel: str, order: dict[str, Any],
+                refunded: dict[str, int] | None = None) -> list[OrderLine]:
+    """*refunded*: ``refunded_units`` for an order that ``needs_refunds``."""
     try:
         status = str(order["status"])
         placed = parse_gmt(order["date_created_gmt"]).replace(tzinfo=None)
         lines = []
         for line in order["line_items"]:
-            held = held_units(status, line)
+            held = held_units(status, line, None if refunded is None
+                              else refunded.get(str(line["id"]), 0))
             sku = line.get("sku")
             item = sku if isinstance(sku, str) and sku.strip() else (
                 f"#{line.get('variation_id') or line.get('product_id')}")
@@ -101,26 +152,15 @@ def orders_since(api: WooApi, start: datetime) -> tuple[list[dict[str, Any]], da
     """Every order changed after *start*, latest version of each, oldest change first; and
     the site's clock (its ``Date`` header) when it said."""
     seen: dict[str, dict[str, Any]] = {}
-    since, page = start, 1
     site_now: datetime | None = None
-    for _ in range(MAX_STEPS):  # past the cycle's deadline the client sends no more calls
-        reply = api.call("GET", "/orders", params={
-            "modified_after": wc_date(since), "dates_are_gmt": "true", "orderby": "modified",
-            "order": "asc", "per_page": PER_PAGE, "page": page})
-        batch = reply.body
-        if not isinstance(batch, list) or not all(isinstance(o, dict) for o in batch):
-            raise ChannelError(f"{api.name}: the order list is not readable",
-                               kind=ErrorKind.MALFORMED)
+    for batch, reply in api.pages("/orders", {
+            "modified_after": wc_date(start), "dates_are_gmt": "true", "orderby": "id",
+            "order": "asc"}):
         site_now = _date_header(reply.headers.get("Date")) or site_now
         for order in batch:
             _check_changed(api.name, order)
             seen[str(order.get("id"))] = order
-        if len(batch) < PER_PAGE:
-            return sorted(seen.values(), key=_changed), site_now
-        last = max(_changed(order)[0] for order in batch) - timedelta(seconds=1)
-        since, page = (last, 1) if last > since else (since, page + 1)
-    raise ChannelError(f"{api.name}: more than {MAX_STEPS} pages of orders",
-                       kind=ErrorKind.MALFORMED)
+    return sorted(seen.values(), key=_changed), site_now
 
 
 def _check_changed(channel: str, order: dict[str, Any]) -> None:
