@@ -167,7 +167,13 @@ def sync(shop: Shop, args: argparse.Namespace) -> int:
     # --interval replaces each channel's poll interval, never its back-off or Retry-After.
     if args.once:  # every channel side by side; done when the last one is
         runner = ChannelRunner(shop, adapter_for, interval_s=interval)
-        return EXIT_OK if _print_reports(runner.run_once()) else EXIT_ENVIRONMENT
+        reports: list[CycleReport] = []
+        try:
+            runner.run_once(reports)
+        except Exception:  # the database failed: what the others did first, then one line
+            _print_reports(reports)
+            raise
+        return EXIT_OK if _print_reports(reports) else EXIT_ENVIRONMENT
     # Each channel on its own thread and schedule; this thread starts the threads of
     # channels added meanwhile, reads what other processes changed (the channels then
     # upload it) and prints what the channels report.

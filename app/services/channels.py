@@ -116,6 +116,7 @@ class AdapterPool:
         self._make = make or _make_from_keyring
         self._lock = threading.Lock()
         self._adapters: dict[str, tuple[str, KeyringCredentials, ChannelAdapter | None]] = {}
+        self._closed = False
 
     def __call__(self, row: ChannelRow) -> ChannelAdapter | None:
         return self.get(row)
@@ -123,10 +124,15 @@ class AdapterPool:
     def get(self, row: ChannelRow) -> ChannelAdapter | None:
         """The channel's adapter; ``EnvironmentFailure`` when the keyring cannot be read now,
         ``ChannelError`` (refused credentials: the channel stops) when required parts are
-        missing."""
+        missing. None once the pool is closed: a channel's thread still running after the
+        runner's stop timeout makes no adapter that no one would close."""
+        if self._closed:
+            return None
         key = _settings_key(row)
         current = load_credentials(row.name, strict=True) or {}
         with self._lock:
+            if self._closed:
+                return None
             kept = self._adapters.get(row.name)
             if kept is not None and kept[0] == key and kept[1].parts == current:
                 return kept[2]
@@ -147,7 +153,9 @@ class AdapterPool:
             _close(kept[2])
 
     def close(self) -> None:
+        """Close every adapter; the pool makes none after this."""
         with self._lock:
+            self._closed = True
             kept = list(self._adapters.values())
             self._adapters.clear()
         for _key, _store, adapter in kept:

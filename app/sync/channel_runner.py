@@ -23,13 +23,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.channels.base import RateBudget
+from app.channels.base import STOPPING_KINDS, RateBudget
 from app.services.channel_sync import sync_row
 from app.services.channels import AdapterPool
 from app.services.channels import adapter_for as default_adapter_for
 from app.services.database import close_thread_connection
 from app.services.shop import Shop
-from app.store.models import ChannelRow
+from app.store.models import ChannelRow, ChannelSyncRow
 
 from .engine import AdapterFactory, CycleReport, SyncEngine
 
@@ -38,6 +38,8 @@ log = logging.getLogger("rendo.sync")
 TICK_S = 1.0  # how often a channel thread looks at its schedule (which others may change)
 GATHER_S = 0.5  # a burst of edits is uploaded once, this long after its first change
 RETRY_AFTER_FAILURE_S = 15.0  # after the database failed (busy, full disk): wait, try again
+CANCEL_WAIT_S = 5.0  # sync --once interrupted: how long the cancelled channels may take to end
+JOIN_POLL_S = 0.25  # waiting for sync --once's threads: Ctrl-C is seen this often (Windows)
 
 
 class RunnerEvents:
@@ -112,6 +114,9 @@ class ChannelRunner:
         self._make_engine = make_engine
         self.paused = False
         self._threads: dict[str, ChannelThread] = {}
+        # threads of channels removed or disabled, ended but maybe still finishing a call: no
+        # new thread for such a channel (enabled again) until its old one is gone
+        self._ending: dict[str, ChannelThread] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._listening = False
@@ -145,13 +150,15 @@ class ChannelRunner:
                     if name not in wanted or not t.is_alive()]
             for thread in gone:
                 del self._threads[thread.channel]
-            for name in sorted(wanted - set(self._threads)):
+                self._ending[thread.channel] = thread
+            self._ending = {n: t for n, t in self._ending.items() if t.is_alive()}
+            for name in sorted(wanted - set(self._threads) - set(self._ending)):
                 thread = ChannelThread(self, name)
                 self._threads[name] = thread
                 thread.start()
             running = sorted(self._threads)
         for thread in gone:
-            thread.end()
+            thread.end()  # it discards its adapter again when it ends (one made meanwhile)
             if thread.channel not in wanted:
                 self.pool.discard(thread.channel)
         return running
@@ -161,7 +168,7 @@ class ChannelRunner:
         it. Safe from any thread; ``stop`` then waits for the threads."""
         self._stopping.set()
         with self._lock:
-            threads = list(self._threads.values())
+            threads = [*self._threads.values(), *self._ending.values()]
         for thread in threads:
             thread.end()
 
@@ -174,12 +181,13 @@ class ChannelRunner:
                 self.shop.listeners.remove(self._on_change)
             self._listening = False
         with self._lock:
-            threads = list(self._threads.values())
+            threads = [*self._threads.values(), *self._ending.values()]
             self._threads.clear()
+            self._ending.clear()
         end = time.monotonic() + timeout_s
         for thread in threads:
             thread.join(max(0.0, end - time.monotonic()))
-        self.pool.close()
+        self.pool.close()  # a thread still running after the timeout gets no new adapter
         return not any(thread.is_alive() for thread in threads)
 
     @property
@@ -211,43 +219,80 @@ class ChannelRunner:
         self.upload_soon(exclude=own)
 
     # -- ``rendo sync --once`` -------------------------------------------------------------------
-    def run_once(self) -> list[CycleReport]:
+    def run_once(self, reports: list[CycleReport] | None = None) -> list[CycleReport]:
         """Every enabled synced channel's cycle now, each in a thread of its own; when their
         orders changed the stock, the other channels upload the new numbers, again side by
-        side. Returns when all are done; the first database failure is raised."""
+        side. Returns when all are done. A channel stopped for its credentials is reported
+        as failed (its saved error), so that a ``sync --once`` run from cron says so.
+
+        The reports are also appended to *reports* as they are known: when a database
+        failure is raised (the first one), the caller still has the reports of the channels
+        whose cycles committed. Interrupted (Ctrl-C), every channel is cancelled and waited
+        for (``CANCEL_WAIT_S`` at most) before the adapters are closed. A runner runs once.
+        """
+        done = reports if reports is not None else []
         self.shop.catch_up()
+        stopped = self._stopped_reports()
         names = self.engine().due_channels(force=True)
+        errors: list[BaseException] = []
         try:
-            reports = self._side_by_side(names, lambda engine, name: engine.run_cycle(name))
-            if any(report.touched for report in reports):
-                extra = self._side_by_side(names,
-                                           lambda engine, name: engine.upload_only(name))
-                reports += [r for r in extra if r.uploaded or not r.ok]
+            done += self._side_by_side(names, lambda engine, name: engine.run_cycle(name),
+                                       errors)
+            if any(report.touched for report in done):
+                extra = self._side_by_side(names, lambda engine, name: engine.upload_only(name),
+                                           errors)
+                done += [r for r in extra if r.uploaded or not r.ok]
         finally:
             self.pool.close()
-        return reports
+        done += stopped
+        if errors:
+            raise errors[0]
+        return done
 
-    def _side_by_side(self, names: list[str],
-                      work: Callable[[SyncEngine, str], CycleReport]) -> list[CycleReport]:
+    @staticmethod
+    def _stopped_reports() -> list[CycleReport]:
+        """Enabled channels stopped for refused or expired credentials, as failed reports
+        (the engine leaves them out, "sync now" too)."""
+        rows = (ChannelSyncRow.select(ChannelSyncRow, ChannelRow).join(ChannelRow)
+                .where(ChannelRow.enabled == True,  # noqa: E712
+                       ChannelRow.type != "manual",
+                       ChannelSyncRow.error_kind.in_([kind.value for kind in STOPPING_KINDS]))
+                .order_by(ChannelRow.id))
+        return [CycleReport(row.channel.name, ok=False, error=row.last_error,
+                            error_kind=row.error_kind) for row in rows]
+
+    def _side_by_side(self, names: list[str], work: Callable[[SyncEngine, str], CycleReport],
+                      errors: list[BaseException]) -> list[CycleReport]:
+        """*work* for every channel, each in a thread of its own; a failure is added to
+        *errors* (the others' reports are returned all the same)."""
         results: dict[str, CycleReport] = {}
-        errors: list[BaseException] = []
+        engines = {name: self.engine() for name in names}
 
         def run(name: str) -> None:
             try:
-                results[name] = work(self.engine(), name)
-            except BaseException as error:  # raised in the caller's thread below
+                results[name] = work(engines[name], name)
+            except BaseException as error:  # raised in the caller's thread by run_once
                 errors.append(error)
             finally:
                 close_thread_connection()
 
-        threads = [threading.Thread(target=run, args=(name,), name=f"rendo-sync-{name}")
-                   for name in names]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        # daemon: a call that ignores its cancellation cannot keep the process alive
+        threads = [threading.Thread(target=run, args=(name,), name=f"rendo-sync-{name}",
+                                    daemon=True) for name in names]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                while thread.is_alive():  # with a timeout: Ctrl-C is seen on Windows too
+                    thread.join(JOIN_POLL_S)
+        except BaseException:  # Ctrl-C: cancel every channel, let it end, then go
+            for engine in engines.values():
+                engine.cancel()
+            end = time.monotonic() + CANCEL_WAIT_S
+            for thread in threads:
+                if thread.ident is not None:
+                    thread.join(max(0.0, end - time.monotonic()))
+            raise
         return [results[name] for name in names if name in results]
 
 
@@ -295,6 +340,8 @@ class ChannelThread(threading.Thread):
                 if not self.ended:
                     self._wake.wait(wait)
         finally:
+            if self._ended.is_set():  # removed or disabled (or Rendo stops): an adapter
+                self.runner.pool.discard(self.channel)  # made after ``end`` is closed too
             close_thread_connection()
 
     def _step(self) -> float:
@@ -325,7 +372,7 @@ class ChannelThread(threading.Thread):
             if self.ended:
                 return 0.0
             self._retry_at = time.monotonic() + runner.retry_s
-            runner.events.failed(self.channel, error)
+            self._tell(runner.events.failed, self.channel, error)
             return min(runner.retry_s, runner.tick_s)
         with self._flags:
             upload_at = self._upload_at
@@ -336,14 +383,22 @@ class ChannelThread(threading.Thread):
 
     def _run(self, work: Callable[[str], CycleReport]) -> None:
         events = self.runner.events
-        events.cycle_started(self.channel)
+        self._tell(events.cycle_started, self.channel)
         try:
             report = work(self.channel)
             if not self.ended or report.ok:  # "stopped: Rendo is stopping" is no news
-                events.cycle_done(report)
+                self._tell(events.cycle_done, report)
         finally:
-            events.cycle_ended(self.channel)
+            self._tell(events.cycle_ended, self.channel)
             self._show_budget()
+
+    def _tell(self, event: Callable[..., None], *args: object) -> None:
+        """Tell the runner's owner; its failure (a window gone, a database failing in its
+        handler) is logged: it must not end this thread or lose its schedule."""
+        try:
+            event(*args)
+        except Exception:
+            log.exception("%s: reporting to the sync's owner failed", self.channel)
 
     def _chosen(self) -> bool:
         """The user chose the first sync (until then the window shows the choice)."""
@@ -361,4 +416,4 @@ class ChannelThread(threading.Thread):
             budget = None
         if budget != self._budget:
             self._budget = budget
-            self.runner.events.budget(self.channel, budget)
+            self._tell(self.runner.events.budget, self.channel, budget)

@@ -205,3 +205,51 @@ def test_remove_refuses_a_channel_an_allocation_pattern_names(rendo, db_dump, me
     before = db_dump()
     one_line(rendo("channel", "remove", "mall"), 2, "mall", "low")
     assert db_dump() == before
+
+
+def test_sync_once_keeps_exiting_3_while_a_channel_is_stopped_for_its_credentials(
+    rendo, sandbox, memory_keyring, monkeypatch
+):
+    locked, other = sandbox({"A": 0}, token="right"), sandbox({"A": 0})
+    assert rendo("item", "add", "A").code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong\n"))
+    assert rendo("channel", "add", "locked", "--type", "sandbox", "--url", locked.url,
+                 "--first", "push", "--token-stdin").code == 0
+    assert rendo("channel", "add", "other", "--type", "sandbox", "--url", other.url,
+                 "--first", "push").code == 0
+    assert rendo("sync", "--once").code == 3  # refused: the channel stops
+    for _run in range(2):  # every later run (cron) still says so, worded by the kind
+        again = rendo("sync", "--once")
+        assert again.code == 3, again.out
+        [line] = [line for line in again.out.splitlines() if line.startswith("locked:")]
+        assert "refused Rendo's credentials" in line and "stopped" in line
+        assert any(line.startswith("other: orders 0") for line in again.out.splitlines())
+
+
+def test_a_database_failure_in_one_channel_still_prints_the_others_then_one_line(
+    rendo, sandbox, monkeypatch
+):
+    import sqlite3
+
+    from app.services import channels
+
+    good = sandbox({"A": 0})
+    assert rendo("item", "add", "A").code == 0
+    assert rendo("adjust", "A", "+4").code == 0
+    for name in ("good", "bad"):
+        assert rendo("channel", "add", name, "--type", "sandbox", "--url", good.url,
+                     "--first", "push").code == 0
+    real = channels.adapter_for
+
+    def adapter_for(row):
+        if row.name == "bad":
+            raise sqlite3.OperationalError("database is locked")
+        return real(row)
+
+    monkeypatch.setattr(channels, "adapter_for", adapter_for)
+    run = rendo("sync", "--once")
+    line = one_line(run, 3)
+    assert "busy" in line
+    assert any(out.startswith("good: orders 0, unmatched 0, uploaded 1")
+               for out in run.out.splitlines()), run.out
+    assert good.shop.quantity("A") == 4

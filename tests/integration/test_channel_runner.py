@@ -334,3 +334,220 @@ def test_sync_once_runs_every_channel_side_by_side_and_pushes_an_order_to_the_ot
     assert threading.current_thread().name not in threads.values()
     # the order read on one channel reached every other one in the same run
     assert {name: s.shop.quantity("A") for name, s in shops.items()} == dict.fromkeys(shops, 8)
+
+
+def test_sync_once_reports_a_channel_stopped_for_its_credentials_as_failed(
+    shop: Shop, sandbox: Callable[..., SandboxServer],
+) -> None:
+    shop.add_item("A")
+    shop.adjust("A", "+5")
+    locked, other = sandbox({"A": 0}, token="right"), sandbox({"A": 0})
+    shop.add_channel("locked", "sandbox", settings={"url": locked.url},
+                     credentials={"token": "wrong"})
+    shop.add_channel("other", "sandbox", settings={"url": other.url})
+    for name in ("locked", "other"):
+        choose_first(name, "push")
+    first = {r.channel: r for r in ChannelRunner(shop).run_once()}
+    assert first["locked"].error_kind == ErrorKind.AUTHENTICATION
+    saved = sync_row(ChannelRow.get(ChannelRow.name == "locked"))
+
+    # Later runs (cron) leave the stopped channel alone, but still report it as failed.
+    reports = ChannelRunner(shop).run_once()
+    assert [r.channel for r in reports] == ["other", "locked"]
+    stopped = reports[1]
+    assert not stopped.ok
+    assert (stopped.error, stopped.error_kind) == (saved.last_error, saved.error_kind)
+    assert stopped.error and stopped.error_kind == ErrorKind.AUTHENTICATION
+    assert reports[0].ok
+    assert sync_row(ChannelRow.get(ChannelRow.name == "locked")).failures == saved.failures
+
+    shop.update_channel("locked", enabled=False)  # a disabled channel is not reported
+    assert [r.channel for r in ChannelRunner(shop).run_once()] == ["other"]
+
+
+def test_a_database_failure_in_one_channel_keeps_the_others_reports(
+    shop: Shop, sandbox: Callable[..., SandboxServer],
+) -> None:
+    import sqlite3
+
+    shop.add_item("A")
+    shop.adjust("A", "+5")
+    good = sandbox({"A": 0})
+    for name in ("good", "bad"):
+        shop.add_channel(name, "sandbox", settings={"url": good.url})
+        choose_first(name, "push")
+
+    def adapter_for(row: ChannelRow) -> Tracked | None:
+        if row.name == "bad":
+            raise sqlite3.OperationalError("database is locked")
+        return patient_adapter_for(row)
+
+    reports: list[CycleReport] = []
+    with pytest.raises(sqlite3.OperationalError):
+        ChannelRunner(shop, adapter_for).run_once(reports)
+    assert [(r.channel, r.ok) for r in reports] == [("good", True)]
+    assert good.shop.quantity("A") == 5  # its cycle committed and is reported
+
+
+def test_ctrl_c_during_sync_once_cancels_every_channel_before_closing_adapters(
+    shop: Shop, shops: dict[str, SandboxServer],
+) -> None:
+    import _thread
+
+    faults(shops["slow"], slow_rate=1, slow_s=20)  # every answer 20 s late
+    calling = threading.Event()
+    made: list[Tracked] = []
+    closed_under: list[list[str]] = []  # the channel threads alive when an adapter closed
+
+    class Watched(Tracked):
+        def close(self) -> None:
+            closed_under.append([t.name for t in threading.enumerate()
+                                 if t.name.startswith("rendo-sync-") and t.is_alive()])
+            super().close()
+
+        def read_orders(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            if self.info.name == "slow":
+                calling.set()
+            return super().read_orders(*args, **kwargs)
+
+    def adapter_for(row: ChannelRow) -> Watched | None:
+        adapter = patient_adapter_for(row)
+        assert adapter is not None
+        watched = Watched(adapter.info, client=adapter.client)
+        made.append(watched)
+        return watched
+
+    def press_ctrl_c() -> None:
+        if calling.wait(10):
+            _thread.interrupt_main()
+
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        ChannelRunner(shop, adapter_for).run_once()
+    assert time.monotonic() - started < 5  # not the slow channel's 20 s
+    presser.join(5)
+    assert calling.is_set()
+    assert [t.name for t in threading.enumerate() if t.name.startswith("rendo-sync-")] == []
+    # (a channel cancelled before its cycle began made none)
+    assert "slow" in [adapter.info.name for adapter in made]
+    assert all(adapter.closed for adapter in made)
+    assert closed_under == [[]] * len(made)  # every channel's thread had ended first
+
+
+class Gate:
+    """Holds a channel thread's first adapter request until the test opens it."""
+
+    def __init__(self, pool: AdapterPool) -> None:
+        self.pool = pool
+        self.waiting = threading.Event()
+        self.open = threading.Event()
+        self.first = True
+
+    def __call__(self, row: ChannelRow) -> ChannelAdapter | None:
+        if self.first:
+            self.first = False
+            self.waiting.set()
+            assert self.open.wait(10)
+        return self.pool.get(row)
+
+
+def gated_runner(shop: Shop, made: list[Tracked]) -> tuple[ChannelRunner, Gate]:
+    def make(row: ChannelRow, _credentials: object) -> ChannelAdapter | None:
+        adapter = patient_adapter_for(row)
+        assert adapter is not None
+        made.append(adapter)
+        return adapter
+
+    pool = AdapterPool(make)
+    gate = Gate(pool)
+    runner = ChannelRunner(shop, pool=pool, tick_s=0.05, make_engine=lambda s, _p: SyncEngine(
+        s, gate, push_on_change=False))
+    return runner, gate
+
+
+def one_channel(shop: Shop, sandbox: Callable[..., SandboxServer]) -> SandboxServer:
+    shop.add_item("A")
+    server = sandbox({"A": 0})
+    shop.add_channel("mall", "sandbox", settings={"url": server.url})
+    choose_first("mall", "push")
+    return server
+
+
+def test_a_disabled_channels_ending_thread_closes_an_adapter_it_made_late_and_is_not_doubled(
+    shop: Shop, sandbox: Callable[..., SandboxServer], memory_keyring, qtbot,
+) -> None:
+    one_channel(shop, sandbox)
+    made: list[Tracked] = []
+    running, gate = gated_runner(shop, made)
+    try:
+        running.start()
+        old = running.threads()["mall"]
+        assert gate.waiting.wait(5)  # its cycle is about to ask the pool for an adapter
+        shop.update_channel("mall", enabled=False)
+        assert running.reconcile() == []
+        shop.update_channel("mall", enabled=True)  # enabled again while the old one ends
+        assert running.reconcile() == []  # no second thread beside the old one
+        gate.open.set()  # the ending thread's adapter is made after the pool's discard
+        qtbot.waitUntil(lambda: not old.is_alive(), timeout=5_000)
+        assert len(made) == 1 and made[0].closed  # closed by the ending thread itself
+        assert running.reconcile() == ["mall"]  # the old one gone: a new thread
+        assert running.threads()["mall"] is not old
+    finally:
+        assert running.stop(timeout_s=5)
+
+
+def test_a_closed_pool_makes_no_adapter(shop: Shop, memory_keyring) -> None:
+    made: list[object] = []
+    shop.add_channel("mall", "sandbox", settings={"url": "https://mall.example"})
+    pool = AdapterPool(lambda row, _c: made.append(row) or patient_adapter_for(row))
+    pool.close()
+    assert pool.get(ChannelRow.get(ChannelRow.name == "mall")) is None
+    assert made == []
+
+
+def test_a_thread_still_running_after_the_stop_timeout_gets_no_adapter(
+    shop: Shop, sandbox: Callable[..., SandboxServer], memory_keyring, qtbot,
+) -> None:
+    one_channel(shop, sandbox)
+    made: list[Tracked] = []
+    running, gate = gated_runner(shop, made)
+    running.start()
+    thread = running.threads()["mall"]
+    assert gate.waiting.wait(5)
+    assert not running.stop(timeout_s=0.05)  # the thread is held at the gate: timed out
+    gate.open.set()  # …and asks the closed pool for an adapter
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=5_000)
+    assert made == []
+
+
+def test_a_failing_report_of_a_database_failure_keeps_the_threads_retry_time(
+    shop: Shop, sandbox: Callable[..., SandboxServer], qtbot, caplog,
+) -> None:
+    import sqlite3
+
+    one_channel(shop, sandbox)
+    looks: list[float] = []
+
+    class FailingEngine(SyncEngine):
+        def is_due(self, name: str, force: bool = False) -> bool:
+            looks.append(time.monotonic())
+            raise sqlite3.OperationalError("database is locked")
+
+    class BrokenOwner(RunnerEvents):
+        def failed(self, channel: str, error: Exception) -> None:
+            raise RuntimeError("the owner cannot take it")
+
+    retry_s = 0.3
+    running = ChannelRunner(shop, patient_adapter_for, BrokenOwner(), tick_s=0.01,
+                            retry_s=retry_s, make_engine=lambda s, a: FailingEngine(s, a))
+    try:
+        running.start()
+        qtbot.waitUntil(lambda: len(looks) >= 3, timeout=5_000)  # alive: it tried again…
+        assert running.threads()["mall"].is_alive()
+        # …each time after its retry time, not at every 10 ms tick
+        assert all(b - a >= retry_s for a, b in zip(looks, looks[1:], strict=False))
+    finally:
+        assert running.stop(timeout_s=5)
+    assert "reporting to the sync's owner failed" in caplog.text
