@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from app.sync.engine import CycleReport
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 2, 3
+EXIT_INTERRUPTED = 130  # the shells' own code for Ctrl+C
 RETRY_AFTER_FAILURE_S = 15  # sync --watch: after the database failed (busy, full disk)
 
 
@@ -173,6 +174,11 @@ def sync(shop: Shop, args: argparse.Namespace) -> int:
         except Exception:  # the database failed: what the others did first, then one line
             _print_reports(reports)
             raise
+        except KeyboardInterrupt:  # Ctrl+C: every channel was cancelled; what was done
+            _print_reports(reports)
+            print(tr("rendo: stopped (Ctrl+C); the next sync goes on from where this one "
+                     "stopped"), file=sys.stderr)
+            return EXIT_INTERRUPTED
         return EXIT_OK if _print_reports(reports) else EXIT_ENVIRONMENT
     # Each channel on its own thread and schedule; this thread starts the threads of
     # channels added meanwhile, reads what other processes changed (the channels then

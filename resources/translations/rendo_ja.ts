@@ -544,6 +544,14 @@
         <translation>{channel}: 注文 {orders}、未割当 {unmatched}、送信 {uploaded}、拒否 {refused}、差異 {drift}{error}</translation>
     </message>
     <message>
+        <source>{channel}: {n} listings wait for the channel&apos;s allowance of calls (the next in {seconds} s)</source>
+        <translation>{channel}: {n} 件の出品が店舗のAPI呼び出し枠を待っています (次は {seconds} 秒後)</translation>
+    </message>
+    <message>
+        <source>rendo: stopped (Ctrl+C); the next sync goes on from where this one stopped</source>
+        <translation>rendo: 中断しました (Ctrl+C)。次回の同期は中断したところから続けます</translation>
+    </message>
+    <message>
         <source> (trying again in {seconds} s)</source>
         <translation>（{seconds} 秒後に再試行）</translation>
     </message>
@@ -4214,6 +4222,14 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>Sandbox shop</source>
         <translation>サンドボックス店舗</translation>
+    </message>
+    <message>
+        <source>{n} listings to upload</source>
+        <translation>アップロード待ち {n} 件</translation>
+    </message>
+    <message>
+        <source>{n} listings to upload, about {hours} h {minutes} min</source>
+        <translation>アップロード待ち {n} 件、あと約 {hours} 時間 {minutes} 分</translation>
     </message>
     <message>
         <source>{n} of {total} points left</source>

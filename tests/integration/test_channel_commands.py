@@ -4,6 +4,8 @@ interval, status list."""
 from __future__ import annotations
 
 import io
+import os
+import threading
 
 import pytest
 
@@ -253,3 +255,40 @@ def test_a_database_failure_in_one_channel_still_prints_the_others_then_one_line
     assert any(out.startswith("good: orders 0, unmatched 0, uploaded 1")
                for out in run.out.splitlines()), run.out
     assert good.shop.quantity("A") == 4
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_during_sync_once_ends_with_one_plain_line_and_no_traceback(
+        rendo, sandbox, db_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    server = sandbox({"A": 1})
+    assert rendo("item", "add", "A").code == 0
+    assert rendo("channel", "add", "mall", "--type", "sandbox", "--url", server.url,
+                 "--first", "push").code == 0
+    requests.post(f"{server.url}/api/faults", json={"slow_rate": 1.0, "slow_s": 30},
+                  timeout=5)
+    seen = threading.Event()
+    server.on_request = lambda *_: seen.set()
+    env = {k: v for k, v in os.environ.items() if k != "RENDO_DB"}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "--db", db_path, "sync", "--once"],
+        cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, encoding="utf-8")
+    try:
+        assert seen.wait(30), "the sync never called the shop"
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and time.monotonic() - started < 10
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "Ctrl+C" in err
