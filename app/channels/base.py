@@ -178,6 +178,10 @@ class Credentials(Protocol):
 
     def renew(self, parts: dict[str, str]) -> None: ...
 
+    def reload(self) -> None:
+        """Read the stored parts again (another process or "Connect" may have renewed them)."""
+        ...
+
     def secrets(self) -> list[str]:
         """Every secret value, to scrub from messages."""
         ...
@@ -194,6 +198,9 @@ class MemoryCredentials:
 
     def renew(self, parts: dict[str, str]) -> None:
         self.parts.update(parts)
+
+    def reload(self) -> None:
+        """Nothing is stored elsewhere: the parts are what they are."""
 
     def secrets(self) -> list[str]:
         return [value for value in self.parts.values() if value]

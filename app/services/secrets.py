@@ -86,17 +86,33 @@ class KeyringCredentials:
 
     def __init__(self, channel: str, parts: dict[str, str] | None = None) -> None:
         self.channel = channel
-        self.parts = dict(parts if parts is not None
-                          else load_credentials(channel, strict=True) or {})
+        if parts is None:
+            self.parts = dict(load_credentials(channel, strict=True) or {})
+            self._saved = dict(self.parts)
+        else:  # parts not in the keyring yet (typed in the form) are saved by renew
+            self.parts = dict(parts)
+            self._saved = dict(load_credentials(channel) or {})
 
     def get(self, key: str) -> str | None:
         return self.parts.get(key) or None
 
     def renew(self, parts: dict[str, str]) -> None:
+        """Store *parts* over what the keyring holds now (not over this object's copy: a
+        reconnect meanwhile may have saved other parts, which an older copy would undo)."""
         with _renewing:  # two threads renewing at once must not lose a rotated token
-            merged = {**self.parts, **{key: str(value) for key, value in parts.items()}}
+            current = load_credentials(self.channel, strict=True) or {}
+            unsaved = {key: value for key, value in self.parts.items()
+                       if self._saved.get(key) != value}
+            merged = {**current, **unsaved,
+                      **{key: str(value) for key, value in parts.items()}}
             store_credentials(self.channel, merged)
-            self.parts = merged
+            self.parts, self._saved = merged, dict(merged)
+
+    def reload(self) -> None:
+        """Read the keyring again; ``EnvironmentFailure`` when it cannot be read now."""
+        with _renewing:
+            self.parts = load_credentials(self.channel, strict=True) or {}
+            self._saved = dict(self.parts)
 
     def secrets(self) -> list[str]:
         return [value for value in self.parts.values() if value]

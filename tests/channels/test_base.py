@@ -25,7 +25,7 @@ from app.channels.http import HttpClient
 from app.channels.registry import channel_type
 from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for
-from app.services.secrets import load_credentials
+from app.services.secrets import KeyringCredentials, load_credentials, store_credentials
 from app.store.models import ChannelRow, ChannelSyncRow
 from app.sync.engine import SyncEngine
 from tests.doubles.base import BaseDouble, make_double
@@ -162,6 +162,81 @@ def test_revoked_credentials_stop_the_channel_and_name_the_refresh_token(double)
     assert double.quantity("A") == 4
 
 
+@pytest.mark.parametrize(("fault", "kind", "renew"), [
+    ("server", ErrorKind.SERVER_ERROR, ()),
+    ("denied", ErrorKind.AUTHENTICATION, ("refresh_token",)),
+    ("refresh", ErrorKind.CREDENTIALS_EXPIRED, ("refresh_token",)),
+    ("refresh_expired", ErrorKind.CREDENTIALS_EXPIRED, ("refresh_token",)),
+    ("params", ErrorKind.REFUSED, ()),
+    ("client", ErrorKind.AUTHENTICATION, ("client_id", "client_secret")),
+])
+def test_each_token_endpoint_refusal_has_its_kind(double, fault, kind, renew):
+    """BASE's documented token answers: "DB error" is passing (retried, the channel goes on);
+    only a refused refresh token asks to connect again."""
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    double.token_faults = [fault]
+    with pytest.raises(ChannelError) as caught:
+        channel.read_quantities()
+    assert (caught.value.kind, caught.value.renew) == (kind, renew)
+    assert caught.value.stops_channel is (kind in (ErrorKind.AUTHENTICATION,
+                                                   ErrorKind.CREDENTIALS_EXPIRED))
+    if kind is ErrorKind.SERVER_ERROR:
+        assert channel.read_quantities() == {"A": 1}  # the next try renews the token
+
+
+def test_the_refresh_is_sent_once_never_retried_by_the_http_client(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)  # its API client retries once; the token call must not
+    double.unavailable = 1
+    with pytest.raises(ChannelError) as caught:
+        channel.read_quantities()
+    assert not caught.value.stops_channel
+    assert posts(double, "/1/oauth/token") == 1
+    assert channel.read_quantities() == {"A": 1}
+
+
+def test_a_refresh_token_renewed_by_another_process_is_taken_from_the_keyring(double, shop):
+    double.add_listing("A", 4)
+    shop.add_channel("base", "base", settings=settings(double), credentials=double.credentials)
+    row = ChannelRow.get(ChannelRow.name == "base")
+    first = adapter_for(row)
+    assert first is not None and first.read_quantities() == {"A": 4}
+    other = adapter_for(row)  # another Rendo process, from the same keyring
+    assert other is not None
+    double.expire_access_token()
+    assert other.read_quantities() == {"A": 4}  # it rotates the refresh token
+    assert double.refreshes == 2
+    # the first one's refresh token is spent: it takes the stored tokens instead of stopping
+    double.expire_access_token()
+    assert first.read_quantities() == {"A": 4}
+    stored = load_credentials("base") or {}
+    assert stored["refresh_token"] == double.credentials["refresh_token"]
+    assert stored["access_token"] in double.access_tokens
+
+
+def test_a_renewal_keeps_parts_saved_meanwhile_by_a_reconnect(shop):
+    store_credentials("mall", {"client_id": "old", "client_secret": "s-old",
+                               "refresh_token": "r0"})
+    credentials = KeyringCredentials("mall")
+    store_credentials("mall", {"client_id": "new", "client_secret": "s-new",
+                               "refresh_token": "r-connect"})  # "Connect" in the window
+    credentials.renew({"access_token": "a1", "refresh_token": "r1"})
+    assert load_credentials("mall") == {"client_id": "new", "client_secret": "s-new",
+                                        "access_token": "a1", "refresh_token": "r1"}
+    assert credentials.get("client_id") == "new"
+    store_credentials("mall", {"client_id": "newer", "refresh_token": "r2"})
+    credentials.reload()
+    assert (credentials.get("client_id"), credentials.get("refresh_token")) == ("newer", "r2")
+    # parts typed in the form before "Connect" (not saved yet) are saved with the tokens
+    typed = KeyringCredentials("mall", {"client_id": "newer", "client_secret": "s-typed",
+                                        "refresh_token": "r2"})
+    store_credentials("mall", {"client_id": "newer", "refresh_token": "r3"})
+    typed.renew({"access_token": "a4", "refresh_token": "r4"})
+    assert load_credentials("mall") == {"client_id": "newer", "client_secret": "s-typed",
+                                        "access_token": "a4", "refresh_token": "r4"}
+
+
 def test_test_connection_checks_items_and_orders(double):
     channel = adapter(double)
     channel.test_connection()
@@ -217,8 +292,9 @@ def test_a_spent_hour_defers_writes_until_the_next_hour_and_keeps_reads(double):
     results = channel.set_quantities([QuantityUpdate(f"S{n}", n + 1) for n in range(30)])
     done = [r for r in results if r.status is UpdateStatus.OK]
     waiting = [r for r in results if r.status is UpdateStatus.DEFERRED]
-    assert len(done) == 14 and len(waiting) == 16  # 15 writes' calls: one read the item map
-    assert posts(double) == 14
+    # 15 calls for writes: one renewed the access token, one read the item map
+    assert len(done) == 13 and len(waiting) == 17
+    assert posts(double) == 13
     assert all(r.retry_after == pytest.approx(1800) for r in waiting)
     assert "5 of BASE's 20 per hour are kept for reading orders" in waiting[0].message
     assert channel.budget().remaining == 5
@@ -229,16 +305,72 @@ def test_a_spent_hour_defers_writes_until_the_next_hour_and_keeps_reads(double):
     assert again.status is UpdateStatus.OK and double.quantity("S20") == 21
 
 
-def test_bases_own_limit_answer_is_a_retry_not_a_failure(double):
+def test_bases_own_hour_limit_answer_defers_the_writes_until_the_hour_turns(double):
+    clock = Clock(HALF_PAST)
+    double._clock = clock
+    for code in ("A", "B", "C"):
+        double.add_listing(code, 1)
+    channel = adapter(double, clock=clock)
+    channel.read_quantities()
+    double.throttle(1)  # BASE counts more calls than Rendo did (another app, process…)
+    results = channel.set_quantities([QuantityUpdate(code, 3) for code in ("A", "B", "C")])
+    assert [r.status for r in results] == [UpdateStatus.DEFERRED] * 3
+    assert all(r.retry_after == pytest.approx(1800) for r in results)
+    assert posts(double) == 1  # the others were not sent to be refused one by one
+    assert channel.budget().remaining == 0
+    assert double.quantity("A") == 1
+    clock.now += 1800  # BASE's hour turns
+    results = channel.set_quantities([QuantityUpdate(code, 3) for code in ("A", "B", "C")])
+    assert [r.status for r in results] == [UpdateStatus.OK] * 3
+    assert (double.quantity("A"), double.quantity("C")) == (3, 3)
+
+
+def test_bases_day_limit_answer_defers_writes_until_midnight_in_japan(double):
+    clock = Clock(HALF_PAST)  # 10:30 in Japan: 13 h 30 min to midnight
+    double._clock = clock
     double.add_listing("A", 1)
-    channel = adapter(double)
+    channel = adapter(double, clock=clock)
+    channel.read_quantities()
+    double.day_limit = 0
+    [refused] = channel.set_quantities([QuantityUpdate("A", 3)])
+    double.day_limit = 100_000
+    clock.now += 3600  # a new hour, the same day
+    [waiting] = channel.set_quantities([QuantityUpdate("A", 3)])
+    assert refused.status is waiting.status is UpdateStatus.DEFERRED
+    assert waiting.retry_after == pytest.approx(12.5 * 3600)
+    assert posts(double) == 1 and double.quantity("A") == 1
+
+
+def test_a_read_refused_for_the_limit_waits_for_the_hour_and_an_answer_clears_it(double):
+    clock = Clock(HALF_PAST)
+    double._clock = clock
+    double.add_listing("A", 1)
+    channel = adapter(double, clock=clock)
     channel.read_quantities()
     double.throttle(1)
-    [limited] = channel.set_quantities([QuantityUpdate("A", 3)])
-    assert limited.status is UpdateStatus.RETRY and limited.retry_after
-    assert double.quantity("A") == 1
+    with pytest.raises(ChannelError) as limited:
+        channel.read_orders(None, datetime.now(UTC))
+    assert limited.value.kind is ErrorKind.RATE_LIMITED and not limited.value.stops_channel
+    assert limited.value.retry_after == pytest.approx(1800)
+    [deferred] = channel.set_quantities([QuantityUpdate("A", 3)])
+    assert deferred.status is UpdateStatus.DEFERRED and posts(double) == 0
+    # the engine comes back when it was told; BASE answers (its hour turned by its clock)
+    channel.read_orders(None, datetime.now(UTC))
     [done] = channel.set_quantities([QuantityUpdate("A", 3)])
     assert done.status is UpdateStatus.OK and double.quantity("A") == 3
+
+
+def test_every_http_attempt_and_token_call_counts_against_the_budget(double):
+    clock = Clock(HALF_PAST)
+    double._clock = clock
+    double.add_listing("A", 1)
+    budget = CallBudget()
+    channel = adapter(double, clock=clock, budget=budget)  # its client retries once
+    channel.read_quantities()
+    assert budget.remaining(clock.now) == 5000 - 2  # the token call and the item list
+    double.unavailable = 1  # a 503, retried by the HTTP client
+    channel.read_quantities()
+    assert budget.remaining(clock.now) == 5000 - 4
 
 
 def details(double: BaseDouble) -> int:
@@ -265,6 +397,19 @@ def test_orders_are_read_again_without_reading_unchanged_details(double):
     changed = channel.read_orders(again.next_cursor, since)
     assert sorted((line.channel_item_id, line.cancelled) for line in changed.lines) == [
         ("A", False), ("V1", True)]
+
+
+@pytest.mark.parametrize("plain", [0, None])
+def test_an_order_item_with_variation_id_0_or_null_is_the_item_itself(double, plain):
+    clock = Clock(HALF_PAST)
+    double._clock = clock
+    double.plain_variation_id = plain
+    double.add_listing("A", 10)
+    channel = adapter(double, clock=clock)
+    since = datetime.fromtimestamp(HALF_PAST - 60, UTC)
+    double.place_order([("A", 2)])
+    [line] = channel.read_orders(None, since).lines
+    assert (line.channel_item_id, line.quantity) == ("A", 2)
 
 
 def test_an_order_changed_in_the_second_it_was_read_is_read_again(double):

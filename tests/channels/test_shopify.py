@@ -177,13 +177,15 @@ def test_an_unknown_sku_is_rejected_and_the_others_are_written(double, sim):
     assert (double.quantity("A"), double.quantity("B")) == (5, 4)
 
 
-def test_a_listing_shopify_refuses_is_rejected_alone(double, sim):
+def test_a_listing_shopify_never_lets_rendo_set_is_unusable_alone(double, sim):
+    """NON_MUTABLE_INVENTORY_ITEM (a bundle): suspended at once, not refused and looked up
+    again every cycle."""
     double.add_listing("A", 1)
     double.add_listing("BUNDLE", 1)
     double.refuse_writes("BUNDLE")
     results = connect(double, sim).set_quantities(
         [QuantityUpdate("BUNDLE", 5, 1), QuantityUpdate("A", 5, 1)])
-    assert [r.status for r in results] == [UpdateStatus.REJECTED, UpdateStatus.OK]
+    assert [r.status for r in results] == [UpdateStatus.UNUSABLE, UpdateStatus.OK]
     assert "NON_MUTABLE_INVENTORY_ITEM" in results[0].message
     assert (double.quantity("BUNDLE"), double.quantity("A")) == (1, 5)
 
@@ -225,6 +227,36 @@ def test_throttled_answers_are_waited_out_and_sent_again(double, sim):
     calls = len(double.calls)
     assert adapter.read_quantities() == {"A": 3}
     assert len(double.calls) - calls == 3 and double.throttled_answers == 2
+
+
+def test_a_throttled_answer_with_http_429_is_waited_out_from_the_bucket_and_retry_after(
+        start, sim):
+    """429 is read by the adapter (bucket, Retry-After), not retried blindly by the client."""
+    double = start(throttled_status=429, retry_after="2")
+    double.add_listing("A", 3)
+    adapter = connect(double, sim)
+    adapter.read_quantities()
+    double.throttle(2)
+    double.available = 40.0  # the first 429 reports an almost empty bucket
+    calls, slept = len(double.calls), len(sim.slept)
+    assert adapter.read_quantities() == {"A": 3}
+    assert len(double.calls) - calls == 3 and double.throttled_answers == 2
+    cost = adapter.api.costs["RendoItems/752"]
+    # first the restore its throttleStatus needs, then (bucket full) the Retry-After; never
+    # the HTTP client's quick back-off
+    assert sim.slept[slept:] == [pytest.approx((cost + 1 - 40) / 100, abs=0.1), 2.0]
+
+
+def test_a_429_asking_a_long_wait_is_rate_limited_with_that_wait(start, sim):
+    double = start(throttled_status=429, retry_after="120")
+    double.add_listing("A", 3)
+    adapter = connect(double, sim)
+    double.throttle(1)
+    with pytest.raises(ChannelError) as caught:
+        adapter.read_quantities()
+    assert caught.value.kind is ErrorKind.RATE_LIMITED
+    assert caught.value.retry_after == pytest.approx(120)
+    assert len(double.calls) == 1  # not sent again by the HTTP client
 
 
 def test_a_channel_that_keeps_throttling_is_rate_limited_with_a_wait(double, sim):

@@ -21,6 +21,8 @@ pages as they stood before the move to https://docs.thebase.in/docs/api/, commit
 - An access token refused on an API call: ``{"error": "invalid_request", "error_description":
   "アクセストークンが無効です。"}`` (HTTP 400, as every error); a missing scope
   ``invalid_scope``.
+- base_api_v1_oauth_refresh_token.md also lists ``access_denied`` ("ユーザーが存在しません。")
+  and ``server_error`` ("DB error") among the token endpoint's answers (``token_faults``).
 - base_api_v1_items.md: ``GET /1/items`` (order, sort, limit default 20 MAX 100, offset;
   items with item_id, identifier (商品コード), stock, variations[{variation_id, variation,
   variation_stock, variation_identifier}]).
@@ -83,6 +85,8 @@ ERRORS = {
     "code_expired": ("invalid_request", "認可コードの有効期限が切れています。"),
     "refresh": ("invalid_request", "不正なリフレッシュトークンです。"),
     "refresh_expired": ("invalid_request", "リフレッシュトークンの有効期限が切れています。"),
+    "denied": ("access_denied", "ユーザーが存在しません。"),
+    "server": ("server_error", "DB error"),
 }
 
 
@@ -118,6 +122,10 @@ class BaseDouble:
         self.orders: dict[str, dict[str, Any]] = {}
         self.refused: set[str] = set()
         self.throttled = 0
+        self.token_faults: list[str] = []  # ERRORS keys the next token calls answer
+        self.unavailable = 0  # the next calls answer HTTP 503 (a passing server failure)
+        # variation_id of an order item whose item has no variations (null; 0 also occurs)
+        self.plain_variation_id: int | None = None
         self.used: dict[tuple[str, int], int] = {}  # ("hour"|"day", window) -> calls
         self._next_id = 1000
         self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S,
@@ -257,7 +265,8 @@ class BaseDouble:
                 item, variation = found
                 order_items.append({
                     "order_item_id": self._new_id(), "item_id": item["item_id"],
-                    "variation_id": variation["variation_id"] if variation else None,
+                    "variation_id": (variation["variation_id"] if variation
+                                     else self.plain_variation_id),
                     "title": item["title"],
                     "variation": variation["variation"] if variation else None,
                     "price": item["price"], "amount": units, "total": item["price"] * units,
@@ -358,12 +367,17 @@ class BaseDouble:
                authorization: str) -> tuple[int, Any, dict[str, str]]:
         with self.lock:
             self.calls.append((method, path))
+            if self.unavailable > 0:
+                self.unavailable -= 1
+                return 503, {"error": "service_unavailable"}, {}
             try:
                 if path == "/1/oauth/authorize":
                     return self._authorize(query)
                 if path == "/1/oauth/token":
                     if method != "POST":
                         raise _Refusal("post")
+                    if self.token_faults:
+                        raise _Refusal(self.token_faults.pop(0))
                     return 200, self._token(form), {}
                 scope = self._bearer(authorization)
                 self._count()

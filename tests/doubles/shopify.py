@@ -26,7 +26,9 @@ What the adapter uses, as Shopify documents it:
   0, connections 2 + first × node, mutations 10; a single query above 1,000 is refused with
   ``MAX_COST_EXCEEDED``) and a leaky bucket (Standard plan: 100 points a second restored;
   a bucket of 2,000 points). A query costing more than is available is answered HTTP 200 with
-  ``errors[].extensions.code == "THROTTLED"`` and ``actualQueryCost: null``;
+  ``errors[].extensions.code == "THROTTLED"`` and ``actualQueryCost: null`` (or, with
+  ``throttled_status=429``, the same body with HTTP 429 Too Many Requests and an optional
+  ``Retry-After``: the rate-limits page lists 429 among the throttling answers);
 - HTTP 401 ``{"errors": "[API] Invalid API key or access token (unrecognized login or wrong
   password)"}`` for a missing, wrong or revoked token; ``ACCESS_DENIED`` for a missing scope.
 
@@ -865,8 +867,12 @@ class ShopifyDouble:
     batch_limit = MAX_INPUT
 
     def __init__(self, clock: Callable[[], float] = time.time, token: str = "shpat_double",
-                 bucket_size: float = BUCKET_SIZE, restore_rate: float = RESTORE_RATE) -> None:
+                 bucket_size: float = BUCKET_SIZE, restore_rate: float = RESTORE_RATE,
+                 throttled_status: int = 200, retry_after: str | None = None) -> None:
         self.clock = clock
+        # how a throttled answer comes: HTTP 200 (the documented shape) or 429 (as Shopify
+        # also answers), with this Retry-After header on a 429 when given
+        self.throttled_status, self.retry_after = throttled_status, retry_after
         self.token = token
         self.scopes = set(ALL_SCOPES)
         self.shop = ShopifyShop(clock)
@@ -1074,11 +1080,13 @@ class ShopifyDouble:
             if self.throttled_calls > 0:
                 self.throttled_calls -= 1
             self.throttled_answers += 1
-            return 200, {"errors": [{
+            headers = ({"Retry-After": self.retry_after}
+                       if self.throttled_status == 429 and self.retry_after is not None else {})
+            return self.throttled_status, {"errors": [{
                 "message": "Throttled",
                 "extensions": {"code": "THROTTLED",
                                "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": self._cost(requested, None)}, {}
+                "extensions": self._cost(requested, None)}, headers
         try:
             if mutation:
                 data, actual = self._mutation(operation, variables, version)

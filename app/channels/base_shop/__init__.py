@@ -8,11 +8,16 @@ From BASE's published API docs (github.com/baseinc/api-docs, now docs.thebase.in
   exchanged at ``/1/oauth/token`` for an access token (one hour) and a refresh token (30 days).
   Rendo refreshes the access token before it ends (and once when BASE refuses it), and stores
   the refresh token BASE answers at once, before using the new access token: should Rendo stop
-  right after, the keyring holds the token BASE now expects.
+  right after, the keyring holds the token BASE now expects. The refresh is sent once (its
+  own HttpClient without retries: a retry after a timeout could present a token BASE already
+  rotated); when BASE refuses the refresh token, the keyring is read again and a newer one
+  stored there (by "Connect" or another Rendo process) is used instead of stopping.
 - Every error is HTTP 400 with ``{"error", "error_description"}``; an access token BASE no
   longer takes is ``invalid_request`` on an API call (``invalid_token`` and HTTP 401, the
   RFC 6750 words, are taken the same way); a refresh token it no longer takes is
-  ``invalid_request`` (or RFC 6749's ``invalid_grant``) at the token endpoint.
+  ``invalid_request`` (or RFC 6749's ``invalid_grant``) at the token endpoint, where
+  ``server_error`` ("DB error") is a passing failure and ``access_denied`` a refusal
+  (``tokens.token_refusal``).
 - A listing is an item's 商品コード (``identifier``, an item without variations) or a
   variation's 種類コード (``variation_identifier``); ``/1/items`` is read (100 a page) to map
   them to item_id / variation_id, and the map is kept for the adapter's life (read again when
@@ -25,7 +30,10 @@ From BASE's published API docs (github.com/baseinc/api-docs, now docs.thebase.in
   list once, and once more before an upload: 120-240 list calls an hour, and the rest for
   the detail of each new or changed order (360 an hour, far more than a BASE shop takes).
   So 4,400 stock writes an hour: a full upload of 5,000 listings takes about 1 h 10 min.
-  A spent hour answers RETRY with the time to the next hour, never sent.
+  Every HTTP attempt counts (retries, token calls). A write over the share answers DEFERRED
+  with the time to the next hour, never sent; BASE's own ``hour_api_limit`` /
+  ``day_api_limit`` marks the window spent (writes DEFERRED until it resets, a read raises
+  RATE_LIMITED with that wait). An order item's ``variation_id`` 0 or null is the item.
 - Orders have no "changed since" filter: each read lists the orders placed in the last
   ``ORDER_WINDOW_S`` (and back to the oldest order not yet shipped or cancelled), and reads
   the detail of each order that is new or whose ``modified`` / ``dispatch_status`` changed.

@@ -16,7 +16,18 @@ DAY_RESERVE = 14_400  # the same share of the day: 600 × 24
 class CallBudget:
     """BASE's hourly and daily call counts, in BASE's windows (the hour from minute 00, the
     day from midnight Japan time). Writes may use the allowance less the reserve; reads all
-    of it."""
+    of it.
+
+    Every HTTP attempt counts (the HTTP client's retries and the token calls too). When BASE
+    itself answers ``hour_api_limit`` / ``day_api_limit`` (its count is higher than this one:
+    another app of the same user, another Rendo process) the window is marked spent: writes
+    wait until it resets; a read is not held back here (its refusal hands the wait to the
+    engine, which polls no sooner) and an answer BASE gives clears the mark (its window has
+    turned, by its clock).
+
+    The count lives in this process only: a second Rendo process, or a restart within the
+    hour, starts from zero (BASE's own limit answers, marked as above, cover that).
+    """
 
     def __init__(self, hour_limit: int = HOUR_LIMIT, day_limit: int = DAY_LIMIT,
                  hour_reserve: int = HOUR_RESERVE, day_reserve: int = DAY_RESERVE) -> None:
@@ -24,6 +35,9 @@ class CallBudget:
         self.hour_reserve, self.day_reserve = hour_reserve, day_reserve
         self._hour: tuple[int, int] = (-1, 0)  # (window, calls)
         self._day: tuple[int, int] = (-1, 0)
+        # the hour (epoch hour) and day (ordinal, Japan time) BASE said are spent
+        self._hour_spent: int | None = None
+        self._day_spent: int | None = None
         self._lock = threading.Lock()
 
     def _used(self, now: float) -> tuple[int, int]:
@@ -38,19 +52,50 @@ class CallBudget:
         """Seconds until a call of this kind may be made; None: now."""
         with self._lock:
             hour_used, day_used = self._used(now)
-        if day_used >= self.day_limit - (self.day_reserve if write else 0):
+            day_spent = self._day_spent == self._day[0]
+            hour_spent = self._hour_spent == self._hour[0]
+        if day_used >= self.day_limit - (self.day_reserve if write else 0) or (
+                write and day_spent):
             return seconds_to_next_day(now)
-        if hour_used >= self.hour_limit - (self.hour_reserve if write else 0):
+        if hour_used >= self.hour_limit - (self.hour_reserve if write else 0) or (
+                write and hour_spent):
             return seconds_to_next_hour(now)
         return None
 
-    def take(self, now: float) -> None:
+    def take(self, now: float, calls: int = 1) -> None:
+        """Count *calls* HTTP attempts made now."""
+        if calls <= 0:
+            return
         with self._lock:
             self._used(now)
-            self._hour = (self._hour[0], self._hour[1] + 1)
-            self._day = (self._day[0], self._day[1] + 1)
+            self._hour = (self._hour[0], self._hour[1] + calls)
+            self._day = (self._day[0], self._day[1] + calls)
+
+    def spend(self, now: float, period: str) -> None:
+        """BASE answered that this ``"hour"``'s (or ``"day"``'s) calls are spent."""
+        with self._lock:
+            self._used(now)
+            if period == "day":
+                self._day_spent = self._day[0]
+            else:
+                self._hour_spent = self._hour[0]
+
+    def answered(self) -> None:
+        """BASE answered a call: its allowance is not spent (whatever it said before)."""
+        with self._lock:
+            self._hour_spent = self._day_spent = None
+
+    def spent_by_base(self, now: float) -> str | None:
+        """``"day"`` or ``"hour"`` when BASE said this window's calls are spent."""
+        with self._lock:
+            self._used(now)
+            if self._day_spent == self._day[0]:
+                return "day"
+            return "hour" if self._hour_spent == self._hour[0] else None
 
     def remaining(self, now: float) -> int:
+        if self.spent_by_base(now):
+            return 0
         with self._lock:
             hour_used, day_used = self._used(now)
         return max(0, min(self.hour_limit - hour_used, self.day_limit - day_used))

@@ -25,7 +25,7 @@ from ..base import (
     UpdateResult,
     UpdateStatus,
 )
-from ..http import HttpClient
+from ..http import HttpClient, Reply
 from .budget import HOUR_LIMIT, JST, CallBudget, seconds_to_next_day, seconds_to_next_hour
 from .tokens import SCOPES, api_url, error_of, token_parts, token_refusal
 
@@ -66,7 +66,8 @@ class BaseShopChannel:
 
     def __init__(self, info: ChannelInfo, credentials: Credentials,
                  client: HttpClient | None = None, budget: CallBudget | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 token_client: HttpClient | None = None) -> None:
         self.info = info
         self.limits = BASE_LIMITS
         self.credentials = credentials
@@ -75,6 +76,10 @@ class BaseShopChannel:
         self.client = client or HttpClient(api_url(info.settings), secrets=self._secrets)
         if self.client.secrets is None:
             self.client.secrets = self._secrets
+        # the refresh is never sent twice by the client: after a timeout BASE may already have
+        # rotated the refresh token, and a second try would present a spent one
+        self.token_client = token_client or HttpClient(
+            api_url(info.settings), secrets=self._secrets, max_retries=0)
         self._lock = threading.RLock()
         self._access = credentials.get("access_token")
         try:
@@ -95,12 +100,14 @@ class BaseShopChannel:
     # -- the port's small parts ----------------------------------------------------------------
     def close(self) -> None:
         self.client.close()
+        self.token_client.close()
 
     def set_deadline(self, deadline: float | None) -> None:
-        self.client.cycle_deadline = deadline
+        self.client.cycle_deadline = self.token_client.cycle_deadline = deadline
 
     def cancel(self) -> None:
         self.client.cancel()
+        self.token_client.cancel()
 
     def budget(self) -> RateBudget | None:
         budget = self.calls_budget
@@ -125,20 +132,48 @@ class BaseShopChannel:
         if not refresh:
             raise ChannelError("BASE is not connected yet (no refresh token): use Connect",
                                kind=ErrorKind.AUTHENTICATION, renew=("refresh_token",))
-        reply = self.client.call("POST", "/1/oauth/token", ok=(200, 400, 401), form={
-            "grant_type": "refresh_token", "client_id": client_id, "client_secret": secret,
-            "refresh_token": refresh,
-            "redirect_uri": str(self.info.settings.get("redirect_uri") or "")})
-        if reply.status != 200:
-            self._access = None
-            raise token_refusal(reply.body, "refresh token")
-        parts = token_parts(reply.body, self.clock())
+        try:
+            parts = self._token_call(client_id, secret, refresh)
+        except ChannelError as refused:
+            if refused.kind is not ErrorKind.CREDENTIALS_EXPIRED:
+                raise
+            # another Rendo process, or "Connect", may have renewed the tokens meanwhile:
+            # the keyring then holds the refresh token BASE expects now
+            creds.reload()
+            stored = creds.get("refresh_token")
+            if not stored or stored == refresh:
+                raise
+            log.info("%s: BASE refused the refresh token; using the one stored since",
+                     self.info.name)
+            self._refresh_token = None
+            parts = self._token_call(creds.get("client_id") or client_id,
+                                     creds.get("client_secret") or secret, stored)
         self._refresh_token = parts["refresh_token"]
         creds.renew(parts)  # the rotated refresh token is kept before anything else
         self._refresh_token = None
         self._access, self._expires = parts["access_token"], float(parts["access_token_expires"])
         log.info("%s: BASE access token renewed", self.info.name)
         return self._access
+
+    def _token_call(self, client_id: str, secret: str, refresh: str) -> dict[str, str]:
+        """One refresh at ``/1/oauth/token`` (sent once: see ``token_client``)."""
+        reply = self._send(self.token_client, "POST", "/1/oauth/token", ok=(200, 400, 401),
+                           form={"grant_type": "refresh_token", "client_id": client_id,
+                                 "client_secret": secret, "refresh_token": refresh,
+                                 "redirect_uri": str(self.info.settings.get("redirect_uri")
+                                                     or "")})
+        if reply.status != 200:
+            self._access = None
+            raise token_refusal(reply.body, "refresh token")
+        return token_parts(reply.body, self.clock())
+
+    def _send(self, client: HttpClient, method: str, path: str, **kwargs: Any) -> Reply:
+        """``client.call``, every HTTP attempt it makes counted in the call budget."""
+        before = client.calls
+        try:
+            return client.call(method, path, **kwargs)
+        finally:
+            self.calls_budget.take(self.clock(), client.calls - before)
 
     # -- calls -----------------------------------------------------------------------------------
     def _api(self, method: str, path: str, params: dict[str, Any] | None = None,
@@ -151,11 +186,11 @@ class BaseShopChannel:
             wait = self.calls_budget.wait(now, write)
             if wait is not None:
                 raise self._spent(wait, write)
-            self.calls_budget.take(now)
-            reply = self.client.call(method, path, params=params, form=form,
-                                     ok=(200, 400, 401),
-                                     headers={"Authorization": f"Bearer {token}"})
+            reply = self._send(self.client, method, path, params=params, form=form,
+                               ok=(200, 400, 401),
+                               headers={"Authorization": f"Bearer {token}"})
             if reply.status == 200:
+                self.calls_budget.answered()
                 return "", reply.body
             error, description = error_of(reply.body)
             if reply.status == 401 or error in TOKEN_REFUSED:
@@ -171,18 +206,26 @@ class BaseShopChannel:
                 raise ChannelError(f"BASE: Rendo's app lacks a permission for {path} "
                                    f"({SCOPES} are needed); connect Rendo to BASE again",
                                    kind=ErrorKind.AUTHENTICATION, renew=("refresh_token",))
-            if error == "hour_api_limit":
-                raise ChannelError("BASE: the hour's API calls are spent",
-                                   seconds_to_next_hour(self.clock()), ErrorKind.RATE_LIMITED)
-            if error == "day_api_limit":
-                raise ChannelError("BASE: the day's API calls are spent",
-                                   seconds_to_next_day(self.clock()), ErrorKind.RATE_LIMITED)
+            if error in ("hour_api_limit", "day_api_limit"):
+                # marked spent: the writes wait for the window (DEFERRED), never sent again
+                # one by one; the engine reads orders again no sooner than the wait
+                period = "hour" if error == "hour_api_limit" else "day"
+                now = self.clock()
+                self.calls_budget.spend(now, period)
+                wait = (seconds_to_next_hour if period == "hour" else seconds_to_next_day)(now)
+                raise (WritesSpent if write else ChannelError)(
+                    f"BASE: the {period}'s API calls are spent ({error}); the next ones in "
+                    f"{wait:.0f} s", wait, ErrorKind.RATE_LIMITED)
             return error or "refused", reply.body
         raise AssertionError("unreachable")
 
     def _spent(self, wait: float, write: bool) -> ChannelError:
         """The refusal of a call the budget does not allow (never sent)."""
         budget = self.calls_budget
+        told = budget.spent_by_base(self.clock())
+        if told is not None and write:
+            return WritesSpent(f"BASE said this {told}'s API calls are spent; stock updates "
+                               f"wait {wait:.0f} s", wait, ErrorKind.RATE_LIMITED)
         day = wait > seconds_to_next_hour(self.clock()) + 1
         limit, reserve = ((budget.day_limit, budget.day_reserve) if day
                           else (budget.hour_limit, budget.hour_reserve))
@@ -416,9 +459,9 @@ class BaseShopChannel:
             whole = order.get("dispatch_status") == "cancelled"
             lines = []
             for line in order["order_items"]:
-                variation = line.get("variation_id")
-                code = self._code_for(int(line["item_id"]),
-                                      int(variation) if variation is not None else None)
+                # 0 or null: the order item is the item itself, not one of its variations
+                variation = int(line.get("variation_id") or 0) or None
+                code = self._code_for(int(line["item_id"]), variation)
                 lines.append(OrderLine(
                     channel=self.info.name, order_id=key, line_id=str(line["order_item_id"]),
                     channel_item_id=code, quantity=int(line["amount"]),

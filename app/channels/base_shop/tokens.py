@@ -40,15 +40,48 @@ def token_parts(body: Any, now: float) -> dict[str, str]:
             "refresh_token": refresh}
 
 
+# what an ``invalid_request`` from the token endpoint says when it is about the token or code
+# presented ("不正なリフレッシュトークンです。", "リフレッシュトークンの有効期限が切れています。",
+# "不正な認可コードです。"…), not about the request ("不正なgrant_typeです。", "不正なパラメーター
+# です。") nor the app ("client_idもしくはclient_secretがありません。")
+TOKEN_WORDS = ("リフレッシュトークン", "認可コード", "refresh_token", "refresh token", "code")
+CLIENT_WORDS = ("client_id", "client_secret")
+PASSING_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
+
+
 def token_refusal(body: Any, what: str) -> ChannelError:
+    """What a refusal by ``/1/oauth/token`` means (its documented answers, all HTTP 400):
+
+    - ``invalid_request`` (or RFC 6749's ``invalid_grant``) about the token or code presented:
+      CREDENTIALS_EXPIRED (connect again, ``renew=("refresh_token",)``);
+    - ``unauthorized_client`` / ``invalid_client`` or a missing client_id/secret: the app's
+      keys (AUTHENTICATION);
+    - ``access_denied`` (the user no longer exists…): AUTHENTICATION;
+    - ``server_error`` ("DB error"): a passing failure, retried; the channel is not stopped;
+    - anything else (a parameter BASE did not take): REFUSED, retried, not stopped.
+    """
     error, description = error_of(body)
     detail = f"{error}: {description}" if error else "no reason given"
-    if error == "unauthorized_client":
+    if error in PASSING_ERRORS:
+        return ChannelError(f"BASE could not renew the {what} now ({detail})",
+                            kind=ErrorKind.SERVER_ERROR)
+    folded = description.casefold()
+    if error in ("unauthorized_client", "invalid_client") or (
+            error == "invalid_request" and any(w in folded for w in CLIENT_WORDS)):
         return ChannelError(f"BASE does not know this app ({detail}); check client_id and "
                             "client_secret", kind=ErrorKind.AUTHENTICATION,
                             renew=("client_id", "client_secret"))
-    return ChannelError(f"BASE refused the {what} ({detail}); connect Rendo to BASE again",
-                        kind=ErrorKind.CREDENTIALS_EXPIRED, renew=("refresh_token",))
+    if error == "access_denied":
+        return ChannelError(f"BASE denied access ({detail}); connect Rendo to BASE again",
+                            kind=ErrorKind.AUTHENTICATION, renew=("refresh_token",))
+    if error == "invalid_grant" or (
+            error == "invalid_request" and (not description
+                                            or any(w in folded for w in TOKEN_WORDS))):
+        return ChannelError(f"BASE refused the {what} ({detail}); connect Rendo to BASE "
+                            "again", kind=ErrorKind.CREDENTIALS_EXPIRED,
+                            renew=("refresh_token",))
+    return ChannelError(f"BASE refused to renew the {what} ({detail}); check the channel's "
+                        "redirect_uri setting", kind=ErrorKind.REFUSED)
 
 
 class BaseOAuth:
@@ -73,7 +106,9 @@ class BaseOAuth:
             raise BadInput(QT_TRANSLATE_NOOP(
                 "Errors", "BASE needs the app's client_id and client_secret before "
                 "connecting."))
-        client = HttpClient(api_url(settings), secrets=lambda: [*credentials.secrets(), code])
+        # sent once: a code is good once, and a retry after a timeout would present a used one
+        client = HttpClient(api_url(settings), secrets=lambda: [*credentials.secrets(), code],
+                            max_retries=0)
         try:
             reply = client.call("POST", "/1/oauth/token", ok=(200, 400, 401), form={
                 "grant_type": "authorization_code", "client_id": client_id,

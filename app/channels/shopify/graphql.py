@@ -4,10 +4,13 @@ cost kept under the shop's leaky bucket.
 Every answer carries ``extensions.cost.throttleStatus`` (bucket size, points available now,
 points restored a second). Before a call the client estimates what is available now (the
 last status plus the restore since) and waits for the restore when the call's cost would not
-fit; a THROTTLED answer (HTTP 200 with ``errors[].extensions.code == "THROTTLED"``) is waited
-out and sent again. A wait longer than ``MAX_THROTTLE_WAIT_S``, past the cycle's deadline, or
-throttled answers ``MAX_THROTTLED`` times in a row end the call with RATE_LIMITED and the
-wait in ``retry_after``, so the engine reschedules instead of holding the channel's thread.
+fit; a THROTTLED answer (HTTP 200 with ``errors[].extensions.code == "THROTTLED"``, or HTTP
+429 with or without that body and a ``Retry-After``) updates the bucket from its
+``throttleStatus`` and is waited out (the restore, and at least the Retry-After) and sent
+again: 429 is read here, never retried blindly by the HTTP client. A wait longer than
+``MAX_THROTTLE_WAIT_S``, past the cycle's deadline, or throttled answers ``MAX_THROTTLED``
+times in a row end the call with RATE_LIMITED and the wait in ``retry_after``, so the engine
+reschedules instead of holding the channel's thread.
 
 HTTP 401 (a wrong or revoked token) is AUTHENTICATION with ``renew=("access_token",)``; a
 missing access scope (``ACCESS_DENIED``) too, naming the scope. Messages never hold the token.
@@ -24,7 +27,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..base import ChannelError, ErrorKind, RateBudget
-from ..http import HttpClient
+from ..http import HttpClient, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +97,10 @@ class ShopifyGraphQL:
         """The ``data`` of *query*; *cost* is the estimate before Shopify has priced it."""
         key = f"{operation}/{cost:g}"  # the same operation with other page sizes costs more
         estimate = max(cost, self.costs.get(key, 0.0))
+        asked: float | None = None
         for _ in range(MAX_THROTTLED):
             self._pause(self.bucket.wait_for(estimate, self.clock()))
-            body = self._post(operation, query, variables)
+            body, asked = self._post(operation, query, variables)
             extensions = body.get("extensions")
             cost_info = extensions.get("cost") if isinstance(extensions, dict) else None
             if isinstance(cost_info, dict):
@@ -105,11 +109,11 @@ class ShopifyGraphQL:
                 if isinstance(requested, int | float) and requested > 0:
                     self.costs[key] = estimate = float(requested)
             errors = body.get("errors")
-            if errors:
-                if not _has_code(errors, "THROTTLED"):
+            if errors or asked is not None:
+                if asked is None and not _has_code(errors, "THROTTLED"):
                     self._fail(operation, errors)
                 log.info("%s: Shopify throttled %s (cost %g)", self.name, operation, estimate)
-                wait = self.bucket.wait_for(estimate, self.clock())
+                wait = max(self.bucket.wait_for(estimate, self.clock()), asked or 0.0)
                 self._pause(wait if wait > 0 else 1.0 / (self.bucket.restore_rate or 1.0))
                 continue
             data = body.get("data")
@@ -117,7 +121,7 @@ class ShopifyGraphQL:
                 raise ChannelError(f"{self.name}: Shopify's answer to {operation} has no data",
                                    kind=ErrorKind.MALFORMED)
             return data
-        wait = max(1.0, self.bucket.wait_for(estimate, self.clock()))
+        wait = max(1.0, self.bucket.wait_for(estimate, self.clock()), asked or 0.0)
         raise ChannelError(f"{self.name}: Shopify throttled {operation} {MAX_THROTTLED} times "
                            "in a row", retry_after=wait, kind=ErrorKind.RATE_LIMITED)
 
@@ -133,12 +137,17 @@ class ShopifyGraphQL:
         self.client.sleep(seconds)
 
     def _post(self, operation: str, query: str,
-              variables: dict[str, Any] | None) -> dict[str, Any]:
+              variables: dict[str, Any] | None) -> tuple[dict[str, Any], float | None]:
+        """The answer's body, and for a throttled HTTP 429 the wait Shopify asks (its
+        Retry-After, 0 without one); None for any other answer."""
         reply = self.client.call("POST", PATH, json={"query": query,
                                                      "variables": variables or {}},
-                                 ok=(200, 400, 401, 402, 403, 404, 423))
+                                 ok=(200, 400, 401, 402, 403, 404, 423, 429))
         status = reply.status
         self.server_time = _date(reply.headers) or self.server_time
+        if status == 429:  # read here, not retried blindly by the client: see run()
+            asked = parse_retry_after(reply.headers.get("Retry-After"))
+            return (reply.body if isinstance(reply.body, dict) else {}), asked or 0.0
         if status in (401, 403):
             raise ChannelError(f"{self.name}: Shopify refused the access token (HTTP {status}):"
                                " it is wrong or the app was uninstalled", kind=ErrorKind.
@@ -156,7 +165,7 @@ class ShopifyGraphQL:
         if status == 400 or not isinstance(reply.body, dict):
             raise ChannelError(f"{self.name}: Shopify could not read Rendo's {operation} "
                                f"(HTTP {status})", kind=ErrorKind.MALFORMED)
-        return reply.body
+        return reply.body, None
 
     def _fail(self, operation: str, errors: Any) -> None:
         messages = "; ".join(_messages(errors))[:500]

@@ -61,7 +61,9 @@ SET_MUTATION = """mutation RendoSetQuantities($input: InventorySetQuantitiesInpu
 }"""
 
 STALE = {"CHANGE_FROM_QUANTITY_STALE", "COMPARE_QUANTITY_STALE"}
-NOT_HERE = {"ITEM_NOT_STOCKED_AT_LOCATION"}
+# never settable as the listing stands (not at Rendo's location; a bundle, whose stock is
+# its components'): suspended at once rather than refused and looked up every cycle
+NOT_HERE = {"ITEM_NOT_STOCKED_AT_LOCATION", "NON_MUTABLE_INVENTORY_ITEM"}
 PASSING = {"IDEMPOTENCY_CONCURRENT_REQUEST", "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"}
 
 
