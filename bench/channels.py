@@ -57,6 +57,7 @@ from app.services.channel_sync import DEFAULT_INTERVAL_S, choose_first  # noqa: 
 from app.services.channels import AdapterPool  # noqa: E402
 from app.services.shop import Shop  # noqa: E402
 from app.store.database import close_database  # noqa: E402
+from app.store.models import ChannelRow  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
 LISTINGS, STOCK, ORDERS, DRAWS, SEED = 10_000, 20, 40, 10_000, 7
@@ -99,6 +100,16 @@ class AskedWaits:
         HttpClient.sleep = sleep  # type: ignore[method-assign]
 
 
+def renew_allowance(pool: AdapterPool, channel: str, double: ChannelDouble) -> None:
+    """The next window of a channel that counts its calls (BASE's hour), without waiting it."""
+    adapter = pool.get(ChannelRow.get(ChannelRow.name == channel))
+    budget = getattr(adapter, "calls_budget", None)
+    if budget is not None:
+        adapter.calls_budget = type(budget)()  # type: ignore[union-attr]
+    if hasattr(double, "used"):
+        double.used.clear()
+
+
 def measure(name: str, make: Callable[[], ChannelDouble], waits: AskedWaits) -> dict[str, object]:
     codes = [f"{n:05d}" for n in range(LISTINGS)]
     shop: Shop = fresh_shop(dict.fromkeys(codes, STOCK))
@@ -116,14 +127,23 @@ def measure(name: str, make: Callable[[], ChannelDouble], waits: AskedWaits) -> 
     assert record is not None, doubles["A"].type
     rate = record.limits.requests_per_second
     pool = AdapterPool()
-    engine = SyncEngine(shop, pool, drift_every=timedelta(days=1))
+    # a first sync of 10,000 one-call listings takes longer than a cycle's wall-time limit
+    engine = SyncEngine(shop, pool, drift_every=timedelta(days=1), cycle_deadline_s=7200)
     a, b = doubles["A"], doubles["B"]
     try:
         def cycle(channel: str) -> tuple[int, float, float]:
-            """Requests to the channel's double, seconds asked to wait, wall seconds."""
+            """Requests to the channel's double, seconds asked to wait, wall seconds.
+
+            A channel whose own allowance defers the rest of an upload (BASE: calls an hour)
+            is cycled again at once with its allowance renewed, as the next windows would:
+            its published rate (``requests_per_second``) already prices those hours."""
             calls, asked, started = len(doubles[channel].calls), waits.seconds, time.monotonic()
-            report = engine.run_cycle(channel)
-            assert report.ok, report.error
+            for _ in range(100):
+                report = engine.run_cycle(channel)
+                assert report.ok, report.error
+                if not report.uploads_left:
+                    break
+                renew_allowance(pool, channel, doubles[channel])
             return (len(doubles[channel].calls) - calls, waits.seconds - asked,
                     time.monotonic() - started)
 

@@ -9,6 +9,7 @@ it is shown to the user, never overwritten.
 from __future__ import annotations
 
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("rendo.sync")
 
+READ_BACK_DEADLINE_S = 1800.0  # a cycle that reads every listing back
 SUBMIT_GRACE = timedelta(minutes=30)  # for a channel to apply a number it accepted for later
 SUSPEND_AFTER = 5  # writes refused (or never applied) in a row before a listing is suspended
 
@@ -53,10 +55,18 @@ class ReadBack(ABC):
                      report: CycleReport) -> None:
         """SyncEngine's: read the orders taken while the numbers were being read."""
 
-    @staticmethod
-    def _channel_numbers(channel: ChannelRow, adapter: ChannelAdapter) -> dict[str, int]:
+    def _channel_numbers(self, channel: ChannelRow, adapter: ChannelAdapter) -> dict[str, int]:
         """What the channel shows, leaving out numbers no count can be (a broken or hostile
-        answer such as 10**20): that listing is logged and skipped, the others go on."""
+        answer such as 10**20): that listing is logged and skipped, the others go on.
+
+        Reading every listing back is paced by the channel's rate limit (10,000 Shopify SKUs
+        take minutes): a cycle that does it gets ``READ_BACK_DEADLINE_S`` instead of the
+        usual few minutes; the other channels run on their own threads meanwhile."""
+        deadline = getattr(self, "_deadline", None)
+        if deadline is not None:
+            longer = max(deadline, time.monotonic() + READ_BACK_DEADLINE_S)
+            self._deadline = longer
+            adapter.set_deadline(longer)
         shown = {}
         for channel_item_id, quantity in adapter.read_quantities().items():
             if is_count(quantity):

@@ -176,6 +176,7 @@ class PortChannel:
         self.unusable: set[str] = set()
         self.orders: list[Any] = []
         self.queued: dict[str, int] = {}
+        self.deadlines: list[float | None] = []
 
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
         lines, self.orders = self.orders, []
@@ -208,7 +209,8 @@ class PortChannel:
 
     def test_connection(self) -> None: ...
 
-    def set_deadline(self, deadline: float | None) -> None: ...
+    def set_deadline(self, deadline: float | None) -> None:
+        self.deadlines.append(deadline)
 
     def cancel(self) -> None: ...
 
@@ -351,3 +353,20 @@ def test_a_channel_is_added_with_every_credential_its_type_needs_or_none(shop: S
                              credentials={"key": "k"})
         shop.add_channel("later", "two-part", settings={"url": "https://x.example"})
         assert ChannelRow.select().where(ChannelRow.name == "half").count() == 0
+
+
+def test_a_cycle_that_reads_every_listing_back_gets_more_time_than_a_plain_one(
+        shop: Shop) -> None:
+    import time
+
+    shop.add_item("A")
+    engine, channel = _one_channel(shop, ChannelLimits(), {"A": 0})
+    engine.cycle_deadline_s = 60
+    engine.run_due(force=True)  # the first connection reads every listing back
+    started = time.monotonic()
+    longest = max(d for d in channel.deadlines if d is not None)
+    assert longest - started > 1000  # READ_BACK_DEADLINE_S, not the cycle's 60 s
+    channel.deadlines.clear()
+    shop.adjust("A", "+1")
+    engine.run_due(force=True)  # no read-back: the usual deadline
+    assert max(d for d in channel.deadlines if d is not None) - time.monotonic() < 61
