@@ -32,6 +32,7 @@ Last line: a JSON list, one object per channel type:
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import random
@@ -100,6 +101,23 @@ class AskedWaits:
         HttpClient.sleep = sleep  # type: ignore[method-assign]
 
 
+def on_simulated_time(make: Callable[..., ChannelDouble], waits: AskedWaits) -> ChannelDouble:
+    """A double whose clock (a leaky bucket's refill) runs on by the waits asked, as the
+    client's sleeps would have let it."""
+    if "clock" in inspect.signature(make).parameters:
+        return make(clock=lambda: time.time() + waits.seconds)
+    return make()
+
+
+def shift_clocks(adapter: object, waits: AskedWaits) -> None:
+    """The adapter's own clocks run on by the waits asked too (Shopify's cost bucket, BASE's
+    hour): the simulated time of the run."""
+    for holder in (adapter, getattr(adapter, "api", None)):
+        clock = getattr(holder, "clock", None)
+        if callable(clock) and isinstance(clock(), float):  # seconds, not a date
+            holder.clock = lambda clock=clock: clock() + waits.seconds
+
+
 def renew_allowance(pool: AdapterPool, channel: str, double: ChannelDouble) -> None:
     """The next window of a channel that counts its calls (BASE's hour), without waiting it."""
     adapter = pool.get(ChannelRow.get(ChannelRow.name == channel))
@@ -115,7 +133,7 @@ def measure(name: str, make: Callable[[], ChannelDouble], waits: AskedWaits) -> 
     shop: Shop = fresh_shop(dict.fromkeys(codes, STOCK))
     doubles: dict[str, ChannelDouble] = {}
     for channel in ("A", "B"):
-        double = make()
+        double = on_simulated_time(make, waits)
         double.start()
         for code in codes:
             double.add_listing(code, 0)
@@ -129,6 +147,8 @@ def measure(name: str, make: Callable[[], ChannelDouble], waits: AskedWaits) -> 
     pool = AdapterPool()
     # a first sync of 10,000 one-call listings takes longer than a cycle's wall-time limit
     engine = SyncEngine(shop, pool, drift_every=timedelta(days=1), cycle_deadline_s=7200)
+    for channel in ("A", "B"):  # the adapters' own clocks (cost buckets, hourly windows)
+        shift_clocks(pool.get(ChannelRow.get(ChannelRow.name == channel)), waits)
     a, b = doubles["A"], doubles["B"]
     try:
         def cycle(channel: str) -> tuple[int, float, float]:

@@ -60,15 +60,20 @@ class ReadBack(ABC):
         answer such as 10**20): that listing is logged and skipped, the others go on.
 
         Reading every listing back is paced by the channel's rate limit (10,000 Shopify SKUs
-        take minutes): a cycle that does it gets ``READ_BACK_DEADLINE_S`` instead of the
-        usual few minutes; the other channels run on their own threads meanwhile."""
+        take minutes): the read gets ``READ_BACK_DEADLINE_S``, and the rest of the cycle its
+        usual few minutes after it; the other channels run on their own threads meanwhile."""
         deadline = getattr(self, "_deadline", None)
+        started = time.monotonic()
         if deadline is not None:
-            longer = max(deadline, time.monotonic() + READ_BACK_DEADLINE_S)
-            self._deadline = longer
-            adapter.set_deadline(longer)
+            adapter.set_deadline(max(deadline, started + READ_BACK_DEADLINE_S))
+        try:
+            numbers = adapter.read_quantities()
+        finally:
+            if deadline is not None:  # the rest of the cycle: its own time, the read apart
+                self._deadline = deadline + (time.monotonic() - started)
+                adapter.set_deadline(self._deadline)
         shown = {}
-        for channel_item_id, quantity in adapter.read_quantities().items():
+        for channel_item_id, quantity in numbers.items():
             if is_count(quantity):
                 shown[channel_item_id] = quantity
             else:
