@@ -71,10 +71,13 @@ def _listing(channel_name: str, channel_item_id: str) -> ListingRow:
 
 
 def resume_listing(channel_name: str, channel_item_id: str) -> None:
-    """Retry a suspended listing from the next sync on."""
+    """Retry a suspended listing (or one not found on the channel) from the next sync on;
+    one still not found there is found missing again at the next read-back."""
     with write_transaction():
         row = _listing(channel_name, channel_item_id)
         row.suspended, row.failures, row.last_error = False, 0, ""
+        if row.missing_at is not None:  # what it shows now (if it is there) is not known
+            row.missing_at, row.believed_qty, row.pending = None, None, []
         row.save()
 
 

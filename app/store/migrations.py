@@ -131,6 +131,9 @@ V7_ERROR_KINDS = [
     "ALTER TABLE channel_sync ADD COLUMN error_kind TEXT NOT NULL DEFAULT ''",
     # when a number was submitted to a channel that applies writes later (Amazon's feeds)
     "ALTER TABLE listing ADD COLUMN submitted_at {ts}",
+    # the channel's read-back no longer had this listing (楽天 and Amazon accept writes for
+    # ids they do not have): not found there, never counted as in step
+    "ALTER TABLE listing ADD COLUMN missing_at {ts}",
 ]
 
 

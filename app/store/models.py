@@ -204,6 +204,7 @@ class ListingRow(BaseModel):
     drift_qty = pw.IntegerField(null=True)  # the channel shows this, changed by hand
     drift_seen_at = pw.DateTimeField(null=True)
     submitted_at = pw.DateTimeField(null=True)  # a number accepted for later (pending holds it)
+    missing_at = pw.DateTimeField(null=True)  # the channel's read-back did not have it
 
     class Meta:
         table_name = "listing"

@@ -68,6 +68,7 @@ class CycleReport:
     conflicts: int = 0
     suspended: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # listings not found on the channel
     error: str = ""
     error_kind: str = ""  # ErrorKind of *error*
     uploads_wait_s: float | None = None  # uploads left for later: the allowance is spent
@@ -400,7 +401,7 @@ class SyncEngine(ReadBack):
                               ListingRow.pending)
             .join(ItemRow)
             .where(ListingRow.channel == channel, ListingRow.suspended == False,  # noqa: E712
-                   ListingRow.drift_qty.is_null())
+                   ListingRow.drift_qty.is_null(), ListingRow.missing_at.is_null())
         )
         for channel_item_id, believed, code, pending in query.tuples().iterator():
             if only is not None and channel_item_id not in only:

@@ -93,11 +93,17 @@ class ReadBack(ABC):
         moves = dict(report.listing_moves)
         self._read_orders(channel, adapter, report)  # orders taken while we were reading
         with self.shop.lock, write_transaction():
+            self._mark_missing(channel, shown, report)
             for channel_item_id, quantity in shown.items():
                 listing = ListingRow.get_or_none(ListingRow.channel == channel,
                                                  ListingRow.channel_item_id == channel_item_id)
                 if listing is None:
                     self._new_listing(channel, channel_item_id, quantity)
+                    continue
+                if listing.missing_at is not None:  # back on the channel: as found now
+                    listing.missing_at, listing.pending = None, []
+                    listing.believed_qty, listing.confirmed_at = quantity, self.clock()
+                    listing.save()
                     continue
                 # An order read just now may or may not be in what the channel showed: its
                 # number says nothing about a change by hand this time (the next check does).
@@ -130,6 +136,21 @@ class ReadBack(ABC):
             state = sync_row(channel)
             state.last_drift_check_at = self.clock()
             state.save()
+
+    def _mark_missing(self, channel: ChannelRow, shown: dict[str, int],
+                      report: CycleReport) -> None:
+        """Listings the channel no longer has (removed there, or never there: 楽天 and Amazon
+        accept writes for ids they do not have) are "not found on the channel": shown to
+        the user, never counted as in step, not written until a read-back finds them again."""
+        for listing in ListingRow.select().where(ListingRow.channel == channel,
+                                                 ListingRow.missing_at.is_null()):
+            if listing.channel_item_id in shown:
+                continue
+            listing.missing_at, listing.pending = self.clock(), []
+            listing.save()
+            report.missing.append(listing.channel_item_id)
+            log.warning("%s: %s is not found on the channel", channel.name,
+                        listing.channel_item_id)
 
     def _not_landed(self, channel: ChannelRow, adapter: ChannelAdapter,
                     listing: ListingRow) -> None:

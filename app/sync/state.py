@@ -60,7 +60,8 @@ def channel_statuses() -> list[ChannelStatus]:
             channel.type != "manual" and row.first_mode is None,
             row.last_sync_at, row.last_ok_at, row.next_sync_at, row.last_error, row.failures,
             listings.count(),
-            listings.where(ListingRow.suspended == True).count(),  # noqa: E712
+            listings.where((ListingRow.suspended == True)  # noqa: E712
+                           | ListingRow.missing_at.is_null(False)).count(),
             listings.where(ListingRow.drift_qty.is_null(False)).count(),
             row.orders_applied, row.uploads, row.error_kind,
         ))
@@ -78,9 +79,12 @@ class ListingView:
     suspended: bool
     last_error: str
     drift_qty: int | None
+    missing: bool = False  # not found on the channel at the last read-back
 
     @property
     def state(self) -> str:
+        if self.missing:
+            return "not_found"
         if self.suspended:
             return "suspended"
         if self.drift_qty is not None:
@@ -93,7 +97,8 @@ class ListingView:
 def _views(query: Iterable[ListingRow]) -> list[ListingView]:
     return [
         ListingView(r.channel.name, r.item.code, r.channel_item_id, r.believed_qty,
-                    r.confirmed_at, r.failures, bool(r.suspended), r.last_error, r.drift_qty)
+                    r.confirmed_at, r.failures, bool(r.suspended), r.last_error, r.drift_qty,
+                    r.missing_at is not None)
         for r in query
     ]
 
@@ -109,9 +114,11 @@ def listings_of(code: str) -> list[ListingView]:
 
 
 def problem_listings() -> list[ListingView]:
-    """Suspended listings and listings whose channel number was changed by hand."""
+    """Suspended listings, listings not found on their channel and listings whose channel
+    number was changed by hand."""
     return _views(_listing_query().where(
         (ListingRow.suspended == True) | ListingRow.drift_qty.is_null(False)  # noqa: E712
+        | ListingRow.missing_at.is_null(False)
     ).order_by(ChannelRow.position, ItemRow.code))
 
 
@@ -121,6 +128,7 @@ def unsettled_listings() -> list[ListingView]:
     return _views(_listing_query().where(
         (ListingRow.suspended == True) | ListingRow.drift_qty.is_null(False)  # noqa: E712
         | (ListingRow.failures > 0) | ListingRow.believed_qty.is_null()
+        | ListingRow.missing_at.is_null(False)
     ))
 
 

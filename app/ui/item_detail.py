@@ -41,6 +41,7 @@ LISTING_STATE = {
     "failed": QT_TRANSLATE_NOOP("ItemDetail", "Upload refused"),
     "suspended": QT_TRANSLATE_NOOP("ItemDetail", "Suspended"),
     "drift": QT_TRANSLATE_NOOP("ItemDetail", "Changed on the channel"),
+    "not_found": QT_TRANSLATE_NOOP("ItemDetail", "Not found on the channel"),
 }
 
 

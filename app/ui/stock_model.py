@@ -83,11 +83,12 @@ LISTING_TEXT = {
     "failed": QT_TRANSLATE_NOOP("StockModel", "the last upload was refused"),
     "suspended": QT_TRANSLATE_NOOP("StockModel", "suspended after repeated errors"),
     "drift": QT_TRANSLATE_NOOP("StockModel", "changed by hand on the channel"),
+    "not_found": QT_TRANSLATE_NOOP("StockModel", "not found on the channel"),
 }
 # A listing that needs the user: stopped after repeated refusals, or changed by hand on the
 # channel (a refused upload that is still being retried does not, yet). The grid's 同期の問題
 # filter and the sync summary's "to check" count the items that have one: one definition.
-PROBLEM_STATES = frozenset({"suspended", "drift"})
+PROBLEM_STATES = frozenset({"suspended", "drift", "not_found"})
 
 
 def codes_to_check(listings: Iterable[ListingView]) -> set[str]:

@@ -408,8 +408,9 @@ class SyncPanel(QDockWidget):
     def refresh_problems(self) -> None:
         """Re-read the listings and order lines that need the user (cheap reads)."""
         listings = problem_listings()
-        suspended = [v for v in listings if v.suspended]
-        drift = [v for v in listings if v.drift_qty is not None and not v.suspended]
+        suspended = [v for v in listings if v.suspended or v.missing]
+        drift = [v for v in listings if v.drift_qty is not None and not v.suspended
+                 and not v.missing]
         self._fill(self.suspended_view, self.suspended_model, self.suspended_stack,
                    [self._suspended_row(v) for v in suspended])
         self._fill(self.drift_view, self.drift_model, self.drift_stack,
@@ -434,11 +435,15 @@ class SyncPanel(QDockWidget):
         return f"{code}  {item.name}" if item is not None and item.name else code
 
     def _suspended_row(self, view: ListingView) -> Row:
+        reason = view.last_error
+        if view.missing:  # the channel's read-back did not have it
+            reason = self.tr("Not found on {channel}: check the id there, or map this item "
+                             "to the channel's own id").format(channel=view.channel)
         return Row(
             key=(view.channel, view.channel_item_id),
             cells=[view.channel, self._item_label(view.code), view.channel_item_id,
-                   self.tr("{n} times").format(n=view.failures), view.last_error],
-            tooltips={4: view.last_error},
+                   self.tr("{n} times").format(n=view.failures), reason],
+            tooltips={4: reason},
             icons={0: sync_icon("failing")},
             payload=view,
         )

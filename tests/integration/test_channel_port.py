@@ -31,7 +31,7 @@ from app.services.channels import AdapterPool, adapter_for, channel_settings
 from app.services.loading import channel_specs
 from app.services.secrets import KeyringCredentials, load_credentials
 from app.services.shop import Shop
-from app.store.models import ChannelRow, ListingRow
+from app.store.models import ChannelRow, ChannelSyncRow, ListingRow
 from app.sync.engine import SyncEngine
 from app.sync.state import channel_statuses
 
@@ -370,3 +370,33 @@ def test_a_cycle_that_reads_every_listing_back_gets_more_time_than_a_plain_one(
     shop.adjust("A", "+1")
     engine.run_due(force=True)  # no read-back: the usual deadline
     assert max(d for d in channel.deadlines if d is not None) - time.monotonic() < 61
+
+
+def test_a_listing_the_channel_no_longer_has_is_not_found_never_in_step(shop: Shop) -> None:
+    from app.services.channel_sync import resume_listing
+    from app.sync.state import listings_of, problem_listings, unsettled_listings
+
+    shop.add_item("A")
+    shop.add_item("B")
+    shop.adjust("A", "+4")
+    shop.adjust("B", "+4")
+    engine, channel = _one_channel(shop, ChannelLimits(), {"A": 0, "B": 0})
+    engine.run_due(force=True)
+    assert channel.shown == {"A": 4, "B": 4}
+    del channel.shown["B"]  # removed on the channel (or never there: accepted, not kept)
+    ChannelSyncRow.update(last_drift_check_at=None).execute()
+    [report] = engine.run_due(force=True)
+    assert report.missing == ["B"]
+    [view] = listings_of("B")
+    assert view.state == "not_found"
+    assert "B" in {v.code for v in problem_listings()} | {v.code for v in unsettled_listings()}
+    sent = len(channel.sent)
+    shop.adjust("B", "+1")
+    engine.run_due(force=True)
+    assert [u.channel_item_id for u in channel.sent[sent:]] == []  # not written
+    channel.shown["B"] = 2  # listed again on the channel
+    resume_listing("port", "B")
+    ChannelSyncRow.update(last_drift_check_at=None).execute()
+    engine.run_due(force=True)
+    [view] = listings_of("B")
+    assert view.state == "ok" and channel.shown["B"] == 5
