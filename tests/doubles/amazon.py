@@ -109,6 +109,8 @@ class AmazonDouble:
         self.throttled = 0
         self.buckets: dict[str, tuple[float, float]] = {}  # op -> (tokens, at)
         self.page_size = 100  # getOrders MaxResultsPerPage default
+        self.rates = dict(RATES)  # what x-amzn-RateLimit-Limit says and the buckets enforce
+        self.queries: list[tuple[str, dict[str, list[str]]]] = []  # (path, query) of API calls
         self._serial = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -212,11 +214,21 @@ class AmazonDouble:
                                      "LastUpdateDate": _iso(now), "updated": now,
                                      "OrderStatus": "Unshipped", "FulfillmentChannel": "MFN",
                                      "MarketplaceId": JAPAN, "items": items}
+            self._count_items(self.orders[order_id])
             return order_id
 
     def _touch(self, order: dict[str, Any]) -> None:
         order["updated"] = self.now()
         order["LastUpdateDate"] = _iso(order["updated"])
+        self._count_items(order)
+
+    @staticmethod
+    def _count_items(order: dict[str, Any]) -> None:
+        shipped = sum(i["QuantityShipped"] for i in order["items"])
+        ordered = sum(i["QuantityOrdered"] for i in order["items"])
+        order["NumberOfItemsShipped"] = shipped
+        order["NumberOfItemsUnshipped"] = (0 if order["OrderStatus"] == "Canceled"
+                                           else ordered - shipped)
 
     def cancel_order(self, order_id: str) -> None:
         with self.lock:
@@ -259,7 +271,7 @@ class AmazonDouble:
 
     # -- serving --------------------------------------------------------------------------------
     def _limit(self, operation: str) -> dict[str, str]:
-        rate, burst = RATES[operation]
+        rate, burst = self.rates[operation]
         headers = {"x-amzn-RateLimit-Limit": f"{rate:g}"}
         if self.throttled > 0:
             self.throttled -= 1
@@ -309,6 +321,7 @@ class AmazonDouble:
             body: Any) -> tuple[int, Any, dict[str, str]]:
         self.tick()
         with self.lock:
+            self.queries.append((path, query))
             self._authorise(headers)
             parts = path.strip("/").split("/")
             if parts[:3] == ["listings", "2021-08-01", "items"] and len(parts) in (4, 5):

@@ -46,6 +46,13 @@ def _parse(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _version(order: dict[str, Any]) -> str:
+    """What tells one state of an order from another: LastUpdateDate has whole seconds, so a
+    change within the second it was read shows in the status and item counts."""
+    return "|".join(str(order.get(key) or "") for key in (
+        "LastUpdateDate", "OrderStatus", "NumberOfItemsShipped", "NumberOfItemsUnshipped"))
+
+
 def _read_cursor(cursor: str | None) -> tuple[datetime | None, dict[str, str]]:
     """(LastUpdatedAfter, {order id: LastUpdateDate read}) of a cursor; a plain date too."""
     if not cursor:
@@ -53,7 +60,8 @@ def _read_cursor(cursor: str | None) -> tuple[datetime | None, dict[str, str]]:
     try:
         data = json.loads(cursor)
         if isinstance(data, dict):
-            seen = data.get("seen") if isinstance(data.get("seen"), dict) else {}
+            seen = data.get("seen")
+            seen = seen if isinstance(seen, dict) else {}
             return _parse(str(data["after"])), {str(k): str(v) for k, v in seen.items()}
         return _parse(cursor), {}
     except (ValueError, KeyError, TypeError):
@@ -68,10 +76,11 @@ class AmazonChannel:
     limits = AMAZON_LIMITS
 
     def __init__(self, info: ChannelInfo, credentials: Credentials,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] | None = None) -> None:
         self.info = info
         self.clock = clock
-        self.sp = SpApi(credentials, str(info.settings.get("url") or "") or None, clock)
+        self.sp = SpApi(credentials, str(info.settings.get("url") or "") or None, clock, sleep)
         self.seller = str(info.settings.get("seller_id") or "").strip()
         self.marketplace = str(info.settings.get("marketplace_id") or JAPAN).strip()
         self.channels: dict[str, str] = {}  # sku -> fulfillment channel code last read
@@ -176,8 +185,8 @@ class AmazonChannel:
         """Orders changed since the cursor (LastUpdatedAfter, never later than now − 2 min),
         every page, and the items of each merchant-fulfilled one.
 
-        The cursor (JSON) holds that moment and the orders already read at their
-        LastUpdateDate since then: the two minutes each read overlaps the last are not read
+        The cursor (JSON) holds that moment and the orders already read since then, with
+        their ``_version``: the two minutes each read overlaps the last are not read
         (nor their items asked for) again."""
         latest = datetime.fromtimestamp(self.clock(), UTC) - timedelta(seconds=ORDER_DELAY_S)
         after, seen = _read_cursor(cursor)
@@ -196,9 +205,8 @@ class AmazonChannel:
             if not isinstance(payload, dict):
                 raise ChannelError("getOrders: unreadable answer", kind=ErrorKind.MALFORMED)
             for order in payload.get("Orders") or []:
-                order_id, updated = str(order.get("AmazonOrderId")), str(
-                    order.get("LastUpdateDate") or "")
-                if updated and _parse(updated) >= latest:
+                order_id, updated = str(order.get("AmazonOrderId")), _version(order)
+                if _parse(str(order.get("LastUpdateDate") or _iso(after))) >= latest:
                     kept[order_id] = updated  # read again next time: keep it as seen
                 if seen.get(order_id) == updated or order.get("FulfillmentChannel") == "AFN":
                     continue  # read already; or Amazon's own stock shipped it
@@ -213,9 +221,10 @@ class AmazonChannel:
         order_id = str(order["AmazonOrderId"])
         cancelled = order.get("OrderStatus") == "Canceled"
         placed = _parse(order["PurchaseDate"]) if order.get("PurchaseDate") else None
-        lines, token = [], None
+        lines: list[OrderLine] = []
+        token: str | None = None
         while True:
-            params = {"NextToken": token} if token else None
+            params: dict[str, Any] | None = {"NextToken": token} if token else None
             body = self.sp.call("getOrderItems", "GET",
                                 f"/orders/v0/orders/{quote(order_id, safe='')}/orderItems",
                                 params=params).body

@@ -38,11 +38,12 @@ class SpApi:
     (``url`` replaces both, for a local double)."""
 
     def __init__(self, credentials: Credentials, url: str | None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] | None = None) -> None:
         self.credentials = credentials
         self.clock = clock
         self.api = HttpClient(url or DEFAULT_URL, auth=self._auth_headers,
-                              secrets=self._secrets)
+                              secrets=self._secrets, sleep=sleep)
         self.lwa = HttpClient(url or LWA_URL, secrets=self._secrets)
         self._token: str | None = None
         self._expires = 0.0
