@@ -29,10 +29,12 @@ Built from Amazon's published models, github.com/amzn/selling-partner-api-models
   token is HTTP 403 ``Unauthorized`` "Access to requested resource is denied." with details
   "The access token you provided has expired."; throttling is HTTP 429 ``QuotaExceeded``,
   and answers carry ``x-amzn-RateLimit-Limit`` (the operation's rate, requests a second).
-- Login with Amazon (developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-
-  api, github.com/amzn/selling-partner-api-docs guides/en-US/developer-guide): ``POST
-  /auth/o2/token`` (form: grant_type=refresh_token, refresh_token, client_id, client_secret)
-  → ``{"access_token": "Atza|…", "token_type": "bearer", "expires_in": 3600,
+- Login with Amazon: clients/sellingpartner-api-aa-python/auth/LwaRequest.py of the same
+  repository (``POST https://api.amazon.com/auth/o2/token``, form grant_type=refresh_token,
+  refresh_token, client_id, client_secret; ``expires_in``) and LwaExceptionErrorCode.py;
+  github.com/amzn/selling-partner-api-docs now only points to developer-docs.amazon.com
+  (guides/en-US/developer-guide/SellingPartnerApiDeveloperGuide.md). Answers
+  ``{"access_token": "Atza|…", "token_type": "bearer", "expires_in": 3600,
   "refresh_token"}``; refusals per RFC 6749: ``invalid_grant`` (HTTP 400, refresh token
   revoked or unknown), ``invalid_client`` (HTTP 401).
 

@@ -4,13 +4,15 @@ From Amazon's published models (github.com/amzn/selling-partner-api-models,
 models/listings-items-api-model/listingsItems_2021-08-01.json,
 models/orders-api-model/ordersV0.json):
 
-- Why not ``python-amazon-sp-api``: it costs more than it gives here. It sends its calls
-  through its own ``requests`` code with its own retries and takes the Login with Amazon host
-  from a fixed address (an environment variable at best), so Rendo's HttpClient rules would
-  not hold: the cycle's deadline, ``cancel()`` from another thread, the answer size cap, no
-  redirects, the loopback-only ``http://`` policy, and ``--url`` replacing both the SP-API and
-  the LWA host. What it gives (a token exchange, a header, a 429 back-off) is a hundred
-  lines on HttpClient (``api.SpApi``), with no extra dependencies.
+- Why not ``python-amazon-sp-api`` (saleweaver/python-amazon-sp-api): it costs more than it
+  gives here. It makes its calls with its own ``requests`` code and retries, and its Login
+  with Amazon host is a class attribute (``sp_api/auth/access_token_client.py``: ``host =
+  'api.amazon.com'``, a plain ``requests.post``, a process-wide token cache), so Rendo's
+  HttpClient rules would not hold: the cycle's deadline, ``cancel()`` from another thread,
+  the answer size cap, no redirects, the loopback-only ``http://`` policy, and ``--url``
+  replacing both the SP-API and the LWA host. It also pins boto3, cachetools, confuse and
+  pytz (requirements.txt). What it gives (a token exchange, a header, a 429 back-off) is
+  about a hundred lines on HttpClient (``api.SpApi``), with no new dependency.
 - Auth: a self-authorised private app's LWA client_id, client_secret and refresh token; the
   access token (one hour) is exchanged at ``/auth/o2/token`` and renewed five minutes before
   it ends, and once more when Amazon answers 403 (an expired or revoked token). A refused
