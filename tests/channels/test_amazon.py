@@ -178,6 +178,17 @@ def test_a_throttled_patch_waits_as_long_as_the_rate_header_says(double):
     assert sleeps == [0.5] and count(double, "PATCH") == 2
 
 
+def test_patches_keep_to_the_published_rate_without_meeting_a_429(double):
+    codes = [f"P{n:02d}" for n in range(12)]
+    for code in codes:
+        double.add_listing(code, 0)
+    channel = adapter(double)
+    channel.read_quantities()
+    results = channel.set_quantities([QuantityUpdate(code, 3) for code in codes])
+    assert {r.status for r in results} == {UpdateStatus.SUBMITTED}
+    assert count(double, "PATCH") == 12  # 5 at once, then 5 a second: none refused
+
+
 def test_a_throttled_order_read_ends_the_cycle_with_the_operations_wait(double):
     sleeps: list[float] = []
     channel = adapter(double, sleeps=sleeps)

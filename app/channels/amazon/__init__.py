@@ -30,7 +30,8 @@ models/orders-api-model/ordersV0.json):
   ``searchListingsItems`` (2021-08-01) is read, 20 listings a page with their
   fulfillmentAvailability. Amazon pages through at most 1,000 SKUs that way; a seller with
   more would need the merchant listings report (not done).
-- Rates: each operation's published usage plan; a 429 is waited out within the call when the
+- Rates: each operation's published usage plan, kept by a token bucket per operation (a
+  wait of up to two seconds is waited before sending); a 429 is waited out within the call when the
   operation's rate (``x-amzn-RateLimit-Limit``, else the published one) asks for two seconds
   or less, otherwise the cycle ends RATE_LIMITED with that wait.
 - Orders: Orders API v0 ``getOrders`` with LastUpdatedAfter (never later than now − 2 min:

@@ -49,6 +49,7 @@ class SpApi:
         self._expires = 0.0
         self._lock = threading.Lock()
         self.limits: dict[str, float] = {}  # operation -> rate Amazon said (x-amzn-RateLimit)
+        self._buckets: dict[str, tuple[float, float]] = {}  # operation -> (tokens, at)
 
     def _secrets(self) -> list[str]:
         return [*self.credentials.secrets(), *([self._token] if self._token else [])]
@@ -105,6 +106,7 @@ class SpApi:
         raises RATE_LIMITED with the wait the operation's rate asks for."""
         renewed, waits = False, 0
         while True:
+            self._pace(operation)
             reply = self.api.call(method, path, json=json, params=params,
                                   ok=(200, 400, 403, 404, 429))
             limit = _rate(reply.headers.get("x-amzn-RateLimit-Limit"))
@@ -132,6 +134,23 @@ class SpApi:
                                    kind=ErrorKind.RATE_LIMITED)
             kind = ErrorKind.NOT_FOUND if reply.status == 404 else ErrorKind.REFUSED
             raise ChannelError(f"{operation} refused ({detail})", kind=kind)
+
+    def _pace(self, operation: str) -> None:
+        """Keep to the operation's usage plan (a token bucket at its rate and burst): wait
+        when that is short; a longer wait is not waited (the call goes, and Amazon, which may
+        grant this seller more, answers 429 if it must)."""
+        rate = self.limits.get(operation) or RATES[operation][0]
+        burst = float(RATES[operation][1])
+        with self._lock:
+            now = time.monotonic()
+            tokens, at = self._buckets.get(operation, (burst, now))
+            tokens = min(burst, tokens + (now - at) * rate)
+            wait = 0.0 if tokens >= 1 else (1 - tokens) / rate
+            if wait > SHORT_WAIT_S:
+                wait = 0.0
+            self._buckets[operation] = (tokens - 1 + wait * rate, now + wait)
+        if wait:
+            self.api.sleep(wait)
 
     def close(self) -> None:
         self.api.close()
