@@ -1,0 +1,83 @@
+"""Amazon (Selling Partner API, Far East endpoint; the Japan marketplace by default).
+
+From Amazon's published models (github.com/amzn/selling-partner-api-models,
+models/listings-items-api-model/listingsItems_2021-08-01.json,
+models/orders-api-model/ordersV0.json):
+
+- Why not ``python-amazon-sp-api`` (saleweaver/python-amazon-sp-api): it costs more than it
+  gives here. It makes its calls with its own ``requests`` code and retries, and its Login
+  with Amazon host is a class attribute (``sp_api/auth/access_token_client.py``: ``host =
+  'api.amazon.com'``, a plain ``requests.post``, a process-wide token cache), so Rendo's
+  HttpClient rules would not hold: the cycle's deadline, ``cancel()`` from another thread,
+  the answer size cap, no redirects, the loopback-only ``http://`` policy, and ``--url``
+  replacing both the SP-API and the LWA host. It also pins boto3, cachetools, confuse and
+  pytz (requirements.txt). What it gives (a token exchange, a header, a 429 back-off) is
+  about a hundred lines on HttpClient (``api.SpApi``), with no new dependency.
+- Auth: a self-authorised private app's LWA client_id, client_secret and refresh token; the
+  access token (one hour) is exchanged at ``/auth/o2/token`` and renewed five minutes before
+  it ends, and once more when Amazon answers 403 (an expired or revoked token). A refused
+  refresh token (``invalid_grant``) or app (``invalid_client``) stops the channel.
+- Stock: ``patchListingsItem`` replaces ``fulfillment_availability`` (DEFAULT channel), one
+  SKU a call (batch_size 1): Amazon answers ACCEPTED and applies it later, so the result is
+  SUBMITTED and the engine keeps the number pending until a read shows it. Amazon accepts
+  SKUs it does not have, so the read-back is what says a listing exists. INVALID is REJECTED
+  with the issues' messages. A listing fulfilled by Amazon (AMAZON_FE) is never written:
+  UNUSABLE, "Amazon keeps this stock (FBA)" (checked with one getListingsItem for a SKU not
+  read yet). The JSON listings feed is not used (a feed plus its processing report costs
+  more calls than it saves for a small shop's uploads; it would be the path past a few
+  thousand SKUs an upload).
+- Reading every listing: getListingsItem per SKU would cost a call each (5 a second), so
+  ``searchListingsItems`` (2021-08-01) is read, 20 listings a page with their
+  fulfillmentAvailability. Amazon pages through at most 1,000 SKUs that way; a seller with
+  more would need the merchant listings report (not done).
+- Rates: each operation's published usage plan, kept by a token bucket per operation (a
+  wait of up to two seconds is waited before sending); a 429 is waited out within the call when the
+  operation's rate (``x-amzn-RateLimit-Limit``, else the published one) asks for two seconds
+  or less, otherwise the cycle ends RATE_LIMITED with that wait.
+- Orders: Orders API v0 ``getOrders`` with LastUpdatedAfter (never later than now − 2 min:
+  the cursor is that moment, so each read overlaps the last two minutes, which the engine
+  applies once) and NextToken, then ``getOrderItems`` per order. The newer Orders API
+  (2026-01-01, searchOrders) is in the models repository; v0 is still served and is used
+  until its retirement. A Canceled order cancels its lines; a partial cancellation shows as
+  a lower QuantityOrdered. Orders fulfilled by Amazon (AFN) are skipped.
+"""
+
+from __future__ import annotations
+
+from app.domain.errors import QT_TRANSLATE_NOOP
+
+from ..base import ChannelInfo, Credentials
+from ..channel_type import ChannelType, Field
+from .adapter import AMAZON_LIMITS, JAPAN, AmazonChannel
+from .api import DEFAULT_URL
+
+__all__ = ["CHANNEL_TYPE", "AmazonChannel"]
+
+
+def _make(info: ChannelInfo, credentials: Credentials) -> AmazonChannel:
+    return AmazonChannel(info, credentials)
+
+
+_APP = QT_TRANSLATE_NOOP(
+    "ChannelTypes", "Seller Central → Apps and Services → Develop Apps: register as a "
+    "developer (roles Inventory and Order Tracking, Product Listing), add a private app, "
+    "then View → LWA credentials.")
+
+CHANNEL_TYPE = ChannelType(
+    name="amazon", label=QT_TRANSLATE_NOOP("ChannelTypes", "Amazon (Selling Partner API)"),
+    factory=_make, limits=AMAZON_LIMITS, default_url=DEFAULT_URL,
+    settings=(
+        Field("seller_id", QT_TRANSLATE_NOOP("ChannelTypes", "Seller ID"), QT_TRANSLATE_NOOP(
+            "ChannelTypes", "Seller Central → Settings → Account Info → Merchant Token.")),
+        Field("marketplace_id", QT_TRANSLATE_NOOP("ChannelTypes", "Marketplace ID"),
+              QT_TRANSLATE_NOOP("ChannelTypes", "A1VC38T7YXB528 is Amazon.co.jp."),
+              required=False, default=JAPAN),
+    ),
+    credentials=(
+        Field("client_id", QT_TRANSLATE_NOOP("ChannelTypes", "LWA client ID"), _APP),
+        Field("client_secret", QT_TRANSLATE_NOOP("ChannelTypes", "LWA client secret"), _APP),
+        Field("refresh_token", QT_TRANSLATE_NOOP("ChannelTypes", "Refresh token"),
+              QT_TRANSLATE_NOOP("ChannelTypes", "Develop Apps → your app → Authorize app "
+                                "(self-authorisation): copy the refresh token shown.")),
+    ),
+)

@@ -1,0 +1,329 @@
+"""The Amazon adapter against the SP-API double (tests/doubles/amazon.py) over real HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from app.channels.amazon import CHANNEL_TYPE, AmazonChannel
+from app.channels.base import (
+    ChannelError,
+    ChannelInfo,
+    ErrorKind,
+    MemoryCredentials,
+    QuantityUpdate,
+    UpdateStatus,
+)
+from app.channels.registry import channel_type
+from app.services.channel_sync import choose_first
+from app.services.channels import adapter_for
+from app.store.models import ChannelRow, ChannelSyncRow, ListingRow
+from app.sync.engine import SyncEngine
+from app.sync.state import channel_statuses
+from tests.doubles.amazon import JAPAN, AmazonDouble, make_double
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def double() -> Iterator[AmazonDouble]:
+    server = make_double()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def settings(double: AmazonDouble) -> dict[str, object]:
+    return {"url": double.url, **double.settings}
+
+
+def adapter(double: AmazonDouble, clock: Clock | None = None,
+            sleeps: list[float] | None = None,
+            credentials: MemoryCredentials | None = None) -> AmazonChannel:
+    return AmazonChannel(ChannelInfo("amazon", "amazon", settings(double)),
+                         credentials or MemoryCredentials(double.credentials),
+                         clock=clock or time.time,
+                         sleep=sleeps.append if sleeps is not None else None)
+
+
+def count(double: AmazonDouble, method: str, suffix: str = "") -> int:
+    return sum(1 for m, path in double.calls if m == method and path.endswith(suffix))
+
+
+def test_the_channel_type_is_found_with_its_settings_and_limits():
+    record = channel_type("amazon")
+    assert record is CHANNEL_TYPE
+    assert [f.key for f in record.credentials] == ["client_id", "client_secret", "refresh_token"]
+    assert [(f.key, f.default) for f in record.settings] == [("seller_id", ""),
+                                                             ("marketplace_id", JAPAN)]
+    assert record.default_url == "https://sellingpartnerapi-fe.amazon.com"
+    assert (record.limits.batch_size, record.limits.asynchronous) == (1, True)
+
+
+# -- Login with Amazon ------------------------------------------------------------------------
+def test_the_token_is_exchanged_once_then_renewed_before_it_ends(double):
+    clock = Clock(time.time())
+    channel = adapter(double, clock)
+    double.add_listing("A", 4)
+    assert channel.read_quantities() == {"A": 4}
+    assert channel.read_quantities() == {"A": 4}
+    assert double.exchanges == 1  # one token for both reads, sent as x-amz-access-token
+    clock.now += 3600 - 200  # within five minutes of its end
+    channel.read_quantities()
+    assert double.exchanges == 2
+
+
+def test_an_expired_access_token_is_exchanged_again_without_failing_the_call(double):
+    channel = adapter(double)
+    double.add_listing("A", 4)
+    channel.read_quantities()
+    double.expire_access_token()
+    raw = requests.get(f"{double.url}/listings/2021-08-01/items/{double.settings['seller_id']}",
+                       params={"marketplaceIds": JAPAN},
+                       headers={"x-amz-access-token": next(iter(double.access_tokens))},
+                       timeout=5)
+    assert raw.status_code == 403
+    assert raw.json()["errors"][0]["details"] == "The access token you provided has expired."
+    assert channel.read_quantities() == {"A": 4}
+    assert double.exchanges == 2
+
+
+def test_a_refused_refresh_token_or_app_stops_the_channel(double):
+    double.add_listing("A", 4)
+    old = dict(double.credentials)
+    double.revoke_credentials()
+    with pytest.raises(ChannelError) as refused:
+        adapter(double, credentials=MemoryCredentials(old)).read_quantities()
+    assert refused.value.kind is ErrorKind.AUTHENTICATION and refused.value.stops_channel
+    assert "invalid_grant" in str(refused.value) and old["refresh_token"] not in str(
+        refused.value)
+    assert adapter(double).read_quantities() == {"A": 4}  # the owner's new refresh token
+
+    wrong = MemoryCredentials({**double.credentials, "client_secret": "amzn1.oa2-cs.v1.nope"})
+    with pytest.raises(ChannelError) as unknown:
+        adapter(double, credentials=wrong).read_quantities()
+    assert unknown.value.kind is ErrorKind.AUTHENTICATION
+    assert unknown.value.renew == ("client_id", "client_secret")
+
+
+# -- stock --------------------------------------------------------------------------------------
+def test_a_patch_is_submitted_and_applied_later(double):
+    double.apply_delay = 600
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    assert channel.read_quantities() == {"A": 1}
+    [result] = channel.set_quantities([QuantityUpdate("A", 9)])
+    assert result.status is UpdateStatus.SUBMITTED
+    assert double.submissions[-1] == {"sku": "A", "status": "ACCEPTED", "quantity": 9}
+    assert double.quantity("A") == 1 and channel.read_quantities() == {"A": 1}
+    double.advance(601)
+    assert channel.read_quantities() == {"A": 9}
+
+
+def test_an_unknown_sku_is_accepted_but_missing_at_the_read_back(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    [result] = channel.set_quantities([QuantityUpdate("GHOST", 3)])
+    assert result.status is UpdateStatus.SUBMITTED  # Amazon says ACCEPTED
+    assert count(double, "PATCH", "/GHOST") == 1
+    assert channel.read_quantities() == {"A": 1}
+    assert double.quantity("GHOST") is None
+
+
+def test_an_fba_listing_is_read_but_never_written(double):
+    double.add_fba_listing("F", 7)
+    double.add_listing("M", 2)
+    fresh = adapter(double)  # has not read the listings: asks for this one first
+    [result] = fresh.set_quantities([QuantityUpdate("F", 1)])
+    assert (result.status, result.message) == (UpdateStatus.UNUSABLE,
+                                              "Amazon keeps this stock (FBA)")
+    assert count(double, "GET", "/F") == 1
+    channel = adapter(double)
+    assert channel.read_quantities() == {"F": 7, "M": 2}
+    assert [r.status for r in channel.set_quantities([QuantityUpdate("F", 1)])] == [
+        UpdateStatus.UNUSABLE]
+    assert count(double, "PATCH") == 0 and double.quantity("F") == 7
+
+
+def test_an_invalid_patch_is_rejected_with_amazons_issue(double):
+    double.add_listing("B", 2)
+    double.refuse_writes("B")
+    [result] = adapter(double).set_quantities([QuantityUpdate("B", 5)])
+    assert result.status is UpdateStatus.REJECTED
+    assert result.message == "'quantity' is not valid for this listing."
+    assert double.quantity("B") == 2
+
+
+def test_a_throttled_patch_waits_as_long_as_the_rate_header_says(double):
+    double.add_listing("A", 1)
+    double.rates["patchListingsItem"] = (2.0, 5)  # the header says 2 a second
+    sleeps: list[float] = []
+    channel = adapter(double, sleeps=sleeps)
+    channel.read_quantities()
+    double.throttle(1)
+    [result] = channel.set_quantities([QuantityUpdate("A", 6)])
+    assert result.status is UpdateStatus.SUBMITTED
+    assert sleeps == [0.5] and count(double, "PATCH") == 2
+
+
+def test_patches_keep_to_the_published_rate_without_meeting_a_429(double):
+    codes = [f"P{n:02d}" for n in range(12)]
+    for code in codes:
+        double.add_listing(code, 0)
+    channel = adapter(double)
+    channel.read_quantities()
+    results = channel.set_quantities([QuantityUpdate(code, 3) for code in codes])
+    assert {r.status for r in results} == {UpdateStatus.SUBMITTED}
+    assert count(double, "PATCH") == 12  # 5 at once, then 5 a second: none refused
+
+
+def test_a_throttled_order_read_ends_the_cycle_with_the_operations_wait(double):
+    sleeps: list[float] = []
+    channel = adapter(double, sleeps=sleeps)
+    double.throttle(1)
+    with pytest.raises(ChannelError) as throttled:
+        channel.read_orders(None, datetime.now(UTC) - timedelta(hours=1))
+    assert throttled.value.kind is ErrorKind.RATE_LIMITED
+    assert throttled.value.retry_after == pytest.approx(1 / 0.0167)
+    assert sleeps == []
+
+
+def test_the_doubles_burst_runs_out_with_429_and_the_rate_header(double):
+    token = double.token({**double.credentials, "grant_type": "refresh_token"})[1]
+    answers = [requests.get(f"{double.url}/orders/v0/orders",
+                            params={"MarketplaceIds": JAPAN,
+                                    "LastUpdatedAfter": "2026-01-01T00:00:00Z"},
+                            headers={"x-amz-access-token": token["access_token"]}, timeout=5)
+               for _ in range(21)]
+    assert [a.status_code for a in answers] == [200] * 20 + [429]
+    assert answers[-1].headers["x-amzn-RateLimit-Limit"] == "0.0167"
+    assert answers[-1].json()["errors"][0]["code"] == "QuotaExceeded"
+
+
+# -- orders --------------------------------------------------------------------------------------
+def test_orders_are_paged_with_next_token_and_never_asked_for_within_two_minutes(double):
+    double.page_size = 2
+    double.add_listing("A", 50)
+    placed = [double.place_order([("A", 1)]) for _ in range(5)]
+    channel = adapter(double)
+    page = channel.read_orders(None, datetime.now(UTC))  # connected just now
+    assert sorted(line.order_id for line in page.lines) == sorted(placed)
+    asked = [q for path, q in double.queries if path == "/orders/v0/orders"]
+    assert len(asked) == 3 and all("NextToken" in q for q in asked[1:])
+    after = datetime.fromisoformat(asked[0]["LastUpdatedAfter"][0].replace("Z", "+00:00"))
+    assert after <= datetime.now(UTC) - timedelta(seconds=119)
+    items = count(double, "GET", "/orderItems")
+    assert items == 5
+
+    again = channel.read_orders(page.next_cursor, datetime.now(UTC))
+    assert again.lines == []  # the overlapping two minutes are not read twice
+    assert count(double, "GET", "/orderItems") == items
+
+    raw = requests.get(f"{double.url}/orders/v0/orders", params={
+        "MarketplaceIds": JAPAN, "LastUpdatedAfter": datetime.now(UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")}, headers={"x-amz-access-token": channel.sp.access_token()},
+        timeout=5)
+    assert raw.status_code == 400 and raw.json()["errors"][0]["code"] == "InvalidInput"
+
+
+def test_cancelled_and_partly_cancelled_orders_come_as_their_lines(double):
+    double.add_listing("A", 50)
+    double.add_listing("B", 50)
+    key = double.place_order([("A", 3), ("B", 2)])
+    channel = adapter(double)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    cursor = channel.read_orders(None, since).next_cursor
+    double.cancel_units(key, "A", 1)
+    lines = channel.read_orders(cursor, since).lines
+    assert {(line.channel_item_id, line.quantity, line.cancelled) for line in lines} == {
+        ("A", 2, False), ("B", 2, False)}
+    double.cancel_order(key)
+    lines = channel.read_orders(cursor, since).lines
+    assert {line.cancelled for line in lines} == {True}
+
+
+# -- through the engine ---------------------------------------------------------------------------
+@pytest.fixture
+def synced(double, shop):
+    for code, on_hand in (("A", 40), ("B", 30)):
+        shop.add_item(code)
+        shop.adjust(code, f"+{on_hand}")
+        double.add_listing(code, 0)
+    shop.add_channel("amazon", "amazon", settings=settings(double),
+                     credentials=double.credentials)
+    choose_first("amazon", "push")
+    engine = SyncEngine(shop, adapter_for)
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert (double.quantity("A"), double.quantity("B")) == (40, 30)
+    return engine
+
+
+def test_a_submitted_number_stays_pending_until_a_read_shows_it(double, shop):
+    double.apply_delay = 600
+    shop.add_item("A")
+    shop.adjust("A", "+12")
+    double.add_listing("A", 0)
+    shop.add_channel("amazon", "amazon", settings=settings(double),
+                     credentials=double.credentials)
+    choose_first("amazon", "push")
+    engine = SyncEngine(shop, adapter_for)
+    [report] = engine.run_due(force=True)
+    assert report.ok and report.uploaded == 1
+    listing = ListingRow.get(ListingRow.channel_item_id == "A")
+    assert (listing.believed_qty, listing.pending) == (0, [12])
+    engine.drift_every = timedelta(0)
+    assert all(r.ok for r in engine.run_due(force=True))  # not applied yet: still pending
+    listing = ListingRow.get(ListingRow.channel_item_id == "A")
+    assert (listing.pending, listing.drift_qty) == ([12], None)
+    double.advance(601)
+    assert all(r.ok for r in engine.run_due(force=True))
+    listing = ListingRow.get(ListingRow.channel_item_id == "A")
+    assert (listing.believed_qty, listing.pending, listing.drift_qty) == (12, [], None)
+
+
+def test_orders_and_cancellations_move_stock_once(double, shop, synced):
+    key = double.place_order([("A", 3), ("B", 2)])
+    synced.run_due(force=True)
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (37, 28)
+    ChannelSyncRow.update(cursor=None).execute()  # every order read again
+    synced.run_due(force=True)
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (37, 28)
+    double.cancel_units(key, "B", 1)
+    synced.run_due(force=True)
+    synced.run_due(force=True)
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (37, 29)
+    double.cancel_order(key)
+    synced.run_due(force=True)
+    ChannelSyncRow.update(cursor=None).execute()
+    synced.run_due(force=True)
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (40, 30)
+    assert (double.quantity("A"), double.quantity("B")) == (40, 30)
+
+
+def test_end_to_end_a_local_change_reaches_amazon_and_a_revocation_stops_it(
+        double, shop, synced):
+    shop.adjust("A", "+5")
+    assert all(r.ok for r in synced.run_due(force=True))
+    assert double.quantity("A") == 45
+    double.revoke_credentials()
+    shop.adjust("A", "+1")
+    [report] = synced.run_due(force=True)
+    assert not report.ok and report.error_kind == ErrorKind.AUTHENTICATION
+    status = next(s for s in channel_statuses() if s.name == "amazon")
+    assert status.stopped
+    shop.set_credentials("amazon", dict(double.credentials))
+    assert ChannelRow.get(ChannelRow.name == "amazon")
+    assert all(r.ok for r in synced.run_due(force=True))
+    assert double.quantity("A") == 46
