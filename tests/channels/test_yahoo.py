@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -333,3 +335,15 @@ def test_end_to_end_a_local_change_reaches_yahoo_relatively_and_a_revocation_sto
     [report] = synced.run_due(force=True)
     assert not report.ok and report.error_kind == ErrorKind.CREDENTIALS_EXPIRED.value
     assert double.quantity("A") == 35
+
+
+def test_the_command_line_adds_a_yahoo_channel_with_its_public_key(
+        double, rendo, memory_keyring, monkeypatch):
+    lines = "".join(f"{key}={value}\n" for key, value in double.credentials.items())
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    added = rendo("channel", "add", "mystore", "--type", "yahoo", "--url", double.url,
+                  "--set", f"seller_id={double.seller_id}",
+                  "--set", f"redirect_uri={double.settings['redirect_uri']}", "--token-stdin")
+    assert added.code == 0, added.err
+    stored = json.loads(memory_keyring.passwords[("Rendo", "channel:mystore")])
+    assert stored == double.credentials and stored["public_key"] == PUBLIC_KEY
