@@ -292,15 +292,18 @@ class YahooChannel:
                 with self._lock:
                     if self._access == token:
                         self._access = None
-                if attempt == 1 and "signature" not in message.casefold():
+                signature = "signature" in message.casefold()
+                if attempt == 1 and not signature:
                     continue
+                if signature:
+                    raise ChannelError(
+                        f"Yahoo! refused the public key signature on {name} ({message}); "
+                        "check public_key and public_key_version (ストアクリエイターPro)",
+                        kind=ErrorKind.AUTHENTICATION, renew=("public_key", "public_key_version"))
                 raise ChannelError(
-                    f"Yahoo! refused the authorization on {name} ({code} {message}); "
-                    "connect Rendo to Yahoo! again".replace("( ", "("),
-                    kind=ErrorKind.CREDENTIALS_EXPIRED if "signature" not in message.casefold()
-                    else ErrorKind.AUTHENTICATION,
-                    renew=("refresh_token",) if "signature" not in message.casefold()
-                    else ("public_key", "public_key_version"))
+                    f"Yahoo! refused a newly renewed access token on {name} ({message}); "
+                    "connect Rendo to Yahoo! again", kind=ErrorKind.CREDENTIALS_EXPIRED,
+                    renew=("refresh_token",))
             if reply.status == 403 and "limit" in f"{code} {message}".casefold():
                 wait = seconds_to_next_day(self.clock())
                 self.day_budget.take(self.clock(), self.day_budget.limit)  # spent, by Yahoo!
