@@ -232,8 +232,9 @@ class ChannelAdapter(Protocol):
         """What the channel shows now, per channel item id (drift, first connection)."""
         ...
 
-    def test_connection(self) -> None:
-        """Raise ChannelError with a plain message when the channel cannot be used."""
+    def test_connection(self) -> str | None:
+        """Raise ChannelError with a plain message when the channel cannot be used; a warning
+        (plain English) when it can but something needs the owner's attention, else None."""
         ...
 
     def set_deadline(self, deadline: float | None) -> None:

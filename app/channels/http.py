@@ -265,10 +265,11 @@ class HttpClient:
     def call(self, method: str, path: str, json: Any = None,
              params: dict[str, Any] | None = None,
              ok: Collection[int] = (200, 201, 207),
-             headers: dict[str, str] | None = None, form: dict[str, str] | None = None
-             ) -> Reply:
+             headers: dict[str, str] | None = None, form: dict[str, str] | None = None,
+             data: bytes | None = None, raw: bool = False) -> Reply:
         """As ``request``, with the answer's headers (paging, rate budget); *form* sends an
-        ``application/x-www-form-urlencoded`` body instead of JSON (OAuth token calls)."""
+        ``application/x-www-form-urlencoded`` body instead of JSON (OAuth token calls), *data*
+        a body as it is (XML); *raw*: the answer's body is its bytes, not parsed as JSON."""
         self._check_cancelled()
         deadline = time.monotonic() + self.deadline_s
         if self.cycle_deadline is not None:
@@ -285,7 +286,8 @@ class HttpClient:
                 self.sleep(delay)
             self._check_cancelled()
             try:
-                return self._attempt(method, path, json, params, ok, deadline, headers, form)
+                return self._attempt(method, path, json, params, ok, deadline, headers, form,
+                                     data, raw)
             except _Retry as passing:
                 problem, retry_after, kind = passing.message, passing.retry_after, passing.kind
             log.info("%s %s: %s (attempt %d of %d)", method, path, problem, attempt + 1,
@@ -333,7 +335,8 @@ class HttpClient:
 
     def _attempt(self, method: str, path: str, json: Any, params: dict[str, Any] | None,
                  ok: Collection[int], deadline: float, extra_headers: dict[str, str] | None,
-                 form: dict[str, str] | None) -> Reply:
+                 form: dict[str, str] | None, data: bytes | None = None,
+                 raw: bool = False) -> Reply:
         self._wait_for_slot()
         url = self.base_url + path
         if not same_origin(url, self.address):
@@ -348,7 +351,8 @@ class HttpClient:
         headers.update(extra_headers or {})
         with self._lock:
             self.calls += 1
-        body: dict[str, Any] = {"data": form} if form is not None else {"json": json}
+        body: dict[str, Any] = ({"data": form} if form is not None else {"data": data}
+                                if data is not None else {"json": json})
         exchange = _Exchange(self, method, url, deadline, params=params, headers=headers,
                              timeout=self._timeouts(deadline), **body)
         with self._lock:
@@ -368,6 +372,9 @@ class HttpClient:
             self._failure(method, path, exchange.error, deadline)
         assert exchange.answer is not None
         log.debug("%s %s -> %d", method, path, exchange.answer.status)
+        if raw and exchange.answer.status in ok:
+            return Reply(exchange.answer.status, exchange.answer.content,
+                         exchange.answer.headers)
         return self._answer(method, path, exchange.answer, ok)
 
     def _failure(self, method: str, path: str, error: BaseException, deadline: float) -> None:
