@@ -153,7 +153,7 @@ def test_without_a_public_key_the_log_and_the_connection_test_warn(caplog):
         with caplog.at_level(logging.WARNING):
             warning = channel.test_connection()
         assert warning is not None and "12 hours" in warning
-        assert any("public_key" in r.getMessage() for r in caplog.records)
+        assert any("public key" in r.getMessage() for r in caplog.records)
         assert all("X-sws-signature" not in r["headers"] for r in double.requests)
     finally:
         double.stop()

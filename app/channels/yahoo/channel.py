@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from xml.sax.saxutils import escape
 
+from app.domain.errors import QT_TRANSLATE_NOOP
 from app.domain.orders import OrderLine
 
 from ..base import (
@@ -43,6 +44,11 @@ from .tokens import (
 )
 
 log = logging.getLogger(__name__)
+
+# test_connection's warning, worded for the owner (the window translates it: ChannelTypes)
+NO_PUBLIC_KEY = QT_TRANSLATE_NOOP(
+    "ChannelTypes", "No public key is set: without it Yahoo! asks for a new authorization "
+    "within 12 hours. Add the public key from ストアクリエイターPro.")
 JST = timezone(timedelta(hours=9))
 
 RATE_PER_S = 1.0  # each API, per store, unless Yahoo! raised it (up to 10) on request
@@ -188,8 +194,7 @@ class YahooChannel:
     def warning(self) -> str:
         """Said when no public key is set: Yahoo! then wants a new authorization within
         hours (the order APIs), so the channel stops for want of one."""
-        return ("Yahoo!: no public_key set: without the public key authentication Yahoo! asks "
-                "for a new authorization within 12 hours; add the key from ストアクリエイターPro")
+        return NO_PUBLIC_KEY
 
     # -- tokens --------------------------------------------------------------------------------
     def _access_token(self) -> str:

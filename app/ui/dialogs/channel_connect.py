@@ -50,6 +50,7 @@ from ..background import run_in_background
 
 OK_INK = "#1b5e20"
 ERROR_INK = "#b3261e"
+WARN_INK = "#8a5300"  # connected, with something to see to
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,11 @@ class TestRow(QWidget):
             if adapter is None:
                 return None
             try:
-                adapter.test_connection()
+                return adapter.test_connection()  # None, or a warning to translate
             except ChannelError as error:  # worded by its kind, in the window's thread
                 return error
             finally:
                 adapter.close()
-            return None
 
         self._asked = (request.name, request.type)
         self.testing = True
@@ -136,9 +136,13 @@ class TestRow(QWidget):
             self._failed(error_words(name, type_, result.kind, renew=result.renew), str(result))
             return
         self._done()
-        self.result.setStyleSheet(f"color: {OK_INK};")
-        self.result.setText(QCoreApplication.translate("ChannelDialog",
-                                                       "Connected: the channel answers."))
+        text = QCoreApplication.translate("ChannelDialog", "Connected: the channel answers.")
+        if isinstance(result, str) and result:  # it answers, but something needs the owner
+            text += " " + QCoreApplication.translate("ChannelTypes", result)
+            self.result.setStyleSheet(f"color: {WARN_INK};")
+        else:
+            self.result.setStyleSheet(f"color: {OK_INK};")
+        self.result.setText(text)
 
     @Slot(str, str)
     def _failed(self, message: str, detail: str) -> None:
