@@ -1080,8 +1080,44 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>BASE Developers → 作成したアプリ → その client_secret。</translation>
     </message>
     <message>
+        <source>Seller Central → Apps and Services → Develop Apps: register as a developer (roles Inventory and Order Tracking, Product Listing), add a private app, then View → LWA credentials.</source>
+        <translation>セラーセントラル → アプリとサービス → アプリの開発: 開発者として登録し (ロール: 在庫と注文の追跡、商品の出品)、非公開アプリを追加して、「表示」→ LWA認証情報 を開きます。</translation>
+    </message>
+    <message>
+        <source>Amazon (Selling Partner API)</source>
+        <translation>Amazon (SP-API)</translation>
+    </message>
+    <message>
+        <source>Seller ID</source>
+        <translation>セラーID</translation>
+    </message>
+    <message>
+        <source>Seller Central → Settings → Account Info → Merchant Token.</source>
+        <translation>セラーセントラル → 設定 → 出品用アカウント情報 → 出品者トークン。</translation>
+    </message>
+    <message>
+        <source>Marketplace ID</source>
+        <translation>マーケットプレイスID</translation>
+    </message>
+    <message>
+        <source>A1VC38T7YXB528 is Amazon.co.jp.</source>
+        <translation>A1VC38T7YXB528 が Amazon.co.jp です。</translation>
+    </message>
+    <message>
+        <source>LWA client ID</source>
+        <translation>LWA クライアントID</translation>
+    </message>
+    <message>
+        <source>LWA client secret</source>
+        <translation>LWA クライアントシークレット</translation>
+    </message>
+    <message>
         <source>Refresh token</source>
         <translation>リフレッシュトークン</translation>
+    </message>
+    <message>
+        <source>Develop Apps → your app → Authorize app (self-authorisation): copy the refresh token shown.</source>
+        <translation>アプリの開発 → 作成したアプリ → アプリを承認 (セルフ承認): 表示されたリフレッシュトークンをコピーします。</translation>
     </message>
     <message>
         <source>Filled in by &quot;Connect&quot;: BASE asks you to allow Rendo, then Rendo keeps the token (renewed on its own).</source>
@@ -1122,6 +1158,62 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>Consumer secret</source>
         <translation>コンシューマーシークレット</translation>
+    </message>
+    <message>
+        <source>Yahoo!ショッピング</source>
+        <translation>Yahoo!ショッピング</translation>
+    </message>
+    <message>
+        <source>Store account</source>
+        <translation>ストアアカウント</translation>
+    </message>
+    <message>
+        <source>Your ストアアカウント (seller_id), as in ストアクリエイターPro.</source>
+        <translation>ストアクリエイターPro に表示されるストアアカウント (seller_id)。</translation>
+    </message>
+    <message>
+        <source>The callback URL registered for the app at Yahoo! デベロッパーネットワーク, exactly as registered.</source>
+        <translation>Yahoo! デベロッパーネットワークでアプリに登録したコールバックURL。登録したとおりに入力してください。</translation>
+    </message>
+    <message>
+        <source>Requests per second</source>
+        <translation>1秒あたりのリクエスト数</translation>
+    </message>
+    <message>
+        <source>1 unless Yahoo! raised your app&apos;s limit (at most 10).</source>
+        <translation>Yahoo! がアプリの上限を引き上げていない限り 1 (最大 10)。</translation>
+    </message>
+    <message>
+        <source>Yahoo! デベロッパーネットワーク → アプリケーションの管理 → your app for the Yahoo!ショッピング ストアAPI → Client ID.</source>
+        <translation>Yahoo! デベロッパーネットワーク → アプリケーションの管理 → Yahoo!ショッピング ストアAPI 用のアプリ → Client ID。</translation>
+    </message>
+    <message>
+        <source>The same app&apos;s シークレット.</source>
+        <translation>同じアプリのシークレット。</translation>
+    </message>
+    <message>
+        <source>Filled in by &quot;Connect&quot;: Yahoo! asks you to allow Rendo, then Rendo keeps the token (renewed on its own).</source>
+        <translation>「接続」で自動入力されます: Yahoo! で Rendo を許可すると、Rendo がトークンを保存します (自動で更新されます)。</translation>
+    </message>
+    <message>
+        <source>Public key</source>
+        <translation>公開鍵</translation>
+    </message>
+    <message>
+        <source>ストアクリエイターPro → 設定 → API管理 → 公開鍵: the whole key. Without it Yahoo! asks for a new authorization every 12 hours.</source>
+        <translation>ストアクリエイターPro → 設定 → API管理 → 公開鍵: 鍵全体を貼り付けます。ないと Yahoo! は12時間ごとに再認可を求めます。</translation>
+    </message>
+    <message>
+        <source>Public key version</source>
+        <translation>公開鍵のバージョン</translation>
+    </message>
+    <message>
+        <source>The key&apos;s version shown beside it in ストアクリエイターPro.</source>
+        <translation>ストアクリエイターPro で鍵の横に表示されるバージョン。</translation>
+    </message>
+    <message>
+        <source>No public key is set: without it Yahoo! asks for a new authorization within 12 hours. Add the public key from ストアクリエイターPro.</source>
+        <translation>公開鍵が設定されていません。このままでは Yahoo! が12時間以内に再認可を求めます。ストアクリエイターPro の公開鍵を追加してください。</translation>
     </message>
 </context>
 <context>
@@ -1988,6 +2080,14 @@ Create the folder and start a new, empty shop in it?</source>
         <source>Rendo cannot listen for the answer at {host}:{port} on this PC (the port is in use or not allowed). Close the program using it, or register another redirect address.</source>
         <translation>このPCの {host}:{port} で応答を待ち受けられません (ポートが使用中か、許可されていません)。そのポートを使っているプログラムを閉じるか、別のリダイレクトアドレスを登録してください。</translation>
     </message>
+    <message>
+        <source>Yahoo! needs the app&apos;s client_id and its redirect_uri before connecting.</source>
+        <translation>Yahoo! に接続する前に、アプリの client_id とリダイレクトURIを入力してください。</translation>
+    </message>
+    <message>
+        <source>Yahoo! needs the app&apos;s client_id and client_secret before connecting.</source>
+        <translation>Yahoo! に接続する前に、アプリの client_id と client_secret を入力してください。</translation>
+    </message>
 </context>
 <context>
     <name>ExportDialog</name>
@@ -2738,6 +2838,10 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>Changed on the channel</source>
         <translation>店舗側で変更</translation>
+    </message>
+    <message>
+        <source>Not found on the channel</source>
+        <translation>店舗に見つかりません</translation>
     </message>
 </context>
 <context>
@@ -3836,6 +3940,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>店舗側で手動変更されています</translation>
     </message>
     <message>
+        <source>not found on the channel</source>
+        <translation>店舗に見つかりません</translation>
+    </message>
+    <message>
         <source>What channel {name} shows</source>
         <translation>{name} に表示する在庫数</translation>
     </message>
@@ -4077,6 +4185,10 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>{title} ({n})</source>
         <translation>{title}（{n}）</translation>
+    </message>
+    <message>
+        <source>Not found on {channel}: check the id there, or map this item to the channel&apos;s own id</source>
+        <translation>{channel} に見つかりません: 店舗側の商品IDを確認するか、この商品を店舗の商品IDに割り当ててください</translation>
     </message>
     <message>
         <source>{n} times</source>
