@@ -102,3 +102,16 @@ def test_channel_list_says_when_the_key_ends(rendo: Any) -> None:
     assert "expire" not in lines["far"]
     assert lines["soon"].endswith(f"\tLicense key expires in 9 days ({soon.isoformat()})")
     assert lines["gone"].endswith(f"\tLicense key expired on {gone.isoformat()}")
+
+
+@pytest.mark.parametrize("record", [*registry.channel_types().values(), KEYED],
+                         ids=lambda record: record.name)
+def test_an_end_date_names_a_setting_and_a_credential_of_its_type(record: ChannelType) -> None:
+    """Every channel type (the real ones, and "keyed" here): an expiry_setting is one of its
+    settings, the expiring credential one of its credentials."""
+    if record.expiry_setting is None:
+        assert record.expiring_credential is None
+        return
+    assert record.setting(record.expiry_setting) is not None
+    assert record.expiring_credential is not None
+    assert record.credential(record.expiring_credential) is not None
