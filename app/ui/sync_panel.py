@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import RendoError
 from app.i18n import error_text
-from app.services.channel_expiry import renew_words, warning_words
 from app.services.orders import line_problem, map_code, unmatched_lines
 from app.services.shop import Shop
 from app.sync.state import ChannelStatus, ListingView, problem_listings
 from app.sync.worker import SyncWorker
 
 from .dialogs.item_picker import ItemPickerDialog
+from .expiry_banners import ExpiryBanners
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
 from .state_icons import sync_icon
 from .sync_control import HasWorker, SyncControl, summarize
@@ -76,11 +76,8 @@ class SyncPanel(QDockWidget):
         self.waiting_box = QVBoxLayout()
         self.waiting_box.setSpacing(4)
         layout.addLayout(self.waiting_box)
+        layout.addWidget(ExpiryBanners(self.control, self.edit_channels, body))
         self._waiting_banners: dict[str, QFrame] = {}
-        self.expiry_box = QVBoxLayout()
-        self.expiry_box.setSpacing(4)
-        layout.addLayout(self.expiry_box)
-        self._expiry_banners: dict[str, tuple[str, QFrame]] = {}  # channel → (text, banner)
         self.channels_model = PanelRowsModel([
             self.tr("Channel"), self.tr("State"), self.tr("Last sync"), self.tr("Next sync"),
             self.tr("Listings"), self.tr("Orders read"), self.tr("Uploads"),
@@ -227,9 +224,8 @@ class SyncPanel(QDockWidget):
         self.map_button.setToolTip(self.tr(
             "Tell Rendo which item this is; the waiting orders are then applied to it."))
         self.map_button.clicked.connect(self.map_selected)
-        page, self.unmatched_stack = self._page(
-            self.unmatched_view,
-            self.tr("Every order line is matched to an item."), [self.map_button])
+        page, self.unmatched_stack = self._page(self.unmatched_view, self.tr(
+            "Every order line is matched to an item."), [self.map_button])
         self.unmatched_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.unmatched_view.doubleClicked.connect(lambda _index: self.map_selected())
         self.tabs.addTab(page, "")
@@ -257,8 +253,7 @@ class SyncPanel(QDockWidget):
             self.tr("No numbers were changed by hand on a channel."),
             [self.take_button, self.push_button])
         self.drift_view.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.drift_view.doubleClicked.connect(
-            lambda index: self._activate(self.drift_model, index))
+        self.drift_view.doubleClicked.connect(lambda index: self._activate(self.drift_model, index))
         self.tabs.addTab(page, "")
 
     # -- showing ----------------------------------------------------------------------------
@@ -298,7 +293,6 @@ class SyncPanel(QDockWidget):
         self.channels_model.set_rows(rows)
         self._fit_channel_table()
         self._show_waiting(statuses)
-        self._show_expiry()
         self._show_summary()
         self._update_tab_titles()
 
@@ -368,53 +362,6 @@ class SyncPanel(QDockWidget):
             row.addWidget(button)
             self._waiting_banners[name] = banner
             self.waiting_box.addWidget(banner)
-
-    def _show_expiry(self) -> None:
-        """A banner per channel whose credential ends within the warning window or has ended,
-        with the way to the channel's settings to enter the new one."""
-        shown: dict[str, tuple[str, bool]] = {}
-        for warning in self.control.credential_warnings:
-            text = self.tr("<b>{name}</b>: {ending}. {renew}").format(
-                name=html.escape(warning.channel), ending=html.escape(warning_words(warning)),
-                renew=html.escape(renew_words(warning)))
-            shown[warning.channel] = (text, warning.expired)
-        for name in list(self._expiry_banners):
-            if shown.get(name, ("",))[0] != self._expiry_banners[name][0]:
-                _text, banner = self._expiry_banners.pop(name)
-                self.expiry_box.removeWidget(banner)
-                banner.deleteLater()
-        for name, (text, expired) in shown.items():
-            if name in self._expiry_banners:
-                continue
-            banner = QFrame(self)
-            banner.setObjectName("expiryBanner")
-            background, border, ink = (("#fdf0ee", "#efc5bf", "#8c2318") if expired
-                                       else ("#fff6e0", "#f0d28c", "#5c4100"))
-            banner.setStyleSheet(
-                f"#expiryBanner {{ background: {background}; border: 1px solid {border}; "
-                f"border-radius: 4px; }} #expiryBanner QLabel {{ color: {ink}; "
-                "background: transparent; }")
-            icon = QLabel(banner)
-            size = self.fontMetrics().height() + 2
-            icon.setPixmap(sync_icon("failing" if expired else "warning").pixmap(size, size))
-            label = QLabel(text, banner)
-            label.setObjectName("expiryText")
-            label.setWordWrap(True)
-            button = QPushButton(self.tr("Channels…"), banner)
-            button.setObjectName("renewCredential")
-            button.clicked.connect(lambda _checked=False, n=name: self.edit_channels(n))
-            row = QHBoxLayout(banner)
-            row.setContentsMargins(10, 5, 6, 5)
-            row.addWidget(icon)
-            row.addWidget(label, 1)
-            row.addWidget(button)
-            self._expiry_banners[name] = (text, banner)
-            self.expiry_box.addWidget(banner)
-
-    @property
-    def expiry_texts(self) -> dict[str, str]:
-        """The credential banners shown, by channel (their rich text)."""
-        return {name: text for name, (text, _banner) in self._expiry_banners.items()}
 
     @Slot(bool)
     def _show_running(self, running: bool) -> None:

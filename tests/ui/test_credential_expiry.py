@@ -16,6 +16,7 @@ from app.channels import registry
 from app.channels.channel_type import ChannelType, Field
 from app.services.shop import Shop
 from app.sync.worker import SyncThread
+from app.ui.expiry_banners import ExpiryBanners
 from app.ui.sync_control import SyncControl
 from app.ui.sync_panel import SyncPanel
 from app.ui.tray import Tray
@@ -139,24 +140,31 @@ def test_the_sync_panel_shows_a_banner_until_a_new_date_is_entered(
     panel = SyncPanel(keyed_shop, sync)
     qtbot.addWidget(panel)
     panel.show()
-    assert panel.expiry_texts == {
+    banners = panel.findChild(ExpiryBanners)
+    assert banners is not None and banners.isVisible()
+    assert banners.texts == {
         "soon": "<b>soon</b>: License key expires in 14 days (2027-03-15). Renew it on the "
                 "channel&#x27;s site, then enter the new one and its end date in the settings "
                 "of soon.",
         "gone": "<b>gone</b>: License key expired on 2027-02-27. Renew it on the channel&#x27;s "
                 "site, then enter the new one and its end date in the settings of gone.",
     }
-    banners = panel.findChildren(QLabel, "expiryText")
-    assert sorted(label.text() for label in banners) == sorted(panel.expiry_texts.values())
+    labels = panel.findChildren(QLabel, "expiryText")
+    assert sorted(label.text() for label in labels) == sorted(banners.texts.values())
 
     clock.day += timedelta(days=1)
     control.refresh()
-    assert "expires in 13 days" in panel.expiry_texts["soon"]
-    assert "later" not in panel.expiry_texts
+    assert "expires in 13 days" in banners.texts["soon"]
+    assert "later" not in banners.texts
 
     keyed_shop.update_channel("gone", options={"license_expires": "2027-06-01"})
     control.refresh()
-    assert set(panel.expiry_texts) == {"soon"}
+    assert set(banners.texts) == {"soon"}
+    keyed_shop.update_channel("soon", options={"license_expires": "2027-06-01"})
+    control.refresh()
+    assert banners.texts == {} and not banners.isVisible()
+    keyed_shop.update_channel("soon", options={"license_expires": "2027-03-10"})
+    control.refresh()
 
     button = next(b for b in panel.findChildren(QPushButton, "renewCredential")
                   if b.isVisibleTo(panel))
