@@ -112,6 +112,11 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
             print(f"{row.code or tr('(not in Rendo)')}\t{row.channel_item_id}\t"
                   f"{row.channel_qty}\t{rendo}")
         return EXIT_OK
+    from datetime import date
+
+    from app.services.channel_expiry import credential_warnings, warning_words
+
+    ending = {w.channel: warning_words(w) for w in credential_warnings(date.today())}
     for status in channel_statuses():
         print("\t".join((
             status.name, status.type, _state_words()[status.state],
@@ -122,6 +127,7 @@ def channel(shop: Shop, args: argparse.Namespace) -> int:
             tr("drift {n}").format(n=status.drift),
             error_words(status.name, status.type, status.error_kind, status.last_error)
             if status.failures else "",
+            ending.get(status.name, ""),
         )).rstrip())
     return EXIT_OK
 

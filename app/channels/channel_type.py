@@ -14,6 +14,7 @@ from typing import Protocol
 from .base import ChannelAdapter, ChannelInfo, ChannelLimits, Credentials
 
 AdapterFactory = Callable[[ChannelInfo, Credentials], ChannelAdapter]
+EXPIRY_WARNING_DAYS = 14  # a credential with a known end is warned about this many days ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,9 @@ class ChannelType:
     *factory* None: nothing to sync (a manual channel). *default_url* None: the user gives the
     address (the shop's own host: Shopify, WooCommerce); otherwise ``--url`` only replaces the
     channel's real hosts (tests, a local double). *oauth*: the form offers a "connect" button
-    that opens the channel's authorization page in the browser.
+    that opens the channel's authorization page in the browser. *expiry_setting*: the setting
+    holding the date (YYYY-MM-DD) on which the credential *expiring_credential* ends (楽天's
+    license key); Rendo warns ``EXPIRY_WARNING_DAYS`` ahead.
     """
 
     name: str
@@ -59,6 +62,8 @@ class ChannelType:
     default_url: str | None = None
     oauth: OAuthFlow | None = None
     order: int = 100  # position in lists (manual first, then the channels by name)
+    expiry_setting: str | None = None  # a setting's key: the credential's end, YYYY-MM-DD
+    expiring_credential: str | None = None  # the credential's key that ends then
 
     @property
     def synced(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from app.channels.channel_type import ChannelType
 from app.channels.registry import channel_type, type_names
@@ -64,6 +65,8 @@ def check_settings(record: ChannelType, name: str, settings: dict[str, object]) 
     for setting in record.settings:
         value = str(result.get(setting.key) or "").strip() or setting.default
         _check_value(name, setting.key, value)
+        if value and setting.key == record.expiry_setting:
+            check_end_date(name, setting.key, value)
         if value:
             result[setting.key] = value
         elif setting.required:
@@ -76,6 +79,18 @@ def check_settings(record: ChannelType, name: str, settings: dict[str, object]) 
     if url:
         check_channel_url(url)
     return result
+
+
+def check_end_date(name: str, key: str, value: str) -> date:
+    """A credential's end date as the setting *key* of channel *name* holds it (YYYY-MM-DD)."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(QT_TRANSLATE_NOOP("Errors", "Channel {name}: {key} must be a date "
+                                         "written YYYY-MM-DD (for example 2027-03-31)."),
+                       name=name, key=key) from None
 
 
 def check_credentials(record: ChannelType, name: str, parts: dict[str, str],

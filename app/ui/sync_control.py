@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from app.channels.base import RateBudget
+from app.services.channel_expiry import CredentialWarning, credential_warnings
 from app.services.channels import adapter_for as default_adapter_for
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, CycleReport
@@ -87,6 +90,9 @@ class SyncControl(QObject):
         self.uploads_left: dict[str, int] = {}
         self._problem_counts: tuple[int, int] | None = None
         self.items_to_check = 0  # items with a listing that needs the user (as the grid)
+        self.today: Callable[[], date] = date.today  # tests give a simulated day
+        # credentials that end within EXPIRY_WARNING_DAYS or have ended (read with statuses)
+        self.credential_warnings: list[CredentialWarning] = []
         self._running_timer = QTimer(self)
         self._running_timer.setSingleShot(True)
         self._running_timer.setInterval(RUNNING_SHOWN_AFTER_MS)
@@ -136,7 +142,7 @@ class SyncControl(QObject):
         self.statuses_changed.emit(self.statuses)
 
     def refresh(self) -> None:
-        """Read the channels' state now (after a change made in the window)."""
+        """Read the channels' state now (after a change made in the window, a new day)."""
         self._problem_counts = None  # the same counts may be other listings
         self._on_statuses(channel_statuses())
         self.problems_changed.emit()
@@ -145,6 +151,7 @@ class SyncControl(QObject):
     @Slot(list)
     def _on_statuses(self, statuses: list[ChannelStatus]) -> None:
         self.statuses = list(statuses)
+        self.credential_warnings = credential_warnings(self.today())
         counts = (sum(s.suspended for s in statuses), sum(s.drift for s in statuses))
         if counts != self._problem_counts:
             self._problem_counts = counts

@@ -38,6 +38,7 @@ from app.sync.state import ChannelStatus, ListingView, problem_listings
 from app.sync.worker import SyncWorker
 
 from .dialogs.item_picker import ItemPickerDialog
+from .expiry_banners import ExpiryBanners
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
 from .state_icons import sync_icon
 from .sync_control import HasWorker, SyncControl, summarize
@@ -75,6 +76,7 @@ class SyncPanel(QDockWidget):
         self.waiting_box = QVBoxLayout()
         self.waiting_box.setSpacing(4)
         layout.addLayout(self.waiting_box)
+        layout.addWidget(ExpiryBanners(self.control, self.edit_channels, body))
         self._waiting_banners: dict[str, QFrame] = {}
         self.channels_model = PanelRowsModel([
             self.tr("Channel"), self.tr("State"), self.tr("Last sync"), self.tr("Next sync"),
@@ -222,9 +224,8 @@ class SyncPanel(QDockWidget):
         self.map_button.setToolTip(self.tr(
             "Tell Rendo which item this is; the waiting orders are then applied to it."))
         self.map_button.clicked.connect(self.map_selected)
-        page, self.unmatched_stack = self._page(
-            self.unmatched_view,
-            self.tr("Every order line is matched to an item."), [self.map_button])
+        page, self.unmatched_stack = self._page(self.unmatched_view, self.tr(
+            "Every order line is matched to an item."), [self.map_button])
         self.unmatched_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.unmatched_view.doubleClicked.connect(lambda _index: self.map_selected())
         self.tabs.addTab(page, "")
@@ -252,8 +253,7 @@ class SyncPanel(QDockWidget):
             self.tr("No numbers were changed by hand on a channel."),
             [self.take_button, self.push_button])
         self.drift_view.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.drift_view.doubleClicked.connect(
-            lambda index: self._activate(self.drift_model, index))
+        self.drift_view.doubleClicked.connect(lambda index: self._activate(self.drift_model, index))
         self.tabs.addTab(page, "")
 
     # -- showing ----------------------------------------------------------------------------

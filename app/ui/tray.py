@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon, QWidget
 
 from app.i18n import resources_dir
+from app.services.channel_expiry import CredentialWarning, renew_words, warning_words
 from app.sync.state import ChannelStatus
 from app.sync.worker import SyncWorker
 
@@ -30,6 +31,8 @@ from .sync_control import HasWorker, SyncControl, summarize
 from .sync_words import channel_error_text, codes_text
 
 FAILING_AFTER = 3  # failed cycles in a row before the user is told
+DAY_CHECK_MS = 10 * 60_000  # how often the tray looks whether a new day has begun
+EXPIRY_TOLD_KEY = "tray/credentialWarned/{channel}"  # the day a credential's end was last told
 GROUP_MS = 800  # crossings reported within this time make one notice
 MESSAGE_MS = 10_000
 _LEVEL_ICONS = {
@@ -67,6 +70,12 @@ class Tray(QObject):
         # notice follows the stock: an item that recovers leaves it; an empty one goes.
         self._stock_notices: dict[str, tuple[list[str], list[str]]] = {}
         self._serial = 0
+        self._expiry_told: dict[str, str] = {}  # channel → ISO day (where there is no tray)
+        self._checked_day = self.control.today()
+        self._day_timer = QTimer(self)
+        self._day_timer.setInterval(DAY_CHECK_MS)
+        self._day_timer.timeout.connect(self.check_day)
+        self._day_timer.start()
         self._group = QTimer(self)
         self._group.setSingleShot(True)
         self._group.timeout.connect(self._flush_crossings)
@@ -279,7 +288,49 @@ class Tray(QObject):
                                 self.tr("{name}: sync works again").format(name=status.name),
                                 self.tr("Rendo synced with {name} again.").format(
                                     name=status.name))
+        self._warn_credentials()
         self._update_icon()
+
+    # -- credentials with a known end --------------------------------------------------------
+    @Slot()
+    def check_day(self) -> None:
+        """On a new day, read the channels again: a credential may now be within its
+        warning window (the statuses alone change only when a channel syncs)."""
+        today = self.control.today()
+        if today != self._checked_day:
+            self._checked_day = today
+            self.control.refresh()
+
+    def _warn_credentials(self) -> None:
+        """Tell once a day per channel that its credential ends soon or has ended; take the
+        notice away (where the window shows it) once a new end date is entered."""
+        today = self.control.today().isoformat()
+        warnings = {w.channel: w for w in self.control.credential_warnings}
+        if self.notice_bar is not None:
+            for notice in self.notice_bar.notices:
+                channel = notice.key.removeprefix("expiry:")
+                if notice.key.startswith("expiry:") and channel not in warnings:
+                    self.notice_bar.dismiss(notice.key)
+        for channel, warning in warnings.items():
+            key = EXPIRY_TOLD_KEY.format(channel=channel)
+            told = (self.settings.value(key) if self.icon is not None
+                    else self._expiry_told.get(channel))
+            if told == today:
+                continue
+            if self.icon is not None:
+                self.settings.setValue(key, today)
+            self._expiry_told[channel] = today
+            self.notify(f"expiry:{channel}", "failing" if warning.expired else "warning",
+                        *self.expiry_text(warning))
+
+    def expiry_text(self, warning: CredentialWarning) -> tuple[str, str]:
+        """(title, text) of the notice about a credential that ends soon or has ended."""
+        if warning.expired:
+            title = self.tr("{name}: a credential has ended").format(name=warning.channel)
+        else:
+            title = self.tr("{name}: a credential ends soon").format(name=warning.channel)
+        return title, self.tr("{ending}. {renew}").format(ending=warning_words(warning),
+                                                         renew=renew_words(warning))
 
     @Slot(bool)
     def _paused(self, paused: bool) -> None:
