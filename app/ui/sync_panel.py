@@ -42,7 +42,7 @@ from .expiry_banners import ExpiryBanners
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
 from .state_icons import sync_icon
 from .sync_control import HasWorker, SyncControl, summarize
-from .sync_words import budget_text, channel_error_text, state_text
+from .sync_words import budget_text, channel_error_text, item_label, listing_reason, state_text
 from .timefmt import clock_text, utc_now, when_text
 
 
@@ -430,18 +430,11 @@ class SyncPanel(QDockWidget):
         if rows and fresh:
             view.resizeColumnsToContents()
 
-    def _item_label(self, code: str) -> str:
-        item = self.shop.book.items.get(code)
-        return f"{code}  {item.name}" if item is not None and item.name else code
-
     def _suspended_row(self, view: ListingView) -> Row:
-        reason = view.last_error
-        if view.missing:  # the channel's read-back did not have it
-            reason = self.tr("Not found on {channel}: check the id there, or map this item "
-                             "to the channel's own id").format(channel=view.channel)
+        reason, label = listing_reason(view), item_label(self.shop.book.items, view.code)
         return Row(
             key=(view.channel, view.channel_item_id),
-            cells=[view.channel, self._item_label(view.code), view.channel_item_id,
+            cells=[view.channel, label, view.channel_item_id,
                    self.tr("{n} times").format(n=view.failures), reason],
             tooltips={4: reason},
             icons={0: sync_icon("failing")},
@@ -452,9 +445,10 @@ class SyncPanel(QDockWidget):
         stock = self.shop.book.stock.get(view.code)
         ours = stock.channels.get(view.channel) if stock is not None else None
         confirmed = clock_text(view.confirmed_at) if view.confirmed_at else "—"
+        label = item_label(self.shop.book.items, view.code)
         return Row(
             key=(view.channel, view.channel_item_id),
-            cells=[view.channel, self._item_label(view.code), view.channel_item_id,
+            cells=[view.channel, label, view.channel_item_id,
                    str(view.drift_qty), "—" if ours is None else str(ours), confirmed],
             tooltips={3: self.tr("Rendo last uploaded {n}; someone changed it on the "
                                  "channel.").format(n=view.believed_qty)},

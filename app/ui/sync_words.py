@@ -5,10 +5,14 @@ the adapter's message), a channel's remaining rate budget, a list of codes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from PySide6.QtCore import QCoreApplication
 
 from app.channels.base import RateBudget
 from app.services.channel_words import error_words
+from app.sync.state import ListingView
 
 
 def state_text(state: str) -> str:
@@ -79,3 +83,19 @@ def codes_text(codes: list[str], shown: int = 3) -> str:
     return QCoreApplication.translate("SyncWords", "{codes} and {n} more").format(
         codes=head, n=len(codes) - shown)
 
+
+
+def listing_reason(view: ListingView) -> str:
+    """Why a listing is stopped: not found on its channel (worded here), or the channel's
+    own words for its refusals."""
+    if view.missing:  # the channel's read-back did not have it
+        return QCoreApplication.translate(
+            "SyncPanel", "Not found on {channel}: check the id there, or map this item to the "
+            "channel's own id").format(channel=view.channel)
+    return view.last_error
+
+
+def item_label(items: Mapping[str, Any], code: str) -> str:
+    """"CODE  name" of an item of the book (its code alone when it has no name)."""
+    item = items.get(code)
+    return f"{code}  {item.name}" if item is not None and item.name else code
