@@ -1034,6 +1034,29 @@ Create the folder and start a new, empty shop in it?</source>
     </message>
 </context>
 <context>
+    <name>ChannelExpiry</name>
+    <message>
+        <source>{credential} expires in {n} days ({date})</source>
+        <translation>{credential}の有効期限まであと {n} 日です ({date})</translation>
+    </message>
+    <message>
+        <source>{credential} expires tomorrow ({date})</source>
+        <translation>{credential}の有効期限は明日です ({date})</translation>
+    </message>
+    <message>
+        <source>{credential} expires today ({date})</source>
+        <translation>{credential}の有効期限は今日です ({date})</translation>
+    </message>
+    <message>
+        <source>{credential} expired on {date}</source>
+        <translation>{credential}の有効期限が切れました ({date})</translation>
+    </message>
+    <message>
+        <source>Renew it on the channel&apos;s site, then enter the new one and its end date in the settings of {channel}.</source>
+        <translation>店舗の管理画面で更新し、新しい値と有効期限を {channel} の設定に入力してください。</translation>
+    </message>
+</context>
+<context>
     <name>ChannelTypes</name>
     <message>
         <source>Manual (not synced)</source>
@@ -1613,6 +1636,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>店舗 {name} には設定 {key} が必要です (--set {key}=…)。</translation>
     </message>
     <message>
+        <source>Channel {name}: {key} must be a date written YYYY-MM-DD (for example 2027-03-31).</source>
+        <translation>店舗 {name}: {key} は YYYY-MM-DD 形式の日付で入力してください (例: 2027-03-31)。</translation>
+    </message>
+    <message>
         <source>Channel {name}: a credential line is not key=value for one of its credentials: {keys}.</source>
         <translation>店舗 {name}: 認証情報の行が key=value の形になっていません。認証情報: {keys}。</translation>
     </message>
@@ -2087,6 +2114,17 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>Yahoo! needs the app&apos;s client_id and client_secret before connecting.</source>
         <translation>Yahoo! に接続する前に、アプリの client_id と client_secret を入力してください。</translation>
+    </message>
+</context>
+<context>
+    <name>ExpiryBanners</name>
+    <message>
+        <source>&lt;b&gt;{name}&lt;/b&gt;: {ending}. {renew}</source>
+        <translation>&lt;b&gt;{name}&lt;/b&gt;: {ending}。{renew}</translation>
+    </message>
+    <message>
+        <source>Channels…</source>
+        <translation>店舗の設定…</translation>
     </message>
 </context>
 <context>
@@ -4491,6 +4529,18 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>Rendo synced with {name} again.</source>
         <translation>{name} と再び同期できました。</translation>
+    </message>
+    <message>
+        <source>{name}: a credential has ended</source>
+        <translation>{name}: 認証情報の有効期限が切れました</translation>
+    </message>
+    <message>
+        <source>{name}: a credential ends soon</source>
+        <translation>{name}: 認証情報の有効期限が近づいています</translation>
+    </message>
+    <message>
+        <source>{ending}. {renew}</source>
+        <translation>{ending}。{renew}</translation>
     </message>
 </context>
 <context>
