@@ -506,7 +506,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("PATCH")
 
 
-def make_double() -> AmazonDouble:
-    return AmazonDouble()
+def make_double(clock: Callable[[], float] = time.time) -> AmazonDouble:
+    """A double on *clock* (seconds; the hour-long tests run it on simulated time)."""
+    return AmazonDouble(clock=clock)
 
 

@@ -570,5 +570,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-def make_double() -> BaseDouble:
-    return BaseDouble()
+def make_double(clock: Callable[[], float] = time.time) -> BaseDouble:
+    """A double on *clock* (seconds; the hour-long tests run it on simulated time)."""
+    return BaseDouble(clock=clock)

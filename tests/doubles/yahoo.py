@@ -514,5 +514,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-def make_double() -> YahooDouble:
-    return YahooDouble()
+def make_double(clock: Callable[[], float] = time.time) -> YahooDouble:
+    """A double on *clock* (seconds; the hour-long tests run it on simulated time)."""
+    return YahooDouble(clock=clock)
