@@ -68,6 +68,20 @@ def test_the_channel_type_is_found_with_its_credentials_and_limits():
     assert record.default_url == "https://api.rms.rakuten.co.jp"
     assert (record.limits.batch_size, record.limits.relative) == (400, True)
     assert record.limits.requests_per_second == 1.0
+    made = CHANNEL_TYPE.factory(ChannelInfo("r", "rakuten", {}), MemoryCredentials({}))
+    assert isinstance(made, RakutenChannel)
+    assert made.write_client.max_retries == 0 and made.client.max_retries > 0
+    assert made.write_client.base_url == "https://api.rms.rakuten.co.jp"
+
+
+def test_a_throttled_write_answers_retry_and_is_not_applied(double):
+    double.add_listing("A", 3)
+    channel = adapter(double)
+    channel.read_quantities()
+    double.throttle(1)
+    [result] = channel.set_quantities([QuantityUpdate("A", 5, delta=+2)])
+    assert result.status is UpdateStatus.RETRY and result.kind is ErrorKind.RATE_LIMITED
+    assert double.quantity("A") == 3
 
 
 def test_every_call_carries_the_esa_header_and_ids_follow_the_design(double):

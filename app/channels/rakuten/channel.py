@@ -131,7 +131,8 @@ class RakutenChannel:
     def _refused(self, reply: Reply) -> ChannelError:
         """The error for RMS refusing the key (HTTP 401/403)."""
         body = reply.body if isinstance(reply.body, dict) else {}
-        results = body.get("Results") if isinstance(body.get("Results"), dict) else {}
+        found = body.get("Results")
+        results: dict[str, Any] = found if isinstance(found, dict) else {}
         code, said = str(results.get("errorCode") or ""), str(results.get("message") or "")
         ends = self.license_expires()
         today = datetime.fromtimestamp(self.clock(), JST).date()
