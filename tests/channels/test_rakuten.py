@@ -100,6 +100,19 @@ def test_every_call_carries_the_esa_header_and_ids_follow_the_design(double):
     assert seen and set(seen) == {f"ESA {token}"}
 
 
+def test_test_connection_calls_each_api_and_fails_on_a_refused_key(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    channel.test_connection()
+    paths = {path for _, path in double.calls}
+    assert {"/es/2.0/items/search", "/es/2.0/inventories/bulk-get",
+            "/es/2.0/order/searchOrder/"} <= paths
+    double.revoke_credentials()
+    with pytest.raises(ChannelError) as refused:
+        channel.test_connection()
+    assert refused.value.kind is ErrorKind.AUTHENTICATION
+
+
 def test_bulk_limits_split_reads_by_1000_and_writes_by_400(double):
     for n in range(1001):
         double.add_listing(f"P{n:04d}", 1)

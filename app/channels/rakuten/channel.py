@@ -302,11 +302,13 @@ class RakutenChannel:
         return results
 
     def test_connection(self) -> None:
-        expires = self.license_expires()
-        if expires is not None and expires < datetime.fromtimestamp(self.clock(), JST).date():
-            log.info("%s: the license key's end date has passed", self.info.name)
-        self.client.call("GET", "/es/2.0/items/search", params={"hits": 1},
-                         ok=(200, 400, 401, 403))
+        """One call of each API Rendo uses (商品API, 在庫API, 受注API)."""
+        reply = self.client.call("GET", "/es/2.0/items/search", params={"hits": 1},
+                                 ok=(200, 400, 401, 403))
+        body = self._read(reply, "GET /es/2.0/items/search")
+        first = (body.get("results") or [{}])[0].get("item") or {}
+        for variant_id in list(first.get("variants") or {})[:1]:
+            self._bulk_get([(str(first.get("manageNumber")), str(variant_id))])
         now = self.clock()
         self._search(now - 86400, now, 1)
 
