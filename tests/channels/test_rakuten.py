@@ -1,0 +1,287 @@
+"""The 楽天市場 adapter against the RMS double (tests/doubles/rakuten.py) over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from app.channels.base import (
+    ChannelError,
+    ChannelInfo,
+    ErrorKind,
+    MemoryCredentials,
+    QuantityUpdate,
+    UpdateStatus,
+)
+from app.channels.http import HttpClient
+from app.channels.rakuten import CHANNEL_TYPE, RakutenChannel
+from app.channels.registry import channel_type
+from app.services.channel_sync import choose_first
+from app.services.channels import adapter_for
+from app.store.models import ChannelRow
+from app.sync.engine import SyncEngine
+from tests.doubles.rakuten import RakutenDouble, make_double
+
+UPSERT = "/es/2.0/inventories/bulk-upsert"
+
+
+@pytest.fixture
+def double() -> Iterator[RakutenDouble]:
+    server = make_double()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def adapter(double: RakutenDouble, clock: Clock | None = None,
+            **settings: object) -> RakutenChannel:
+    info = ChannelInfo("rakuten", "rakuten", {"url": double.url, **double.settings, **settings})
+    client = HttpClient(double.url, timeout=(1, 2), max_retries=1, backoff_base=0.01)
+    writes = HttpClient(double.url, timeout=(1, 2), max_retries=0)
+    return RakutenChannel(info, MemoryCredentials(double.credentials), client=client,
+                          write_client=writes, **({"clock": clock} if clock else {}))
+
+
+def upserts(double: RakutenDouble) -> list[list[dict]]:
+    return [body["inventories"] for path, body in double.bodies if path == UPSERT]
+
+
+def test_the_channel_type_is_found_with_its_credentials_and_limits():
+    record = channel_type("rakuten")
+    assert record is CHANNEL_TYPE
+    assert [f.key for f in record.credentials] == ["service_secret", "license_key"]
+    assert [f.key for f in record.settings] == ["license_expires"]
+    assert record.default_url == "https://api.rms.rakuten.co.jp"
+    assert (record.limits.batch_size, record.limits.relative) == (400, True)
+    assert record.limits.requests_per_second == 1.0
+    made = CHANNEL_TYPE.factory(ChannelInfo("r", "rakuten", {}), MemoryCredentials({}))
+    assert isinstance(made, RakutenChannel)
+    assert made.write_client.max_retries == 0 and made.client.max_retries > 0
+    assert made.write_client.base_url == "https://api.rms.rakuten.co.jp"
+
+
+def test_a_throttled_write_answers_retry_and_is_not_applied(double):
+    double.add_listing("A", 3)
+    channel = adapter(double)
+    channel.read_quantities()
+    double.throttle(1)
+    [result] = channel.set_quantities([QuantityUpdate("A", 5, delta=+2)])
+    assert result.status is UpdateStatus.RETRY and result.kind is ErrorKind.RATE_LIMITED
+    assert double.quantity("A") == 3
+
+
+def test_every_call_carries_the_esa_header_and_ids_follow_the_design(double):
+    double.add_item("shirt", {"red": ("SHIRT-RED", 3), "blue": (None, 4)})
+    double.add_listing("CUP", 7)
+    seen = []
+    original = double.handle
+
+    def spy(method, path, query, body, authorization):
+        seen.append(authorization)
+        return original(method, path, query, body, authorization)
+
+    double.handle = spy  # type: ignore[method-assign]
+    assert adapter(double).read_quantities() == {"SHIRT-RED": 3, "shirt/blue": 4, "CUP": 7}
+    token = base64.b64encode(f"{double.service_secret}:{double.license_key}".encode()).decode()
+    assert seen and set(seen) == {f"ESA {token}"}
+
+
+def test_test_connection_calls_each_api_and_fails_on_a_refused_key(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    channel.test_connection()
+    paths = {path for _, path in double.calls}
+    assert {"/es/2.0/items/search", "/es/2.0/inventories/bulk-get",
+            "/es/2.0/order/searchOrder/"} <= paths
+    double.revoke_credentials()
+    with pytest.raises(ChannelError) as refused:
+        channel.test_connection()
+    assert refused.value.kind is ErrorKind.AUTHENTICATION
+
+
+def test_bulk_limits_split_reads_by_1000_and_writes_by_400(double):
+    for n in range(1001):
+        double.add_listing(f"P{n:04d}", 1)
+    channel = adapter(double)
+    assert len(channel.read_quantities()) == 1001
+    gets = [len(b["inventories"]) for p, b in double.bodies
+            if p == "/es/2.0/inventories/bulk-get"]
+    assert gets == [1000, 1]
+    updates = [QuantityUpdate(f"P{n:04d}", 5) for n in range(450)]
+    results = channel.set_quantities(updates)
+    assert {r.status for r in results} == {UpdateStatus.OK}
+    assert [len(batch) for batch in upserts(double)] == [400, 50]
+    assert double.quantity("P0449") == 5
+
+
+def test_a_delta_goes_relative_and_a_plain_quantity_absolute(double):
+    double.add_listing("A", 10)
+    double.add_listing("B", 10)
+    channel = adapter(double)
+    double.place_order([("A", 2)])  # 楽天 sold two meanwhile: 8
+    results = channel.set_quantities([QuantityUpdate("A", 13, delta=+5),
+                                      QuantityUpdate("B", 4)])
+    assert [(r.status, r.quantity) for r in results] == [(UpdateStatus.OK, 13),
+                                                        (UpdateStatus.OK, 4)]
+    assert [(e["mode"], e["quantity"]) for e in upserts(double)[0]] == [("RELATIVE", 5),
+                                                                      ("ABSOLUTE", 4)]
+    assert (double.quantity("A"), double.quantity("B")) == (13, 4)
+
+
+def test_a_relative_write_is_never_sent_twice(double, monkeypatch):
+    double.add_listing("A", 10)
+    channel = adapter(double)
+    channel.read_quantities()
+    original = double._bulk_upsert
+
+    def applied_then_lost(body):
+        original(body)
+        return 503, {"errors": [{"code": "GE0500", "message": "Service Unavailable"}]}
+
+    monkeypatch.setattr(double, "_bulk_upsert", applied_then_lost)
+    with pytest.raises(ChannelError):
+        channel.set_quantities([QuantityUpdate("A", 12, delta=+2)])
+    assert len(upserts(double)) == 1 and double.quantity("A") == 12
+
+
+def test_an_unknown_sku_is_accepted_by_rakuten_but_missing_at_the_read_back(double):
+    double.add_item("mug", {"s": (None, 2)})
+    channel = adapter(double)
+    results = channel.set_quantities([QuantityUpdate("mug/s", 5), QuantityUpdate("mug/xl", 5)])
+    assert double.calls.count(("POST", UPSERT)) == 1  # 楽天 took both (HTTP 204)
+    assert results[0].status is UpdateStatus.OK
+    assert results[1].status is UpdateStatus.REJECTED and "not found" in results[1].message
+    assert channel.read_quantities() == {"mug/s": 5}
+
+
+def test_a_refused_listing_is_rejected_alone_and_the_rest_sent_again(double):
+    double.add_listing("A", 1)
+    double.add_listing("B", 1)
+    double.refuse_writes("B")
+    results = adapter(double).set_quantities([QuantityUpdate("A", 6), QuantityUpdate("B", 6)])
+    assert [r.status for r in results] == [UpdateStatus.OK, UpdateStatus.REJECTED]
+    assert [len(batch) for batch in upserts(double)] == [2, 1]
+    assert (double.quantity("A"), double.quantity("B")) == (6, 1)
+
+
+def lines_of(page):
+    return [(line.channel_item_id, line.quantity, line.cancelled) for line in page.lines]
+
+
+def test_orders_read_twice_give_their_lines_once_and_changes_again(double):
+    double.add_listing("A", 10)
+    double.add_listing("B", 10)
+    clock = Clock(time.time())
+    channel = adapter(double, clock=clock)
+    since = datetime.utcnow() - timedelta(minutes=1)
+
+    def later() -> None:  # past the overlap in which a change is read again
+        double.advance(300)
+        clock.now += 300
+
+    number = double.place_order([("A", 2), ("B", 3)])
+    placed = datetime.utcnow()
+    later()
+    first = channel.read_orders(None, since)
+    assert lines_of(first) == [("A", 2, False), ("B", 3, False)]
+    assert first.lines[0].placed_at is not None
+    assert abs((first.lines[0].placed_at - placed).total_seconds()) < 5  # JST → UTC
+    again = channel.read_orders(first.next_cursor, since)
+    assert again.lines == []
+    double.cancel_units(number, "B", 3)  # the line deleted from the order
+    later()
+    third = channel.read_orders(again.next_cursor, since)
+    assert ("B", 3, True) in lines_of(third)
+    double.cancel_order(number)
+    later()
+    fourth = channel.read_orders(third.next_cursor, since)
+    assert set(lines_of(fourth)) == {("A", 2, True), ("B", 3, True)}
+    assert channel.read_orders(fourth.next_cursor, since).lines == []
+
+
+def test_a_change_in_the_second_of_a_read_is_read_again(double):
+    double.add_listing("A", 10)
+    channel = adapter(double)
+    since = datetime.utcnow() - timedelta(minutes=1)
+    number = double.place_order([("A", 2)])
+    first = channel.read_orders(None, since)
+    double.cancel_units(number, "A", 1)  # within the same second, maybe
+    assert lines_of(channel.read_orders(first.next_cursor, since)) == [("A", 1, False)]
+
+
+def test_the_63_day_window_is_respected_for_an_old_open_order(double):
+    double.add_listing("A", 10)
+    now = time.time()
+    clock = Clock(now - 100 * 86400)
+    channel = adapter(double, clock=clock)
+    since = datetime.utcnow() - timedelta(days=101)
+    double.offset = -100 * 86400
+    old = double.place_order([("A", 1)])  # placed 100 days ago, never shipped
+    first = channel.read_orders(None, since)
+    assert lines_of(first) == [("A", 1, False)]
+    double.offset, clock.now = 0, now
+    double.cancel_order(old)
+    del double.bodies[:]
+    page = channel.read_orders(first.next_cursor, since)
+    assert lines_of(page) == [("A", 1, True)]
+    searches = [b for p, b in double.bodies if p == "/es/2.0/order/searchOrder/"]
+    spans = []
+    for body in searches:
+        start = datetime.strptime(body["startDatetime"], "%Y-%m-%dT%H:%M:%S%z")
+        end = datetime.strptime(body["endDatetime"], "%Y-%m-%dT%H:%M:%S%z")
+        spans.append(end - start)
+    assert len(spans) == 2 and all(span <= timedelta(days=63) for span in spans)
+    assert sum(spans, timedelta()) >= timedelta(days=100)  # back to the open order
+
+
+def test_an_expired_license_stops_the_channel_and_a_revoked_key_names_both(double):
+    channel = adapter(double, license_expires=(date.today() - timedelta(days=1)).isoformat())
+    double.expire_license()
+    with pytest.raises(ChannelError) as expired:
+        channel.read_quantities()
+    assert expired.value.kind is ErrorKind.CREDENTIALS_EXPIRED and expired.value.stops_channel
+    assert expired.value.renew == ("license_key",)
+    assert "renew the license key in RMS" in str(expired.value)
+    assert double.license_key not in str(expired.value)
+    before = adapter(double, license_expires="2099-01-01")
+    double.revoke_credentials()
+    with pytest.raises(ChannelError) as refused:
+        before.set_quantities([QuantityUpdate("A", 1)])
+    assert refused.value.kind is ErrorKind.AUTHENTICATION
+    assert refused.value.renew == ("service_secret", "license_key")
+
+
+def test_end_to_end_through_the_sync_engine(shop, double):
+    double.add_listing("A", 0)
+    double.add_item("tee", {"m": (None, 0)})
+    shop.add_item("A", "item A")
+    shop.add_item("tee/m", "tee M")
+    shop.adjust("A", "+9", "receive")
+    shop.adjust("tee/m", "+4", "receive")
+    shop.add_channel("rk", "rakuten", settings={**double.settings, "url": double.url},
+                     credentials=dict(double.credentials))
+    choose_first("rk", "push")
+    row = ChannelRow.get(ChannelRow.name == "rk")
+    assert isinstance(adapter_for(row, dict(double.credentials)), RakutenChannel)
+    engine = SyncEngine(shop, adapter_for)
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert (double.quantity("A"), double.quantity("tee/m")) == (9, 4)
+    double.place_order([("A", 2)])
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert shop.book.on_hand["A"] == 7 and double.quantity("A") == 7
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert shop.book.on_hand["A"] == 7  # read twice, applied once
