@@ -24,6 +24,7 @@ from doubles.discovery import double_makers
 from doubles.protocol import ChannelDouble
 
 from app.channels.base import STOPPING_KINDS, ErrorKind
+from app.channels.http import HttpClient
 from app.channels.registry import channel_type
 from app.i18n import translate_in
 from app.services.channel_sync import choose_first, set_interval
@@ -143,7 +144,11 @@ class Rig:
 
 
 @pytest.fixture(params=sorted(MAKERS))
-def rig(request: pytest.FixtureRequest, shop: Shop) -> Iterator[Rig]:
+def rig(request: pytest.FixtureRequest, shop: Shop,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
+    # The HTTP client's spacing of calls (1 a second for 楽天 and Yahoo!) is its own tests'
+    # (tests/integration/test_http_client.py); here it would only make every scenario wait.
+    monkeypatch.setattr(HttpClient, "_wait_for_slot", lambda client: None)
     made = Rig(shop, MAKERS[request.param])
     try:
         yield made

@@ -50,6 +50,7 @@ def _make(info: ChannelInfo, credentials: Credentials) -> RakutenChannel:
 CHANNEL_TYPE = ChannelType(
     name="rakuten", label=QT_TRANSLATE_NOOP("ChannelTypes", "Rakuten Ichiba"), factory=_make,
     limits=RAKUTEN_LIMITS, default_url=DEFAULT_URL,
+    expiry_setting="license_expires", expiring_credential="license_key",
     settings=(
         Field("license_expires", QT_TRANSLATE_NOOP("ChannelTypes", "License key expires"),
               QT_TRANSLATE_NOOP("ChannelTypes", "The date (YYYY-MM-DD) the license key ends, "
