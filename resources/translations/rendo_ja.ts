@@ -1238,6 +1238,34 @@ Create the folder and start a new, empty shop in it?</source>
         <source>No public key is set: without it Yahoo! asks for a new authorization within 12 hours. Add the public key from ストアクリエイターPro.</source>
         <translation>公開鍵が設定されていません。このままでは Yahoo! が12時間以内に再認可を求めます。ストアクリエイターPro の公開鍵を追加してください。</translation>
     </message>
+    <message>
+        <source>Rakuten Ichiba</source>
+        <translation>楽天市場</translation>
+    </message>
+    <message>
+        <source>License key expires</source>
+        <translation>ライセンスキーの有効期限</translation>
+    </message>
+    <message>
+        <source>The date (YYYY-MM-DD) the license key ends, 90 days after it was issued. RMS shows it with the key: RMS → 店舗様向け情報・サービス → WEB APIサービス → 利用設定 (ライセンスキーの有効期限). Rendo warns 14 days ahead.</source>
+        <translation>ライセンスキーの有効期限 (YYYY-MM-DD、発行から90日)。RMS → 店舗様向け情報・サービス → WEB APIサービス → 利用設定 にキーと一緒に表示されます。Rendo は14日前からお知らせします。</translation>
+    </message>
+    <message>
+        <source>Service secret</source>
+        <translation>サービスシークレット</translation>
+    </message>
+    <message>
+        <source>RMS → 店舗様向け情報・サービス → WEB APIサービス → 利用設定: the serviceSecret shown for your shop.</source>
+        <translation>RMS → 店舗様向け情報・サービス → WEB APIサービス → 利用設定 に表示される serviceSecret。</translation>
+    </message>
+    <message>
+        <source>License key</source>
+        <translation>ライセンスキー</translation>
+    </message>
+    <message>
+        <source>RMS → 店舗様向け情報・サービス → WEB APIサービス → 利用設定: the licenseKey (issue a new one there every 90 days, with 在庫API and 受注API allowed).</source>
+        <translation>RMS → 店舗様向け情報・サービス → WEB APIサービス → 利用設定 の licenseKey (90日ごとに再発行し、在庫API・受注APIの利用を許可してください)。</translation>
+    </message>
 </context>
 <context>
     <name>ConditionEditor</name>
