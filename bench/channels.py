@@ -35,6 +35,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -61,7 +62,10 @@ from app.store.database import close_database  # noqa: E402
 from app.store.models import ChannelRow  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
-LISTINGS, STOCK, ORDERS, DRAWS, SEED = 10_000, 20, 40, 10_000, 7
+# RENDO_BENCH_LISTINGS: fewer listings for a channel that cannot list 10,000 (Amazon's
+# searchListingsItems pages through 1,000 at most)
+LISTINGS = int(os.environ.get("RENDO_BENCH_LISTINGS", "10000"))
+STOCK, ORDERS, DRAWS, SEED = 20, 40, 10_000, 7
 
 
 class MemoryKeyring(KeyringBackend):
