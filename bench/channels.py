@@ -187,7 +187,7 @@ def measure(name: str, make: Callable[[], ChannelDouble], waits: AskedWaits) -> 
         minimum_500 = math.ceil(500 / a.batch_limit)
 
         costs = []  # from A's poll to B showing the new number
-        for code in codes[1000:1000 + ORDERS]:
+        for code in codes[-ORDERS:]:
             a.place_order([(code, 1)])
             calls, asked, started = len(a.calls) + len(b.calls), waits.seconds, time.monotonic()
             report = engine.run_cycle("A")

@@ -15,6 +15,7 @@ DEFAULT_URL = "https://sellingpartnerapi-fe.amazon.com"
 LWA_URL = "https://api.amazon.com"
 RENEW_BEFORE_S = 300  # a token is renewed this long before Amazon's expiry
 SHORT_WAIT_S = 2.0  # a 429 asking for at most this long is waited out within the call
+PACE_MARGIN = 0.9  # of an operation's published rate that Rendo uses
 # operation -> (requests per second, burst): the usage plans published with each operation
 RATES = {"getListingsItem": (5.0, 10), "patchListingsItem": (5.0, 5),
          "searchListingsItems": (5.0, 5), "getOrders": (0.0167, 20),
@@ -139,8 +140,9 @@ class SpApi:
         """Keep to the operation's usage plan (a token bucket at its rate and burst): wait
         when that is short; a longer wait is not waited (the call goes, and Amazon, which may
         grant this seller more, answers 429 if it must)."""
-        rate = self.limits.get(operation) or RATES[operation][0]
-        burst = float(RATES[operation][1])
+        # a little under the plan: calls delayed on the way arrive bunched at Amazon's end
+        rate = (self.limits.get(operation) or RATES[operation][0]) * PACE_MARGIN
+        burst = max(1.0, float(RATES[operation][1]) - 1)
         with self._lock:
             now = time.monotonic()
             tokens, at = self._buckets.get(operation, (burst, now))
