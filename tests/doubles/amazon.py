@@ -53,9 +53,11 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .serving import ServedDouble
 
 SELLER_ID = "A2SELLERJP0001"
 JAPAN = "A1VC38T7YXB528"
@@ -84,16 +86,16 @@ class _Refusal(Exception):
         self.body = {"errors": [{"code": code, "message": message, "details": details}]}
 
 
-class AmazonDouble:
+class AmazonDouble(ServedDouble):
     """One seller's SP-API in the Japan marketplace; ``clock`` gives epoch seconds."""
 
     type = "amazon"
+    name = "amazon"
     batch_limit = 1  # patchListingsItem: one SKU a call
 
     def __init__(self, clock: Callable[[], float] = time.time, apply_delay: float = 0.0,
                  enforce_rates: bool = True) -> None:
-        self._clock = clock
-        self.offset = 0.0
+        super().__init__(clock)
         self.apply_delay = apply_delay
         self.enforce_rates = enforce_rates
         self.lock = threading.RLock()
@@ -114,9 +116,6 @@ class AmazonDouble:
         self.rates = dict(RATES)  # what x-amzn-RateLimit-Limit says and the buckets enforce
         self.queries: list[tuple[str, dict[str, list[str]]]] = []  # (path, query) of API calls
         self._serial = 0
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
     # -- protocol ------------------------------------------------------------------------------
     @property
@@ -132,32 +131,8 @@ class AmazonDouble:
         return {"client_id": self.client_id, "client_secret": self.client_secret,
                 "refresh_token": self._refresh_token}
 
-    def now(self) -> float:
-        return self._clock() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-        self.tick()
-
-    def start(self) -> None:
-        if self._httpd is not None:
-            return
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.double = self  # type: ignore[attr-defined]
-        self._httpd, self.port = httpd, httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, name=f"amazon-{self.port}",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def add_listing(self, channel_item_id: str, quantity: int) -> None:
         with self.lock:

@@ -52,9 +52,11 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from .serving import ServedDouble
 
 JST = timezone(timedelta(hours=9))
 ACCESS_TOKEN_S = 3600
@@ -98,16 +100,16 @@ class _Refusal(Exception):
         self.body = {"error": error, "error_description": description}
 
 
-class BaseDouble:
+class BaseDouble(ServedDouble):
     """BASE's API for one shop and one registered app; ``clock`` gives epoch seconds."""
 
     type = "base"
+    name = "base"
     batch_limit = 1  # edit_stock takes one item or variation per call
 
     def __init__(self, clock: Callable[[], float] = time.time, hour_limit: int = HOUR_LIMIT,
                  day_limit: int = DAY_LIMIT) -> None:
-        self._clock = clock
-        self.offset = 0.0  # ``advance`` moves the double's time on
+        super().__init__(clock)
         self.hour_limit, self.day_limit = hour_limit, day_limit
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
@@ -130,9 +132,6 @@ class BaseDouble:
         self._next_id = 1000
         self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S,
                                           "read_items write_items read_orders")
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
     # -- the protocol's parts --------------------------------------------------------------
     @property
@@ -149,31 +148,8 @@ class BaseDouble:
         return {"client_id": self.client_id, "client_secret": self.client_secret,
                 "refresh_token": self._refresh_token}
 
-    def now(self) -> float:
-        return self._clock() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-    def start(self) -> None:
-        if self._httpd is not None:
-            return
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.double = self  # type: ignore[attr-defined]
-        self._httpd, self.port = httpd, httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, name=f"base-{self.port}",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     # -- the catalogue -----------------------------------------------------------------------
     def _new_id(self) -> int:

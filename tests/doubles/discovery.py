@@ -12,7 +12,7 @@ from pathlib import Path
 from .protocol import ChannelDouble
 
 PACKAGE = __name__.rpartition(".")[0]
-NOT_DOUBLES = {"protocol", "discovery"}
+NOT_DOUBLES = {"protocol", "discovery", "serving"}
 
 
 def double_makers() -> dict[str, Callable[[], ChannelDouble]]:

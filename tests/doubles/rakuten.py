@@ -47,9 +47,11 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .serving import ServedDouble
 
 JST = timezone(timedelta(hours=9))
 GET_LIMIT = 1000
@@ -69,15 +71,15 @@ def _parse(text: Any) -> float:
     return datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%S%z").timestamp()
 
 
-class RakutenDouble:
+class RakutenDouble(ServedDouble):
     """RMS for one shop; ``clock`` gives epoch seconds."""
 
     type = "rakuten"
+    name = "rms"
     batch_limit = UPSERT_LIMIT
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self.offset = 0.0
+        super().__init__(clock)
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
         self.bodies: list[tuple[str, Any]] = []  # (path, JSON body) of every POST
@@ -90,9 +92,6 @@ class RakutenDouble:
         self.refused: set[str] = set()
         self.throttled = 0
         self._next = 1000
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
     # -- the protocol's parts --------------------------------------------------------------
     @property
@@ -107,31 +106,8 @@ class RakutenDouble:
     def credentials(self) -> dict[str, str]:
         return {"service_secret": self.service_secret, "license_key": self.license_key}
 
-    def now(self) -> float:
-        return self._clock() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-    def start(self) -> None:
-        if self._httpd is not None:
-            return
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.double = self  # type: ignore[attr-defined]
-        self._httpd, self.port = httpd, httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, name=f"rms-{self.port}",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     # -- the catalogue -----------------------------------------------------------------------
     def add_item(self, manage_number: str, variants: dict[str, tuple[str | None, int]]) -> None:

@@ -40,11 +40,13 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
+
+from .serving import ServedDouble
 
 JST = timezone(timedelta(hours=9))
 ACCESS_TOKEN_S = 3600
@@ -85,16 +87,16 @@ def _stamp(moment: float) -> str:
     return datetime.fromtimestamp(int(moment), JST).isoformat()
 
 
-class YahooDouble:
+class YahooDouble(ServedDouble):
     """The ストアAPI for one store and one registered app; ``clock`` gives epoch seconds."""
 
     type = "yahoo"
+    name = "yahoo"
     batch_limit = 1000
 
     def __init__(self, clock: Callable[[], float] = time.time, day_limit: int = 1_000_000,
                  signed: bool = True) -> None:
-        self._clock = clock
-        self.offset = 0.0
+        super().__init__(clock)
         self.day_limit = day_limit
         self.signed = signed  # the store registered a public key: calls must carry it
         self.key_version = "1"
@@ -117,9 +119,6 @@ class YahooDouble:
         self.used: dict[int, int] = {}
         self._next = 1000
         self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S)
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
     # -- the protocol's parts --------------------------------------------------------------
     @property
@@ -140,31 +139,8 @@ class YahooDouble:
             found |= {"public_key": PUBLIC_KEY, "public_key_version": self.key_version}
         return found
 
-    def now(self) -> float:
-        return self._clock() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-    def start(self) -> None:
-        if self._httpd is not None:
-            return
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.double = self  # type: ignore[attr-defined]
-        self._httpd, self.port = httpd, httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, name=f"yahoo-{self.port}",
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     # -- the catalogue -----------------------------------------------------------------------
     @staticmethod
