@@ -18,7 +18,8 @@ import os
 import random
 import sys
 import tempfile
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
@@ -28,6 +29,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
+from app.channels.base import ErrorKind
 from app.demo import CHANNELS, build_catalogue
 from app.domain.errors import RendoError
 from app.domain.orders import OrderLine
@@ -141,6 +143,34 @@ def _list_on_channels(shop: Shop) -> None:
         ).execute()
 
 
+@contextlib.contextmanager
+def _credential_problems() -> Iterator[None]:
+    """For "sync-panel-credentials": 楽天's license key ends in 9 days and Yahoo! refused the
+    token; the demo's channels are put back afterwards."""
+    rakuten = ChannelRow.get(ChannelRow.name == "rakuten")
+    kept = (rakuten.type, dict(rakuten.settings or {}))
+    rakuten.type = "rakuten"
+    rakuten.settings = {**kept[1], "license_expires":
+                        (date.today() + timedelta(days=9)).isoformat()}
+    rakuten.save()
+    state = sync_row(ChannelRow.get(ChannelRow.name == "yahoo"))
+    kept_state = (state.failures, state.error_kind, state.last_error)
+    state.failures, state.error_kind = 1, ErrorKind.AUTHENTICATION.value
+    state.last_error = "orderList: invalid_token (the access token has expired)"
+    state.save()
+    try:
+        yield
+    finally:
+        rakuten.type, rakuten.settings = kept
+        rakuten.save()
+        state.failures, state.error_kind, state.last_error = kept_state
+        state.save()
+
+
+# screens that need the demo database in another state while they are taken
+PREPARED = {"sync-panel-credentials": _credential_problems}
+
+
 def _use_font(app: QApplication) -> None:
     if FONT_FAMILY in QFontDatabase.families():
         app.setFont(QFont(FONT_FAMILY, 10))
@@ -168,24 +198,25 @@ def take(outdir: Path, languages: list[str], only: list[str] | None = None,
                         if only and item.name not in only:
                             continue
                         QSettings().clear()  # every screen starts from the default layout
-                        window = MainWindow(shop, "demo.sqlite3")
-                        window.resize(*size)
-                        window.show()
-                        app.processEvents()
-                        widget = item.make(window)
-                        if isinstance(widget, QWidget) and not widget.isVisible():
-                            widget.show()
-                        for _ in range(3):
+                        with PREPARED.get(item.name, contextlib.nullcontext)():
+                            window = MainWindow(shop, "demo.sqlite3")
+                            window.resize(*size)
+                            window.show()
                             app.processEvents()
-                        target = outdir / language / f"{item.name}.png"
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        widget.grab().save(str(target))
-                        saved.append(target)
-                        if isinstance(widget, QDialog):
-                            widget.reject()
-                        window.close()
-                        window.deleteLater()
-                        app.processEvents()
+                            widget = item.make(window)
+                            if isinstance(widget, QWidget) and not widget.isVisible():
+                                widget.show()
+                            for _ in range(3):
+                                app.processEvents()
+                            target = outdir / language / f"{item.name}.png"
+                            target.parent.mkdir(parents=True, exist_ok=True)
+                            widget.grab().save(str(target))
+                            saved.append(target)
+                            if isinstance(widget, QDialog):
+                                widget.reject()
+                            window.close()
+                            window.deleteLater()
+                            app.processEvents()
                 finally:
                     remove_translators(app, translators)
         finally:

@@ -149,6 +149,10 @@ class MainWindow(QMainWindow):
         self.detail_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                                      | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
+        # the details run the window's full height and the sync panel sits under the grid
+        # only: stacked under both, the two docks' least heights would not fit a 768-pixel
+        # laptop screen
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.sync_panel: SyncPanel | None = None
         self.tray: Tray | None = None
 

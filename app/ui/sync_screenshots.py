@@ -177,3 +177,13 @@ def notices(window: MainWindow) -> QWidget:
     tray.control.worker.crossed.emit(low, out or sorted(book.items)[:5])
     tray._flush_crossings()
     return window
+
+
+
+@screen("sync-panel-credentials")
+def sync_panel_credentials(window: MainWindow) -> QWidget:
+    """楽天's license key ending soon and a channel stopped for refused credentials (the
+    screenshot tool sets the demo's channels up so for this screen)."""
+    panel = _panel(window)
+    panel.tabs.setCurrentIndex(0)
+    return window

@@ -168,3 +168,21 @@ def test_the_first_window_fits_a_small_laptop_screen(qtbot: QtBot, demo_shop: Sh
     assert window.size() == wanted
     # with eight quick filters and the item panel, the window still fits 1366 pixels
     assert window.minimumSizeHint().width() <= 1100
+
+
+def test_the_window_with_the_sync_panel_open_fits_a_small_laptop_screen(
+    qtbot: QtBot, sync_window: MainWindow,
+) -> None:
+    """The item details and the sync panel open together still fit 1366 × 768 less a
+    taskbar: stacked under both, their least heights used to add up to about 860 pixels."""
+    panel = sync_window.sync_panel
+    assert panel is not None
+    panel.show()
+    qtbot.waitUntil(panel.isVisible)
+    assert sync_window.detail_dock.isVisible()
+    assert sync_window.minimumSizeHint().height() <= 728
+    assert sync_window.minimumSizeHint().height() >= (
+        panel.minimumSizeHint().height())  # measured with the panel in it
+    sync_window.resize(1366, 728)
+    qtbot.waitUntil(lambda: sync_window.height() <= 728)
+    assert panel.geometry().right() < sync_window.detail_dock.geometry().left()
