@@ -75,7 +75,9 @@ CHANNEL_TYPE = ChannelType(
     ),
     credentials=(
         Field("client_id", QT_TRANSLATE_NOOP("ChannelTypes", "LWA client ID"), _APP),
-        Field("client_secret", QT_TRANSLATE_NOOP("ChannelTypes", "LWA client secret"), _APP),
+        Field("client_secret", QT_TRANSLATE_NOOP("ChannelTypes", "LWA client secret"),
+              QT_TRANSLATE_NOOP("ChannelTypes", "Shown with the client ID (your app → View → "
+                                "LWA credentials).")),
         Field("refresh_token", QT_TRANSLATE_NOOP("ChannelTypes", "Refresh token"),
               QT_TRANSLATE_NOOP("ChannelTypes", "Develop Apps → your app → Authorize app "
                                 "(self-authorisation): copy the refresh token shown.")),
