@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import re
 import threading
@@ -27,6 +26,7 @@ from ..base import (
     UpdateStatus,
 )
 from ..http import HttpClient, Reply, parse_retry_after
+from ..open_orders import OpenOrders, Seen
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ SEARCH_PAGE = 1000  # searchOrder's requestRecordsAmount
 ORDERS_PER_GET = 100  # getOrder's orderNumberList
 ORDER_VERSION = 7  # getOrder's version with the SKU fields (SkuModelList)
 WINDOW_S = 63 * 86400  # searchOrder: startDatetime to endDatetime at most 63 days
-ORDER_WINDOW_S = 14 * 86400  # orders placed this far back are read again each time
 MAP_REFRESH_S = 300
 MAX_PAGES = 1000
 CANCELLED = 900  # キャンセル確定
@@ -52,6 +51,12 @@ RAKUTEN_LIMITS = ChannelLimits(
     unlimited_quantity=9999, compare_and_set=False, relative=True, order_overlap_s=120,
     restocks_on_cancel=True,
 )
+# getOrder's updateDatetime (to the second, Japan time) marks an order's last change; a
+# version 1 cursor kept [placed, orderProgress, updateDatetime]
+OPEN_ORDERS = OpenOrders(
+    final=frozenset(str(progress) for progress in FINAL),
+    overlap_s=RAKUTEN_LIMITS.order_overlap_s, v1=(0, 2, 1),
+    stamp=lambda mark: datetime.strptime(str(mark), "%Y-%m-%dT%H:%M:%S%z").timestamp())
 
 Key = tuple[str, str]  # (商品管理番号 manageNumber, SKU管理番号 variantId)
 
@@ -315,9 +320,9 @@ class RakutenChannel:
     # -- orders ---------------------------------------------------------------------------------
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
         now = self.clock()
-        seen = self._seen(cursor)
+        seen = OPEN_ORDERS.load(cursor, self.info.name) or {}
         floor = _epoch(since) - self.limits.order_overlap_s
-        start = _window_start(seen, floor, now)
+        start = OPEN_ORDERS.start(seen, floor, now)
         numbers: list[str] = []
         begin = start
         last = float(int(now) + 1)  # whole seconds: the current one is searched too
@@ -325,48 +330,25 @@ class RakutenChannel:
             end = min(last, begin + WINDOW_S)
             numbers += [n for n in self._search_all(begin, end) if n not in numbers]
             begin = end
-        numbers += [n for n, state in seen.items()
-                    if n not in numbers and state[1] not in FINAL]
+        numbers += [n for n in OPEN_ORDERS.unlisted(seen, numbers) if n not in numbers]
         lines: list[OrderLine] = []
-        kept: dict[str, list[Any]] = {}
+        kept: dict[str, Seen] = {}
         for chunk in range(0, len(numbers), ORDERS_PER_GET):
+            answer: dict[str, Seen] = {}
             for order in self._get_orders(numbers[chunk:chunk + ORDERS_PER_GET]):
                 number = str(order.get("orderNumber"))
                 try:
-                    state = [_epoch(_placed(order["orderDatetime"])),
-                             int(order["orderProgress"]), str(order.get("updateDatetime"))]
+                    state = Seen(_epoch(_placed(order["orderDatetime"])),
+                                 str(order.get("updateDatetime")),
+                                 str(int(order["orderProgress"])))
                 except (KeyError, TypeError, ValueError):
                     raise ChannelError(f"楽天 RMS: order {number} is not readable",
                                        kind=ErrorKind.MALFORMED) from None
                 if seen.get(number) != state:
                     lines += self._lines(order)
-                kept[number] = self._settled(state, now)
-        oldest = _window_start(kept, floor, now)
-        kept = {k: v for k, v in kept.items() if v[0] >= oldest}
-        return OrderPage(lines, json.dumps({"v": 1, "orders": kept}, separators=(",", ":")))
-
-    def _settled(self, state: list[Any], now: float) -> list[Any]:
-        """*state* to remember; an order changed within the overlap keeps no update time, so
-        it is read again next time: updateDatetime counts whole seconds (on 楽天's clock), and
-        a change in the same second as a read would not show in it."""
-        try:
-            updated = datetime.strptime(state[2], "%Y-%m-%dT%H:%M:%S%z").timestamp()
-        except ValueError:
-            updated = now
-        if updated >= now - self.limits.order_overlap_s:
-            return [state[0], state[1], ""]
-        return state
-
-    def _seen(self, cursor: str | None) -> dict[str, list[Any]]:
-        if not cursor:
-            return {}
-        try:
-            orders = json.loads(cursor)["orders"]
-            return {str(k): [float(v[0]), int(v[1]), str(v[2])] for k, v in orders.items()}
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            log.warning("%s: unreadable order cursor; reading the last %d days again",
-                        self.info.name, ORDER_WINDOW_S // 86400)
-            return {}
+                answer[number] = state
+            kept |= OPEN_ORDERS.settle(answer, now)
+        return OrderPage(lines, OPEN_ORDERS.dump(kept, floor, now))
 
     def _search(self, start: float, end: float, page: int,
                 amount: int = SEARCH_PAGE) -> dict[str, Any]:
@@ -424,13 +406,6 @@ class RakutenChannel:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ChannelError(f"楽天 RMS: order {number} is not readable "
                                f"({type(error).__name__})", kind=ErrorKind.MALFORMED) from None
-
-
-def _window_start(orders: dict[str, list[Any]], floor: float, now: float) -> float:
-    """The trailing window, or the oldest open order placed before it; never before the
-    channel was connected (less the overlap)."""
-    open_times = [state[0] for state in orders.values() if state[1] not in FINAL]
-    return float(max(floor, min([now - ORDER_WINDOW_S, *open_times])))
 
 
 _INDEX = re.compile(r"inventories\[(\d+)\]")
