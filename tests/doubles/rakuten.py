@@ -140,6 +140,15 @@ class RakutenDouble(ServedDouble):
         self.add_listing(channel_item_id, 0)
         self.refuse_writes(channel_item_id)
 
+    def remove_listing(self, channel_item_id: str) -> None:
+        """The shop deleted the SKU in RMS: its writes are then taken and kept nowhere."""
+        with self.lock:
+            key = self._key(channel_item_id)
+            if key is None:
+                raise KeyError(channel_item_id)
+            del self.items[key[0]]["variants"][key[1]]
+            del self.stock[key]
+
     def _key(self, code: str) -> tuple[str, str] | None:
         for manage, item in self.items.items():
             for vid, variant in item["variants"].items():

@@ -19,8 +19,10 @@ rakutenpayorderapi; the sources are cited in tests/doubles/rakuten.py):
   (an order 楽天 took meanwhile stays taken), one without ABSOLUTE. A write is sent once by its
   own client (no automatic retry: a retried RELATIVE write counts twice); HTTP 400 applies
   nothing, so the SKUs it names are REJECTED and the others sent once more; HTTP 429 answers
-  RETRY. 楽天 takes a write for a SKU it does not have without an error: each batch is read back
-  (bulk-get) and a SKU missing there is REJECTED as not found.
+  RETRY. An accepted batch is OK without being read back (bulk-get would double the calls of
+  an upload). 楽天 takes a write for a SKU it does not have without an error: the engine's
+  read-back (read_quantities, at the first connection and on the drift schedule) finds it
+  missing and shows it as not found on 楽天, never as in step.
 - Rate: RMS asks for at most one request a second per API and shop; each client keeps to it.
 - Orders (受注API): ``searchOrder`` has no "changed since" and a window of at most 63 days
   (1000 a page): each read searches the last ``ORDER_WINDOW_S`` by order date (back to the

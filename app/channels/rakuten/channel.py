@@ -293,13 +293,12 @@ class RakutenChannel:
                 entries = [] if not named else [e for n, e in enumerate(entries)
                                                 if n not in named]
                 continue
-            shown = self._bulk_get([key for _, key, _ in entries])
-            for update, key, _ in entries:
-                code = update.channel_item_id
-                results[code] = (UpdateResult(code, UpdateStatus.OK, shown[key]) if key in shown
-                                 else UpdateResult(code, UpdateStatus.REJECTED,
-                                                   message=f"楽天 took {code} but has no such "
-                                                           "SKU (not found on 楽天)"))
+            # taken (HTTP 204): trusted, not read back here. 楽天 takes a SKU it does not have
+            # without a word too: the engine's read-back (at the first connection and on the
+            # drift schedule) finds it missing and shows it as not found on 楽天
+            for update, _, _ in entries:
+                results[update.channel_item_id] = UpdateResult(update.channel_item_id,
+                                                               UpdateStatus.OK)
             return results
         for update, _, _ in entries:  # refused twice: not sent again
             results.setdefault(update.channel_item_id, UpdateResult(
