@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -22,7 +22,7 @@ from app.channels.rakuten import CHANNEL_TYPE, RakutenChannel
 from app.channels.registry import channel_type
 from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for
-from app.store.models import ChannelRow, ListingRow
+from app.store.models import AppliedLineRow, ChannelRow, ChannelSyncRow, ListingRow
 from app.sync.engine import SyncEngine
 from tests.doubles.rakuten import RakutenDouble, make_double
 
@@ -322,3 +322,42 @@ def test_end_to_end_through_the_sync_engine(shop, double):
     assert shop.book.on_hand["A"] == 7 and double.quantity("A") == 7
     assert all(r.ok for r in engine.run_due(force=True))
     assert shop.book.on_hand["A"] == 7  # read twice, applied once
+
+
+def test_at_first_connection_orders_not_shipped_are_followed_back_to_63_days(double, shop):
+    """An order placed since the connection but before the 14 days' window, not shipped when
+    the cursor starts (a first read long after connecting, or a cursor lost), is followed:
+    its cancellation gives its units back once. An order placed before the connection is
+    never applied, its cancellation neither."""
+    double.add_listing("A", 40)
+    shop.add_item("A")
+    shop.adjust("A", "+40")
+    shop.add_channel("rk", "rakuten", settings={**double.settings, "url": double.url},
+                     credentials=dict(double.credentials))
+    ChannelRow.update(connected_at=datetime.utcnow() - timedelta(days=30)).execute()
+    choose_first("rk", "push")
+    double.offset = -40 * 86400
+    before = double.place_order([("A", 5)])  # before the connection, never shipped
+    double.offset = -20 * 86400
+    old = double.place_order([("A", 3)])  # since the connection, 20 days ago, not shipped
+    double.offset = 0
+    engine = SyncEngine(shop, adapter_for)
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert shop.book.on_hand["A"] == 37  # the sale since the connection, once
+    [search] = [b for p, b in double.bodies if p == "/es/2.0/order/searchOrder/"
+                and "orderProgressList" in b]
+    start = datetime.strptime(search["startDatetime"], "%Y-%m-%dT%H:%M:%S%z")
+    end = datetime.strptime(search["endDatetime"], "%Y-%m-%dT%H:%M:%S%z")
+    assert 500 not in search["orderProgressList"] and end - start <= timedelta(days=63)
+    assert datetime.now(UTC) - start >= timedelta(days=20)
+
+    ChannelSyncRow.update(cursor=None).execute()  # the cursor lost
+    double.cancel_order(old)
+    for _ in range(2):
+        assert all(r.ok for r in engine.run_due(force=True))
+        ChannelSyncRow.update(cursor=None).execute()
+    assert shop.book.on_hand["A"] == 40  # given back once
+    double.cancel_order(before)
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert shop.book.on_hand["A"] == 40
+    assert not AppliedLineRow.select().where(AppliedLineRow.order_id == before).exists()

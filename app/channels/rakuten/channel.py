@@ -44,6 +44,9 @@ MAP_REFRESH_S = 300
 MAX_PAGES = 1000
 CANCELLED = 900  # キャンセル確定
 FINAL = frozenset({500, 600, 700, CANCELLED})  # 発送済 and later, or cancelled
+# searched for back to 63 days at the first read: 注文確認待ち, 楽天処理中, 発送待ち, 変更確定待ち,
+# キャンセル確定待ち and キャンセル確定 (not 発送済 and the payment states after it)
+FIRST_READ_PROGRESS = (100, 200, 300, 400, 800, CANCELLED)
 RENEW_HINT = "renew the license key in RMS and enter it here"
 
 RAKUTEN_LIMITS = ChannelLimits(
@@ -319,10 +322,18 @@ class RakutenChannel:
     # -- orders ---------------------------------------------------------------------------------
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
         now = self.clock()
-        seen = OPEN_ORDERS.load(cursor, self.info.name) or {}
+        loaded = OPEN_ORDERS.load(cursor, self.info.name)
+        seen = loaded or {}
         floor = _epoch(since) - self.limits.order_overlap_s
         start = OPEN_ORDERS.start(seen, floor, now)
         numbers: list[str] = []
+        reach = max(floor, now - WINDOW_S)
+        if loaded is None and reach < start:
+            # the first read (or a cursor lost): orders placed before the trailing window,
+            # since the connection, not shipped (open, or cancelled: a cancellation of an
+            # order applied before a lost cursor is still given back), as far back as one
+            # search reaches; the open ones are followed from then on
+            numbers += self._search_all(reach, start, progress=FIRST_READ_PROGRESS)
         begin = start
         last = float(int(now) + 1)  # whole seconds: the current one is searched too
         while begin < last:  # windows of at most 63 days
@@ -349,17 +360,21 @@ class RakutenChannel:
             kept |= OPEN_ORDERS.settle(answer, now)
         return OrderPage(lines, OPEN_ORDERS.dump(kept, floor, now))
 
-    def _search(self, start: float, end: float, page: int,
-                amount: int = SEARCH_PAGE) -> dict[str, Any]:
-        body = self._post("/es/2.0/order/searchOrder/", {
+    def _search(self, start: float, end: float, page: int, amount: int = SEARCH_PAGE,
+                progress: Sequence[int] = ()) -> dict[str, Any]:
+        """One page of searchOrder by order date; *progress*: only orders in those
+        orderProgress (orderProgressList), else all."""
+        request: dict[str, Any] = {
             "dateType": 1, "startDatetime": _stamp(start), "endDatetime": _stamp(end),
-            "PaginationRequestModel": {"requestRecordsAmount": amount, "requestPage": page}})
-        return dict(body)
+            "PaginationRequestModel": {"requestRecordsAmount": amount, "requestPage": page}}
+        if progress:
+            request["orderProgressList"] = list(progress)
+        return dict(self._post("/es/2.0/order/searchOrder/", request))
 
-    def _search_all(self, start: float, end: float) -> list[str]:
+    def _search_all(self, start: float, end: float, progress: Sequence[int] = ()) -> list[str]:
         numbers: list[str] = []
         for page in range(1, MAX_PAGES + 1):
-            body = self._search(start, end, page)
+            body = self._search(start, end, page, progress=progress)
             try:
                 numbers += [str(n) for n in body.get("orderNumberList") or []]
                 pages = int((body.get("PaginationResponseModel") or {}).get("totalPages") or 0)
