@@ -65,9 +65,10 @@ class OpenOrders:
         try:
             found = json.loads(cursor)
             orders = found["orders"]
-            at = (0, 1, 2) if found.get("v") == VERSION else self.v1
-            return {str(key): Seen(float(state[at[0]]), state[at[1]] if state[at[1]] != ""
-                                   else None, str(state[at[2]]))
+            placed, mark, status = (0, 1, 2) if found.get("v") == VERSION else self.v1
+            return {str(key): Seen(float(state[placed]),
+                                   None if state[mark] == "" else state[mark],  # 楽天's v1
+                                   str(state[status]))
                     for key, state in orders.items()}
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             log.warning("%s: unreadable order cursor; reading the last %d days again", channel,

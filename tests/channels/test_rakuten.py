@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -24,6 +23,7 @@ from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for
 from app.store.models import AppliedLineRow, ChannelRow, ChannelSyncRow, ListingRow
 from app.sync.engine import SyncEngine
+from tests.channels.support import Clock, settings
 from tests.doubles.rakuten import RakutenDouble, make_double
 
 UPSERT = "/es/2.0/inventories/bulk-upsert"
@@ -31,26 +31,13 @@ GET = "/es/2.0/inventories/bulk-get"
 
 
 @pytest.fixture
-def double() -> Iterator[RakutenDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+def double(serve) -> RakutenDouble:
+    return serve(make_double())
 
 
 def adapter(double: RakutenDouble, clock: Clock | None = None,
-            **settings: object) -> RakutenChannel:
-    info = ChannelInfo("rakuten", "rakuten", {"url": double.url, **double.settings, **settings})
+            **more: object) -> RakutenChannel:
+    info = ChannelInfo("rakuten", "rakuten", settings(double, **more))
     client = HttpClient(double.url, timeout=(1, 2), max_retries=1, backoff_base=0.01)
     writes = HttpClient(double.url, timeout=(1, 2), max_retries=0)
     return RakutenChannel(info, MemoryCredentials(double.credentials), client=client,
@@ -174,7 +161,7 @@ def test_writes_between_drift_checks_cost_no_bulk_get_and_the_drift_check_finds_
         shop.add_item(code)
         shop.adjust(code, "+5")
         double.add_listing(code, 0)
-    shop.add_channel("rk", "rakuten", settings={**double.settings, "url": double.url},
+    shop.add_channel("rk", "rakuten", settings=settings(double),
                      credentials=dict(double.credentials))
     choose_first("rk", "push")
     now = [datetime.utcnow()]
@@ -309,7 +296,7 @@ def test_end_to_end_through_the_sync_engine(shop, double):
     shop.add_item("tee/m", "tee M")
     shop.adjust("A", "+9", "receive")
     shop.adjust("tee/m", "+4", "receive")
-    shop.add_channel("rk", "rakuten", settings={**double.settings, "url": double.url},
+    shop.add_channel("rk", "rakuten", settings=settings(double),
                      credentials=dict(double.credentials))
     choose_first("rk", "push")
     row = ChannelRow.get(ChannelRow.name == "rk")
@@ -332,7 +319,7 @@ def test_at_first_connection_orders_not_shipped_are_followed_back_to_63_days(dou
     double.add_listing("A", 40)
     shop.add_item("A")
     shop.adjust("A", "+40")
-    shop.add_channel("rk", "rakuten", settings={**double.settings, "url": double.url},
+    shop.add_channel("rk", "rakuten", settings=settings(double),
                      credentials=dict(double.credentials))
     ChannelRow.update(connected_at=datetime.utcnow() - timedelta(days=30)).execute()
     choose_first("rk", "push")

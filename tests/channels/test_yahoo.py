@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,21 +29,13 @@ from app.services.channels import adapter_for
 from app.services.secrets import load_credentials
 from app.store.models import ChannelRow, ChannelSyncRow
 from app.sync.engine import SyncEngine
+from tests.channels.support import settings
 from tests.doubles.yahoo import KEY_D, KEY_N, PUBLIC_KEY, YahooDouble, make_double
 
 
 @pytest.fixture
-def double() -> Iterator[YahooDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def settings(double: YahooDouble) -> dict[str, object]:
-    return {"url": double.url, **double.settings}
+def double(serve) -> YahooDouble:
+    return serve(make_double())
 
 
 def adapter(double: YahooDouble, credentials: MemoryCredentials | None = None,
