@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,32 +27,16 @@ from app.services.channels import adapter_for
 from app.services.secrets import KeyringCredentials, load_credentials, store_credentials
 from app.store.models import ChannelRow, ChannelSyncRow
 from app.sync.engine import SyncEngine
+from tests.channels.support import Clock, settings
 from tests.doubles.base import BaseDouble, make_double
 
 # 10:30 Japan time: the hour's window resets in 30 minutes
 HALF_PAST = datetime(2026, 12, 2, 1, 30, tzinfo=UTC).timestamp()
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def double() -> Iterator[BaseDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def settings(double: BaseDouble) -> dict[str, object]:
-    return {"url": double.url, **double.settings}
+def double(serve) -> BaseDouble:
+    return serve(make_double())
 
 
 def adapter(double: BaseDouble, credentials: MemoryCredentials | None = None,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -22,34 +21,23 @@ from app.channels.rakuten import CHANNEL_TYPE, RakutenChannel
 from app.channels.registry import channel_type
 from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for
-from app.store.models import ChannelRow
+from app.store.models import AppliedLineRow, ChannelRow, ChannelSyncRow, ListingRow
 from app.sync.engine import SyncEngine
+from tests.channels.support import Clock, settings
 from tests.doubles.rakuten import RakutenDouble, make_double
 
 UPSERT = "/es/2.0/inventories/bulk-upsert"
+GET = "/es/2.0/inventories/bulk-get"
 
 
 @pytest.fixture
-def double() -> Iterator[RakutenDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+def double(serve) -> RakutenDouble:
+    return serve(make_double())
 
 
 def adapter(double: RakutenDouble, clock: Clock | None = None,
-            **settings: object) -> RakutenChannel:
-    info = ChannelInfo("rakuten", "rakuten", {"url": double.url, **double.settings, **settings})
+            **more: object) -> RakutenChannel:
+    info = ChannelInfo("rakuten", "rakuten", settings(double, **more))
     client = HttpClient(double.url, timeout=(1, 2), max_retries=1, backoff_base=0.01)
     writes = HttpClient(double.url, timeout=(1, 2), max_retries=0)
     return RakutenChannel(info, MemoryCredentials(double.credentials), client=client,
@@ -135,8 +123,7 @@ def test_a_delta_goes_relative_and_a_plain_quantity_absolute(double):
     double.place_order([("A", 2)])  # 楽天 sold two meanwhile: 8
     results = channel.set_quantities([QuantityUpdate("A", 13, delta=+5),
                                       QuantityUpdate("B", 4)])
-    assert [(r.status, r.quantity) for r in results] == [(UpdateStatus.OK, 13),
-                                                        (UpdateStatus.OK, 4)]
+    assert [r.status for r in results] == [UpdateStatus.OK, UpdateStatus.OK]
     assert [(e["mode"], e["quantity"]) for e in upserts(double)[0]] == [("RELATIVE", 5),
                                                                       ("ABSOLUTE", 4)]
     assert (double.quantity("A"), double.quantity("B")) == (13, 4)
@@ -163,9 +150,46 @@ def test_an_unknown_sku_is_accepted_by_rakuten_but_missing_at_the_read_back(doub
     channel = adapter(double)
     results = channel.set_quantities([QuantityUpdate("mug/s", 5), QuantityUpdate("mug/xl", 5)])
     assert double.calls.count(("POST", UPSERT)) == 1  # 楽天 took both (HTTP 204)
-    assert results[0].status is UpdateStatus.OK
-    assert results[1].status is UpdateStatus.REJECTED and "not found" in results[1].message
-    assert channel.read_quantities() == {"mug/s": 5}
+    assert [r.status for r in results] == [UpdateStatus.OK, UpdateStatus.OK]
+    assert ("POST", GET) not in double.calls  # a write is not read back by the adapter
+    assert channel.read_quantities() == {"mug/s": 5}  # the read-back: mug/xl is not there
+
+
+def test_writes_between_drift_checks_cost_no_bulk_get_and_the_drift_check_finds_missing_skus(
+        double, shop):
+    for code in ("P0", "P1", "P2"):
+        shop.add_item(code)
+        shop.adjust(code, "+5")
+        double.add_listing(code, 0)
+    shop.add_channel("rk", "rakuten", settings=settings(double),
+                     credentials=dict(double.credentials))
+    choose_first("rk", "push")
+    now = [datetime.utcnow()]
+    channel = adapter(double)
+    engine = SyncEngine(shop, lambda row: channel, clock=lambda: now[0],
+                        drift_every=timedelta(minutes=10))
+    assert all(r.ok for r in engine.run_due(force=True))  # the first connection reads back
+    assert double.calls.count(("POST", GET)) >= 1
+    assert [double.quantity(c) for c in ("P0", "P1", "P2")] == [5, 5, 5]
+    gets, upserts_before = double.calls.count(("POST", GET)), len(upserts(double))
+    for turn in range(3):  # three write batches between two drift checks
+        now[0] += timedelta(minutes=2)
+        shop.adjust("P0", "-1")
+        assert all(r.ok for r in engine.run_due(force=True))
+        assert double.quantity("P0") == 4 - turn
+    assert len(upserts(double)) == upserts_before + 3
+    assert double.calls.count(("POST", GET)) == gets  # trusted, not read back
+    double.remove_listing("P2")  # deleted in RMS: 楽天 still takes its writes
+    shop.adjust("P2", "-1")
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert double.calls.count(("POST", GET)) == gets
+    now[0] += timedelta(minutes=11)  # the drift schedule
+    [report] = engine.run_due(force=True)
+    assert report.ok and report.missing == ["P2"]
+    assert double.calls.count(("POST", GET)) > gets
+    missing = ListingRow.get(ListingRow.channel_item_id == "P2")
+    assert missing.missing_at is not None
+    assert ListingRow.get(ListingRow.channel_item_id == "P0").missing_at is None
 
 
 def test_a_refused_listing_is_rejected_alone_and_the_rest_sent_again(double):
@@ -272,7 +296,7 @@ def test_end_to_end_through_the_sync_engine(shop, double):
     shop.add_item("tee/m", "tee M")
     shop.adjust("A", "+9", "receive")
     shop.adjust("tee/m", "+4", "receive")
-    shop.add_channel("rk", "rakuten", settings={**double.settings, "url": double.url},
+    shop.add_channel("rk", "rakuten", settings=settings(double),
                      credentials=dict(double.credentials))
     choose_first("rk", "push")
     row = ChannelRow.get(ChannelRow.name == "rk")
@@ -285,3 +309,42 @@ def test_end_to_end_through_the_sync_engine(shop, double):
     assert shop.book.on_hand["A"] == 7 and double.quantity("A") == 7
     assert all(r.ok for r in engine.run_due(force=True))
     assert shop.book.on_hand["A"] == 7  # read twice, applied once
+
+
+def test_at_first_connection_orders_not_shipped_are_followed_back_to_63_days(double, shop):
+    """An order placed since the connection but before the 14 days' window, not shipped when
+    the cursor starts (a first read long after connecting, or a cursor lost), is followed:
+    its cancellation gives its units back once. An order placed before the connection is
+    never applied, its cancellation neither."""
+    double.add_listing("A", 40)
+    shop.add_item("A")
+    shop.adjust("A", "+40")
+    shop.add_channel("rk", "rakuten", settings=settings(double),
+                     credentials=dict(double.credentials))
+    ChannelRow.update(connected_at=datetime.utcnow() - timedelta(days=30)).execute()
+    choose_first("rk", "push")
+    double.offset = -40 * 86400
+    before = double.place_order([("A", 5)])  # before the connection, never shipped
+    double.offset = -20 * 86400
+    old = double.place_order([("A", 3)])  # since the connection, 20 days ago, not shipped
+    double.offset = 0
+    engine = SyncEngine(shop, adapter_for)
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert shop.book.on_hand["A"] == 37  # the sale since the connection, once
+    [search] = [b for p, b in double.bodies if p == "/es/2.0/order/searchOrder/"
+                and "orderProgressList" in b]
+    start = datetime.strptime(search["startDatetime"], "%Y-%m-%dT%H:%M:%S%z")
+    end = datetime.strptime(search["endDatetime"], "%Y-%m-%dT%H:%M:%S%z")
+    assert 500 not in search["orderProgressList"] and end - start <= timedelta(days=63)
+    assert datetime.now(UTC) - start >= timedelta(days=20)
+
+    ChannelSyncRow.update(cursor=None).execute()  # the cursor lost
+    double.cancel_order(old)
+    for _ in range(2):
+        assert all(r.ok for r in engine.run_due(force=True))
+        ChannelSyncRow.update(cursor=None).execute()
+    assert shop.book.on_hand["A"] == 40  # given back once
+    double.cancel_order(before)
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert shop.book.on_hand["A"] == 40
+    assert not AppliedLineRow.select().where(AppliedLineRow.order_id == before).exists()

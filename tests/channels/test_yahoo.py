@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,21 +29,13 @@ from app.services.channels import adapter_for
 from app.services.secrets import load_credentials
 from app.store.models import ChannelRow, ChannelSyncRow
 from app.sync.engine import SyncEngine
+from tests.channels.support import settings
 from tests.doubles.yahoo import KEY_D, KEY_N, PUBLIC_KEY, YahooDouble, make_double
 
 
 @pytest.fixture
-def double() -> Iterator[YahooDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def settings(double: YahooDouble) -> dict[str, object]:
-    return {"url": double.url, **double.settings}
+def double(serve) -> YahooDouble:
+    return serve(make_double())
 
 
 def adapter(double: YahooDouble, credentials: MemoryCredentials | None = None,
@@ -285,6 +276,59 @@ def test_orders_are_listed_then_read_once_each_until_they_change(double):
     double.cancel_order(key)
     lines = channel.read_orders(page.next_cursor, since).lines
     assert {(ln.order_id, ln.cancelled) for ln in lines} == {(key, True)}
+
+
+def order_infos(double: YahooDouble) -> list[str]:
+    """The order of each orderInfo call, in turn."""
+    return [parse_xml(r["body"], "orderInfo").findtext("Target/OrderId") or ""
+            for r in double.requests if r["path"].endswith("/orderInfo")]
+
+
+def test_an_unchanged_open_order_costs_no_order_info_and_a_changed_one_is_read_once(
+        double, shop):
+    """Many open orders must not cost one orderInfo (1 a second) each per poll: only those
+    whose orderList entry moved (LastUpdateTime, OrderStatus) are read, and new ones."""
+    for code in ("A", "B"):
+        shop.add_item(code)
+        shop.adjust(code, "+40")
+        double.add_listing(code, 0)
+    shop.add_channel("yahoo", "yahoo", settings=settings(double),
+                     credentials=double.credentials)
+    choose_first("yahoo", "push")
+    channel = adapter(double)  # on the double's clock
+    engine = SyncEngine(shop, lambda row: channel)
+    engine.run_due(force=True)
+    double.advance(5)
+    older = double.place_order([("A", 3)])
+    double.advance(5)
+    newer = double.place_order([("B", 2)])
+    engine.run_due(force=True)
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (37, 38)
+    read = len(order_infos(double))
+    double.advance(10)  # both changed within the overlap: only the newest mark is unsure
+    engine.run_due(force=True)
+    assert order_infos(double)[read:] == [newer]
+    double.advance(300)
+    for _ in range(2):
+        engine.run_due(force=True)
+    read = len(order_infos(double))
+    engine.run_due(force=True)
+    assert order_infos(double)[read:] == []  # listed, unchanged: no orderInfo
+
+    double.cancel_units(older, "A", 1)  # a quantity changed: LastUpdateTime moves
+    engine.run_due(force=True)
+    assert order_infos(double)[read:] == [older]
+    assert shop.book.on_hand["A"] == 38
+    double.advance(300)
+    double.cancel_order(newer)  # OrderStatus 4
+    for _ in range(3):
+        engine.run_due(force=True)
+        double.advance(300)
+    assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (38, 40)
+    assert (double.quantity("A"), double.quantity("B")) == (38, 40)
+    read = len(order_infos(double))
+    engine.run_due(force=True)
+    assert order_infos(double)[read:] == []
 
 
 @pytest.fixture

@@ -22,19 +22,24 @@ body, ``PaginationRequestModel``, the orderProgress codes):
   (システム連携用SKU番号)…}}).
 - 受注API (RakutenPayOrderAPI): ``POST /es/2.0/order/searchOrder/`` (dateType 1 = 注文日,
   startDatetime / endDatetime ``yyyy-MM-ddTHH:mm:ss+0900`` at most 63 days apart,
-  ``PaginationRequestModel`` {requestRecordsAmount ≤ 1000, requestPage}) answering
-  ``orderNumberList`` and ``PaginationResponseModel``; ``POST /es/2.0/order/getOrder/``
-  (orderNumberList ≤ 100, version) answering ``OrderModelList`` [{orderNumber, orderProgress
-  (100 注文確認待ち … 500 発送済 … 800 キャンセル確定待ち, 900 キャンセル確定),
-  orderDatetime, updateDatetime, PackageModelList [{basketId, ItemModelList [{itemDetailId,
-  manageNumber, itemNumber, units, deleteItemFlag, restoreInventoryFlag, SkuModelList
+  ``PaginationRequestModel`` {requestRecordsAmount ≤ 1000, requestPage}, optionally
+  ``orderProgressList`` [100 … 900]: only orders in those statuses, as github.com/JakeJP/
+  Rakuten.RMS.Api docs/reference/rakuten.rms.api.rakutenpayorderapi.searchorderrequest.md
+  lists it) answering ``orderNumberList`` and ``PaginationResponseModel``;
+  ``POST /es/2.0/order/getOrder/`` (orderNumberList ≤ 100, version) answering
+  ``OrderModelList`` [{orderNumber, orderProgress (100 注文確認待ち … 500 発送済 …
+  800 キャンセル確定待ち, 900 キャンセル確定), orderDatetime, updateDatetime, PackageModelList
+  [{basketId, ItemModelList [{itemDetailId, manageNumber, itemNumber, units, deleteItemFlag,
+  restoreInventoryFlag, SkuModelList
   [{variantId, merchantDefinedSkuId}]}]}]}]. Refusals come in ``MessageModelList``
   [{messageType ERROR, messageCode, message}] (HTTP 400).
 
 Chosen here, where the public material says nothing exact: requests over the rate are HTTP 429
 with ``{"errors": [{"code": "GA0005"…}]}``; a license key past its 90 days is refused as any
-other (HTTP 401, ES04-01); a cancellation gives the units back (``restoreInventoryFlag`` 1);
-a line cancelled whole gets ``deleteItemFlag`` 1, a partial one fewer ``units``.
+other (HTTP 401, ES04-01); an orderProgressList value that is no status is refused with
+``ORDER_EXT_API_SEARCH_ORDER_ERROR_032``; a cancellation gives the units back
+(``restoreInventoryFlag`` 1); a line cancelled whole gets ``deleteItemFlag`` 1, a partial one
+fewer ``units``.
 """
 
 from __future__ import annotations
@@ -139,6 +144,15 @@ class RakutenDouble(ServedDouble):
         """RMS has no "stock not managed" for a SKU here: it exists and its writes fail."""
         self.add_listing(channel_item_id, 0)
         self.refuse_writes(channel_item_id)
+
+    def remove_listing(self, channel_item_id: str) -> None:
+        """The shop deleted the SKU in RMS: its writes are then taken and kept nowhere."""
+        with self.lock:
+            key = self._key(channel_item_id)
+            if key is None:
+                raise KeyError(channel_item_id)
+            del self.items[key[0]]["variants"][key[1]]
+            del self.stock[key]
 
     def _key(self, code: str) -> tuple[str, str] | None:
         for manage, item in self.items.items():
@@ -375,7 +389,14 @@ class RakutenDouble(ServedDouble):
                 not isinstance(page, int) or page < 1):
             return self._refusal("ORDER_EXT_API_SEARCH_ORDER_ERROR_020",
                                  "ページング指定の値が不正です。")
-        numbers = sorted(n for n, o in self.orders.items() if start <= int(o["_placed"]) <= end)
+        progress = body.get("orderProgressList")
+        if progress is not None and (not isinstance(progress, list) or not all(
+                p in range(100, 1000, 100) for p in progress)):
+            return self._refusal("ORDER_EXT_API_SEARCH_ORDER_ERROR_032",
+                                 "ステータスリストの値が不正です。")
+        numbers = sorted(n for n, o in self.orders.items()
+                         if start <= int(o["_placed"]) <= end
+                         and (progress is None or o["orderProgress"] in progress))
         total = len(numbers)
         chunk = numbers[(page - 1) * amount:page * amount]
         return 200, {"MessageModelList": [{"messageType": "INFO",

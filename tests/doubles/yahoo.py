@@ -17,9 +17,15 @@ Built from Yahoo!'s published documentation (found with the search tool, pages c
 - teratail.com/questions/bejsxg9q2q5b8g: an authentication failure is HTTP 401 with
   ``<Error><Message>…</Message></Error>`` (XML); github.com/t4traw/yahoo_store_api README
   (the app registration and the code flow).
-- myItemList (商品リストAPI), orderList (注文検索API, XML search with Start/Result paging,
-  Condition, Field), orderInfo (注文詳細API; OrderStatus 1 予約中 … 4 キャンセル, 5 完了; Item
-  rows with LineId, ItemId, SubCode, Quantity) as the docs list them.
+- developer.yahoo.co.jp/webapi/shopping/orderList.html (注文検索API): XML ``Req/Search`` with
+  Result, Start, Sort (``+order_time``), Condition (OrderTimeFrom …) and Field (required: the
+  keys to answer, comma separated; among them OrderId, OrderTime, OrderStatus and
+  LastUpdateTime, the order's last update, which any change of the order moves); each
+  ``Search/OrderInfo`` carries an Index and the keys asked for, ``Search/TotalCount`` the
+  number found. Rendo reads an order's detail only when its OrderStatus or LastUpdateTime
+  moved.
+- myItemList (商品リストAPI), orderInfo (注文詳細API; OrderStatus 1 予約中 … 4 キャンセル,
+  5 完了; Item rows with LineId, ItemId, SubCode, Quantity) as the docs list them.
 
 Chosen here (not in what was found): getStock given the bare 商品コード of an item with options
 answers one row per 個別商品コード; an unknown code is not listed by getStock; a setStock that
@@ -103,7 +109,7 @@ class YahooDouble(ServedDouble):
         self.rotate = False
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
-        self.requests: list[dict[str, Any]] = []  # (path, form, headers) of API calls
+        self.requests: list[dict[str, Any]] = []  # path, form, body, headers of API calls
         self.seller_id = "rendo-test"
         self.client_id = "dj00-" + secrets.token_hex(6)
         self.client_secret = secrets.token_hex(16)
@@ -265,7 +271,7 @@ class YahooDouble(ServedDouble):
                 if not path.startswith(API):
                     raise _Refusal(404, "Not Found")
                 self._check(headers)
-                self.requests.append({"path": path, "form": form,
+                self.requests.append({"path": path, "form": form, "body": body,
                                       "headers": {k: v for k, v in headers.items()}})
                 xml = self._api(path[len(API):], method, query, form, body)
             except _Refusal as refusal:
@@ -444,11 +450,17 @@ class YahooDouble(ServedDouble):
         rows = sorted((o for o in self.orders.values() if int(o["OrderTime"]) >= int(floor)),
                       key=lambda o: (o["OrderTime"], o["OrderId"]))
         page = rows[start - 1:start - 1 + count]
+        # only the Field keys asked for (Field is required), in the order asked
+        fields = [f.strip() for f in (root.findtext("Search/Field") or "").split(",")]
+        if not [f for f in fields if f]:
+            raise _Refusal(400, "Invalid parameter: Field", "od-00003")
+        shown = {"OrderId": lambda o: o["OrderId"], "OrderStatus": lambda o: o["OrderStatus"],
+                 "OrderTime": lambda o: _stamp(o["OrderTime"]),
+                 "LastUpdateTime": lambda o: _stamp(o["LastUpdateTime"])}
         found = "".join(
-            f"<OrderInfo><Index>{start + n}</Index><OrderId>{o['OrderId']}</OrderId>"
-            f"<OrderTime>{_stamp(o['OrderTime'])}</OrderTime><OrderStatus>{o['OrderStatus']}"
-            f"</OrderStatus><LastUpdateTime>{_stamp(o['LastUpdateTime'])}</LastUpdateTime>"
-            "</OrderInfo>" for n, o in enumerate(page))
+            f"<OrderInfo><Index>{start + n}</Index>" + "".join(
+                f"<{f}>{shown[f](o)}</{f}>" for f in fields if f in shown) + "</OrderInfo>"
+            for n, o in enumerate(page))
         return (f"<Result><Status>OK</Status><Search><TotalCount>{len(rows)}</TotalCount>"
                 f"{found}</Search></Result>")
 

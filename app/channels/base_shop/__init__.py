@@ -35,9 +35,10 @@ From BASE's published API docs (github.com/baseinc/api-docs, now docs.thebase.in
   ``day_api_limit`` marks the window spent (writes DEFERRED until it resets, a read raises
   RATE_LIMITED with that wait). An order item's ``variation_id`` 0 or null is the item.
 - Orders have no "changed since" filter: each read lists the orders placed in the last
-  ``ORDER_WINDOW_S`` (and back to the oldest order not yet shipped or cancelled), and reads
-  the detail of each order that is new or whose ``modified`` / ``dispatch_status`` changed.
-  The cursor (JSON) keeps what was seen of each order. Lines are per order item, cancelled
+  14 days (and back to the oldest order not yet shipped or cancelled), and reads the detail
+  of each order that is new or whose ``modified`` / ``dispatch_status`` changed. The cursor
+  (JSON, app/channels/open_orders.py, shared with Yahoo! and 楽天) keeps what was seen of
+  each order. Lines are per order item, cancelled
   by their own ``status`` (a per-line cancellation) or the order's; the engine applies only
   the difference from what it applied before. A cancelled order's units go back on BASE's
   own stock (``restocks_on_cancel``), as BASE's admin does.

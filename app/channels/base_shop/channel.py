@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -26,6 +25,7 @@ from ..base import (
     UpdateStatus,
 )
 from ..http import HttpClient, Reply
+from ..open_orders import OpenOrders, Seen
 from .budget import HOUR_LIMIT, JST, CallBudget, seconds_to_next_day, seconds_to_next_hour
 from .tokens import SCOPES, api_url, error_of, token_parts, token_refusal
 
@@ -36,7 +36,6 @@ class WritesSpent(ChannelError):
     """A write not sent: the share of BASE's calls kept for writes is used up for now."""
 
 REFRESH_MARGIN_S = 300  # refresh an access token this long before it ends
-ORDER_WINDOW_S = 14 * 86400  # orders placed this far back are read again each time
 MAP_REFRESH_S = 300  # the item map is read again for an unknown code at most this often
 PAGE = 100  # BASE's largest page (items and orders)
 MAX_PAGES = 1000
@@ -48,6 +47,8 @@ BASE_LIMITS = ChannelLimits(
     unlimited_quantity=9999, compare_and_set=False, relative=False, order_overlap_s=120,
     restocks_on_cancel=True,
 )
+# ``modified`` (epoch seconds on BASE's clock) marks an order's last change
+OPEN_ORDERS = OpenOrders(final=FINAL, overlap_s=BASE_LIMITS.order_overlap_s, stamp=float)
 
 
 def _stamp(moment: float) -> str:
@@ -372,55 +373,33 @@ class BaseShopChannel:
     # -- orders --------------------------------------------------------------------------------
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
         now = self.clock()
-        seen = self._seen(cursor)
+        seen = OPEN_ORDERS.load(cursor, self.info.name) or {}
         floor = _epoch(since) - self.limits.order_overlap_s
-        start = _window_start(seen, floor, now)
-        listed = self._list_orders(start)
+        pages = self._list_orders(OPEN_ORDERS.start(seen, floor, now))
+        listed = {key: state for page in pages for key, state in page.items()}
+        due = set(OPEN_ORDERS.changed(listed, seen))
         lines: list[OrderLine] = []
-        kept: dict[str, list[Any]] = {}
-        for key, summary in listed.items():
-            state = [summary["ordered"], summary.get("modified"),
-                     str(summary.get("dispatch_status"))]
-            if seen.get(key) != state:
-                detail = self._detail(key)
-                if detail is None:
-                    continue
-                lines += self._lines(detail)
-            kept[key] = self._settled(state, now)
-        for key, state in seen.items():  # open orders the list did not show (none expected)
-            if key in listed or state[2] in FINAL:
-                continue
+        kept: dict[str, Seen] = {}
+        for page in pages:
+            for key, state in OPEN_ORDERS.settle(page, now).items():
+                if key in due:
+                    detail = self._detail(key)
+                    if detail is None:
+                        continue
+                    lines += self._lines(detail)
+                kept[key] = state
+        for key in OPEN_ORDERS.unlisted(seen, listed):
             detail = self._detail(key)
             if detail is not None:
                 lines += self._lines(detail)
-                kept[key] = self._settled(
-                    [state[0], detail.get("modified"), str(detail.get("dispatch_status"))], now)
-        oldest = _window_start(kept, floor, now)
-        kept = {k: v for k, v in kept.items() if v[0] >= oldest}
-        return OrderPage(lines, json.dumps({"v": 1, "orders": kept}, separators=(",", ":")))
+                kept |= OPEN_ORDERS.settle({key: Seen(
+                    seen[key].placed, detail.get("modified"),
+                    str(detail.get("dispatch_status")))}, now)
+        return OrderPage(lines, OPEN_ORDERS.dump(kept, floor, now))
 
-    def _settled(self, state: list[Any], now: float) -> list[Any]:
-        """*state* to remember; an order changed within the overlap keeps no ``modified``, so
-        its detail is read again next time: ``modified`` counts whole seconds (on BASE's
-        clock), and a change in the same second as a read would not show in it."""
-        modified = state[1]
-        if not isinstance(modified, int | float) or modified >= now - self.limits.order_overlap_s:
-            return [state[0], None, state[2]]
-        return state
-
-    def _seen(self, cursor: str | None) -> dict[str, list[Any]]:
-        if not cursor:
-            return {}
-        try:
-            orders = json.loads(cursor)["orders"]
-            return {str(k): [float(v[0]), v[1], str(v[2])] for k, v in orders.items()}
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            log.warning("%s: unreadable order cursor; reading the last %d days again",
-                        self.info.name, ORDER_WINDOW_S // 86400)
-            return {}
-
-    def _list_orders(self, start: float) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
+    def _list_orders(self, start: float) -> list[dict[str, Seen]]:
+        """The orders placed since *start*, one mapping per page (one answer each)."""
+        pages: list[dict[str, Seen]] = []
         for page in range(MAX_PAGES):
             body = self._get("/1/orders", {"start_ordered": _stamp(start), "limit": PAGE,
                                            "offset": page * PAGE})
@@ -429,13 +408,14 @@ class BaseShopChannel:
                 raise ChannelError("BASE's order list is not readable",
                                    kind=ErrorKind.MALFORMED)
             try:
-                for order in batch:
-                    found[str(order["unique_key"])] = order | {"ordered": float(order["ordered"])}
+                pages.append({str(order["unique_key"]): Seen(
+                    float(order["ordered"]), order.get("modified"),
+                    str(order.get("dispatch_status"))) for order in batch})
             except (KeyError, TypeError, ValueError) as error:
                 raise ChannelError(f"BASE: an order is not readable ({type(error).__name__})",
                                    kind=ErrorKind.MALFORMED) from None
             if len(batch) < PAGE:
-                return found
+                return pages
         raise ChannelError(f"BASE: more than {MAX_PAGES} pages of orders",
                            kind=ErrorKind.MALFORMED)
 
@@ -470,13 +450,6 @@ class BaseShopChannel:
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise ChannelError(f"BASE: order {key} is not readable ({type(error).__name__})",
                                kind=ErrorKind.MALFORMED) from None
-
-
-def _window_start(orders: dict[str, list[Any]], floor: float, now: float) -> float:
-    """Where the next list starts: the trailing window, or the oldest open order placed
-    before it; never before the channel was connected (less the overlap)."""
-    open_times = [state[0] for state in orders.values() if state[2] not in FINAL]
-    return float(max(floor, min([now - ORDER_WINDOW_S, *open_times])))
 
 
 def _shown(body: Any, variation_id: int | None) -> int | None:

@@ -19,14 +19,20 @@ rakutenpayorderapi; the sources are cited in tests/doubles/rakuten.py):
   (an order 楽天 took meanwhile stays taken), one without ABSOLUTE. A write is sent once by its
   own client (no automatic retry: a retried RELATIVE write counts twice); HTTP 400 applies
   nothing, so the SKUs it names are REJECTED and the others sent once more; HTTP 429 answers
-  RETRY. 楽天 takes a write for a SKU it does not have without an error: each batch is read back
-  (bulk-get) and a SKU missing there is REJECTED as not found.
+  RETRY. An accepted batch is OK without being read back (bulk-get would double the calls of
+  an upload). 楽天 takes a write for a SKU it does not have without an error: the engine's
+  read-back (read_quantities, at the first connection and on the drift schedule) finds it
+  missing and shows it as not found on 楽天, never as in step.
 - Rate: RMS asks for at most one request a second per API and shop; each client keeps to it.
 - Orders (受注API): ``searchOrder`` has no "changed since" and a window of at most 63 days
-  (1000 a page): each read searches the last ``ORDER_WINDOW_S`` by order date (back to the
-  oldest order not yet shipped or cancelled, in 63-day windows) and ``getOrder`` (≤ 100 a call,
-  version 7 with the SKU fields) reads them and every open order seen before; lines come for
-  orders whose orderProgress or updateDatetime changed (the cursor, JSON, keeps both). A line
+  (1000 a page): each read searches the last 14 days by order date (back to the oldest order
+  not yet shipped or cancelled, in 63-day windows) and ``getOrder`` (≤ 100 a call, version 7
+  with the SKU fields) reads them and every open order seen before; lines come for orders
+  whose orderProgress or updateDatetime changed (the cursor, JSON, app/channels/open_orders.py,
+  keeps both). With no cursor (the first read, or one lost) a search back 63 days (never
+  before the connection) with ``orderProgressList`` adds the orders not shipped or cancelled:
+  the open ones are followed from then on, and a cancellation of one applied before the cursor
+  was lost is still given back. A line
   is one SKU of an order item with its current ``units``; cancelled when the order is 900
   (キャンセル確定) or the item was deleted from the order (``deleteItemFlag``); the engine
   applies only the difference. 楽天 puts a cancelled order's units back on its own stock.

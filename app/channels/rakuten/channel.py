@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import re
 import threading
@@ -27,6 +26,7 @@ from ..base import (
     UpdateStatus,
 )
 from ..http import HttpClient, Reply, parse_retry_after
+from ..open_orders import OpenOrders, Seen
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,13 @@ SEARCH_PAGE = 1000  # searchOrder's requestRecordsAmount
 ORDERS_PER_GET = 100  # getOrder's orderNumberList
 ORDER_VERSION = 7  # getOrder's version with the SKU fields (SkuModelList)
 WINDOW_S = 63 * 86400  # searchOrder: startDatetime to endDatetime at most 63 days
-ORDER_WINDOW_S = 14 * 86400  # orders placed this far back are read again each time
 MAP_REFRESH_S = 300
 MAX_PAGES = 1000
 CANCELLED = 900  # キャンセル確定
 FINAL = frozenset({500, 600, 700, CANCELLED})  # 発送済 and later, or cancelled
+# searched for back to 63 days at the first read: 注文確認待ち, 楽天処理中, 発送待ち, 変更確定待ち,
+# キャンセル確定待ち and キャンセル確定 (not 発送済 and the payment states after it)
+FIRST_READ_PROGRESS = (100, 200, 300, 400, 800, CANCELLED)
 RENEW_HINT = "renew the license key in RMS and enter it here"
 
 RAKUTEN_LIMITS = ChannelLimits(
@@ -52,6 +54,12 @@ RAKUTEN_LIMITS = ChannelLimits(
     unlimited_quantity=9999, compare_and_set=False, relative=True, order_overlap_s=120,
     restocks_on_cancel=True,
 )
+# getOrder's updateDatetime (to the second, Japan time) marks an order's last change; a
+# version 1 cursor kept [placed, orderProgress, updateDatetime]
+OPEN_ORDERS = OpenOrders(
+    final=frozenset(str(progress) for progress in FINAL),
+    overlap_s=RAKUTEN_LIMITS.order_overlap_s, v1=(0, 2, 1),
+    stamp=lambda mark: datetime.strptime(str(mark), "%Y-%m-%dT%H:%M:%S%z").timestamp())
 
 Key = tuple[str, str]  # (商品管理番号 manageNumber, SKU管理番号 variantId)
 
@@ -288,13 +296,12 @@ class RakutenChannel:
                 entries = [] if not named else [e for n, e in enumerate(entries)
                                                 if n not in named]
                 continue
-            shown = self._bulk_get([key for _, key, _ in entries])
-            for update, key, _ in entries:
-                code = update.channel_item_id
-                results[code] = (UpdateResult(code, UpdateStatus.OK, shown[key]) if key in shown
-                                 else UpdateResult(code, UpdateStatus.REJECTED,
-                                                   message=f"楽天 took {code} but has no such "
-                                                           "SKU (not found on 楽天)"))
+            # taken (HTTP 204): trusted, not read back here. 楽天 takes a SKU it does not have
+            # without a word too: the engine's read-back (at the first connection and on the
+            # drift schedule) finds it missing and shows it as not found on 楽天
+            for update, _, _ in entries:
+                results[update.channel_item_id] = UpdateResult(update.channel_item_id,
+                                                               UpdateStatus.OK)
             return results
         for update, _, _ in entries:  # refused twice: not sent again
             results.setdefault(update.channel_item_id, UpdateResult(
@@ -315,70 +322,59 @@ class RakutenChannel:
     # -- orders ---------------------------------------------------------------------------------
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
         now = self.clock()
-        seen = self._seen(cursor)
+        loaded = OPEN_ORDERS.load(cursor, self.info.name)
+        seen = loaded or {}
         floor = _epoch(since) - self.limits.order_overlap_s
-        start = _window_start(seen, floor, now)
+        start = OPEN_ORDERS.start(seen, floor, now)
         numbers: list[str] = []
+        reach = max(floor, now - WINDOW_S)
+        if loaded is None and reach < start:
+            # the first read (or a cursor lost): orders placed before the trailing window,
+            # since the connection, not shipped (open, or cancelled: a cancellation of an
+            # order applied before a lost cursor is still given back), as far back as one
+            # search reaches; the open ones are followed from then on
+            numbers += self._search_all(reach, start, progress=FIRST_READ_PROGRESS)
         begin = start
         last = float(int(now) + 1)  # whole seconds: the current one is searched too
         while begin < last:  # windows of at most 63 days
             end = min(last, begin + WINDOW_S)
             numbers += [n for n in self._search_all(begin, end) if n not in numbers]
             begin = end
-        numbers += [n for n, state in seen.items()
-                    if n not in numbers and state[1] not in FINAL]
+        numbers += [n for n in OPEN_ORDERS.unlisted(seen, numbers) if n not in numbers]
         lines: list[OrderLine] = []
-        kept: dict[str, list[Any]] = {}
+        kept: dict[str, Seen] = {}
         for chunk in range(0, len(numbers), ORDERS_PER_GET):
+            answer: dict[str, Seen] = {}
             for order in self._get_orders(numbers[chunk:chunk + ORDERS_PER_GET]):
                 number = str(order.get("orderNumber"))
                 try:
-                    state = [_epoch(_placed(order["orderDatetime"])),
-                             int(order["orderProgress"]), str(order.get("updateDatetime"))]
+                    state = Seen(_epoch(_placed(order["orderDatetime"])),
+                                 str(order.get("updateDatetime")),
+                                 str(int(order["orderProgress"])))
                 except (KeyError, TypeError, ValueError):
                     raise ChannelError(f"楽天 RMS: order {number} is not readable",
                                        kind=ErrorKind.MALFORMED) from None
                 if seen.get(number) != state:
                     lines += self._lines(order)
-                kept[number] = self._settled(state, now)
-        oldest = _window_start(kept, floor, now)
-        kept = {k: v for k, v in kept.items() if v[0] >= oldest}
-        return OrderPage(lines, json.dumps({"v": 1, "orders": kept}, separators=(",", ":")))
+                answer[number] = state
+            kept |= OPEN_ORDERS.settle(answer, now)
+        return OrderPage(lines, OPEN_ORDERS.dump(kept, floor, now))
 
-    def _settled(self, state: list[Any], now: float) -> list[Any]:
-        """*state* to remember; an order changed within the overlap keeps no update time, so
-        it is read again next time: updateDatetime counts whole seconds (on 楽天's clock), and
-        a change in the same second as a read would not show in it."""
-        try:
-            updated = datetime.strptime(state[2], "%Y-%m-%dT%H:%M:%S%z").timestamp()
-        except ValueError:
-            updated = now
-        if updated >= now - self.limits.order_overlap_s:
-            return [state[0], state[1], ""]
-        return state
-
-    def _seen(self, cursor: str | None) -> dict[str, list[Any]]:
-        if not cursor:
-            return {}
-        try:
-            orders = json.loads(cursor)["orders"]
-            return {str(k): [float(v[0]), int(v[1]), str(v[2])] for k, v in orders.items()}
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            log.warning("%s: unreadable order cursor; reading the last %d days again",
-                        self.info.name, ORDER_WINDOW_S // 86400)
-            return {}
-
-    def _search(self, start: float, end: float, page: int,
-                amount: int = SEARCH_PAGE) -> dict[str, Any]:
-        body = self._post("/es/2.0/order/searchOrder/", {
+    def _search(self, start: float, end: float, page: int, amount: int = SEARCH_PAGE,
+                progress: Sequence[int] = ()) -> dict[str, Any]:
+        """One page of searchOrder by order date; *progress*: only orders in those
+        orderProgress (orderProgressList), else all."""
+        request: dict[str, Any] = {
             "dateType": 1, "startDatetime": _stamp(start), "endDatetime": _stamp(end),
-            "PaginationRequestModel": {"requestRecordsAmount": amount, "requestPage": page}})
-        return dict(body)
+            "PaginationRequestModel": {"requestRecordsAmount": amount, "requestPage": page}}
+        if progress:
+            request["orderProgressList"] = list(progress)
+        return dict(self._post("/es/2.0/order/searchOrder/", request))
 
-    def _search_all(self, start: float, end: float) -> list[str]:
+    def _search_all(self, start: float, end: float, progress: Sequence[int] = ()) -> list[str]:
         numbers: list[str] = []
         for page in range(1, MAX_PAGES + 1):
-            body = self._search(start, end, page)
+            body = self._search(start, end, page, progress=progress)
             try:
                 numbers += [str(n) for n in body.get("orderNumberList") or []]
                 pages = int((body.get("PaginationResponseModel") or {}).get("totalPages") or 0)
@@ -424,13 +420,6 @@ class RakutenChannel:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ChannelError(f"楽天 RMS: order {number} is not readable "
                                f"({type(error).__name__})", kind=ErrorKind.MALFORMED) from None
-
-
-def _window_start(orders: dict[str, list[Any]], floor: float, now: float) -> float:
-    """The trailing window, or the oldest open order placed before it; never before the
-    channel was connected (less the overlap)."""
-    open_times = [state[0] for state in orders.values() if state[1] not in FINAL]
-    return float(max(floor, min([now - ORDER_WINDOW_S, *open_times])))
 
 
 _INDEX = re.compile(r"inventories\[(\d+)\]")

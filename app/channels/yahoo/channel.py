@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from ..base import (
     UpdateStatus,
 )
 from ..http import HttpClient, Reply
+from ..open_orders import OpenOrders, Seen
 from .tokens import (
     API,
     TOKEN_PATH,
@@ -55,7 +55,6 @@ RATE_PER_S = 1.0  # each API, per store, unless Yahoo! raised it (up to 10) on r
 DAY_LIMIT = 50_000  # calls a day (Japan time) Rendo allows itself; see the package's text
 DAY_RESERVE = 10_000  # of which kept for reading orders and stock
 REFRESH_MARGIN_S = 300
-ORDER_WINDOW_S = 14 * 86400
 BATCH = 1000  # item codes in one getStock / setStock call
 ITEM_PAGE = 100  # myItemList's largest page
 ORDER_PAGE = 100
@@ -68,6 +67,9 @@ YAHOO_LIMITS = ChannelLimits(
     unlimited_quantity=9999, compare_and_set=False, relative=True, order_overlap_s=120,
     restocks_on_cancel=True,
 )
+# orderList's LastUpdateTime (to the second, Japan time) marks an order's last change
+OPEN_ORDERS = OpenOrders(final=FINAL, overlap_s=YAHOO_LIMITS.order_overlap_s,
+                         stamp=lambda mark: _epoch_of(str(mark)))
 
 
 class WritesSpent(ChannelError):
@@ -422,72 +424,54 @@ class YahooChannel:
                 f"</Search><SellerId>{seller}</SellerId></Req>")
 
     def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
+        """The orders orderList shows since the window's start; orderInfo (one call each) only
+        for the new ones and those whose LastUpdateTime or OrderStatus moved."""
         now = self.clock()
-        seen = self._seen(cursor)
+        seen = OPEN_ORDERS.load(cursor, self.info.name) or {}
         moment = since.replace(tzinfo=UTC) if since.tzinfo is None else since
         floor = moment.timestamp() - self.limits.order_overlap_s
-        start = _window_start(seen, floor, now)
-        listed = self._list_orders(start)
+        pages = self._list_orders(OPEN_ORDERS.start(seen, floor, now))
+        listed = {key: state for page in pages for key, state in page.items()}
+        due = set(OPEN_ORDERS.changed(listed, seen))
         lines: list[OrderLine] = []
-        kept: dict[str, list[Any]] = {}
-        for key, state in listed.items():
-            if seen.get(key) != state:
-                detail = self._detail(key)
-                if detail is None:
-                    continue
-                lines += self._lines(key, detail)
-            kept[key] = self._settled(state, now)
-        for key, state in seen.items():  # open orders the list no longer shows
-            if key in listed or state[2] in FINAL:
-                continue
+        kept: dict[str, Seen] = {}
+        for page in pages:
+            for key, state in OPEN_ORDERS.settle(page, now).items():
+                if key in due:
+                    detail = self._detail(key)
+                    if detail is None:
+                        continue
+                    lines += self._lines(key, detail)
+                kept[key] = state
+        for key in OPEN_ORDERS.unlisted(seen, listed):  # open orders the list no longer shows
             detail = self._detail(key)
             if detail is not None:
                 lines += self._lines(key, detail)
-                kept[key] = self._settled([state[0], text(detail, "LastUpdateTime"),
-                                           text(detail, "OrderStatus")], now)
-        oldest = _window_start(kept, floor, now)
-        kept = {k: v for k, v in kept.items() if v[0] >= oldest}
-        return OrderPage(lines, json.dumps({"v": 1, "orders": kept}, separators=(",", ":")))
+                kept |= OPEN_ORDERS.settle({key: Seen(
+                    seen[key].placed, text(detail, "LastUpdateTime"),
+                    text(detail, "OrderStatus"))}, now)
+        return OrderPage(lines, OPEN_ORDERS.dump(kept, floor, now))
 
-    def _settled(self, state: list[Any], now: float) -> list[Any]:
-        """A change within the overlap is read again next time (whole-second stamps)."""
-        try:
-            changed = _epoch_of(str(state[1]))
-        except ValueError:
-            changed = now
-        if changed >= now - self.limits.order_overlap_s:
-            return [state[0], None, state[2]]
-        return state
-
-    def _seen(self, cursor: str | None) -> dict[str, list[Any]]:
-        if not cursor:
-            return {}
-        try:
-            orders = json.loads(cursor)["orders"]
-            return {str(k): [float(v[0]), v[1], str(v[2])] for k, v in orders.items()}
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            log.warning("%s: unreadable order cursor; reading the last %d days again",
-                        self.info.name, ORDER_WINDOW_S // 86400)
-            return {}
-
-    def _list_orders(self, start: float) -> dict[str, list[Any]]:
-        found: dict[str, list[Any]] = {}
+    def _list_orders(self, start: float) -> list[dict[str, Seen]]:
+        """The orders placed since *start*, one mapping per page (one answer each)."""
+        pages: list[dict[str, Seen]] = []
+        count = 0
         for page in range(MAX_PAGES):
             root = self._read("orderList", xml=self._order_search(
                 start, page * ORDER_PAGE + 1, ORDER_PAGE))
             search = root.find("Search")
             rows = search.findall("OrderInfo") if search is not None else []
             try:
-                for row in rows:
-                    found[text(row, "OrderId")] = [_epoch_of(text(row, "OrderTime")),
-                                                   text(row, "LastUpdateTime"),
-                                                   text(row, "OrderStatus")]
+                pages.append({text(row, "OrderId"): Seen(
+                    _epoch_of(text(row, "OrderTime")), text(row, "LastUpdateTime"),
+                    text(row, "OrderStatus")) for row in rows})
                 total = int(text(search, "TotalCount") or 0)
             except ValueError:
                 raise ChannelError("Yahoo!'s order list is not readable",
                                    kind=ErrorKind.MALFORMED) from None
-            if len(rows) < ORDER_PAGE or len(found) >= total:
-                return found
+            count += len(pages[-1])
+            if len(rows) < ORDER_PAGE or count >= total:
+                return pages
         raise ChannelError(f"Yahoo!: more than {MAX_PAGES} pages of orders",
                            kind=ErrorKind.MALFORMED)
 
@@ -530,8 +514,3 @@ def _quantities(root: ET.Element) -> dict[str, int]:
         if code:
             shown[listing_code(code, text(result, "SubCode"))] = quantity
     return shown
-
-
-def _window_start(orders: dict[str, list[Any]], floor: float, now: float) -> float:
-    open_times = [state[0] for state in orders.values() if state[2] not in FINAL]
-    return float(max(floor, min([now - ORDER_WINDOW_S, *open_times])))
