@@ -165,6 +165,51 @@ def test_without_a_public_key_the_log_and_the_connection_test_warn(caplog):
         signed.stop()
 
 
+def test_without_a_public_key_the_order_session_ends_after_12_hours_and_says_so():
+    double = YahooDouble(signed=False)  # Yahoo! answers px-04102; a refresh does not help
+    double.start()
+    try:
+        channel = adapter(double)
+        since = datetime.now(UTC).replace(tzinfo=None)
+        channel.read_orders(None, since)
+        double.advance(13 * 3600)
+        before = len(double.calls)
+        with pytest.raises(ChannelError) as ended:
+            channel.read_orders(None, since)
+        assert ended.value.kind is ErrorKind.CREDENTIALS_EXPIRED
+        assert ended.value.renew == ("refresh_token",) and "public key" in str(ended.value)
+        assert [p for _, p in double.calls[before:] if p.endswith("/orderList")] == [
+            "/ShoppingWebService/V1/orderList"]  # not sent again after a useless refresh
+    finally:
+        double.stop()
+
+
+def test_an_app_without_the_store_scope_is_named_not_the_refresh_token(double, monkeypatch):
+    from tests.doubles import yahoo as served
+
+    def refused(*_args):
+        raise served._Refusal(401, 'Please provide valid credentials. Bearer realm="yahoo'
+                              'apis.jp", error="insufficient_scope", error_description='
+                              '"insufficient scope"')
+
+    monkeypatch.setattr(double, "_api", refused)
+    with pytest.raises(ChannelError) as refused_app:
+        adapter(double).read_quantities()
+    assert refused_app.value.kind is ErrorKind.AUTHENTICATION
+    assert refused_app.value.renew == ("client_id", "client_secret")
+    assert double.refreshes == 1  # the first access token only: no renewal tried
+
+
+def test_a_refusal_in_yahoos_namespace_or_as_plain_text_is_read():
+    from app.channels.yahoo.channel import _refusal
+
+    spaced = (b'<?xml version="1.0" encoding="UTF-8"?><Error xmlns="urn:yahoo:api"><Message>'
+              b'item_code() is invalid format.</Message><Code>st-02101</Code></Error>')
+    assert _refusal(spaced, "setStock")[1:] == ("st-02101", "item_code() is invalid format.")
+    assert _refusal(b"Your Request was Forbidden", "getStock")[1:] == (
+        "", "Your Request was Forbidden")
+
+
 def test_items_are_read_and_written_a_thousand_codes_a_call(double):
     codes = [f"P{n:04d}" for n in range(2500)]
     for code in codes:

@@ -17,15 +17,26 @@ Built from Yahoo!'s published documentation (found with the search tool, pages c
 - teratail.com/questions/bejsxg9q2q5b8g: an authentication failure is HTTP 401 with
   ``<Error><Message>…</Message></Error>`` (XML); github.com/t4traw/yahoo_store_api README
   (the app registration and the code flow).
+- github.com/kamiya54/yahoo_shopping_api spec/fixtures: stock/get.xml and get_array.xml
+  (getStock rows carry ``Status``, 1 found, 0 not: then no Quantity; ``ok``/``ng`` counts on
+  ResultSet), timeout.xml (an expired token: 401 "Please provide valid credentials. Bearer
+  realm=… error="invalid_token"…"), invalid_params.xml (``<Error xmlns="urn:yahoo:api">``
+  with Code st-02101).
+- developer.yahoo.co.jp/webapi/shopping/faq.html: "Your Request was Forbidden" when the day's
+  50,000 calls are spent (or the app id is unknown / not allowed); px-04303 for an app without
+  the order APIs; "insufficient_scope" for an app without the store scope.
+- qiita.com/JTS00017/items/333b45d421c70f67794d, manual.sokuhan.jp/faq-2: without the public
+  key the order APIs answer px-04102 "AccessToken has been expired. This API session is
+  shorter than another API." 12 hours after the authorization, refresh or not.
 - myItemList (商品リストAPI), orderList (注文検索API, XML search with Start/Result paging,
   Condition, Field), orderInfo (注文詳細API; OrderStatus 1 予約中 … 4 キャンセル, 5 完了; Item
   rows with LineId, ItemId, SubCode, Quantity) as the docs list them.
 
 Chosen here (not in what was found): getStock given the bare 商品コード of an item with options
-answers one row per 個別商品コード; an unknown code is not listed by getStock; a setStock that
+answers one row per 個別商品コード; a setStock that
 would leave a listing refused (``refuse_writes``, a negative result) refuses the whole call
 with ``<Error><Code>st-02103</Code>…`` and applies nothing; throttling is HTTP 429 with an
-Error body; the daily quota (``day_limit``) answers HTTP 403 ``ed-00005``-like "limit" error;
+Error body; an invalid seller_id is px-04001;
 a refresh answer carries no refresh_token unless ``rotate`` is set; a cancellation puts the
 units back on the stock; cancel_units lowers a line's Quantity (an order change).
 """
@@ -52,6 +63,8 @@ JST = timezone(timedelta(hours=9))
 ACCESS_TOKEN_S = 3600
 REFRESH_TOKEN_S = 28 * 86400
 CODE_S = 600
+UNSIGNED_SESSION_S = 12 * 3600  # order APIs without the public key: help#aboutapipublickey
+ORDER_APIS = ("orderList", "orderInfo")
 API = "/ShoppingWebService/V1/"
 REDIRECT_URI = "http://127.0.0.1:8765/yahoo/callback"
 
@@ -119,6 +132,7 @@ class YahooDouble(ServedDouble):
         self.used: dict[int, int] = {}
         self._next = 1000
         self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S)
+        self.authorized_at = self.now()  # the owner's consent, from which the 12 hours count
 
     # -- the protocol's parts --------------------------------------------------------------
     @property
@@ -237,6 +251,7 @@ class YahooDouble(ServedDouble):
             self.refresh_tokens.clear()
             self.codes.clear()
             self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S)
+            self.authorized_at = self.now()
 
     def authorize(self) -> str:
         with self.lock:
@@ -265,12 +280,18 @@ class YahooDouble(ServedDouble):
                 if not path.startswith(API):
                     raise _Refusal(404, "Not Found")
                 self._check(headers)
+                if (not self.signed and path[len(API):] in ORDER_APIS
+                        and self.now() - self.authorized_at > UNSIGNED_SESSION_S):
+                    raise _Refusal(401, "AccessToken has been expired. This API session is "
+                                   "shorter than another API.", "px-04102")
                 self.requests.append({"path": path, "form": form,
                                       "headers": {k: v for k, v in headers.items()}})
                 xml = self._api(path[len(API):], method, query, form, body)
             except _Refusal as refusal:
                 code = f"<Code>{refusal.code}</Code>" if refusal.code else ""
-                error = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Message>'
+                # a parameter refusal comes in Yahoo!'s namespace (kamiya54 invalid_params.xml)
+                space = ' xmlns="urn:yahoo:api"' if refusal.status == 400 else ""
+                error = (f'<?xml version="1.0" encoding="UTF-8"?><Error{space}><Message>'
                          f"{escape(refusal.message)}</Message>{code}</Error>")
                 return refusal.status, error.encode(), "application/xml", {}
             return 200, ('<?xml version="1.0" encoding="UTF-8"?>' + xml).encode(), \
@@ -297,6 +318,7 @@ class YahooDouble(ServedDouble):
             if form.get("redirect_uri") != REDIRECT_URI:
                 raise _TokenRefusal(400, "invalid_grant", "redirect_uri mismatch")
             held = self.codes.pop(form.get("code") or "", None)
+            self.authorized_at = self.now()
         elif grant == "refresh_token":
             held = self.refresh_tokens.get(form.get("refresh_token") or "")
         else:
@@ -327,7 +349,7 @@ class YahooDouble(ServedDouble):
             raise _Refusal(429, "Too Many Requests")
         day = datetime.fromtimestamp(self.now(), JST).toordinal()
         if self.used.get(day, 0) >= self.day_limit:
-            raise _Refusal(403, "The daily request limit is exceeded.", "limit")
+            raise _Refusal(403, "Your Request was Forbidden")
         self.used[day] = self.used.get(day, 0) + 1
 
     def _check_signature(self, headers: Any) -> None:
@@ -350,7 +372,7 @@ class YahooDouble(ServedDouble):
              body: bytes) -> str:
         if name == "myItemList":
             if query.get("seller_id") != self.seller_id:
-                raise _Refusal(400, "Invalid seller_id", "px-04102")
+                raise _Refusal(400, "seller_id is not specified", "px-04001")
             start = max(1, int(query.get("start") or 1))
             count = min(100, int(query.get("results") or 20))
             codes = sorted(self.items)
@@ -363,7 +385,7 @@ class YahooDouble(ServedDouble):
             raise _Refusal(400, "POST only")
         if name in ("getStock", "setStock"):
             if form.get("seller_id") != self.seller_id:
-                raise _Refusal(400, "Invalid seller_id", "px-04102")
+                raise _Refusal(400, "seller_id is not specified", "px-04001")
             codes = [c for c in (form.get("item_code") or "").split(",") if c]
             if not codes or len(codes) > 1000:
                 raise _Refusal(400, "Invalid parameter: item_code", "st-02001")
@@ -392,7 +414,7 @@ class YahooDouble(ServedDouble):
         raise _Refusal(404, "Not Found")
 
     def _rows(self, codes: list[tuple[str, int | None]]) -> str:
-        rows = []
+        rows, missing = [], 0
         for wire, _ in codes:
             item, _, sub = wire.partition(":")
             subs = self.items.get(item, {})
@@ -402,10 +424,16 @@ class YahooDouble(ServedDouble):
             else:  # a bare code: the item itself, or each of its options
                 chosen = options or ({"": subs[""]} if "" in subs else {})
             rows += [f"<Result><ItemCode>{escape(item)}</ItemCode><SubCode>{escape(key)}"
-                     f"</SubCode><Quantity>{quantity}</Quantity><AllowOverdraft>0"
-                     "</AllowOverdraft></Result>" for key, quantity in sorted(chosen.items())]
+                     f"</SubCode><Status>1</Status><Quantity>{quantity}</Quantity>"
+                     "<AllowOverdraft>0</AllowOverdraft><IsPublished>1</IsPublished></Result>"
+                     for key, quantity in sorted(chosen.items())]
+            if not chosen:  # a code Yahoo! does not have: Status 0 and nothing else
+                rows.append(f"<Result><ItemCode>{escape(item)}</ItemCode><SubCode>"
+                            f"{escape(sub)}</SubCode><Status>0</Status></Result>")
+                missing += 1
         return (f'<ResultSet totalResultsAvailable="{len(rows)}" totalResultsReturned='
-                f'"{len(rows)}" firstResultPosition="1">{"".join(rows)}</ResultSet>')
+                f'"{len(rows)}" firstResultPosition="1" ok="{len(rows) - missing}" '
+                f'ng="{missing}">{"".join(rows)}</ResultSet>')
 
     def _set_stock(self, codes: list[str], amounts: list[str]) -> str:
         if len(amounts) != len(codes):
@@ -454,7 +482,8 @@ class YahooDouble(ServedDouble):
 
 
 def _expired_token() -> _Refusal:
-    return _Refusal(401, "Invalid access token: the token is expired or revoked.")
+    return _Refusal(401, 'Please provide valid credentials. Bearer realm="yahooapis.jp", '
+                    'error="invalid_token", error_description="expired token"')
 
 
 class _Handler(BaseHTTPRequestHandler):

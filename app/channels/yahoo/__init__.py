@@ -22,9 +22,14 @@ setStock.html, myItemList.html, orderList.html, orderInfo.html, help.html; yconn
   an error: the read-back finds it missing. A call refused whole applied nothing: its codes
   are sent again one by one to find the refused one.
 - Rate: 1 request a second per API unless Yahoo! raised it (up to 10) for the app
-  (``requests_per_second`` setting). The docs give no daily number: Rendo allows itself
-  ``DAY_LIMIT`` calls a day (Japan time), writes stop ``DAY_RESERVE`` short of it (DEFERRED
-  to the next day), shown by ``budget()``.
+  (``requests_per_second`` setting). A day allows 50,000 calls per app (faq.html); past it
+  every call is HTTP 403 "Your Request was Forbidden" (taken as the day spent: an unknown app
+  is refused at the token endpoint already). Rendo counts ``DAY_LIMIT`` calls a day (Japan
+  time), writes stop ``DAY_RESERVE`` short of it (DEFERRED to the next day), shown by
+  ``budget()``. Refusals are ``<Error>`` XML, at times in the ``urn:yahoo:api`` namespace, or
+  plain text from the gateway; ``insufficient_scope`` names the app, not the token.
+- Without the public key the order APIs end the session 12 hours after the authorization
+  (``px-04102``); a refresh does not renew it, so the channel stops at once (connect again).
 - Orders: orderList (XML search by OrderTime) over a trailing 14 days and back to the oldest
   open order; orderInfo for each order new or whose LastUpdateTime / OrderStatus changed. The
   JSON cursor keeps what was seen. OrderStatus 4 (キャンセル) cancels every line; a line's

@@ -61,6 +61,8 @@ ITEM_PAGE = 100  # myItemList's largest page
 ORDER_PAGE = 100
 MAX_PAGES = 1000
 FINAL = frozenset({"4", "5"})  # キャンセル, 完了
+SESSION_ENDED = "px-04102"  # "AccessToken has been expired. This API session is shorter …"
+NO_ORDER_API = "px-04303"  # "This application ID is not registered for using order API."
 CANCELLED = "4"
 
 YAHOO_LIMITS = ChannelLimits(
@@ -289,10 +291,22 @@ class YahooChannel:
             reply = self._send(client, method, API + name, params=params, form=form,
                                data=data, raw=True, headers=headers,
                                ok=(200, 400, 401, 403, 404))
-            root = parse_xml(reply.body, name) if reply.body else None
             if reply.status == 200:
-                return "", "", root
-            code, message = error_of(root)
+                return "", "", parse_xml(reply.body, name)
+            root, code, message = _refusal(reply.body, name)
+            said = f"{code} {message}".casefold()
+            if reply.status in (401, 403) and "insufficient_scope" in said:
+                raise ChannelError(f"Yahoo! does not let this app use {name} ({message}); "
+                                   "the app needs the ストア向け操作 scope",
+                                   kind=ErrorKind.AUTHENTICATION,
+                                   renew=("client_id", "client_secret"))
+            if reply.status == 401 and code == SESSION_ENDED:
+                # the order APIs' session without a public key: a refresh does not renew it
+                raise ChannelError(
+                    f"Yahoo! ended the authorization on {name} ({code} {message}); connect "
+                    "Rendo to Yahoo! again" + ("" if self.signed() else
+                                               " and add the public key to keep it for weeks"),
+                    kind=ErrorKind.CREDENTIALS_EXPIRED, renew=("refresh_token",))
             if reply.status == 401:
                 with self._lock:
                     if self._access == token:
@@ -309,7 +323,9 @@ class YahooChannel:
                     f"Yahoo! refused a newly renewed access token on {name} ({message}); "
                     "connect Rendo to Yahoo! again", kind=ErrorKind.CREDENTIALS_EXPIRED,
                     renew=("refresh_token",))
-            if reply.status == 403 and "limit" in f"{code} {message}".casefold():
+            if reply.status == 403 and code != NO_ORDER_API and "registered" not in said:
+                # "Your Request was Forbidden": the day's calls are spent (the FAQ's first
+                # cause; an unknown app id is refused at the token endpoint already)
                 wait = seconds_to_next_day(self.clock())
                 self.day_budget.take(self.clock(), self.day_budget.limit)  # spent, by Yahoo!
                 raise (WritesSpent if write else ChannelError)(
@@ -519,10 +535,22 @@ class YahooChannel:
                                kind=ErrorKind.MALFORMED) from None
 
 
+def _refusal(body: Any, name: str) -> tuple[ET.Element | None, str, str]:
+    """(root, Code, Message) of a refusal; a gateway's answer may be plain text."""
+    try:
+        root = parse_xml(body, name) if body else None
+    except ChannelError:
+        raw = body if isinstance(body, bytes | bytearray) else b""
+        return None, "", bytes(raw[:200]).decode("utf-8", "replace").strip()
+    return root, *error_of(root)
+
+
 def _quantities(root: ET.Element) -> dict[str, int]:
     shown: dict[str, int] = {}
     for result in root.findall("Result"):
         code = text(result, "ItemCode")
+        if text(result, "Status") == "0":  # getStock: Status 0 = no such code on Yahoo!
+            continue
         try:
             quantity = int(text(result, "Quantity"))
         except ValueError:
