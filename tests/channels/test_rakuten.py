@@ -168,6 +168,30 @@ def test_an_unknown_sku_is_accepted_by_rakuten_but_missing_at_the_read_back(doub
     assert channel.read_quantities() == {"mug/s": 5}
 
 
+def test_a_manage_number_in_capitals_is_the_same_sku_as_rms_keeps_it_in_small_letters(double):
+    double.add_item("mug", {"s": (None, 2)})  # RMS turns 商品管理番号 capitals into small ones
+    channel = adapter(double)
+    [result] = channel.set_quantities([QuantityUpdate("MUG/s", 5)])
+    assert (result.status, result.quantity) == (UpdateStatus.OK, 5)
+    assert double.quantity("mug/s") == 5 and upserts(double)[0][0]["manageNumber"] == "mug"
+    assert channel.read_quantities() == {"mug/s": 5}
+
+
+def test_the_gateways_refusal_stops_the_channel_whatever_the_status(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    double.disallowed.add("/es/2.0/order/")  # 受注API not allowed for the key: ES04-01
+    with pytest.raises(ChannelError) as refused:
+        channel.read_orders(None, datetime.utcnow() - timedelta(minutes=1))
+    assert refused.value.kind is ErrorKind.AUTHENTICATION and refused.value.stops_channel
+    assert "ES04-01" in str(refused.value) and "受注API" in str(refused.value)
+    double.disallowed = {"/es/2.0/inventories/"}
+    with pytest.raises(ChannelError) as writes:  # not every listing REJECTED one by one
+        channel.set_quantities([QuantityUpdate("A", 3)])
+    assert writes.value.kind is ErrorKind.AUTHENTICATION
+    assert double.calls.count(("POST", UPSERT)) == 1
+
+
 def test_a_refused_listing_is_rejected_alone_and_the_rest_sent_again(double):
     double.add_listing("A", 1)
     double.add_listing("B", 1)
