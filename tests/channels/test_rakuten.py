@@ -100,6 +100,15 @@ def test_every_call_carries_the_esa_header_and_ids_follow_the_design(double):
     assert seen and set(seen) == {f"ESA {token}"}
 
 
+def test_json_bodies_say_their_charset_as_rms_documents_the_header(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    channel.set_quantities([QuantityUpdate("A", 2)])  # bulk-upsert, then bulk-get
+    channel.read_orders(None, datetime.utcnow() - timedelta(minutes=1))  # searchOrder
+    assert double.content_types and set(double.content_types) == {
+        "application/json; charset=utf-8"}
+
+
 def test_test_connection_calls_each_api_and_fails_on_a_refused_key(double):
     double.add_listing("A", 1)
     channel = adapter(double)

@@ -9,6 +9,8 @@ rms/order.go: the JSON field names), github.com/yheihei/rms-api-sample
 github.com/kukumaomao2022-dotcom/inventory-system (RAKUTEN_PAY_ORDER_API.md: searchOrder's
 body, ``PaginationRequestModel``, the orderProgress codes):
 
+- JSON bodies go with ``Content-Type: application/json; charset=utf-8`` (yheihei/rms-api-sample
+  rakutenPaySearchOrder.php, oh0123/rakuten-spi-sdk rms/inventory.go); the double records it.
 - ``Authorization: ESA base64(serviceSecret:licenseKey)`` on every call; a key RMS does not
   take (wrong or past its 90 days) is the gateway's 共通認証エラー HTTP 401 ``{"Results":
   {"errorCode": "ES01-01", "message": "Un-Authorised"}}`` (public clients in the code index:
@@ -96,6 +98,7 @@ class RakutenDouble(ServedDouble):
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
         self.bodies: list[tuple[str, Any]] = []  # (path, JSON body) of every POST
+        self.content_types: list[str] = []  # the Content-Type of every POST
         self.service_secret = "SP" + secrets.token_hex(12)
         self.license_key = "SL" + secrets.token_hex(12)
         self.license_expires = date.today() + timedelta(days=80)
@@ -440,6 +443,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if method == "POST":
+            double.content_types.append(self.headers.get("Content-Type", ""))
         status, answer = double.handle(method, url.path, query, body,
                                        self.headers.get("Authorization", ""))
         data = b"" if answer is None else json.dumps(answer, ensure_ascii=False).encode()

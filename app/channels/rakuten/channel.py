@@ -46,6 +46,7 @@ MAX_PAGES = 1000
 CANCELLED = 900  # キャンセル確定
 FINAL = frozenset({500, 600, 700, CANCELLED})  # 発送済 and later, or cancelled
 RENEW_HINT = "renew the license key in RMS and enter it here"
+JSON_TYPE = {"Content-Type": "application/json; charset=utf-8"}  # as RMS's samples send it
 API_NOT_ALLOWED = "ES04-01"  # the gateway's "Bad Request": this API is not allowed for the key
 
 RAKUTEN_LIMITS = ChannelLimits(
@@ -153,7 +154,8 @@ class RakutenChannel:
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         """A read (bulk-get, searchOrder, getOrder): the client retries passing failures."""
-        reply = self.client.call("POST", path, json=body, ok=(200, 400, 401, 403))
+        reply = self.client.call("POST", path, json=body, ok=(200, 400, 401, 403),
+                                 headers=JSON_TYPE)
         return self._read(reply, f"POST {path}")
 
     def _read(self, reply: Reply, what: str) -> Any:
@@ -272,7 +274,7 @@ class RakutenChannel:
             reply = self.write_client.call(
                 "POST", "/es/2.0/inventories/bulk-upsert",
                 json={"inventories": [entry for _, _, entry in entries]},
-                ok=(200, 204, 400, 401, 403, 429))
+                ok=(200, 204, 400, 401, 403, 429), headers=JSON_TYPE)
             if reply.status in (401, 403) or _gateway_refusal(reply.body):
                 raise self._refused(reply)
             if reply.status == 429:
