@@ -210,6 +210,25 @@ def test_a_refusal_in_yahoos_namespace_or_as_plain_text_is_read():
         "", "Your Request was Forbidden")
 
 
+def test_items_are_listed_by_store_category_when_yahoo_wants_a_search(double):
+    double.add_listing("A", 1)
+    double.add_listing("B", 2)
+    double.add_listing("C", 3)
+    double.file_item("B", "bag", parent="a5b9a5c8a5a2")  # a category inside the top one
+    double.file_item("C", "cup")
+    channel = adapter(double)
+    assert channel.read_quantities() == {"A": 1, "B": 2, "C": 3}
+    lists = [r for r in double.requests if r["path"].endswith("/myItemList")]
+    assert len(lists) == 4  # the plain list refused once, then one per store category
+    channel.read_quantities()
+    assert len([r for r in double.requests if r["path"].endswith("/myItemList")]) == 7
+    assert channel.test_connection() is None
+    double.require_search = False  # a store that lists without a search: one call a page
+    plain = adapter(double)
+    assert plain.read_quantities() == {"A": 1, "B": 2, "C": 3}
+    assert not any(r["path"].endswith("/stCategoryList") for r in double.requests[-2:])
+
+
 def test_items_are_read_and_written_a_thousand_codes_a_call(double):
     codes = [f"P{n:04d}" for n in range(2500)]
     for code in codes:
@@ -276,10 +295,12 @@ def test_the_days_calls_are_counted_and_writes_deferred_when_their_share_is_spen
     double.add_listing("A", 1)
     budget = DayBudget(limit=10, reserve=4)
     channel = adapter(double, budget=budget)
-    channel.read_quantities()  # token + myItemList + getStock
+    # token, myItemList (wants a search), stCategoryList ×2 (top, its children), myItemList of
+    # the category, getStock
+    channel.read_quantities()
     shown = channel.budget()
     assert shown is not None and shown.unit == "calls"
-    assert (shown.capacity, shown.remaining) == (10, 7)
+    assert (shown.capacity, shown.remaining) == (10, 4)
     while budget.used(channel.clock()) < 6:
         channel.read_quantities()
     before = len(double.calls)
@@ -291,12 +312,12 @@ def test_the_days_calls_are_counted_and_writes_deferred_when_their_share_is_spen
 
 
 def test_yahoos_own_daily_limit_answer_defers_writes():
-    double = YahooDouble(day_limit=3)
+    double = YahooDouble(day_limit=6)
     double.start()
     try:
         double.add_listing("A", 1)
         channel = adapter(double)
-        channel.read_quantities()  # 2 API calls
+        channel.read_quantities()  # 5 API calls (the item list by store category)
         channel.set_quantities([QuantityUpdate("A", 2)])
         [result] = channel.set_quantities([QuantityUpdate("A", 3)])
         assert result.status is UpdateStatus.DEFERRED and double.quantity("A") == 2

@@ -28,6 +28,11 @@ Built from Yahoo!'s published documentation (found with the search tool, pages c
 - qiita.com/JTS00017/items/333b45d421c70f67794d, manual.sokuhan.jp/faq-2: without the public
   key the order APIs answer px-04102 "AccessToken has been expired. This API session is
   shorter than another API." 12 hours after the authorization, refresh or not.
+- developer.yahoo.co.jp/webapi/shopping/myItemList.html: GET seller_id, start, results (≤ 100),
+  ``query`` "必須※1" (or stcat_key); a public sync script (code index: "Yahoo!ショッピング商品
+  リストAPI（myItemList）で出品中の全商品…") found the list refused without either
+  ("queryかstcat_keyのどちらか片方が必須です") and walks stCategoryList (seller_id, page_key →
+  Result/PageKey) to list each category; ``require_search`` (default on) does so here.
 - myItemList (商品リストAPI), orderList (注文検索API, XML search with Start/Result paging,
   Condition, Field), orderInfo (注文詳細API; OrderStatus 1 予約中 … 4 キャンセル, 5 完了; Item
   rows with LineId, ItemId, SubCode, Quantity) as the docs list them.
@@ -65,6 +70,7 @@ REFRESH_TOKEN_S = 28 * 86400
 CODE_S = 600
 UNSIGNED_SESSION_S = 12 * 3600  # order APIs without the public key: help#aboutapipublickey
 ORDER_APIS = ("orderList", "orderInfo")
+TOP_CATEGORY = "a5b9a5c8a5a2"  # a store category's PageKey
 API = "/ShoppingWebService/V1/"
 REDIRECT_URI = "http://127.0.0.1:8765/yahoo/callback"
 
@@ -125,6 +131,10 @@ class YahooDouble(ServedDouble):
         self.refresh_tokens: dict[str, float] = {}
         self.refreshes = 0
         self.items: dict[str, dict[str, int]] = {}  # 商品コード -> {個別商品コード or "": qty}
+        # myItemList wants a search word or a store category (query "必須※1")
+        self.require_search = True
+        self.categories: dict[str, str | None] = {TOP_CATEGORY: None}  # PageKey -> parent
+        self.filed: dict[str, set[str]] = {}  # 商品コード -> the store categories it is in
         self.pending: dict[str, int] = {}  # setStock of codes not registered
         self.orders: dict[str, dict[str, Any]] = {}
         self.refused: set[str] = set()
@@ -167,6 +177,14 @@ class YahooDouble(ServedDouble):
         item, sub = self._split(channel_item_id)
         with self.lock:
             self.items.setdefault(item, {})[sub] = quantity
+            self.filed.setdefault(item, {TOP_CATEGORY})
+
+    def file_item(self, item: str, page_key: str, parent: str | None = None) -> None:
+        """Put the 商品コード *item* in the store category *page_key* (made under *parent*)
+        instead of the default one."""
+        with self.lock:
+            self.categories.setdefault(page_key, parent)
+            self.filed[item] = {page_key}
 
     def add_unmanaged_listing(self, channel_item_id: str) -> None:
         """Yahoo! has no "stock not managed" (無制限在庫 ended in 2018): writes are refused."""
@@ -370,12 +388,25 @@ class YahooDouble(ServedDouble):
 
     def _api(self, name: str, method: str, query: dict[str, str], form: dict[str, str],
              body: bytes) -> str:
+        if name == "stCategoryList":
+            if query.get("seller_id") != self.seller_id:
+                raise _Refusal(400, "seller_id is not specified", "px-04001")
+            parent = query.get("page_key") or None
+            keys = sorted(k for k, up in self.categories.items() if up == parent)
+            rows = "".join(f"<Result><Name>カテゴリ {k}</Name><PageKey>{k}</PageKey></Result>"
+                           for k in keys)
+            return (f'<ResultSet totalResultsAvailable="{len(keys)}" totalResultsReturned='
+                    f'"{len(keys)}" firstResultPosition="1">{rows}</ResultSet>')
         if name == "myItemList":
             if query.get("seller_id") != self.seller_id:
                 raise _Refusal(400, "seller_id is not specified", "px-04001")
+            word, key = query.get("query") or "", query.get("stcat_key") or ""
+            if self.require_search and not word and not key:
+                raise _Refusal(400, "queryかstcat_keyのどちらか片方が必須です")
             start = max(1, int(query.get("start") or 1))
-            count = min(100, int(query.get("results") or 20))
-            codes = sorted(self.items)
+            count = min(100, int(query.get("results") or 25))
+            codes = sorted(c for c in self.items if (not key or key in self.filed.get(c, ()))
+                           and all(w in c for w in word.split()))
             rows = "".join(f"<Result><ItemCode>{escape(c)}</ItemCode><Name>商品 {escape(c)}"
                            "</Name></Result>" for c in codes[start - 1:start - 1 + count])
             shown = len(codes[start - 1:start - 1 + count])

@@ -15,7 +15,11 @@ setStock.html, myItemList.html, orderList.html, orderInfo.html, help.html; yconn
   and ``X-sws-signature-version``. Without it Yahoo! asks for a new authorization within
   12 hours: a warning in the log and from ``test_connection``.
 - A listing is a 商品コード, or ``商品コード/個別商品コード`` (Yahoo! writes ``:``). The item
-  codes come from myItemList (100 a page); getStock reads them 1,000 a call (an item with
+  codes come from myItemList (100 a page); its docs mark ``query`` "必須※1" (a search word or
+  a store category): when Yahoo! refuses the list without one, each store category
+  (stCategoryList, walked from the top) is listed instead, and an item in no store category
+  is not seen. getStock reads them 1,000 a call (a row with ``Status`` 0 is a code Yahoo!
+  does not have) (an item with
   options answers one row per 個別商品コード); only what it answers exists. setStock takes
   1,000 codes a call, ``+n``/``-n`` relative (the engine's delta) or absolute; it is never
   retried (a relative change sent twice counts twice). Yahoo! takes an unknown code without

@@ -160,6 +160,7 @@ class YahooChannel:
         except ValueError:
             self._expires = 0.0
         self._warned = False
+        self._by_category = False  # myItemList wants a search: list by store category
 
     @property
     def seller_id(self) -> str:
@@ -348,12 +349,36 @@ class YahooChannel:
 
     # -- quantities ----------------------------------------------------------------------------
     def _item_codes(self) -> list[str]:
-        """Every 商品コード of the store, from the item list (myItemList), 100 a page."""
+        """Every 商品コード of the store, from the item list (myItemList), 100 a page.
+
+        The docs mark ``query`` "必須※1" (a search word or a store category, stcat_key): when
+        Yahoo! refuses the list without one, every store category (stCategoryList, walked
+        from the top) is listed instead, for the adapter's life. An item in no store category
+        is then not seen."""
+        if not self._by_category:
+            codes = self._item_list({})
+            if codes is not None:
+                return codes
+            self._by_category = True
+            log.info("%s: Yahoo! lists items only by search word or store category; "
+                     "reading them category by category", self.info.name)
+        found: dict[str, None] = {}
+        for key in self._category_keys():
+            found |= dict.fromkeys(self._item_list({"stcat_key": key}) or [])
+        return list(found)
+
+    def _item_list(self, search: dict[str, str]) -> list[str] | None:
+        """The 商品コード myItemList lists for *search*; None when Yahoo! wants a search."""
         codes: list[str] = []
         for page in range(MAX_PAGES):
-            root = self._read("myItemList", method="GET", params={
-                "seller_id": self.seller_id, "start": str(page * ITEM_PAGE + 1),
+            code, message, root = self._api("myItemList", method="GET", params={
+                "seller_id": self.seller_id, **search, "start": str(page * ITEM_PAGE + 1),
                 "results": str(ITEM_PAGE)})
+            if code and not search and page == 0:
+                return None  # "queryかstcat_keyのどちらか片方が必須です"
+            if code or root is None:
+                raise ChannelError(f"Yahoo! refused myItemList ({code}: {message})",
+                                   kind=ErrorKind.REFUSED)
             batch = [text(result, "ItemCode") for result in root.findall("Result")]
             codes += [code for code in batch if code]
             try:
@@ -365,6 +390,24 @@ class YahooChannel:
                 return codes
         raise ChannelError(f"Yahoo!: more than {MAX_PAGES} pages of items",
                            kind=ErrorKind.MALFORMED)
+
+    def _category_keys(self) -> list[str]:
+        """Every store category's PageKey (stCategoryList, from the top, then each one's)."""
+        keys: list[str] = []
+        waiting: list[str | None] = [None]
+        while waiting:
+            parent = waiting.pop(0)
+            params = {"seller_id": self.seller_id, **({"page_key": parent} if parent else {})}
+            root = self._read("stCategoryList", method="GET", params=params)
+            for result in root.findall("Result"):
+                key = text(result, "PageKey")
+                if key and key not in keys:
+                    if len(keys) >= MAX_PAGES:
+                        raise ChannelError(f"Yahoo!: more than {MAX_PAGES} store categories",
+                                           kind=ErrorKind.MALFORMED)
+                    keys.append(key)
+                    waiting.append(key)
+        return keys
 
     def read_quantities(self) -> dict[str, int]:
         shown: dict[str, int] = {}
@@ -423,8 +466,10 @@ class YahooChannel:
                 for u in batch]
 
     def test_connection(self) -> str | None:
-        self._read("myItemList", method="GET", params={"seller_id": self.seller_id,
-                                                        "start": "1", "results": "1"})
+        refused = self._api("myItemList", method="GET", params={
+            "seller_id": self.seller_id, "start": "1", "results": "1"})[0]
+        if refused:  # a search word or a store category wanted: the category list answers
+            self._read("stCategoryList", method="GET", params={"seller_id": self.seller_id})
         self._read("orderList", xml=self._order_search(self.clock() - 86400, 1, 1))
         return None if self.signed() else self.warning()
 
