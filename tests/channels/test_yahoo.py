@@ -145,6 +145,16 @@ def test_every_call_carries_the_public_key_signature_when_one_is_set(double):
     assert "public_key" in refused.value.renew
 
 
+def test_a_refresh_carries_the_signature_too_as_public_clients_send_it(double):
+    double.add_listing("A", 1)
+    adapter(double).read_quantities()
+    [sent_headers] = double.token_headers
+    assert sent_headers["X-sws-signature-version"] == "1"
+    block = pow(int.from_bytes(base64.b64decode(sent_headers["X-sws-signature"]), "big"),
+                KEY_D, KEY_N).to_bytes(128, "big")
+    assert block[block.index(b"\x00", 2) + 1:].decode().startswith(f"{double.seller_id}:")
+
+
 def test_without_a_public_key_the_log_and_the_connection_test_warn(caplog):
     double = YahooDouble(signed=False)
     double.start()

@@ -14,6 +14,11 @@ Built from Yahoo!'s published documentation (found with the search tool, pages c
   "ストアアカウントとunixtimestampを:で結合", encrypted with the public key, base64, in
   X-sws-signature with X-sws-signature-version; without it re-authorization within 12 hours;
   a single API is limited to 10 req/sec at most after a relaxation request).
+- A public PHP order script (code index, "POST /yconnect/v2/token … X-sws-signature") sends
+  the signature headers with the refresh-token call as well as with orderList/orderInfo;
+  orderList answers ``<Result><Status>OK</Status><Search><OrderInfo>…``, orderInfo
+  ``<ResultSet><Result><Status>OK</Status><OrderInfo><OrderStatus>…<Item>`` (ItemId, Title,
+  SubCode, Quantity, LineId in its Field list); OrderTimeFrom/To ``YYYYMMDDHHMMSS`` (JST).
 - teratail.com/questions/bejsxg9q2q5b8g: an authentication failure is HTTP 401 with
   ``<Error><Message>…</Message></Error>`` (XML); github.com/t4traw/yahoo_store_api README
   (the app registration and the code flow).
@@ -123,6 +128,7 @@ class YahooDouble(ServedDouble):
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []  # (path, form, headers) of API calls
+        self.token_headers: list[dict[str, str]] = []  # the headers of token calls
         self.seller_id = "rendo-test"
         self.client_id = "dj00-" + secrets.token_hex(6)
         self.client_secret = secrets.token_hex(16)
@@ -288,6 +294,7 @@ class YahooDouble(ServedDouble):
             if path == "/yconnect/v2/authorization":
                 return self._authorize(query)
             if path == "/yconnect/v2/token":
+                self.token_headers.append({k: v for k, v in headers.items()})
                 try:
                     answer = self._token(form, headers.get("Authorization", ""))
                 except _TokenRefusal as refusal:

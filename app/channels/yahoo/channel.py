@@ -236,8 +236,10 @@ class YahooChannel:
         return self._access
 
     def _token_call(self, client_id: str, secret: str, refresh: str) -> dict[str, str]:
+        # public clients send the store's signature with the refresh too (where Yahoo! counts
+        # the authorization's long period from); the token endpoint is not known to need it
         reply = self._send(self.token_client, "POST", TOKEN_PATH, ok=(200, 400, 401),
-                           headers=basic(client_id, secret),
+                           headers=basic(client_id, secret) | self._signature(),
                            form={"grant_type": "refresh_token", "refresh_token": refresh})
         if reply.status != 200:
             self._access = None
@@ -252,14 +254,17 @@ class YahooChannel:
             self.day_budget.take(self.clock(), client.calls - before)
 
     # -- calls ---------------------------------------------------------------------------------
-    def _headers(self, token: str) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {token}"}
+    def _signature(self) -> dict[str, str]:
+        """X-sws-signature and X-sws-signature-version, or nothing without a public key."""
         pem = self.credentials.get("public_key")
-        if pem:
-            version = self.credentials.get("public_key_version") or "1"
-            headers |= signature_headers(public_key(pem), version, self.seller_id,
-                                         self.clock())
-        elif not self._warned:
+        if not pem:
+            return {}
+        version = self.credentials.get("public_key_version") or "1"
+        return signature_headers(public_key(pem), version, self.seller_id, self.clock())
+
+    def _headers(self, token: str) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {token}"} | self._signature()
+        if not self.signed() and not self._warned:
             self._warned = True
             log.warning("%s: %s", self.info.name, self.warning())
         return headers
