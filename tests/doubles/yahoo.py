@@ -43,12 +43,13 @@ Built from Yahoo!'s published documentation (found with the search tool, pages c
   rows with LineId, ItemId, SubCode, Quantity) as the docs list them.
 
 Chosen here (not in what was found): getStock given the bare 商品コード of an item with options
-answers one row per 個別商品コード; a setStock that
-would leave a listing refused (``refuse_writes``, a negative result) refuses the whole call
-with ``<Error><Code>st-02103</Code>…`` and applies nothing; throttling is HTTP 429 with an
-Error body; an invalid seller_id is px-04001;
-a refresh answer carries no refresh_token unless ``rotate`` is set; a cancellation puts the
-units back on the stock; cancel_units lowers a line's Quantity (an order change).
+answers one row per 個別商品コード (the docs ask for ``商品コード:個別商品コード`` there; what a
+bare code answers is not published); a setStock that would leave a listing refused
+(``refuse_writes``, a negative result) refuses the whole call with ``<Error><Code>st-02103``
+and applies nothing; throttling is HTTP 429 with an Error body; an invalid seller_id is
+px-04001; a refresh answer carries no refresh_token unless ``rotate`` is set; a cancellation
+puts the units back on the stock; cancel_units lowers a line's Quantity (an order change);
+a signature is not checked for freshness.
 """
 
 from __future__ import annotations
