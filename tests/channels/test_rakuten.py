@@ -88,6 +88,15 @@ def test_every_call_carries_the_esa_header_and_ids_follow_the_design(double):
     assert seen and set(seen) == {f"ESA {token}"}
 
 
+def test_json_bodies_say_their_charset_as_rms_documents_the_header(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    channel.set_quantities([QuantityUpdate("A", 2)])  # bulk-upsert, then bulk-get
+    channel.read_orders(None, datetime.utcnow() - timedelta(minutes=1))  # searchOrder
+    assert double.content_types and set(double.content_types) == {
+        "application/json; charset=utf-8"}
+
+
 def test_test_connection_calls_each_api_and_fails_on_a_refused_key(double):
     double.add_listing("A", 1)
     channel = adapter(double)
@@ -190,6 +199,30 @@ def test_writes_between_drift_checks_cost_no_bulk_get_and_the_drift_check_finds_
     missing = ListingRow.get(ListingRow.channel_item_id == "P2")
     assert missing.missing_at is not None
     assert ListingRow.get(ListingRow.channel_item_id == "P0").missing_at is None
+
+
+def test_a_manage_number_in_capitals_is_the_same_sku_as_rms_keeps_it_in_small_letters(double):
+    double.add_item("mug", {"s": (None, 2)})  # RMS turns 商品管理番号 capitals into small ones
+    channel = adapter(double)
+    [result] = channel.set_quantities([QuantityUpdate("MUG/s", 5)])
+    assert result.status is UpdateStatus.OK  # trusted until the drift schedule reads it back
+    assert double.quantity("mug/s") == 5 and upserts(double)[0][0]["manageNumber"] == "mug"
+    assert channel.read_quantities() == {"mug/s": 5}
+
+
+def test_the_gateways_refusal_stops_the_channel_whatever_the_status(double):
+    double.add_listing("A", 1)
+    channel = adapter(double)
+    double.disallowed.add("/es/2.0/order/")  # 受注API not allowed for the key: ES04-01
+    with pytest.raises(ChannelError) as refused:
+        channel.read_orders(None, datetime.utcnow() - timedelta(minutes=1))
+    assert refused.value.kind is ErrorKind.AUTHENTICATION and refused.value.stops_channel
+    assert "ES04-01" in str(refused.value) and "受注API" in str(refused.value)
+    double.disallowed = {"/es/2.0/inventories/"}
+    with pytest.raises(ChannelError) as writes:  # not every listing REJECTED one by one
+        channel.set_quantities([QuantityUpdate("A", 3)])
+    assert writes.value.kind is ErrorKind.AUTHENTICATION
+    assert double.calls.count(("POST", UPSERT)) == 1
 
 
 def test_a_refused_listing_is_rejected_alone_and_the_rest_sent_again(double):

@@ -136,6 +136,16 @@ def test_every_call_carries_the_public_key_signature_when_one_is_set(double):
     assert "public_key" in refused.value.renew
 
 
+def test_a_refresh_carries_the_signature_too_as_public_clients_send_it(double):
+    double.add_listing("A", 1)
+    adapter(double).read_quantities()
+    [sent_headers] = double.token_headers
+    assert sent_headers["X-sws-signature-version"] == "1"
+    block = pow(int.from_bytes(base64.b64decode(sent_headers["X-sws-signature"]), "big"),
+                KEY_D, KEY_N).to_bytes(128, "big")
+    assert block[block.index(b"\x00", 2) + 1:].decode().startswith(f"{double.seller_id}:")
+
+
 def test_without_a_public_key_the_log_and_the_connection_test_warn(caplog):
     double = YahooDouble(signed=False)
     double.start()
@@ -154,6 +164,70 @@ def test_without_a_public_key_the_log_and_the_connection_test_warn(caplog):
         assert adapter(signed).test_connection() is None
     finally:
         signed.stop()
+
+
+def test_without_a_public_key_the_order_session_ends_after_12_hours_and_says_so():
+    double = YahooDouble(signed=False)  # Yahoo! answers px-04102; a refresh does not help
+    double.start()
+    try:
+        channel = adapter(double)
+        since = datetime.now(UTC).replace(tzinfo=None)
+        channel.read_orders(None, since)
+        double.advance(13 * 3600)
+        before = len(double.calls)
+        with pytest.raises(ChannelError) as ended:
+            channel.read_orders(None, since)
+        assert ended.value.kind is ErrorKind.CREDENTIALS_EXPIRED
+        assert ended.value.renew == ("refresh_token",) and "public key" in str(ended.value)
+        assert [p for _, p in double.calls[before:] if p.endswith("/orderList")] == [
+            "/ShoppingWebService/V1/orderList"]  # not sent again after a useless refresh
+    finally:
+        double.stop()
+
+
+def test_an_app_without_the_store_scope_is_named_not_the_refresh_token(double, monkeypatch):
+    from tests.doubles import yahoo as served
+
+    def refused(*_args):
+        raise served._Refusal(401, 'Please provide valid credentials. Bearer realm="yahoo'
+                              'apis.jp", error="insufficient_scope", error_description='
+                              '"insufficient scope"')
+
+    monkeypatch.setattr(double, "_api", refused)
+    with pytest.raises(ChannelError) as refused_app:
+        adapter(double).read_quantities()
+    assert refused_app.value.kind is ErrorKind.AUTHENTICATION
+    assert refused_app.value.renew == ("client_id", "client_secret")
+    assert double.refreshes == 1  # the first access token only: no renewal tried
+
+
+def test_a_refusal_in_yahoos_namespace_or_as_plain_text_is_read():
+    from app.channels.yahoo.channel import _refusal
+
+    spaced = (b'<?xml version="1.0" encoding="UTF-8"?><Error xmlns="urn:yahoo:api"><Message>'
+              b'item_code() is invalid format.</Message><Code>st-02101</Code></Error>')
+    assert _refusal(spaced, "setStock")[1:] == ("st-02101", "item_code() is invalid format.")
+    assert _refusal(b"Your Request was Forbidden", "getStock")[1:] == (
+        "", "Your Request was Forbidden")
+
+
+def test_items_are_listed_by_store_category_when_yahoo_wants_a_search(double):
+    double.add_listing("A", 1)
+    double.add_listing("B", 2)
+    double.add_listing("C", 3)
+    double.file_item("B", "bag", parent="a5b9a5c8a5a2")  # a category inside the top one
+    double.file_item("C", "cup")
+    channel = adapter(double)
+    assert channel.read_quantities() == {"A": 1, "B": 2, "C": 3}
+    lists = [r for r in double.requests if r["path"].endswith("/myItemList")]
+    assert len(lists) == 4  # the plain list refused once, then one per store category
+    channel.read_quantities()
+    assert len([r for r in double.requests if r["path"].endswith("/myItemList")]) == 7
+    assert channel.test_connection() is None
+    double.require_search = False  # a store that lists without a search: one call a page
+    plain = adapter(double)
+    assert plain.read_quantities() == {"A": 1, "B": 2, "C": 3}
+    assert not any(r["path"].endswith("/stCategoryList") for r in double.requests[-2:])
 
 
 def test_items_are_read_and_written_a_thousand_codes_a_call(double):
@@ -222,10 +296,12 @@ def test_the_days_calls_are_counted_and_writes_deferred_when_their_share_is_spen
     double.add_listing("A", 1)
     budget = DayBudget(limit=10, reserve=4)
     channel = adapter(double, budget=budget)
-    channel.read_quantities()  # token + myItemList + getStock
+    # token, myItemList (wants a search), stCategoryList ×2 (top, its children), myItemList of
+    # the category, getStock
+    channel.read_quantities()
     shown = channel.budget()
     assert shown is not None and shown.unit == "calls"
-    assert (shown.capacity, shown.remaining) == (10, 7)
+    assert (shown.capacity, shown.remaining) == (10, 4)
     while budget.used(channel.clock()) < 6:
         channel.read_quantities()
     before = len(double.calls)
@@ -237,12 +313,12 @@ def test_the_days_calls_are_counted_and_writes_deferred_when_their_share_is_spen
 
 
 def test_yahoos_own_daily_limit_answer_defers_writes():
-    double = YahooDouble(day_limit=3)
+    double = YahooDouble(day_limit=6)
     double.start()
     try:
         double.add_listing("A", 1)
         channel = adapter(double)
-        channel.read_quantities()  # 2 API calls
+        channel.read_quantities()  # 5 API calls (the item list by store category)
         channel.set_quantities([QuantityUpdate("A", 2)])
         [result] = channel.set_quantities([QuantityUpdate("A", 3)])
         assert result.status is UpdateStatus.DEFERRED and double.quantity("A") == 2

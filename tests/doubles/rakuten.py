@@ -9,8 +9,21 @@ rms/order.go: the JSON field names), github.com/yheihei/rms-api-sample
 github.com/kukumaomao2022-dotcom/inventory-system (RAKUTEN_PAY_ORDER_API.md: searchOrder's
 body, ``PaginationRequestModel``, the orderProgress codes):
 
+- JSON bodies go with ``Content-Type: application/json; charset=utf-8`` (yheihei/rms-api-sample
+  rakutenPaySearchOrder.php, oh0123/rakuten-spi-sdk rms/inventory.go); the double records it.
 - ``Authorization: ESA base64(serviceSecret:licenseKey)`` on every call; a key RMS does not
-  take is HTTP 401 ``{"Results": {"errorCode": "ES04-01", "message": "Unauthorized"}}``.
+  take (wrong or past its 90 days) is the gateway's 共通認証エラー HTTP 401 ``{"Results":
+  {"errorCode": "ES01-01", "message": "Un-Authorised"}}`` (public clients in the code index:
+  a respx test of an RMS MCP server, a GAS order script "ES01-01 → licenseKeyを更新", a Java
+  batch "楽天ペイ受注API共通認証エラーレスポンス"; manual.sokuhan.jp 楽天市場との通信時にエラー:
+  ES01-01 / ES04-01 for an unknown or expired key); ES04-01 "Bad Request" when the API is not
+  allowed for the key (a public RMS client: "RMSで楽天ペイ受注APIの利用設定を確認").
+- A public transcription of the 在庫API 2.0 spec (code index: "Inventory API 2.0 详细文档",
+  spec version 2.3): bulk-get 5 requests a second, bulk-upsert 1; 商品管理番号 capitals are
+  taken as small letters (variantId is case-sensitive); a SKU that does not exist is taken
+  without an error (its orphan inventory is deleted 24 hours later); new SKUs need ABSOLUTE;
+  errors ``{"errors": [{code IE0004…, message, metadata {propertyPath
+  "inventories[0].manageNumber"}}]}``.
 - 在庫API 2.0: ``POST /es/2.0/inventories/bulk-get`` (``{"inventories": [{manageNumber,
   variantId}]}``, at most 1000; answers the inventories that exist, with quantity, created,
   updated; an unknown SKU is simply absent) and ``POST /es/2.0/inventories/bulk-upsert`` (at
@@ -36,7 +49,8 @@ body, ``PaginationRequestModel``, the orderProgress codes):
 
 Chosen here, where the public material says nothing exact: requests over the rate are HTTP 429
 with ``{"errors": [{"code": "GA0005"…}]}``; a license key past its 90 days is refused as any
-other (HTTP 401, ES04-01); an orderProgressList value that is no status is refused with
+other (HTTP 401, ES01-01); an API not allowed (``disallowed``) answers HTTP 400 ES04-01; an
+orderProgressList value that is no status is refused with
 ``ORDER_EXT_API_SEARCH_ORDER_ERROR_032``; a cancellation gives the units back
 (``restoreInventoryFlag`` 1); a line cancelled whole gets ``deleteItemFlag`` 1, a partial one
 fewer ``units``.
@@ -65,7 +79,8 @@ ORDERS_PER_GET = 100
 SEARCH_PAGE_MAX = 1000
 WINDOW_DAYS = 63
 HITS_MAX = 100
-UNAUTHORIZED = {"Results": {"errorCode": "ES04-01", "message": "Unauthorized"}}
+UNAUTHORIZED = {"Results": {"errorCode": "ES01-01", "message": "Un-Authorised"}}
+NOT_ALLOWED = {"Results": {"errorCode": "ES04-01", "message": "Bad Request"}}
 
 
 def _jst(moment: float) -> str:
@@ -88,6 +103,7 @@ class RakutenDouble(ServedDouble):
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
         self.bodies: list[tuple[str, Any]] = []  # (path, JSON body) of every POST
+        self.content_types: list[str] = []  # the Content-Type of every POST
         self.service_secret = "SP" + secrets.token_hex(12)
         self.license_key = "SL" + secrets.token_hex(12)
         self.license_expires = date.today() + timedelta(days=80)
@@ -96,6 +112,7 @@ class RakutenDouble(ServedDouble):
         self.orders: dict[str, dict[str, Any]] = {}
         self.refused: set[str] = set()
         self.throttled = 0
+        self.disallowed: set[str] = set()  # path prefixes not allowed for the key (利用機能)
         self._next = 1000
 
     # -- the protocol's parts --------------------------------------------------------------
@@ -116,7 +133,9 @@ class RakutenDouble(ServedDouble):
 
     # -- the catalogue -----------------------------------------------------------------------
     def add_item(self, manage_number: str, variants: dict[str, tuple[str | None, int]]) -> None:
-        """An item (商品管理番号) with SKUs {SKU管理番号: (システム連携用SKU番号, quantity)}."""
+        """An item (商品管理番号, kept in small letters as RMS does) with SKUs {SKU管理番号:
+        (システム連携用SKU番号, quantity)}."""
+        manage_number = manage_number.lower()
         with self.lock:
             self.items[manage_number] = {
                 "manageNumber": manage_number, "itemNumber": manage_number.upper(),
@@ -131,6 +150,7 @@ class RakutenDouble(ServedDouble):
         the code."""
         if "/" in channel_item_id:
             manage, vid = channel_item_id.split("/", 1)
+            manage = manage.lower()  # as RMS keeps it
             with self.lock:
                 variants = {v: (d.get("merchantDefinedSkuId"), self.stock[(manage, v)])
                             for v, d in self.items.get(manage, {}).get("variants", {}).items()}
@@ -288,6 +308,8 @@ class RakutenDouble(ServedDouble):
                 f"{self.service_secret}:{self.license_key}".encode()).decode()
             if authorization != f"ESA {expected}":
                 return 401, UNAUTHORIZED
+            if any(path.startswith(prefix) for prefix in self.disallowed):
+                return 400, NOT_ALLOWED
             if self.throttled > 0:
                 self.throttled -= 1
                 return 429, {"errors": [{"code": "GA0005", "message": "Too Many Requests"}]}
@@ -311,8 +333,8 @@ class RakutenDouble(ServedDouble):
             return 400, {"errors": [self._error("IE0101", "inventories must have 1 to "
                                                 f"{GET_LIMIT} elements", "inventories")]}
         found = []
-        for entry in wanted:
-            key = (str(entry.get("manageNumber")), str(entry.get("variantId")))
+        for entry in wanted:  # 商品管理番号: capitals are taken as small letters
+            key = (str(entry.get("manageNumber")).lower(), str(entry.get("variantId")))
             if key in self.stock and key[1] in self.items.get(key[0], {}).get("variants", {}):
                 found.append({"manageNumber": key[0], "variantId": key[1],
                               "quantity": self.stock[key], "created": _jst(self.now()),
@@ -326,7 +348,7 @@ class RakutenDouble(ServedDouble):
                                                 f"{UPSERT_LIMIT} elements", "inventories")]}
         errors, changes = [], []
         for n, entry in enumerate(wanted):
-            key = (str(entry.get("manageNumber")), str(entry.get("variantId")))
+            key = (str(entry.get("manageNumber")).lower(), str(entry.get("variantId")))
             mode, quantity = entry.get("mode"), entry.get("quantity")
             exists = key in self.stock and key[0] in self.items
             if mode not in ("ABSOLUTE", "RELATIVE") or not isinstance(quantity, int):
@@ -442,6 +464,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if method == "POST":
+            double.content_types.append(self.headers.get("Content-Type", ""))
         status, answer = double.handle(method, url.path, query, body,
                                        self.headers.get("Authorization", ""))
         data = b"" if answer is None else json.dumps(answer, ensure_ascii=False).encode()

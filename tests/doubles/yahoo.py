@@ -14,6 +14,11 @@ Built from Yahoo!'s published documentation (found with the search tool, pages c
   "ストアアカウントとunixtimestampを:で結合", encrypted with the public key, base64, in
   X-sws-signature with X-sws-signature-version; without it re-authorization within 12 hours;
   a single API is limited to 10 req/sec at most after a relaxation request).
+- A public PHP order script (code index, "POST /yconnect/v2/token … X-sws-signature") sends
+  the signature headers with the refresh-token call as well as with orderList/orderInfo;
+  orderList answers ``<Result><Status>OK</Status><Search><OrderInfo>…``, orderInfo
+  ``<ResultSet><Result><Status>OK</Status><OrderInfo><OrderStatus>…<Item>`` (ItemId, Title,
+  SubCode, Quantity, LineId in its Field list); OrderTimeFrom/To ``YYYYMMDDHHMMSS`` (JST).
 - teratail.com/questions/bejsxg9q2q5b8g: an authentication failure is HTTP 401 with
   ``<Error><Message>…</Message></Error>`` (XML); github.com/t4traw/yahoo_store_api README
   (the app registration and the code flow).
@@ -24,16 +29,33 @@ Built from Yahoo!'s published documentation (found with the search tool, pages c
   ``Search/OrderInfo`` carries an Index and the keys asked for, ``Search/TotalCount`` the
   number found. Rendo reads an order's detail only when its OrderStatus or LastUpdateTime
   moved.
+- github.com/kamiya54/yahoo_shopping_api spec/fixtures: stock/get.xml and get_array.xml
+  (getStock rows carry ``Status``, 1 found, 0 not: then no Quantity; ``ok``/``ng`` counts on
+  ResultSet), timeout.xml (an expired token: 401 "Please provide valid credentials. Bearer
+  realm=… error="invalid_token"…"), invalid_params.xml (``<Error xmlns="urn:yahoo:api">``
+  with Code st-02101).
+- developer.yahoo.co.jp/webapi/shopping/faq.html: "Your Request was Forbidden" when the day's
+  50,000 calls are spent (or the app id is unknown / not allowed); px-04303 for an app without
+  the order APIs; "insufficient_scope" for an app without the store scope.
+- qiita.com/JTS00017/items/333b45d421c70f67794d, manual.sokuhan.jp/faq-2: without the public
+  key the order APIs answer px-04102 "AccessToken has been expired. This API session is
+  shorter than another API." 12 hours after the authorization, refresh or not.
+- developer.yahoo.co.jp/webapi/shopping/myItemList.html: GET seller_id, start, results (≤ 100),
+  ``query`` "必須※1" (or stcat_key); a public sync script (code index: "Yahoo!ショッピング商品
+  リストAPI（myItemList）で出品中の全商品…") found the list refused without either
+  ("queryかstcat_keyのどちらか片方が必須です") and walks stCategoryList (seller_id, page_key →
+  Result/PageKey) to list each category; ``require_search`` (default on) does so here.
 - myItemList (商品リストAPI), orderInfo (注文詳細API; OrderStatus 1 予約中 … 4 キャンセル,
   5 完了; Item rows with LineId, ItemId, SubCode, Quantity) as the docs list them.
 
 Chosen here (not in what was found): getStock given the bare 商品コード of an item with options
-answers one row per 個別商品コード; an unknown code is not listed by getStock; a setStock that
-would leave a listing refused (``refuse_writes``, a negative result) refuses the whole call
-with ``<Error><Code>st-02103</Code>…`` and applies nothing; throttling is HTTP 429 with an
-Error body; the daily quota (``day_limit``) answers HTTP 403 ``ed-00005``-like "limit" error;
-a refresh answer carries no refresh_token unless ``rotate`` is set; a cancellation puts the
-units back on the stock; cancel_units lowers a line's Quantity (an order change).
+answers one row per 個別商品コード (the docs ask for ``商品コード:個別商品コード`` there; what a
+bare code answers is not published); a setStock that would leave a listing refused
+(``refuse_writes``, a negative result) refuses the whole call with ``<Error><Code>st-02103``
+and applies nothing; throttling is HTTP 429 with an Error body; an invalid seller_id is
+px-04001; a refresh answer carries no refresh_token unless ``rotate`` is set; a cancellation
+puts the units back on the stock; cancel_units lowers a line's Quantity (an order change);
+a signature is not checked for freshness.
 """
 
 from __future__ import annotations
@@ -58,6 +80,9 @@ JST = timezone(timedelta(hours=9))
 ACCESS_TOKEN_S = 3600
 REFRESH_TOKEN_S = 28 * 86400
 CODE_S = 600
+UNSIGNED_SESSION_S = 12 * 3600  # order APIs without the public key: help#aboutapipublickey
+ORDER_APIS = ("orderList", "orderInfo")
+TOP_CATEGORY = "a5b9a5c8a5a2"  # a store category's PageKey
 API = "/ShoppingWebService/V1/"
 REDIRECT_URI = "http://127.0.0.1:8765/yahoo/callback"
 
@@ -110,6 +135,7 @@ class YahooDouble(ServedDouble):
         self.lock = threading.RLock()
         self.calls: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []  # path, form, body, headers of API calls
+        self.token_headers: list[dict[str, str]] = []  # the headers of token calls
         self.seller_id = "rendo-test"
         self.client_id = "dj00-" + secrets.token_hex(6)
         self.client_secret = secrets.token_hex(16)
@@ -118,6 +144,10 @@ class YahooDouble(ServedDouble):
         self.refresh_tokens: dict[str, float] = {}
         self.refreshes = 0
         self.items: dict[str, dict[str, int]] = {}  # 商品コード -> {個別商品コード or "": qty}
+        # myItemList wants a search word or a store category (query "必須※1")
+        self.require_search = True
+        self.categories: dict[str, str | None] = {TOP_CATEGORY: None}  # PageKey -> parent
+        self.filed: dict[str, set[str]] = {}  # 商品コード -> the store categories it is in
         self.pending: dict[str, int] = {}  # setStock of codes not registered
         self.orders: dict[str, dict[str, Any]] = {}
         self.refused: set[str] = set()
@@ -125,6 +155,7 @@ class YahooDouble(ServedDouble):
         self.used: dict[int, int] = {}
         self._next = 1000
         self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S)
+        self.authorized_at = self.now()  # the owner's consent, from which the 12 hours count
 
     # -- the protocol's parts --------------------------------------------------------------
     @property
@@ -159,6 +190,14 @@ class YahooDouble(ServedDouble):
         item, sub = self._split(channel_item_id)
         with self.lock:
             self.items.setdefault(item, {})[sub] = quantity
+            self.filed.setdefault(item, {TOP_CATEGORY})
+
+    def file_item(self, item: str, page_key: str, parent: str | None = None) -> None:
+        """Put the 商品コード *item* in the store category *page_key* (made under *parent*)
+        instead of the default one."""
+        with self.lock:
+            self.categories.setdefault(page_key, parent)
+            self.filed[item] = {page_key}
 
     def add_unmanaged_listing(self, channel_item_id: str) -> None:
         """Yahoo! has no "stock not managed" (無制限在庫 ended in 2018): writes are refused."""
@@ -243,6 +282,7 @@ class YahooDouble(ServedDouble):
             self.refresh_tokens.clear()
             self.codes.clear()
             self._refresh_token = self._issue(self.refresh_tokens, REFRESH_TOKEN_S)
+            self.authorized_at = self.now()
 
     def authorize(self) -> str:
         with self.lock:
@@ -261,6 +301,7 @@ class YahooDouble(ServedDouble):
             if path == "/yconnect/v2/authorization":
                 return self._authorize(query)
             if path == "/yconnect/v2/token":
+                self.token_headers.append({k: v for k, v in headers.items()})
                 try:
                     answer = self._token(form, headers.get("Authorization", ""))
                 except _TokenRefusal as refusal:
@@ -271,12 +312,18 @@ class YahooDouble(ServedDouble):
                 if not path.startswith(API):
                     raise _Refusal(404, "Not Found")
                 self._check(headers)
+                if (not self.signed and path[len(API):] in ORDER_APIS
+                        and self.now() - self.authorized_at > UNSIGNED_SESSION_S):
+                    raise _Refusal(401, "AccessToken has been expired. This API session is "
+                                   "shorter than another API.", "px-04102")
                 self.requests.append({"path": path, "form": form, "body": body,
                                       "headers": {k: v for k, v in headers.items()}})
                 xml = self._api(path[len(API):], method, query, form, body)
             except _Refusal as refusal:
                 code = f"<Code>{refusal.code}</Code>" if refusal.code else ""
-                error = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Message>'
+                # a parameter refusal comes in Yahoo!'s namespace (kamiya54 invalid_params.xml)
+                space = ' xmlns="urn:yahoo:api"' if refusal.status == 400 else ""
+                error = (f'<?xml version="1.0" encoding="UTF-8"?><Error{space}><Message>'
                          f"{escape(refusal.message)}</Message>{code}</Error>")
                 return refusal.status, error.encode(), "application/xml", {}
             return 200, ('<?xml version="1.0" encoding="UTF-8"?>' + xml).encode(), \
@@ -303,6 +350,7 @@ class YahooDouble(ServedDouble):
             if form.get("redirect_uri") != REDIRECT_URI:
                 raise _TokenRefusal(400, "invalid_grant", "redirect_uri mismatch")
             held = self.codes.pop(form.get("code") or "", None)
+            self.authorized_at = self.now()
         elif grant == "refresh_token":
             held = self.refresh_tokens.get(form.get("refresh_token") or "")
         else:
@@ -333,7 +381,7 @@ class YahooDouble(ServedDouble):
             raise _Refusal(429, "Too Many Requests")
         day = datetime.fromtimestamp(self.now(), JST).toordinal()
         if self.used.get(day, 0) >= self.day_limit:
-            raise _Refusal(403, "The daily request limit is exceeded.", "limit")
+            raise _Refusal(403, "Your Request was Forbidden")
         self.used[day] = self.used.get(day, 0) + 1
 
     def _check_signature(self, headers: Any) -> None:
@@ -354,12 +402,25 @@ class YahooDouble(ServedDouble):
 
     def _api(self, name: str, method: str, query: dict[str, str], form: dict[str, str],
              body: bytes) -> str:
+        if name == "stCategoryList":
+            if query.get("seller_id") != self.seller_id:
+                raise _Refusal(400, "seller_id is not specified", "px-04001")
+            parent = query.get("page_key") or None
+            keys = sorted(k for k, up in self.categories.items() if up == parent)
+            rows = "".join(f"<Result><Name>カテゴリ {k}</Name><PageKey>{k}</PageKey></Result>"
+                           for k in keys)
+            return (f'<ResultSet totalResultsAvailable="{len(keys)}" totalResultsReturned='
+                    f'"{len(keys)}" firstResultPosition="1">{rows}</ResultSet>')
         if name == "myItemList":
             if query.get("seller_id") != self.seller_id:
-                raise _Refusal(400, "Invalid seller_id", "px-04102")
+                raise _Refusal(400, "seller_id is not specified", "px-04001")
+            word, key = query.get("query") or "", query.get("stcat_key") or ""
+            if self.require_search and not word and not key:
+                raise _Refusal(400, "queryかstcat_keyのどちらか片方が必須です")
             start = max(1, int(query.get("start") or 1))
-            count = min(100, int(query.get("results") or 20))
-            codes = sorted(self.items)
+            count = min(100, int(query.get("results") or 25))
+            codes = sorted(c for c in self.items if (not key or key in self.filed.get(c, ()))
+                           and all(w in c for w in word.split()))
             rows = "".join(f"<Result><ItemCode>{escape(c)}</ItemCode><Name>商品 {escape(c)}"
                            "</Name></Result>" for c in codes[start - 1:start - 1 + count])
             shown = len(codes[start - 1:start - 1 + count])
@@ -369,7 +430,7 @@ class YahooDouble(ServedDouble):
             raise _Refusal(400, "POST only")
         if name in ("getStock", "setStock"):
             if form.get("seller_id") != self.seller_id:
-                raise _Refusal(400, "Invalid seller_id", "px-04102")
+                raise _Refusal(400, "seller_id is not specified", "px-04001")
             codes = [c for c in (form.get("item_code") or "").split(",") if c]
             if not codes or len(codes) > 1000:
                 raise _Refusal(400, "Invalid parameter: item_code", "st-02001")
@@ -398,7 +459,7 @@ class YahooDouble(ServedDouble):
         raise _Refusal(404, "Not Found")
 
     def _rows(self, codes: list[tuple[str, int | None]]) -> str:
-        rows = []
+        rows, missing = [], 0
         for wire, _ in codes:
             item, _, sub = wire.partition(":")
             subs = self.items.get(item, {})
@@ -408,10 +469,16 @@ class YahooDouble(ServedDouble):
             else:  # a bare code: the item itself, or each of its options
                 chosen = options or ({"": subs[""]} if "" in subs else {})
             rows += [f"<Result><ItemCode>{escape(item)}</ItemCode><SubCode>{escape(key)}"
-                     f"</SubCode><Quantity>{quantity}</Quantity><AllowOverdraft>0"
-                     "</AllowOverdraft></Result>" for key, quantity in sorted(chosen.items())]
+                     f"</SubCode><Status>1</Status><Quantity>{quantity}</Quantity>"
+                     "<AllowOverdraft>0</AllowOverdraft><IsPublished>1</IsPublished></Result>"
+                     for key, quantity in sorted(chosen.items())]
+            if not chosen:  # a code Yahoo! does not have: Status 0 and nothing else
+                rows.append(f"<Result><ItemCode>{escape(item)}</ItemCode><SubCode>"
+                            f"{escape(sub)}</SubCode><Status>0</Status></Result>")
+                missing += 1
         return (f'<ResultSet totalResultsAvailable="{len(rows)}" totalResultsReturned='
-                f'"{len(rows)}" firstResultPosition="1">{"".join(rows)}</ResultSet>')
+                f'"{len(rows)}" firstResultPosition="1" ok="{len(rows) - missing}" '
+                f'ng="{missing}">{"".join(rows)}</ResultSet>')
 
     def _set_stock(self, codes: list[str], amounts: list[str]) -> str:
         if len(amounts) != len(codes):
@@ -466,7 +533,8 @@ class YahooDouble(ServedDouble):
 
 
 def _expired_token() -> _Refusal:
-    return _Refusal(401, "Invalid access token: the token is expired or revoked.")
+    return _Refusal(401, 'Please provide valid credentials. Bearer realm="yahooapis.jp", '
+                    'error="invalid_token", error_description="expired token"')
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -7,7 +7,10 @@ rakutenpayorderapi; the sources are cited in tests/doubles/rakuten.py):
   lasts 90 days and is not refreshed by an API: the ``license_expires`` setting says when it
   ends (warned about ahead); a refused key stops the channel: CREDENTIALS_EXPIRED (renew the
   license key) when that date has passed or RMS says "expired", AUTHENTICATION (both parts)
-  otherwise.
+  otherwise. The gateway's refusal ``{"Results": {"errorCode": "ES…"}}`` (ES01-01 the key,
+  ES04-01 an API not allowed for it) stops the channel whatever the HTTP status.
+- 商品管理番号 is kept in small letters by RMS (capitals are taken as small letters):
+  Rendo compares it so; SKU管理番号 is case-sensitive.
 - A listing is the SKU's システム連携用SKU番号 (``merchantDefinedSkuId``) where the shop set
   one, else 商品管理番号/SKU管理番号 (``manageNumber/variantId``). The 在庫API addresses SKUs by
   manageNumber + variantId, so the items API (``items/search``, 100 a page, cursorMark) is read
@@ -23,7 +26,8 @@ rakutenpayorderapi; the sources are cited in tests/doubles/rakuten.py):
   an upload). 楽天 takes a write for a SKU it does not have without an error: the engine's
   read-back (read_quantities, at the first connection and on the drift schedule) finds it
   missing and shows it as not found on 楽天, never as in step.
-- Rate: RMS asks for at most one request a second per API and shop; each client keeps to it.
+- Rate: RMS allows one request a second per API and shop (bulk-get five); each client keeps
+  to one.
 - Orders (受注API): ``searchOrder`` has no "changed since" and a window of at most 63 days
   (1000 a page): each read searches the last 14 days by order date (back to the oldest order
   not yet shipped or cancelled, in 63-day windows) and ``getOrder`` (≤ 100 a call, version 7

@@ -48,6 +48,8 @@ FINAL = frozenset({500, 600, 700, CANCELLED})  # 発送済 and later, or cancell
 # キャンセル確定待ち and キャンセル確定 (not 発送済 and the payment states after it)
 FIRST_READ_PROGRESS = (100, 200, 300, 400, 800, CANCELLED)
 RENEW_HINT = "renew the license key in RMS and enter it here"
+JSON_TYPE = {"Content-Type": "application/json; charset=utf-8"}  # as RMS's samples send it
+API_NOT_ALLOWED = "ES04-01"  # the gateway's "Bad Request": this API is not allowed for the key
 
 RAKUTEN_LIMITS = ChannelLimits(
     batch_size=UPSERT_LIMIT, requests_per_second=REQUESTS_PER_SECOND, maximum_quantity=99999,
@@ -137,11 +139,15 @@ class RakutenChannel:
             return None
 
     def _refused(self, reply: Reply) -> ChannelError:
-        """The error for RMS refusing the key (HTTP 401/403)."""
-        body = reply.body if isinstance(reply.body, dict) else {}
-        found = body.get("Results")
-        results: dict[str, Any] = found if isinstance(found, dict) else {}
+        """The error for RMS refusing the key (HTTP 401/403, or any status with the gateway's
+        ``{"Results": {"errorCode": "ES…"}}``)."""
+        results = _gateway_refusal(reply.body) or {}
         code, said = str(results.get("errorCode") or ""), str(results.get("message") or "")
+        if code == API_NOT_ALLOWED:
+            return ChannelError(f"楽天 RMS refused the call (HTTP {reply.status} {code} {said}): "
+                                "allow 在庫API, 受注API and 商品API for the license key in RMS "
+                                "(WEB APIサービス → 利用機能編集)", kind=ErrorKind.AUTHENTICATION,
+                                renew=("service_secret", "license_key"))
         ends = self.license_expires()
         today = datetime.fromtimestamp(self.clock(), JST).date()
         if (ends is not None and ends < today) or "expire" in said.lower():
@@ -156,11 +162,12 @@ class RakutenChannel:
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         """A read (bulk-get, searchOrder, getOrder): the client retries passing failures."""
-        reply = self.client.call("POST", path, json=body, ok=(200, 400, 401, 403))
+        reply = self.client.call("POST", path, json=body, ok=(200, 400, 401, 403),
+                                 headers=JSON_TYPE)
         return self._read(reply, f"POST {path}")
 
     def _read(self, reply: Reply, what: str) -> Any:
-        if reply.status in (401, 403):
+        if reply.status in (401, 403) or _gateway_refusal(reply.body):
             raise self._refused(reply)
         if reply.status != 200:
             raise ChannelError(f"楽天 RMS refused {what} (HTTP {reply.status}: "
@@ -184,7 +191,7 @@ class RakutenChannel:
             try:
                 for result in body["results"]:
                     item = result["item"]
-                    manage = str(item["manageNumber"])
+                    manage = str(item["manageNumber"]).lower()
                     for variant_id, variant in (item.get("variants") or {}).items():
                         sku = (variant or {}).get("merchantDefinedSkuId")
                         code = str(sku) if sku else f"{manage}/{variant_id}"
@@ -219,7 +226,8 @@ class RakutenChannel:
             key = self._read_map().get(code)
         if key is None and "/" in code:
             manage, variant_id = code.split("/", 1)
-            return manage, variant_id  # 楽天 takes it even if it has no such SKU: read back
+            # 楽天 takes it even if it has no such SKU (read back); 商品管理番号 in small letters
+            return manage.lower(), variant_id
         return key
 
     # -- stock ----------------------------------------------------------------------------------
@@ -231,7 +239,7 @@ class RakutenChannel:
                 {"manageNumber": m, "variantId": v} for m, v in chunk]})
             try:
                 for row in body["inventories"]:
-                    shown[(str(row["manageNumber"]), str(row["variantId"]))] = int(
+                    shown[(str(row["manageNumber"]).lower(), str(row["variantId"]))] = int(
                         row["quantity"])
             except (KeyError, TypeError, ValueError) as error:
                 raise ChannelError("楽天 RMS: an inventory is not readable "
@@ -274,8 +282,8 @@ class RakutenChannel:
             reply = self.write_client.call(
                 "POST", "/es/2.0/inventories/bulk-upsert",
                 json={"inventories": [entry for _, _, entry in entries]},
-                ok=(200, 204, 400, 401, 403, 429))
-            if reply.status in (401, 403):
+                ok=(200, 204, 400, 401, 403, 429), headers=JSON_TYPE)
+            if reply.status in (401, 403) or _gateway_refusal(reply.body):
                 raise self._refused(reply)
             if reply.status == 429:
                 wait = parse_retry_after(reply.headers.get("Retry-After"))
@@ -423,6 +431,15 @@ class RakutenChannel:
 
 
 _INDEX = re.compile(r"inventories\[(\d+)\]")
+
+
+def _gateway_refusal(body: Any) -> dict[str, Any] | None:
+    """The ESA gateway's ``{"Results": {"errorCode": "ES01-01", "message": "Un-Authorised"}}``
+    (the key refused, expired, or the API not allowed for it), whatever the HTTP status."""
+    found = body.get("Results") if isinstance(body, dict) else None
+    if isinstance(found, dict) and str(found.get("errorCode") or "").startswith("ES"):
+        return found
+    return None
 
 
 def _refused_indexes(body: Any, count: int) -> set[int]:

@@ -15,16 +15,25 @@ setStock.html, myItemList.html, orderList.html, orderInfo.html, help.html; yconn
   and ``X-sws-signature-version``. Without it Yahoo! asks for a new authorization within
   12 hours: a warning in the log and from ``test_connection``.
 - A listing is a 商品コード, or ``商品コード/個別商品コード`` (Yahoo! writes ``:``). The item
-  codes come from myItemList (100 a page); getStock reads them 1,000 a call (an item with
+  codes come from myItemList (100 a page); its docs mark ``query`` "必須※1" (a search word or
+  a store category): when Yahoo! refuses the list without one, each store category
+  (stCategoryList, walked from the top) is listed instead, and an item in no store category
+  is not seen. getStock reads them 1,000 a call (a row with ``Status`` 0 is a code Yahoo!
+  does not have) (an item with
   options answers one row per 個別商品コード); only what it answers exists. setStock takes
   1,000 codes a call, ``+n``/``-n`` relative (the engine's delta) or absolute; it is never
   retried (a relative change sent twice counts twice). Yahoo! takes an unknown code without
   an error: the read-back finds it missing. A call refused whole applied nothing: its codes
   are sent again one by one to find the refused one.
 - Rate: 1 request a second per API unless Yahoo! raised it (up to 10) for the app
-  (``requests_per_second`` setting). The docs give no daily number: Rendo allows itself
-  ``DAY_LIMIT`` calls a day (Japan time), writes stop ``DAY_RESERVE`` short of it (DEFERRED
-  to the next day), shown by ``budget()``.
+  (``requests_per_second`` setting). A day allows 50,000 calls per app (faq.html); past it
+  every call is HTTP 403 "Your Request was Forbidden" (taken as the day spent: an unknown app
+  is refused at the token endpoint already). Rendo counts ``DAY_LIMIT`` calls a day (Japan
+  time), writes stop ``DAY_RESERVE`` short of it (DEFERRED to the next day), shown by
+  ``budget()``. Refusals are ``<Error>`` XML, at times in the ``urn:yahoo:api`` namespace, or
+  plain text from the gateway; ``insufficient_scope`` names the app, not the token.
+- Without the public key the order APIs end the session 12 hours after the authorization
+  (``px-04102``); a refresh does not renew it, so the channel stops at once (connect again).
 - Orders: orderList (XML search by OrderTime) over a trailing 14 days and back to the oldest
   open order; orderInfo for each order new or whose LastUpdateTime / OrderStatus changed. The
   JSON cursor keeps what was seen. OrderStatus 4 (キャンセル) cancels every line; a line's

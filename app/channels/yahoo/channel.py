@@ -60,6 +60,8 @@ ITEM_PAGE = 100  # myItemList's largest page
 ORDER_PAGE = 100
 MAX_PAGES = 1000
 FINAL = frozenset({"4", "5"})  # キャンセル, 完了
+SESSION_ENDED = "px-04102"  # "AccessToken has been expired. This API session is shorter …"
+NO_ORDER_API = "px-04303"  # "This application ID is not registered for using order API."
 CANCELLED = "4"
 
 YAHOO_LIMITS = ChannelLimits(
@@ -160,6 +162,7 @@ class YahooChannel:
         except ValueError:
             self._expires = 0.0
         self._warned = False
+        self._by_category = False  # myItemList wants a search: list by store category
 
     @property
     def seller_id(self) -> str:
@@ -235,8 +238,10 @@ class YahooChannel:
         return self._access
 
     def _token_call(self, client_id: str, secret: str, refresh: str) -> dict[str, str]:
+        # public clients send the store's signature with the refresh too (where Yahoo! counts
+        # the authorization's long period from); the token endpoint is not known to need it
         reply = self._send(self.token_client, "POST", TOKEN_PATH, ok=(200, 400, 401),
-                           headers=basic(client_id, secret),
+                           headers=basic(client_id, secret) | self._signature(),
                            form={"grant_type": "refresh_token", "refresh_token": refresh})
         if reply.status != 200:
             self._access = None
@@ -251,14 +256,17 @@ class YahooChannel:
             self.day_budget.take(self.clock(), client.calls - before)
 
     # -- calls ---------------------------------------------------------------------------------
-    def _headers(self, token: str) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {token}"}
+    def _signature(self) -> dict[str, str]:
+        """X-sws-signature and X-sws-signature-version, or nothing without a public key."""
         pem = self.credentials.get("public_key")
-        if pem:
-            version = self.credentials.get("public_key_version") or "1"
-            headers |= signature_headers(public_key(pem), version, self.seller_id,
-                                         self.clock())
-        elif not self._warned:
+        if not pem:
+            return {}
+        version = self.credentials.get("public_key_version") or "1"
+        return signature_headers(public_key(pem), version, self.seller_id, self.clock())
+
+    def _headers(self, token: str) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {token}"} | self._signature()
+        if not self.signed() and not self._warned:
             self._warned = True
             log.warning("%s: %s", self.info.name, self.warning())
         return headers
@@ -291,10 +299,22 @@ class YahooChannel:
             reply = self._send(client, method, API + name, params=params, form=form,
                                data=data, raw=True, headers=headers,
                                ok=(200, 400, 401, 403, 404))
-            root = parse_xml(reply.body, name) if reply.body else None
             if reply.status == 200:
-                return "", "", root
-            code, message = error_of(root)
+                return "", "", parse_xml(reply.body, name)
+            root, code, message = _refusal(reply.body, name)
+            said = f"{code} {message}".casefold()
+            if reply.status in (401, 403) and "insufficient_scope" in said:
+                raise ChannelError(f"Yahoo! does not let this app use {name} ({message}); "
+                                   "the app needs the ストア向け操作 scope",
+                                   kind=ErrorKind.AUTHENTICATION,
+                                   renew=("client_id", "client_secret"))
+            if reply.status == 401 and code == SESSION_ENDED:
+                # the order APIs' session without a public key: a refresh does not renew it
+                raise ChannelError(
+                    f"Yahoo! ended the authorization on {name} ({code} {message}); connect "
+                    "Rendo to Yahoo! again" + ("" if self.signed() else
+                                               " and add the public key to keep it for weeks"),
+                    kind=ErrorKind.CREDENTIALS_EXPIRED, renew=("refresh_token",))
             if reply.status == 401:
                 with self._lock:
                     if self._access == token:
@@ -311,7 +331,9 @@ class YahooChannel:
                     f"Yahoo! refused a newly renewed access token on {name} ({message}); "
                     "connect Rendo to Yahoo! again", kind=ErrorKind.CREDENTIALS_EXPIRED,
                     renew=("refresh_token",))
-            if reply.status == 403 and "limit" in f"{code} {message}".casefold():
+            if reply.status == 403 and code != NO_ORDER_API and "registered" not in said:
+                # "Your Request was Forbidden": the day's calls are spent (the FAQ's first
+                # cause; an unknown app id is refused at the token endpoint already)
                 wait = seconds_to_next_day(self.clock())
                 self.day_budget.take(self.clock(), self.day_budget.limit)  # spent, by Yahoo!
                 raise (WritesSpent if write else ChannelError)(
@@ -334,12 +356,36 @@ class YahooChannel:
 
     # -- quantities ----------------------------------------------------------------------------
     def _item_codes(self) -> list[str]:
-        """Every 商品コード of the store, from the item list (myItemList), 100 a page."""
+        """Every 商品コード of the store, from the item list (myItemList), 100 a page.
+
+        The docs mark ``query`` "必須※1" (a search word or a store category, stcat_key): when
+        Yahoo! refuses the list without one, every store category (stCategoryList, walked
+        from the top) is listed instead, for the adapter's life. An item in no store category
+        is then not seen."""
+        if not self._by_category:
+            codes = self._item_list({})
+            if codes is not None:
+                return codes
+            self._by_category = True
+            log.info("%s: Yahoo! lists items only by search word or store category; "
+                     "reading them category by category", self.info.name)
+        found: dict[str, None] = {}
+        for key in self._category_keys():
+            found |= dict.fromkeys(self._item_list({"stcat_key": key}) or [])
+        return list(found)
+
+    def _item_list(self, search: dict[str, str]) -> list[str] | None:
+        """The 商品コード myItemList lists for *search*; None when Yahoo! wants a search."""
         codes: list[str] = []
         for page in range(MAX_PAGES):
-            root = self._read("myItemList", method="GET", params={
-                "seller_id": self.seller_id, "start": str(page * ITEM_PAGE + 1),
+            code, message, root = self._api("myItemList", method="GET", params={
+                "seller_id": self.seller_id, **search, "start": str(page * ITEM_PAGE + 1),
                 "results": str(ITEM_PAGE)})
+            if code and not search and page == 0:
+                return None  # "queryかstcat_keyのどちらか片方が必須です"
+            if code or root is None:
+                raise ChannelError(f"Yahoo! refused myItemList ({code}: {message})",
+                                   kind=ErrorKind.REFUSED)
             batch = [text(result, "ItemCode") for result in root.findall("Result")]
             codes += [code for code in batch if code]
             try:
@@ -351,6 +397,24 @@ class YahooChannel:
                 return codes
         raise ChannelError(f"Yahoo!: more than {MAX_PAGES} pages of items",
                            kind=ErrorKind.MALFORMED)
+
+    def _category_keys(self) -> list[str]:
+        """Every store category's PageKey (stCategoryList, from the top, then each one's)."""
+        keys: list[str] = []
+        waiting: list[str | None] = [None]
+        while waiting:
+            parent = waiting.pop(0)
+            params = {"seller_id": self.seller_id, **({"page_key": parent} if parent else {})}
+            root = self._read("stCategoryList", method="GET", params=params)
+            for result in root.findall("Result"):
+                key = text(result, "PageKey")
+                if key and key not in keys:
+                    if len(keys) >= MAX_PAGES:
+                        raise ChannelError(f"Yahoo!: more than {MAX_PAGES} store categories",
+                                           kind=ErrorKind.MALFORMED)
+                    keys.append(key)
+                    waiting.append(key)
+        return keys
 
     def read_quantities(self) -> dict[str, int]:
         shown: dict[str, int] = {}
@@ -409,8 +473,10 @@ class YahooChannel:
                 for u in batch]
 
     def test_connection(self) -> str | None:
-        self._read("myItemList", method="GET", params={"seller_id": self.seller_id,
-                                                        "start": "1", "results": "1"})
+        refused = self._api("myItemList", method="GET", params={
+            "seller_id": self.seller_id, "start": "1", "results": "1"})[0]
+        if refused:  # a search word or a store category wanted: the category list answers
+            self._read("stCategoryList", method="GET", params={"seller_id": self.seller_id})
         self._read("orderList", xml=self._order_search(self.clock() - 86400, 1, 1))
         return None if self.signed() else self.warning()
 
@@ -503,10 +569,22 @@ class YahooChannel:
                                kind=ErrorKind.MALFORMED) from None
 
 
+def _refusal(body: Any, name: str) -> tuple[ET.Element | None, str, str]:
+    """(root, Code, Message) of a refusal; a gateway's answer may be plain text."""
+    try:
+        root = parse_xml(body, name) if body else None
+    except ChannelError:
+        raw = body if isinstance(body, bytes | bytearray) else b""
+        return None, "", bytes(raw[:200]).decode("utf-8", "replace").strip()
+    return root, *error_of(root)
+
+
 def _quantities(root: ET.Element) -> dict[str, int]:
     shown: dict[str, int] = {}
     for result in root.findall("Result"):
         code = text(result, "ItemCode")
+        if text(result, "Status") == "0":  # getStock: Status 0 = no such code on Yahoo!
+            continue
         try:
             quantity = int(text(result, "Quantity"))
         except ValueError:

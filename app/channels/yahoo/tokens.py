@@ -182,17 +182,22 @@ def signature_headers(key: tuple[int, int], version: str, seller_id: str,
 
 # -- XML ------------------------------------------------------------------------------------
 def parse_xml(raw: Any, what: str) -> ET.Element:
-    """An answer's XML; a DTD or entity declaration is refused (never expanded)."""
+    """An answer's XML, its namespaces dropped; a DTD or entity declaration is refused
+    (never expanded)."""
     if not isinstance(raw, bytes | bytearray) or not raw:
         raise ChannelError(f"Yahoo!: {what}: an empty answer", kind=ErrorKind.MALFORMED)
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise ChannelError(f"Yahoo!: {what}: the answer declares a DTD (refused)",
                            kind=ErrorKind.MALFORMED)
     try:
-        return ET.fromstring(bytes(raw))
+        root = ET.fromstring(bytes(raw))
     except ET.ParseError:
         raise ChannelError(f"Yahoo!: {what}: the answer is not readable XML",
                            kind=ErrorKind.MALFORMED) from None
+    for element in root.iter():  # Yahoo! writes ``<Error xmlns="urn:yahoo:api">`` at times
+        if isinstance(element.tag, str) and element.tag.startswith("{"):
+            element.tag = element.tag.split("}", 1)[1]
+    return root
 
 
 def text(element: ET.Element | None, tag: str) -> str:
