@@ -441,12 +441,13 @@ def test_a_feed_is_never_sent_for_fba_listings(double):
     for code in codes:
         double.add_listing(code, 1)
     double.add_fba_listing("FBA1", 9)
-    channel = adapter(double, sleeps=sleeps)  # has read nothing: reads every listing first
+    channel = adapter(double, sleeps=sleeps)  # has read nothing: asks for their channels
     results = channel.set_quantities([QuantityUpdate(c, 3) for c in [*codes, "FBA1"]])
     assert results[-1].status is UpdateStatus.UNUSABLE
     document = json.loads(next(iter(f["input"] for f in double.feeds.values())))
     assert "FBA1" not in {m["sku"] for m in document["messages"]}
-    assert count(double, "GET", "/FBA1") == 0  # known from the read, not asked one by one
+    assert count(double, "GET", "/FBA1") == 0  # asked 20 SKUs a call, not one by one
+    assert len([q for _path, q in double.queries if "identifiers" in q]) == 6
     assert double.quantity("FBA1") == 9
 
 

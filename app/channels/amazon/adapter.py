@@ -36,7 +36,6 @@ ORDER_DELAY_S = 120  # LastUpdatedAfter must be at least two minutes in the past
 SEARCH_PAGE = 20  # searchListingsItems pageSize maximum
 SEARCH_CAP = 1000  # searchListingsItems pages through at most this many listings
 SEARCH_BY_SKU = 20  # identifiers in one searchListingsItems call
-FEED_LOOKUPS = 20  # unread SKUs of a feed looked up one by one; more: every listing is read
 FBA_WORDS = "Amazon keeps this stock (FBA)"
 
 AMAZON_LIMITS = ChannelLimits(
@@ -156,12 +155,15 @@ class AmazonChannel:
             return shown
         rest = [sku for sku in self.report.listing_skus(total or seen) if sku not in shown]
         for start in range(0, len(rest), SEARCH_BY_SKU):
-            self._take(self._search({
-                "marketplaceIds": self.marketplace,
-                "includedData": "summaries,fulfillmentAvailability",
-                "identifiersType": "SKU", "identifiers": ",".join(
-                    rest[start:start + SEARCH_BY_SKU]), "pageSize": SEARCH_BY_SKU}), shown)
+            self._take(self._search(self._by_sku(rest[start:start + SEARCH_BY_SKU])), shown)
         return shown
+
+    def _by_sku(self, skus: list[str]) -> dict[str, Any]:
+        """searchListingsItems' parameters for these SKUs (at most 20)."""
+        return {"marketplaceIds": self.marketplace,
+                "includedData": "summaries,fulfillmentAvailability",
+                "identifiersType": "SKU", "identifiers": ",".join(skus),
+                "pageSize": SEARCH_BY_SKU}
 
     def _search(self, params: dict[str, Any]) -> dict[str, Any]:
         body = self.sp.call("searchListingsItems", "GET", self._item_path(),
@@ -213,14 +215,12 @@ class AmazonChannel:
         return [results[update.channel_item_id] for update in updates]
 
     def _feed(self, updates: list[QuantityUpdate]) -> dict[str, UpdateResult]:
-        """One feed for the merchant-fulfilled listings of *updates* (FBA ones: UNUSABLE);
-        SKUs Amazon does not have go too, and its processing report refuses them."""
+        """One feed for the merchant-fulfilled listings of *updates* (FBA ones: UNUSABLE; the
+        channel of SKUs not read yet asked 20 a call); SKUs Amazon does not have go too, and
+        its processing report refuses them."""
         unknown = [u.channel_item_id for u in updates if u.channel_item_id not in self.channels]
-        if len(unknown) > FEED_LOOKUPS:
-            self.read_quantities()  # every listing's fulfillment channel at once
-        else:
-            for sku in unknown:
-                self._channel_of(sku)
+        for start in range(0, len(unknown), SEARCH_BY_SKU):  # their fulfillment channels
+            self._take(self._search(self._by_sku(unknown[start:start + SEARCH_BY_SKU])), {})
         results: dict[str, UpdateResult] = {}
         merchant: list[QuantityUpdate] = []
         for update in updates:

@@ -24,6 +24,7 @@ from ..urls import ChannelUrlRefused, parse_channel_url
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # a document as sent (compressed or not)
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a GZIP document once unpacked
+DOCUMENT_DEADLINE_S = 600.0  # one transfer (a report of 100,000 listings on a slow line)
 
 
 class _NoSignatures(logging.Filter):
@@ -91,7 +92,7 @@ class Documents:
                                "Rendo calls https:// addresses only", kind=ErrorKind.REFUSED
                                ) from None
         client = HttpClient(base, sleep=self._sleep, max_answer_bytes=MAX_DOCUMENT_BYTES,
-                            max_retries=2)
+                            max_retries=2, deadline_s=DOCUMENT_DEADLINE_S)
         client.cycle_deadline = self._deadline()
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return client, target
