@@ -485,14 +485,15 @@ def test_listings_beyond_1000_are_read_through_the_report_across_cycles(double):
         double.add_listing(code, number % 7)
     double.add_fba_listing("R9999", 3)
     channel = adapter(double, sleeps=sleeps)
-    for _cycle in range(2):
+    for status in ("IN_QUEUE", "IN_PROGRESS"):
         with pytest.raises(ChannelError) as waiting:
             channel.read_quantities()
         assert waiting.value.kind is ErrorKind.RATE_LIMITED and not waiting.value.stops_channel
         assert "preparing the listings report" in str(waiting.value)
         assert waiting.value.retry_after == 60
+        assert [r["processingStatus"] for r in double.reports.values()] == [status]
+        double.advance(301)
     assert count(double, "POST", "/reports/2021-06-30/reports") == 1  # its id is kept
-    double.advance(601)
     del double.listings[codes[-1]]  # removed after the report was made
     double.set_quantity(codes[-2], 50)  # the numbers are read now, not the report's
     shown = channel.read_quantities()

@@ -80,7 +80,8 @@ at the double's next request or look, so a sync sees them; a test sets a delay a
 ``tick``); an unknown SKU is ACCEPTED and never created; an order takes its units off the
 merchant-fulfilled quantity, a cancellation (whole, or part of a line as a lower
 QuantityOrdered) gives them back. A feed is processed ``feed_delay`` seconds after createFeed
-and a report made ``report_delay`` seconds after createReport (0: at the next request);
+and a report made ``report_delay`` seconds after createReport (0: at the next request), each
+IN_PROGRESS from half that time;
 a feed message for a SKU the seller does not have is refused as the published example refuses an
 incomplete listing (90220 "'[…]' is required but not supplied.").
 """
@@ -233,14 +234,16 @@ class AmazonDouble(ServedDouble):
         """Apply the accepted patches that are due (Amazon processes them asynchronously)."""
         with self.lock:
             now, waiting = self.now(), []
-            for feed in self.feeds.values():
-                if feed["processingStatus"] in ("IN_QUEUE", "IN_PROGRESS") and (
-                        feed["due"] <= now):
-                    self._process_feed(feed)
-            for report in self.reports.values():
-                if report["processingStatus"] in ("IN_QUEUE", "IN_PROGRESS") and (
-                        report["due"] <= now):
-                    self._make_report(report)
+            for work, finish in ((self.feeds, self._process_feed),
+                                 (self.reports, self._make_report)):
+                for job in work.values():
+                    if job["processingStatus"] not in ("IN_QUEUE", "IN_PROGRESS"):
+                        continue
+                    if job["due"] <= now:
+                        finish(job)
+                    elif job["started"] <= now and job["processingStatus"] == "IN_QUEUE":
+                        job.update(processingStatus="IN_PROGRESS",
+                                   processingStartTime=_iso(job["started"]))
             now = self.now()  # what the feeds just accepted is due now too
             for due, sku, quantity in self.queue:
                 if due > now:
@@ -556,14 +559,16 @@ class AmazonDouble(ServedDouble):
             self.feeds[feed_id] = {
                 "feedId": feed_id, "feedType": feed_type, "marketplaceIds": markets,
                 "createdTime": _iso(self.now()), "processingStatus": "IN_QUEUE",
-                "due": self.now() + self.feed_delay, "input": source["data"]}
+                "due": self.now() + self.feed_delay, "input": source["data"],
+                "started": self.now() + self.feed_delay / 2}
             return 202, {"feedId": feed_id}, limit
         if len(parts) == 2 and parts[0] == "feeds" and method == "GET":
             limit = self._limit("getFeed")
             feed = self.feeds.get(parts[1])
             if feed is None:
                 raise _Refusal(404, "NotFound", "The feed was not found.")
-            return 200, {k: v for k, v in feed.items() if k not in ("due", "input")}, limit
+            return 200, {k: v for k, v in feed.items() if k not in ("due", "input", "started")
+                         }, limit
         raise _Refusal(404, "NotFound", "Resource not found.")
 
     def _process_feed(self, feed: dict[str, Any]) -> None:
@@ -623,8 +628,8 @@ class AmazonDouble(ServedDouble):
         result, _url = self._document(json.dumps(report, ensure_ascii=False).encode(),
                                       "application/json", self.compress)
         now = _iso(self.now())
-        feed.update(processingStatus="DONE", processingStartTime=now, processingEndTime=now,
-                    resultFeedDocumentId=result)
+        feed.setdefault("processingStartTime", now)
+        feed.update(processingStatus="DONE", processingEndTime=now, resultFeedDocumentId=result)
 
     def _reports_api(self, method: str, parts: list[str], query: dict[str, list[str]],
                      body: Any) -> tuple[int, Any, dict[str, str]]:
@@ -638,7 +643,8 @@ class AmazonDouble(ServedDouble):
             self.reports[report_id] = {
                 "reportId": report_id, "reportType": LISTINGS_REPORT, "marketplaceIds": [JAPAN],
                 "createdTime": _iso(self.now()), "processingStatus": "IN_QUEUE",
-                "due": self.now() + self.report_delay}
+                "due": self.now() + self.report_delay,
+                "started": self.now() + self.report_delay / 2}
             return 202, {"reportId": report_id}, limit
         if parts == ["reports"] and method == "GET":
             limit = self._limit("getReports")
@@ -646,7 +652,7 @@ class AmazonDouble(ServedDouble):
             statuses = query.get("processingStatuses", [""])[0].split(",")
             since = _parse_iso(query["createdSince"][0]) if query.get("createdSince") else (
                 self.now() - 90 * 86400)
-            found = [{k: v for k, v in r.items() if k != "due"}
+            found = [{k: v for k, v in r.items() if k not in ("due", "started")}
                      for r in self.reports.values() if r["reportType"] in types
                      and (statuses == [""] or r["processingStatus"] in statuses)
                      and _parse_iso(r["createdTime"]) >= since]
@@ -656,7 +662,7 @@ class AmazonDouble(ServedDouble):
             report = self.reports.get(parts[1])
             if report is None:
                 raise _Refusal(404, "NotFound", "The report was not found.")
-            return 200, {k: v for k, v in report.items() if k != "due"}, limit
+            return 200, {k: v for k, v in report.items() if k not in ("due", "started")}, limit
         if len(parts) == 2 and parts[0] == "documents" and method == "GET":
             limit = self._limit("getReportDocument")
             document = self.documents.get(parts[1])
@@ -694,7 +700,8 @@ class AmazonDouble(ServedDouble):
         kind = "text/tab-separated-values; charset=" + ("Shift_JIS" if japanese else "UTF-8")
         document_id, _url = self._document(data, kind, self.compress)
         now = _iso(self.now())
-        report.update(processingStatus="DONE", processingStartTime=now, processingEndTime=now,
+        report.setdefault("processingStartTime", now)
+        report.update(processingStatus="DONE", processingEndTime=now,
                       reportDocumentId=document_id)
 
     def _orders(self, query: dict[str, list[str]]) -> dict[str, Any]:

@@ -31,8 +31,9 @@ models/orders-api-model/ordersV0.json):
   listing exists. A patch answered INVALID is REJECTED with the issues' messages. A listing
   fulfilled by Amazon (AMAZON_FE) is never written, by patch or feed: UNUSABLE, "Amazon keeps
   this stock (FBA)" (its channel read with the listings; for a SKU not read yet, one
-  getListingsItem before a patch, searchListingsItems by SKU, 20 a call, before a feed). Feed and report documents are fetched from their pre-signed addresses
-  without Rendo's token (documents.py).
+  getListingsItem before a patch, searchListingsItems by SKU, 20 a call, before a feed).
+  Feed and report documents are fetched from their pre-signed addresses without Rendo's
+  token (documents.py).
 - Reading every listing: getListingsItem per SKU would cost a call each (5 a second), so
   ``searchListingsItems`` (2021-08-01) is read, 20 listings a page with their
   fulfillmentAvailability. Amazon pages through at most 1,000 SKUs that way; past that
