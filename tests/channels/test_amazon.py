@@ -481,6 +481,7 @@ def test_listings_beyond_1000_are_read_through_the_report_across_cycles(double):
     sleeps = quiet(double)
     double.report_delay = 600
     codes = [f"R{n:04d}" for n in range(1030)]
+    codes[-3] = "R1027,B"  # a comma: the separator of searchListingsItems' identifiers
     for number, code in enumerate(codes):
         double.add_listing(code, number % 7)
     double.add_fba_listing("R9999", 3)
@@ -501,6 +502,7 @@ def test_listings_beyond_1000_are_read_through_the_report_across_cycles(double):
                      "R9999": 3}
     by_sku = [q for path, q in double.queries if "identifiers" in q]
     assert len(by_sku) == 2 and all(q["identifiersType"] == ["SKU"] for q in by_sku)
+    assert count(double, "GET", "/R1027%2CB") == 1
     again = channel.read_quantities()  # the report's SKUs are used again, not asked for
     assert again == shown and count(double, "POST", "/reports/2021-06-30/reports") == 1
     fresh = adapter(double, sleeps=sleeps)  # a new process finds the report with getReports

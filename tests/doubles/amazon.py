@@ -97,7 +97,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .serving import ServedDouble
 
@@ -382,7 +382,7 @@ class AmazonDouble(ServedDouble):
         with self.lock:
             self.queries.append((path, query))
             self._authorise(headers)
-            parts = path.strip("/").split("/")
+            parts = [unquote(part) for part in path.strip("/").split("/")]
             if parts[:3] == ["listings", "2021-08-01", "items"] and len(parts) in (4, 5):
                 if parts[3] != SELLER_ID:
                     raise _Refusal(403, "Unauthorized", "Access to requested resource is "

@@ -154,9 +154,22 @@ class AmazonChannel:
         if not more:
             return shown
         rest = [sku for sku in self.report.listing_skus(total or seen) if sku not in shown]
-        for start in range(0, len(rest), SEARCH_BY_SKU):
-            self._take(self._search(self._by_sku(rest[start:start + SEARCH_BY_SKU])), shown)
+        self._read_skus(rest, shown)
         return shown
+
+    def _read_skus(self, skus: list[str], shown: dict[str, int]) -> None:
+        """What these SKUs show now (those Amazon has), 20 a searchListingsItems call; one
+        with a comma (the list's separator) by getListingsItem."""
+        plain = [sku for sku in skus if "," not in sku]
+        for start in range(0, len(plain), SEARCH_BY_SKU):
+            self._take(self._search(self._by_sku(plain[start:start + SEARCH_BY_SKU])), shown)
+        for sku in skus:
+            if "," in sku:
+                reply = self.sp.call("getListingsItem", "GET", self._item_path(sku), params={
+                    "marketplaceIds": self.marketplace,
+                    "includedData": "fulfillmentAvailability"}, found=(404,))
+                if reply.status == 200 and isinstance(reply.body, dict):
+                    self._take({"items": [{**reply.body, "sku": sku}]}, shown)
 
     def _by_sku(self, skus: list[str]) -> dict[str, Any]:
         """searchListingsItems' parameters for these SKUs (at most 20)."""
@@ -218,9 +231,8 @@ class AmazonChannel:
         """One feed for the merchant-fulfilled listings of *updates* (FBA ones: UNUSABLE; the
         channel of SKUs not read yet asked 20 a call); SKUs Amazon does not have go too, and
         its processing report refuses them."""
-        unknown = [u.channel_item_id for u in updates if u.channel_item_id not in self.channels]
-        for start in range(0, len(unknown), SEARCH_BY_SKU):  # their fulfillment channels
-            self._take(self._search(self._by_sku(unknown[start:start + SEARCH_BY_SKU])), {})
+        self._read_skus([u.channel_item_id for u in updates
+                         if u.channel_item_id not in self.channels], {})  # their channels
         results: dict[str, UpdateResult] = {}
         merchant: list[QuantityUpdate] = []
         for update in updates:
