@@ -567,3 +567,37 @@ def test_a_first_sync_past_1000_listings_waits_for_the_report_without_stopping(
     assert report.ok and report.uploaded == 1
     assert double.quantity("W1004") == 6
     assert count(double, "POST", "/reports/2021-06-30/reports") == 1
+
+
+def test_a_report_amazon_no_longer_knows_is_asked_for_again(double):
+    sleeps = quiet(double)
+    double.report_delay = 600
+    for n in range(1001):
+        double.add_listing(f"G{n:04d}", 1)
+    channel = adapter(double, sleeps=sleeps)
+    with pytest.raises(ChannelError):
+        channel.read_quantities()
+    double.reports.clear()  # gone (Amazon keeps reports 90 days)
+    with pytest.raises(ChannelError) as again:
+        channel.read_quantities()
+    assert again.value.kind is ErrorKind.SERVER_ERROR and "gone (HTTP 404)" in str(again.value)
+    with pytest.raises(ChannelError) as waiting:
+        channel.read_quantities()
+    assert waiting.value.kind is ErrorKind.RATE_LIMITED
+    assert count(double, "POST", "/reports/2021-06-30/reports") == 2
+
+
+def test_a_feed_amazon_no_longer_knows_is_let_go_and_the_read_goes_on(double, caplog):
+    sleeps = quiet(double)
+    double.feed_delay = 600
+    clock = Clock(time.time())
+    codes = [f"H{n:03d}" for n in range(FEED_MIN)]
+    for code in codes:
+        double.add_listing(code, 1)
+    channel = adapter(double, clock, sleeps)
+    channel.set_quantities([QuantityUpdate(code, 2) for code in codes])
+    double.feeds.clear()
+    clock.now += 31
+    with caplog.at_level(logging.WARNING):
+        assert channel.read_quantities() == dict.fromkeys(codes, 1)
+    assert channel.feeds.pending == [] and "is not known to Amazon any more" in caplog.text

@@ -156,7 +156,13 @@ class Feeds:
             return
         feed.checked_at = now
         path = f"/feeds/2021-06-30/feeds/{quote(feed.feed_id, safe='')}"
-        body = self.sp.call("getFeed", "GET", path).body
+        reply = self.sp.call("getFeed", "GET", path, found=(404,))
+        if reply.status == 404:
+            log.warning("amazon: feed %s is not known to Amazon any more; the read-back shows "
+                        "which numbers landed", feed.feed_id)
+            self.pending.remove(feed)
+            return
+        body = reply.body
         if not isinstance(body, dict):
             raise ChannelError("getFeed: unreadable answer", kind=ErrorKind.MALFORMED)
         feed.status = str(body.get("processingStatus") or "")

@@ -153,7 +153,8 @@ class ListingsReport:
     def _follow(self) -> None:
         assert self.report_id is not None
         path = f"/reports/2021-06-30/reports/{quote(self.report_id, safe='')}"
-        body = self.sp.call("getReport", "GET", path).body
+        reply = self.sp.call("getReport", "GET", path, found=(404,))
+        body = reply.body if reply.status == 200 else {"processingStatus": "gone (HTTP 404)"}
         if not isinstance(body, dict):
             raise ChannelError("getReport: unreadable answer", kind=ErrorKind.MALFORMED)
         status = str(body.get("processingStatus") or "")
