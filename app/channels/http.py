@@ -35,6 +35,21 @@ from .urls import parse_channel_url, same_origin
 
 log = logging.getLogger(__name__)
 
+
+class _NoQueries(logging.Filter):
+    """urllib3 logs each request's path at DEBUG, query included: not a query, which may be
+    a signature (Amazon's pre-signed document addresses, OAuth 1.0a), should Rendo's log
+    ever be set that low."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_shown(a) if isinstance(a, str) and a.startswith("/") else a
+                                for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_NoQueries())
+
 USER_AGENT = "Rendo/0.1 (+stock sync)"
 NOT_RETRIED = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader)

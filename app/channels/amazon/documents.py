@@ -12,7 +12,6 @@ query never written into a message or the log. A document compressed with GZIP
 
 from __future__ import annotations
 
-import logging
 import threading
 import zlib
 from collections.abc import Callable
@@ -25,21 +24,6 @@ from ..urls import ChannelUrlRefused, parse_channel_url
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # a document as sent (compressed or not)
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a GZIP document once unpacked
 DOCUMENT_DEADLINE_S = 600.0  # one transfer (a report of 100,000 listings on a slow line)
-
-
-class _NoSignatures(logging.Filter):
-    """urllib3 logs each request's full address at DEBUG: not the query of a pre-signed
-    one (should Rendo's log ever be set that low)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(
-                isinstance(a, str) and "X-Amz-" in a for a in record.args):
-            record.args = tuple(a.split("?", 1)[0] if isinstance(a, str) and "X-Amz-" in a
-                                else a for a in record.args)
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_NoSignatures())
 
 
 def unpack(data: bytes, compression: str | None, limit: int = MAX_UNPACKED_BYTES) -> bytes:
