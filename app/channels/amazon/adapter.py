@@ -91,9 +91,11 @@ class AmazonChannel:
         self.marketplace = str(info.settings.get("marketplace_id") or JAPAN).strip()
         self.channels: dict[str, str] = {}  # sku -> fulfillment channel code last read
         self.documents = Documents(lambda: self.sp.api.cycle_deadline, sleep)
+        # on the adapter's clock, whatever it is set to later (the benchmark's simulated time)
         self.feeds = Feeds(self.sp, self.documents, self.seller, self.marketplace, MERCHANT,
-                           clock)
-        self.report = ListingsReport(self.sp, self.documents, self.marketplace, clock)
+                           lambda: self.clock())
+        self.report = ListingsReport(self.sp, self.documents, self.marketplace,
+                                     lambda: self.clock())
 
     # -- port plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
