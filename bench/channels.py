@@ -62,8 +62,8 @@ from app.store.database import close_database  # noqa: E402
 from app.store.models import ChannelRow  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
-# RENDO_BENCH_LISTINGS: fewer listings for a channel that cannot list 10,000 (Amazon's
-# searchListingsItems pages through 1,000 at most)
+# RENDO_BENCH_LISTINGS: fewer listings for a channel that cannot list 10,000 (none now: Amazon
+# reads past searchListingsItems' 1,000 through its listings report)
 LISTINGS = int(os.environ.get("RENDO_BENCH_LISTINGS", "10000"))
 STOCK, ORDERS, DRAWS, SEED = 20, 40, 10_000, 7
 

@@ -35,6 +35,21 @@ from .urls import parse_channel_url, same_origin
 
 log = logging.getLogger(__name__)
 
+
+class _NoQueries(logging.Filter):
+    """urllib3 logs each request's path at DEBUG, query included: not a query, which may be
+    a signature (Amazon's pre-signed document addresses, OAuth 1.0a), should Rendo's log
+    ever be set that low."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_shown(a) if isinstance(a, str) and a.startswith("/") else a
+                                for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_NoQueries())
+
 USER_AGENT = "Rendo/0.1 (+stock sync)"
 NOT_RETRIED = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader)
@@ -271,6 +286,7 @@ class HttpClient:
         ``application/x-www-form-urlencoded`` body instead of JSON (OAuth token calls), *data*
         a body as it is (XML); *raw*: the answer's body is its bytes, not parsed as JSON."""
         self._check_cancelled()
+        target, path = path, _shown(path)  # the query of a pre-signed address stays unsaid
         deadline = time.monotonic() + self.deadline_s
         if self.cycle_deadline is not None:
             if time.monotonic() >= self.cycle_deadline:
@@ -286,7 +302,7 @@ class HttpClient:
                 self.sleep(delay)
             self._check_cancelled()
             try:
-                return self._attempt(method, path, json, params, ok, deadline, headers, form,
+                return self._attempt(method, target, json, params, ok, deadline, headers, form,
                                      data, raw)
             except _Retry as passing:
                 problem, retry_after, kind = passing.message, passing.retry_after, passing.kind
@@ -338,7 +354,7 @@ class HttpClient:
                  form: dict[str, str] | None, data: bytes | None = None,
                  raw: bool = False) -> Reply:
         self._wait_for_slot()
-        url = self.base_url + path
+        url, path = self.base_url + path, _shown(path)
         if not same_origin(url, self.address):
             raise ChannelError(f"{method} {path}: refused: the call would leave "
                                f"{self.address.url}", kind=ErrorKind.REFUSED)
@@ -442,6 +458,12 @@ class HttpClient:
             if secret and len(secret) >= MIN_SECRET:  # not "1" (a key version) in "HTTP 401"
                 message = message.replace(secret, "***")
         return message
+
+
+def _shown(path: str) -> str:
+    """*path* for a message or the log: without a query, which may be a signature (the
+    pre-signed document addresses of Amazon's Feeds and Reports APIs)."""
+    return path.split("?", 1)[0]
 
 
 def _is_json(response: _Answer) -> bool:

@@ -490,7 +490,7 @@ class SyncEngine(ReadBack):
         for start in range(0, len(updates), size):
             self._check_time(channel)
             batch = updates[start:start + size]
-            self._note_pending(channel, batch)
+            self._note_pending(channel, batch, adapter.limits.asynchronous)
             results = adapter.set_quantities(batch)
             wanted = {u.channel_item_id: u.quantity for u in batch}
             moved = {u.channel_item_id for u in batch if u.delta is not None}
@@ -525,10 +525,18 @@ class SyncEngine(ReadBack):
                     ErrorKind.RATE_LIMITED if first.retry_after else ErrorKind.SERVER_ERROR))
         return conflicts
 
-    def _note_pending(self, channel: ChannelRow, batch: list[QuantityUpdate]) -> None:
+    def _note_pending(self, channel: ChannelRow, batch: list[QuantityUpdate],
+                      asynchronous: bool = False) -> None:
         """Write down what is about to be set, before setting it: should the answer be lost,
-        the next cycle recognises its own number instead of calling it a change by hand."""
+        the next cycle recognises its own number instead of calling it a change by hand.
+
+        *asynchronous* (Amazon): a batch is large (a feed) and its numbers stay pending while
+        the channel works, which keeps them from being sent again; should its answer be lost,
+        the next cycle reads back first, which settles them."""
         with self.shop.lock, write_transaction():
+            if asynchronous:
+                ChannelSyncRow.update(last_drift_check_at=None).where(
+                    ChannelSyncRow.channel == channel).execute()
             listings = self._listings(channel, [u.channel_item_id for u in batch])
             for update in batch:
                 listing = listings.get(update.channel_item_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,6 +13,10 @@ import pytest
 import requests
 
 from app.channels.amazon import CHANNEL_TYPE, AmazonChannel
+from app.channels.amazon.api import SpApi
+from app.channels.amazon.documents import unpack
+from app.channels.amazon.feeds import FEED_MIN
+from app.channels.amazon.reports import report_skus
 from app.channels.base import (
     ChannelError,
     ChannelInfo,
@@ -62,6 +69,10 @@ def count(double: AmazonDouble, method: str, suffix: str = "") -> int:
     return sum(1 for m, path in double.calls if m == method and path.endswith(suffix))
 
 
+def asked(double: AmazonDouble, method: str, prefix: str) -> int:
+    return sum(1 for m, path in double.calls if m == method and path.startswith(prefix))
+
+
 def test_the_channel_type_is_found_with_its_settings_and_limits():
     record = channel_type("amazon")
     assert record is CHANNEL_TYPE
@@ -69,7 +80,7 @@ def test_the_channel_type_is_found_with_its_settings_and_limits():
     assert [(f.key, f.default) for f in record.settings] == [("seller_id", ""),
                                                              ("marketplace_id", JAPAN)]
     assert record.default_url == "https://sellingpartnerapi-fe.amazon.com"
-    assert (record.limits.batch_size, record.limits.asynchronous) == (1, True)
+    assert (record.limits.batch_size, record.limits.asynchronous) == (10_000, True)
 
 
 # -- Login with Amazon ------------------------------------------------------------------------
@@ -327,3 +338,266 @@ def test_end_to_end_a_local_change_reaches_amazon_and_a_revocation_stops_it(
     assert ChannelRow.get(ChannelRow.name == "amazon")
     assert all(r.ok for r in synced.run_due(force=True))
     assert double.quantity("A") == 46
+
+
+# -- large uploads: the JSON listings feed ------------------------------------------------------
+def quiet(double: AmazonDouble) -> list[float]:
+    """The double's rate buckets off and the adapter's waits recorded, not slept: for
+    scenarios of hundreds of calls (the rates have their own tests above)."""
+    double.enforce_rates = False
+    return []
+
+
+def test_a_batch_of_feed_min_listings_goes_as_one_feed_and_fewer_as_patches(double):
+    sleeps = quiet(double)
+    codes = [f"F{n:03d}" for n in range(FEED_MIN)]
+    for code in codes:
+        double.add_listing(code, 0)
+    channel = adapter(double, sleeps=sleeps)
+    channel.read_quantities()
+    few = channel.set_quantities([QuantityUpdate(code, 2) for code in codes[:-1]])
+    assert {r.status for r in few} == {UpdateStatus.SUBMITTED}
+    assert count(double, "PATCH") == FEED_MIN - 1 and count(double, "POST", "/feeds") == 0
+    results = channel.set_quantities([QuantityUpdate(code, 5) for code in codes])
+    assert [r.channel_item_id for r in results] == codes
+    assert {r.status for r in results} == {UpdateStatus.SUBMITTED}
+    assert count(double, "PATCH") == FEED_MIN - 1  # none more
+    assert (count(double, "POST", "/feeds/2021-06-30/documents"),
+            count(double, "PUT", ""), count(double, "POST", "/feeds/2021-06-30/feeds")) == (
+        1, 1, 1)
+    document = json.loads(next(iter(f["input"] for f in double.feeds.values())))
+    assert document["header"] == {"sellerId": double.settings["seller_id"], "version": "2.0",
+                                   "issueLocale": "en_US"}
+    assert document["messages"][0] == {
+        "messageId": 1, "sku": codes[0], "operationType": "PATCH", "productType": "PRODUCT",
+        "patches": [{"op": "replace", "path": "/attributes/fulfillment_availability",
+                     "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 5}]}]}
+    assert channel.read_quantities() == dict.fromkeys(codes, 5)
+
+
+def test_a_large_upload_goes_as_one_feed_and_a_later_read_confirms_it(double, shop):
+    double.feed_delay = 600
+    codes = [f"L{n:03d}" for n in range(150)]
+    for code in codes:
+        shop.add_item(code)
+        shop.adjust(code, "+7")
+        double.add_listing(code, 0)
+    shop.add_channel("amazon", "amazon", settings=settings(double),
+                     credentials=double.credentials)
+    choose_first("amazon", "push")
+    engine = SyncEngine(shop, adapter_for)
+    [report] = engine.run_due(force=True)
+    assert report.ok and report.uploaded == 150
+    assert count(double, "POST", "/feeds/2021-06-30/feeds") == 1 and count(double, "PATCH") == 0
+    assert {tuple(listing.pending) for listing in ListingRow.select()} == {(7,)}
+    engine.drift_every = timedelta(0)
+    assert all(r.ok for r in engine.run_due(force=True))  # not processed yet: still pending
+    assert {tuple(listing.pending) for listing in ListingRow.select()} == {(7,)}
+    double.advance(601)
+    assert all(r.ok for r in engine.run_due(force=True))
+    rows = list(ListingRow.select())
+    assert {(r.believed_qty, tuple(r.pending), r.drift_qty) for r in rows} == {(7, (), None)}
+    assert count(double, "POST", "/feeds/2021-06-30/feeds") == 1
+
+
+def test_what_a_feeds_processing_report_refuses_is_logged_and_answered_once(double, caplog):
+    sleeps = quiet(double)
+    clock = Clock(time.time())
+    codes = [f"E{n:03d}" for n in range(FEED_MIN)]
+    for code in codes:
+        double.add_listing(code, 0)
+    double.refuse_writes(codes[1])
+    channel = adapter(double, clock, sleeps)
+    channel.read_quantities()
+    updates = [QuantityUpdate(code, 4) for code in [*codes, "GHOST"]]
+    assert {r.status for r in channel.set_quantities(updates)} == {UpdateStatus.SUBMITTED}
+    with caplog.at_level(logging.DEBUG):
+        channel.read_quantities()  # the feed is not asked about in the cycle that sent it
+        assert asked(double, "GET", "/feeds/2021-06-30/feeds/") == 0
+        clock.now += 31
+        shown = channel.read_quantities()
+    assert asked(double, "GET", "/feeds/2021-06-30/feeds/") == 1
+    assert shown[codes[0]] == 4 and shown[codes[1]] == 0 and "GHOST" not in shown
+    ghost = "'[merchant_suggested_asin]' is required but not supplied. (90220)"
+    assert f"GHOST refused: {ghost}" in caplog.text
+    assert f"{codes[1]} refused: 'quantity' is not valid for this listing." in caplog.text
+    # the processing report (GZIP) was read from its pre-signed address, without Rendo's token
+    assert any(path.startswith("/documents/") for method, path in double.calls
+               if method == "GET")
+    assert all("x-amz-access-token" not in headers and "authorization" not in headers
+               for _method, _path, headers in double.document_requests)
+    assert "X-Amz-Signature" not in caplog.text
+    [refused] = channel.set_quantities([QuantityUpdate("GHOST", 4)])
+    assert (refused.status, refused.message) == (
+        UpdateStatus.REJECTED, f"Amazon refused the listings feed's message: {ghost}")
+    assert count(double, "PATCH") == 0  # answered, not sent
+    [again] = channel.set_quantities([QuantityUpdate("GHOST", 4)])
+    assert again.status is UpdateStatus.SUBMITTED and count(double, "PATCH", "/GHOST") == 1
+
+
+def test_a_feed_is_never_sent_for_fba_listings(double):
+    sleeps = quiet(double)
+    codes = [f"M{n:03d}" for n in range(FEED_MIN)]
+    for code in codes:
+        double.add_listing(code, 1)
+    double.add_fba_listing("FBA1", 9)
+    channel = adapter(double, sleeps=sleeps)  # has read nothing: asks for their channels
+    results = channel.set_quantities([QuantityUpdate(c, 3) for c in [*codes, "FBA1"]])
+    assert results[-1].status is UpdateStatus.UNUSABLE
+    document = json.loads(next(iter(f["input"] for f in double.feeds.values())))
+    assert "FBA1" not in {m["sku"] for m in document["messages"]}
+    assert count(double, "GET", "/FBA1") == 0  # asked 20 SKUs a call, not one by one
+    assert len([q for _path, q in double.queries if "identifiers" in q]) == 6
+    assert double.quantity("FBA1") == 9
+
+
+def test_a_document_address_that_is_not_https_is_refused_without_its_signature(double,
+                                                                               caplog):
+    sleeps = quiet(double)
+    codes = [f"D{n:03d}" for n in range(FEED_MIN)]
+    for code in codes:
+        double.add_listing(code, 0)
+    double.document_base = "http://documents.example.com"
+    channel = adapter(double, sleeps=sleeps)
+    channel.read_quantities()
+    with caplog.at_level(logging.DEBUG), pytest.raises(ChannelError) as refused:
+        channel.set_quantities([QuantityUpdate(code, 1) for code in codes])
+    assert refused.value.kind is ErrorKind.REFUSED and not refused.value.stops_channel
+    assert "http://documents.example.com/documents/" in str(refused.value)
+    assert "X-Amz-Signature" not in str(refused.value) + caplog.text
+    assert double.document_requests == [] and double.feeds == {}
+
+
+def test_a_gzip_document_is_unpacked_within_a_cap():
+    assert unpack(gzip.compress(b"x" * 1000), "GZIP", limit=1000) == b"x" * 1000
+    with pytest.raises(ChannelError) as bomb:
+        unpack(gzip.compress(b"x" * 1001), "GZIP", limit=1000)
+    assert bomb.value.kind is ErrorKind.MALFORMED
+    assert unpack(b"plain", None) == b"plain"
+
+
+# -- more than 1,000 listings: the listings report ------------------------------------------------
+def test_listings_beyond_1000_are_read_through_the_report_across_cycles(double):
+    sleeps = quiet(double)
+    double.report_delay = 600
+    codes = [f"R{n:04d}" for n in range(1030)]
+    codes[-3] = "R1027,B"  # a comma: the separator of searchListingsItems' identifiers
+    for number, code in enumerate(codes):
+        double.add_listing(code, number % 7)
+    double.add_fba_listing("R9999", 3)
+    channel = adapter(double, sleeps=sleeps)
+    for status in ("IN_QUEUE", "IN_PROGRESS"):
+        with pytest.raises(ChannelError) as waiting:
+            channel.read_quantities()
+        assert waiting.value.kind is ErrorKind.RATE_LIMITED and not waiting.value.stops_channel
+        assert "preparing the listings report" in str(waiting.value)
+        assert waiting.value.retry_after == 60
+        assert [r["processingStatus"] for r in double.reports.values()] == [status]
+        double.advance(301)
+    assert count(double, "POST", "/reports/2021-06-30/reports") == 1  # its id is kept
+    del double.listings[codes[-1]]  # removed after the report was made
+    double.set_quantity(codes[-2], 50)  # the numbers are read now, not the report's
+    shown = channel.read_quantities()
+    assert shown == {**{c: n % 7 for n, c in enumerate(codes[:-1])}, codes[-2]: 50,
+                     "R9999": 3}
+    by_sku = [q for path, q in double.queries if "identifiers" in q]
+    assert len(by_sku) == 2 and all(q["identifiersType"] == ["SKU"] for q in by_sku)
+    assert count(double, "GET", "/R1027%2CB") == 1
+    again = channel.read_quantities()  # the report's SKUs are used again, not asked for
+    assert again == shown and count(double, "POST", "/reports/2021-06-30/reports") == 1
+    fresh = adapter(double, sleeps=sleeps)  # a new process finds the report with getReports
+    assert fresh.read_quantities() == shown
+    assert count(double, "POST", "/reports/2021-06-30/reports") == 1
+
+
+def test_a_japanese_listings_report_in_shift_jis_is_read(double):
+    sleeps = quiet(double)
+    double.report_locale, double.compress = "ja_JP", False
+    codes = [f"J{n:04d}" for n in range(1001)]
+    for code in codes:
+        double.add_listing(code, 2)
+    shown = adapter(double, sleeps=sleeps).read_quantities()
+    assert shown == dict.fromkeys(codes, 2)
+    [document] = [d for d in double.documents.values() if d["type"].startswith("text/")]
+    header = document["data"].decode("cp932").split("\n", 1)[0].split("\t")
+    assert header[:4] == ["商品名", "item-description", "出品ID", "出品者SKU"]
+
+
+def test_the_report_is_read_in_either_language_and_encoding():
+    english = "item-name\tseller-sku\tquantity\tfulfillment-channel\n商品\tA-1\t3\tDEFAULT\n"
+    japanese = "商品名\t出品者SKU\t数量\tフルフィルメント・チャンネル\n商品①\tB-1\t\tAMAZON_JP\n"
+    assert report_skus(english.encode("utf-8")) == ["A-1"]
+    assert report_skus(b"\xef\xbb\xbf" + english.encode("utf-8")) == ["A-1"]
+    assert report_skus(japanese.encode("cp932")) == ["B-1"]
+    with pytest.raises(ChannelError) as unreadable:
+        report_skus("商品名\t価格\n".encode("cp932"))
+    assert unreadable.value.kind is ErrorKind.MALFORMED
+
+
+def test_the_double_holds_ten_thousand_listings_cheaply(double):
+    sleeps = quiet(double)
+    started = time.monotonic()
+    for n in range(10_000):
+        double.add_listing(f"T{n:05d}", 1)
+    shown = adapter(double, sleeps=sleeps).read_quantities()
+    assert len(shown) == 10_000
+    assert time.monotonic() - started < 60
+
+
+def test_a_first_sync_past_1000_listings_waits_for_the_report_without_stopping(
+        double, shop, monkeypatch):
+    monkeypatch.setattr(SpApi, "_pace", lambda api, operation: None)  # rates: tested above
+    double.enforce_rates = False
+    double.report_delay = 600
+    for n in range(1005):
+        double.add_listing(f"W{n:04d}", 1)
+    shop.add_item("W1004")
+    shop.adjust("W1004", "+6")
+    shop.add_channel("amazon", "amazon", settings=settings(double),
+                     credentials=double.credentials)
+    choose_first("amazon", "push")
+    engine = SyncEngine(shop, adapter_for)
+    [report] = engine.run_due(force=True)
+    assert not report.ok and report.error_kind == ErrorKind.RATE_LIMITED
+    assert "preparing the listings report" in report.error
+    status = next(s for s in channel_statuses() if s.name == "amazon")
+    assert not status.stopped
+    double.advance(601)
+    [report] = engine.run_due(force=True)
+    assert report.ok and report.uploaded == 1
+    assert double.quantity("W1004") == 6
+    assert count(double, "POST", "/reports/2021-06-30/reports") == 1
+
+
+def test_a_report_amazon_no_longer_knows_is_asked_for_again(double):
+    sleeps = quiet(double)
+    double.report_delay = 600
+    for n in range(1001):
+        double.add_listing(f"G{n:04d}", 1)
+    channel = adapter(double, sleeps=sleeps)
+    with pytest.raises(ChannelError):
+        channel.read_quantities()
+    double.reports.clear()  # gone (Amazon keeps reports 90 days)
+    with pytest.raises(ChannelError) as again:
+        channel.read_quantities()
+    assert again.value.kind is ErrorKind.SERVER_ERROR and "gone (HTTP 404)" in str(again.value)
+    with pytest.raises(ChannelError) as waiting:
+        channel.read_quantities()
+    assert waiting.value.kind is ErrorKind.RATE_LIMITED
+    assert count(double, "POST", "/reports/2021-06-30/reports") == 2
+
+
+def test_a_feed_amazon_no_longer_knows_is_let_go_and_the_read_goes_on(double, caplog):
+    sleeps = quiet(double)
+    double.feed_delay = 600
+    clock = Clock(time.time())
+    codes = [f"H{n:03d}" for n in range(FEED_MIN)]
+    for code in codes:
+        double.add_listing(code, 1)
+    channel = adapter(double, clock, sleeps)
+    channel.set_quantities([QuantityUpdate(code, 2) for code in codes])
+    double.feeds.clear()
+    clock.now += 31
+    with caplog.at_level(logging.WARNING):
+        assert channel.read_quantities() == dict.fromkeys(codes, 1)
+    assert channel.feeds.pending == [] and "is not known to Amazon any more" in caplog.text

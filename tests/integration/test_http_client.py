@@ -359,3 +359,16 @@ def _capture(into: list[BaseException], call, *args) -> None:
         call(*args)
     except BaseException as error:
         into.append(error)
+
+
+def test_the_query_of_a_pre_signed_address_is_never_in_a_message_or_the_log(caplog):
+    # Amazon's document addresses carry their signature in the query (app/channels/amazon)
+    with HostileServer(redirect("https://elsewhere.example/")) as server, caplog.at_level(
+            logging.DEBUG):
+        http = hostile_client(server.url)
+        with pytest.raises(HttpStatusError) as refused:
+            http.call("GET", "/doc/1?X-Amz-Signature=s1gnatur3", raw=True)
+        with HostileServer(silence) as quiet, pytest.raises(ChannelError) as late:
+            hostile_client(quiet.url).call("GET", "/doc/1?X-Amz-Signature=s1gnatur3")
+    assert "GET /doc/1 refused" in str(refused.value)
+    assert "s1gnatur3" not in str(refused.value) + str(late.value) + caplog.text

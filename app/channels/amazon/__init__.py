@@ -17,19 +17,32 @@ models/orders-api-model/ordersV0.json):
   access token (one hour) is exchanged at ``/auth/o2/token`` and renewed five minutes before
   it ends, and once more when Amazon answers 403 (an expired or revoked token). A refused
   refresh token (``invalid_grant``) or app (``invalid_client``) stops the channel.
-- Stock: ``patchListingsItem`` replaces ``fulfillment_availability`` (DEFAULT channel), one
-  SKU a call (batch_size 1): Amazon answers ACCEPTED and applies it later, so the result is
-  SUBMITTED and the engine keeps the number pending until a read shows it. Amazon accepts
-  SKUs it does not have, so the read-back is what says a listing exists. INVALID is REJECTED
-  with the issues' messages. A listing fulfilled by Amazon (AMAZON_FE) is never written:
-  UNUSABLE, "Amazon keeps this stock (FBA)" (checked with one getListingsItem for a SKU not
-  read yet). The JSON listings feed is not used (a feed plus its processing report costs
-  more calls than it saves for a small shop's uploads; it would be the path past a few
-  thousand SKUs an upload).
+- Stock, which path when: the engine hands the adapter up to 10,000 listings at once
+  (batch_size). Fewer than 100 go as ``patchListingsItem``, one SKU a call, replacing
+  ``fulfillment_availability`` (DEFAULT channel): validated at once, 5 a second. 100 or more
+  go as one JSON listings feed (feeds.py: Feeds API 2021-06-30, the same PATCH per message;
+  three calls now and three later whatever its size, but createFeed allows one feed every
+  two minutes after a burst and Amazon asks for few large feeds, not many small ones).
+  Either way Amazon applies the number later, so the result is SUBMITTED and the engine
+  keeps it pending until a read shows it; the feed's processing report is read at a later
+  cycle, and what it refused is logged with the SKU and Amazon's words and answered
+  REJECTED at that SKU's next upload. Amazon accepts SKUs it does not have (a patch) or
+  refuses them only in the processing report (a feed), so the read-back is what says a
+  listing exists. A patch answered INVALID is REJECTED with the issues' messages. A listing
+  fulfilled by Amazon (AMAZON_FE) is never written, by patch or feed: UNUSABLE, "Amazon keeps
+  this stock (FBA)" (its channel read with the listings; for a SKU not read yet, one
+  getListingsItem before a patch, searchListingsItems by SKU, 20 a call, before a feed).
+  Feed and report documents are fetched from their pre-signed addresses without Rendo's
+  token (documents.py).
 - Reading every listing: getListingsItem per SKU would cost a call each (5 a second), so
   ``searchListingsItems`` (2021-08-01) is read, 20 listings a page with their
-  fulfillmentAvailability. Amazon pages through at most 1,000 SKUs that way; a seller with
-  more would need the merchant listings report (not done).
+  fulfillmentAvailability. Amazon pages through at most 1,000 SKUs that way; past that
+  (``numberOfResults``), the All Listings Report (reports.py: Reports API 2021-06-30,
+  GET_MERCHANT_LISTINGS_ALL_DATA, English or Japanese columns, UTF-8 or Shift_JIS) says which
+  SKUs exist, and their numbers are read fresh with searchListingsItems by SKU (20 a call).
+  The first report takes minutes: until it is done the read ends RATE_LIMITED saying so
+  (never waited for within a cycle); later ones are asked for hourly, the last one used
+  meanwhile.
 - Rates: each operation's published usage plan, kept by a token bucket per operation (a
   wait of up to two seconds is waited before sending); a 429 is waited out within the call when the
   operation's rate (``x-amzn-RateLimit-Limit``, else the published one) asks for two seconds

@@ -1,5 +1,6 @@
-"""The Amazon adapter: stock through the Listings Items API (2021-08-01), orders through the
-Orders API v0. See the package's text for the choices."""
+"""The Amazon adapter: stock through the Listings Items API (2021-08-01) and, for large uploads
+and listings past 1,000, the Feeds and Reports APIs (2021-06-30); orders through the Orders API
+v0. See the package's text for the choices."""
 
 from __future__ import annotations
 
@@ -25,15 +26,20 @@ from ..base import (
     UpdateStatus,
 )
 from .api import SpApi
+from .documents import Documents
+from .feeds import FEED_MAX, FEED_MIN, Feeds
+from .reports import ListingsReport
 
 JAPAN = "A1VC38T7YXB528"
 MERCHANT = "DEFAULT"  # fulfillment channel code of the seller's own stock
 ORDER_DELAY_S = 120  # LastUpdatedAfter must be at least two minutes in the past
 SEARCH_PAGE = 20  # searchListingsItems pageSize maximum
+SEARCH_CAP = 1000  # searchListingsItems pages through at most this many listings
+SEARCH_BY_SKU = 20  # identifiers in one searchListingsItems call
 FBA_WORDS = "Amazon keeps this stock (FBA)"
 
 AMAZON_LIMITS = ChannelLimits(
-    batch_size=1, requests_per_second=5.0, asynchronous=True, restocks_on_cancel=True,
+    batch_size=FEED_MAX, requests_per_second=5.0, asynchronous=True, restocks_on_cancel=True,
     order_overlap_s=ORDER_DELAY_S)
 
 
@@ -84,6 +90,12 @@ class AmazonChannel:
         self.seller = str(info.settings.get("seller_id") or "").strip()
         self.marketplace = str(info.settings.get("marketplace_id") or JAPAN).strip()
         self.channels: dict[str, str] = {}  # sku -> fulfillment channel code last read
+        self.documents = Documents(lambda: self.sp.api.cycle_deadline, sleep)
+        # on the adapter's clock, whatever it is set to later (the benchmark's simulated time)
+        self.feeds = Feeds(self.sp, self.documents, self.seller, self.marketplace, MERCHANT,
+                           lambda: self.clock())
+        self.report = ListingsReport(self.sp, self.documents, self.marketplace,
+                                     lambda: self.clock())
 
     # -- port plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -91,6 +103,7 @@ class AmazonChannel:
 
     def cancel(self) -> None:
         self.sp.cancel()
+        self.documents.cancel()
 
     def set_deadline(self, deadline: float | None) -> None:
         self.sp.set_deadline(deadline)
@@ -117,29 +130,70 @@ class AmazonChannel:
         return None
 
     def read_quantities(self) -> dict[str, int]:
-        """Every listing the seller has, from searchListingsItems (20 a page), with what it
-        shows now; FBA listings too (their quantity is Amazon's; never written)."""
+        """Every listing the seller has, with what it shows now; FBA listings too (their
+        quantity is Amazon's; never written). searchListingsItems (20 a page) pages through
+        1,000; past that, the listings report says which SKUs exist (reports.py) and their
+        numbers are read fresh, 20 SKUs a call."""
+        self.feeds.check()
         shown: dict[str, int] = {}
         token: str | None = None
+        seen, total = 0, None
         while True:
             params: dict[str, Any] = {"marketplaceIds": self.marketplace,
                                       "includedData": "summaries,fulfillmentAvailability",
                                       "pageSize": SEARCH_PAGE}
             if token:
                 params["pageToken"] = token
-            body = self.sp.call("searchListingsItems", "GET", self._item_path(),
-                                params=params).body
-            if not isinstance(body, dict):
-                raise ChannelError("searchListingsItems: unreadable answer",
-                                   kind=ErrorKind.MALFORMED)
-            for item in body.get("items") or []:
-                sku = str(item.get("sku") or "")
-                found = self._availability(item) if sku else None
-                if found is not None:
-                    self.channels[sku], shown[sku] = found
+            body = self._search(params)
+            seen += len(body.get("items") or [])
+            self._take(body, shown)
+            if isinstance(body.get("numberOfResults"), int):
+                total = body["numberOfResults"]
             token = (body.get("pagination") or {}).get("nextToken")
             if not token:
-                return shown
+                break
+        more = total > seen if total is not None else seen >= SEARCH_CAP
+        if not more:
+            return shown
+        rest = [sku for sku in self.report.listing_skus(total or seen) if sku not in shown]
+        self._read_skus(rest, shown)
+        return shown
+
+    def _read_skus(self, skus: list[str], shown: dict[str, int]) -> None:
+        """What these SKUs show now (those Amazon has), 20 a searchListingsItems call; one
+        with a comma (the list's separator) by getListingsItem."""
+        plain = [sku for sku in skus if "," not in sku]
+        for start in range(0, len(plain), SEARCH_BY_SKU):
+            self._take(self._search(self._by_sku(plain[start:start + SEARCH_BY_SKU])), shown)
+        for sku in skus:
+            if "," in sku:
+                reply = self.sp.call("getListingsItem", "GET", self._item_path(sku), params={
+                    "marketplaceIds": self.marketplace,
+                    "includedData": "fulfillmentAvailability"}, found=(404,))
+                if reply.status == 200 and isinstance(reply.body, dict):
+                    self._take({"items": [{**reply.body, "sku": sku}]}, shown)
+
+    def _by_sku(self, skus: list[str]) -> dict[str, Any]:
+        """searchListingsItems' parameters for these SKUs (at most 20)."""
+        return {"marketplaceIds": self.marketplace,
+                "includedData": "summaries,fulfillmentAvailability",
+                "identifiersType": "SKU", "identifiers": ",".join(skus),
+                "pageSize": SEARCH_BY_SKU}
+
+    def _search(self, params: dict[str, Any]) -> dict[str, Any]:
+        body = self.sp.call("searchListingsItems", "GET", self._item_path(),
+                            params=params).body
+        if not isinstance(body, dict):
+            raise ChannelError("searchListingsItems: unreadable answer",
+                               kind=ErrorKind.MALFORMED)
+        return body
+
+    def _take(self, body: dict[str, Any], shown: dict[str, int]) -> None:
+        for item in body.get("items") or []:
+            sku = str(item.get("sku") or "") if isinstance(item, dict) else ""
+            found = self._availability(item) if sku else None
+            if found is not None:
+                self.channels[sku], shown[sku] = found
 
     def _channel_of(self, sku: str) -> str | None:
         """The listing's fulfillment channel (one getListingsItem when not read yet); None
@@ -155,7 +209,46 @@ class AmazonChannel:
         return self.channels[sku]
 
     def set_quantities(self, updates: Sequence[QuantityUpdate]) -> list[UpdateResult]:
-        return [self._set(update) for update in updates]
+        """At least ``FEED_MIN`` listings go as one JSON listings feed (feeds.py), fewer as
+        one patchListingsItem each. A SKU whose last feed message Amazon refused is answered
+        REJECTED with Amazon's words this once, not sent."""
+        self.feeds.check()
+        results: dict[str, UpdateResult] = {}
+        sending: list[QuantityUpdate] = []
+        for update in updates:
+            refused = self.feeds.take_error(update.channel_item_id)
+            if refused is not None:
+                results[update.channel_item_id] = UpdateResult(
+                    update.channel_item_id, UpdateStatus.REJECTED,
+                    message=f"Amazon refused the listings feed's message: {refused}")
+            else:
+                sending.append(update)
+        if len(sending) >= FEED_MIN:
+            results.update(self._feed(sending))
+        else:
+            results.update((u.channel_item_id, self._set(u)) for u in sending)
+        return [results[update.channel_item_id] for update in updates]
+
+    def _feed(self, updates: list[QuantityUpdate]) -> dict[str, UpdateResult]:
+        """One feed for the merchant-fulfilled listings of *updates* (FBA ones: UNUSABLE; the
+        channel of SKUs not read yet asked 20 a call); SKUs Amazon does not have go too, and
+        its processing report refuses them."""
+        self._read_skus([u.channel_item_id for u in updates
+                         if u.channel_item_id not in self.channels], {})  # their channels
+        results: dict[str, UpdateResult] = {}
+        merchant: list[QuantityUpdate] = []
+        for update in updates:
+            if self.channels.get(update.channel_item_id, MERCHANT) != MERCHANT:
+                results[update.channel_item_id] = UpdateResult(
+                    update.channel_item_id, UpdateStatus.UNUSABLE, message=FBA_WORDS)
+            else:
+                merchant.append(update)
+        if merchant:
+            self.feeds.submit(merchant)
+        results.update((u.channel_item_id, UpdateResult(u.channel_item_id,
+                                                        UpdateStatus.SUBMITTED))
+                       for u in merchant)
+        return results
 
     def _set(self, update: QuantityUpdate) -> UpdateResult:
         sku = update.channel_item_id

@@ -20,6 +20,12 @@ PACE_MARGIN = 0.9  # of an operation's published rate that Rendo uses
 RATES = {"getListingsItem": (5.0, 10), "patchListingsItem": (5.0, 5),
          "searchListingsItems": (5.0, 5), "getOrders": (0.0167, 20),
          "getOrderItems": (0.5, 30)}
+# The Feeds API 2021-06-30 (feeds.py: the JSON listings feed) and the Reports API 2021-06-30
+# (reports.py: the listings report past searchListingsItems' 1,000), from their models
+RATES.update({"createFeedDocument": (0.5, 15), "createFeed": (0.0083, 15),
+              "getFeed": (2.0, 15), "getFeedDocument": (0.0222, 10),
+              "createReport": (0.0167, 15), "getReport": (2.0, 15),
+              "getReports": (0.0222, 10), "getReportDocument": (0.0167, 15)})
 
 
 def errors_text(body: Any) -> str:
@@ -104,12 +110,14 @@ class SpApi:
     def call(self, operation: str, method: str, path: str, params: dict[str, Any] | None = None,
              json: Any = None, found: tuple[int, ...] = ()) -> Reply:
         """One operation; a 403 renews the token once, a short 429 is waited out, a long one
-        raises RATE_LIMITED with the wait the operation's rate asks for."""
+        raises RATE_LIMITED with the wait the operation's rate asks for. *found*: other
+        statuses returned as answers (404 for a SKU Amazon does not have; 201 and 202 of the
+        Feeds and Reports APIs' create operations)."""
         renewed, waits = False, 0
         while True:
             self._pace(operation)
             reply = self.api.call(method, path, json=json, params=params,
-                                  ok=(200, 400, 403, 404, 429))
+                                  ok=(200, 400, 403, 404, 429, *found))
             limit = _rate(reply.headers.get("x-amzn-RateLimit-Limit"))
             if limit:
                 self.limits[operation] = limit
