@@ -395,10 +395,13 @@ def test_an_empty_bucket_skips_the_order_read_without_a_call(double):
     # a little under the plan's burst of 20, then nothing until a call has come back
     assert len(asked(double, SEARCH_PATH)) == 19
     key = double.place_order([("A", 3)])
+    fresh = channel.read_orders(cursor, since)  # read whole a moment ago: as good as now
+    assert (fresh.lines, fresh.next_cursor, fresh.deferred) == ([], cursor, False)
+    clock.now += 30
     skipped = channel.read_orders(cursor, since)
-    assert (skipped.lines, skipped.next_cursor) == ([], cursor)
-    clock.now += 170  # the plan's rate is one call in 179 s (Rendo keeps under it)
-    assert channel.read_orders(cursor, since).lines == []
+    assert (skipped.lines, skipped.next_cursor, skipped.deferred) == ([], cursor, True)
+    clock.now += 140  # the plan's rate is one call in 179 s (Rendo keeps under it)
+    assert channel.read_orders(cursor, since).deferred
     clock.now += 30
     [line] = channel.read_orders(cursor, since).lines
     assert (line.order_id, line.quantity) == (key, 3)
@@ -508,7 +511,7 @@ def test_cancellations_give_stock_back_once_across_both_versions(double, shop, s
     assert (double.quantity("A"), double.quantity("B")) == (40, 30)
 
 
-def test_an_empty_bucket_skips_a_cycles_order_read_and_a_later_cycle_reads_them(
+def test_an_empty_bucket_defers_a_cycles_orders_and_upload_and_a_later_cycle_does_both(
         double, shop):
     for code, on_hand in (("A", 40), ("B", 30)):
         shop.add_item(code)
@@ -531,23 +534,34 @@ def test_an_empty_bucket_skips_a_cycles_order_read_and_a_later_cycle_reads_them(
             assert all(r.ok for r in engine.run_due(force=True))
         assert not channel.sp.ready("searchOrders")
         searches = sum(1 for path, _ in double.queries if path.startswith("/orders/2026"))
+        clock.now += 30  # the last read is no longer fresh
+        double.advance(30)
 
-        key = double.place_order([("A", 3)])
+        key = double.place_order([("A", 3)])  # Amazon shows 37 from now
         shop.adjust("B", "+5")
         cursor = sync_row(row).cursor
+        engine.drift_every = timedelta(0)  # a read-back every cycle
         [report] = engine.run_due(force=True)
         assert report.ok and not report.error and report.orders_applied == 0
-        assert sync_row(row).cursor == cursor and shop.book.on_hand["A"] == 40
-        assert double.quantity("B") == 35  # the upload went all the same
+        assert report.orders_deferred and sync_row(row).cursor == cursor
+        assert shop.book.on_hand["A"] == 40
+        # no read-back while orders wait: 37 is an order Rendo has not read, not a hand
+        assert report.drift == []
+        assert ListingRow.get(ListingRow.channel_item_id == "A").drift_qty is None
+        # nor an upload: a number set now could erase an order not read yet
+        assert report.uploaded == 0 and double.quantity("B") == 30
         assert sum(1 for path, _ in double.queries if path.startswith("/orders/2026")) == (
             searches)  # not even asked
 
         for seconds in (200, 0, 200):  # a call back in the bucket, none, one again
             clock.now += seconds
             double.advance(seconds)
-            assert all(r.ok for r in engine.run_due(force=True))
+            assert all(r.ok and not r.drift for r in engine.run_due(force=True))
             assert shop.book.on_hand["A"] == 37  # read once, applied once
+            assert double.quantity("B") == 35  # uploaded once the orders were read
         assert double.quantity("A") == 37
+        assert [(v.channel_item_id, v.drift_qty) for v in ListingRow.select()] == [
+            ("A", None), ("B", None)]
         assert [line for line in AppliedLineRow.select() if line.order_id == key]
     finally:
         pool.close()

@@ -37,8 +37,12 @@ models/orders-api-model/orders_2026-01-01.json and ordersV0.json):
   The order listing is the exception: its plan allows a call every three minutes
   (searchOrders; v0's getOrders one a minute) after a burst of 20, while Rendo polls every
   few seconds, so when its bucket has no call now, or Amazon answers 429, the cycle reads
-  no orders (the cursor stays; pages read whole before a 429 are taken) and goes on with
-  its uploads; a later cycle reads them, nothing lost or applied twice.
+  no orders (the cursor stays; pages read whole before a 429 are taken) without an error,
+  and says so (``OrderPage.deferred``): the engine then leaves the read-back and the
+  absolute upload for the cycle that reads them (a number set blind could erase an order
+  Amazon took meanwhile; the hour-long test of every channel showed it as false drift). A
+  whole read less than ``FRESH_S`` ago stands for one now, so the cycle that read them
+  uploads without a call of its own. Nothing is lost or applied twice.
 - Orders: the Orders API 2026-01-01, the current version: ``searchOrders`` with
   lastUpdatedAfter (never later than now − 2 min: the cursor is that moment, so each read
   overlaps the last two minutes, whose orders the cursor knows by their version and the

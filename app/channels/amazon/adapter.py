@@ -36,6 +36,9 @@ ORDER_DELAY_S = 120  # LastUpdatedAfter must be at least two minutes in the past
 ORDERS_2026, ORDERS_V0 = "2026-01-01", "v0"  # Orders API versions
 V0_RETIRES = datetime(2027, 3, 27, tzinfo=UTC)  # Amazon's removal date of Orders API v0
 REPROBE_S = 86400  # a seller read with v0 is asked for 2026-01-01 again after a day
+# a read of the orders this recent stands for one now when the plan has no call left: the
+# cycle's later reads (before an upload, after a read-back) need no call of their own
+FRESH_S = 20.0
 SEARCH_PAGE = 20  # searchListingsItems pageSize maximum
 FBA_WORDS = "Amazon keeps this stock (FBA)"
 
@@ -107,6 +110,7 @@ class AmazonChannel:
         self.channels: dict[str, str] = {}  # sku -> fulfillment channel code last read
         self.orders_api: str | None = None  # ORDERS_V0 once 2026-01-01 was not served
         self._v0_since = 0.0  # when (clock) that was found
+        self._last_read: tuple[str, float] | None = None  # (cursor returned, when) of a whole read
 
     # -- port plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -248,11 +252,16 @@ class AmazonChannel:
             read.deferred = str(error)
         if read.deferred is None:
             kept = {k: v for k, v in read.versions.items() if read.updated[k] >= latest}
-            return OrderPage(read.lines, _cursor(latest, kept))
+            self._last_read = (_cursor(latest, kept), self.clock())
+            return OrderPage(read.lines, self._last_read[0])
+        if not read.versions and cursor is not None and self._last_read is not None and (
+                self._last_read[0] == cursor and self.clock() - self._last_read[1] < FRESH_S):
+            return OrderPage([], cursor)  # read whole a moment ago: as good as now
         log.info("%s: orders wait for a later cycle (%s)", self.info.name, read.deferred)
         if not read.versions:
-            return OrderPage([], cursor if cursor is not None else _cursor(after, seen))
-        return OrderPage(read.lines, _cursor(after, {**seen, **read.versions}))
+            return OrderPage([], cursor if cursor is not None else _cursor(after, seen),
+                             deferred=True)
+        return OrderPage(read.lines, _cursor(after, {**seen, **read.versions}), deferred=True)
 
     def _search_orders(self, read: _Read, seen: dict[str, str]) -> bool | None:
         """Orders API 2026-01-01 ``searchOrders``, every page, items inline; False when this
