@@ -257,7 +257,7 @@ class AmazonChannel:
         if not read.versions and cursor is not None and self._last_read is not None and (
                 self._last_read[0] == cursor and self.clock() - self._last_read[1] < FRESH_S):
             return OrderPage([], cursor)  # read whole a moment ago: as good as now
-        log.info("%s: orders wait for a later cycle (%s)", self.info.name, read.deferred)
+        log.debug("%s: orders wait for a later cycle (%s)", self.info.name, read.deferred)
         if not read.versions:
             return OrderPage([], cursor if cursor is not None else _cursor(after, seen),
                              deferred=True)
