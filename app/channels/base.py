@@ -47,6 +47,9 @@ class OrderPage:
     lines: list[OrderLine]
     next_cursor: str
     more: bool = False
+    # orders left unread for now (the channel's allowance): a later read takes them, and the
+    # channel's numbers may hold orders Rendo has not read yet
+    deferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)

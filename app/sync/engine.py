@@ -77,6 +77,9 @@ class CycleReport:
     # how many orders moved each listing (channel item id) in this cycle: an order and a
     # cancellation can leave the belief where it was while the channel showed one of them
     listing_moves: dict[str, int] = field(default_factory=dict)
+    # the last order read left orders for a later read (OrderPage.deferred): the channel's
+    # numbers may hold orders Rendo has not read yet
+    orders_deferred: bool = False
 
 
 class SyncEngine(ReadBack):
@@ -346,6 +349,7 @@ class SyncEngine(ReadBack):
             self._check_time(channel)
             state = sync_row(channel)
             page = adapter.read_orders(state.cursor, channel.connected_at)
+            report.orders_deferred = page.deferred
             if page.more and page.next_cursor == state.cursor:
                 raise ChannelError(f"{channel.name}: the channel says there are more orders "
                                    "but its cursor does not move; reading stopped")
@@ -439,6 +443,18 @@ class SyncEngine(ReadBack):
         if not cas and (not relative or any(u.delta is None for u in updates)):
             # An absolute set: read the orders taken meanwhile right before setting.
             self._read_orders(channel, adapter, report)
+            if report.orders_deferred:
+                # the channel leaves its orders for a later read (its allowance): a number
+                # set now could erase one of them, so the upload waits for that read. A zero
+                # goes at once: it erases no order (the channel cannot show less) and stops
+                # the channel selling what another channel has just sold.
+                updates = [u for u in updates if u.quantity == 0]
+                log.info("%s: the upload waits for the next read of the orders%s",
+                         channel.name, f" (but for {len(updates)} now sold out)"
+                         if updates else "")
+                if updates:
+                    self._send(channel, adapter, updates, report)
+                return
             updates = self._wanted(channel, cas, relative=relative, waiting=waiting)
         conflicts = self._send(channel, adapter, updates, report)
         if not conflicts:

@@ -26,9 +26,9 @@ from app.channels.base import (
     UpdateStatus,
 )
 from app.channels.registry import channel_type
-from app.services.channel_sync import choose_first
-from app.services.channels import adapter_for
-from app.store.models import ChannelRow, ChannelSyncRow, ListingRow
+from app.services.channel_sync import choose_first, sync_row
+from app.services.channels import AdapterPool, adapter_for
+from app.store.models import AppliedLineRow, ChannelRow, ChannelSyncRow, ListingRow
 from app.sync.engine import SyncEngine
 from app.sync.state import channel_statuses
 from tests.doubles.amazon import JAPAN, AmazonDouble, make_double
@@ -200,69 +200,233 @@ def test_patches_keep_to_the_published_rate_without_meeting_a_429(double):
     assert count(double, "PATCH") == 12  # 5 at once, then 5 a second: none refused
 
 
-def test_a_throttled_order_read_ends_the_cycle_with_the_operations_wait(double):
-    sleeps: list[float] = []
-    channel = adapter(double, sleeps=sleeps)
-    double.throttle(1)
-    with pytest.raises(ChannelError) as throttled:
-        channel.read_orders(None, datetime.now(UTC) - timedelta(hours=1))
-    assert throttled.value.kind is ErrorKind.RATE_LIMITED
-    assert throttled.value.retry_after == pytest.approx(1 / 0.0167)
-    assert sleeps == []
-
-
-def test_the_doubles_burst_runs_out_with_429_and_the_rate_header(double):
-    token = double.token({**double.credentials, "grant_type": "refresh_token"})[1]
-    answers = [requests.get(f"{double.url}/orders/v0/orders",
-                            params={"MarketplaceIds": JAPAN,
-                                    "LastUpdatedAfter": "2026-01-01T00:00:00Z"},
-                            headers={"x-amz-access-token": token["access_token"]}, timeout=5)
-               for _ in range(21)]
-    assert [a.status_code for a in answers] == [200] * 20 + [429]
-    assert answers[-1].headers["x-amzn-RateLimit-Limit"] == "0.0167"
-    assert answers[-1].json()["errors"][0]["code"] == "QuotaExceeded"
-
-
 # -- orders --------------------------------------------------------------------------------------
-def test_orders_are_paged_with_next_token_and_never_asked_for_within_two_minutes(double):
+V0_PATH, SEARCH_PATH = "/orders/v0/orders", "/orders/2026-01-01/orders"
+
+
+def queries(double: AmazonDouble, path: str) -> list[dict[str, list[str]]]:
+    return [query for where, query in double.queries if where == path]
+
+
+def moment(query: dict[str, list[str]], key: str) -> datetime:
+    return datetime.fromisoformat(query[key][0].replace("Z", "+00:00"))
+
+
+def raw_get(double: AmazonDouble, path: str, **params: str) -> requests.Response:
+    token = double.token({**double.credentials, "grant_type": "refresh_token"})[1]
+    return requests.get(f"{double.url}{path}", params={"marketplaceIds": JAPAN, **params},
+                        headers={"x-amz-access-token": token["access_token"]}, timeout=5)
+
+
+def test_orders_are_read_with_search_orders_items_inline_never_within_two_minutes(double):
     double.page_size = 2
     double.add_listing("A", 50)
     placed = [double.place_order([("A", 1)]) for _ in range(5)]
+    double.place_order([("A", 4)], fba=True)  # Amazon ships it from its own stock
     channel = adapter(double)
     page = channel.read_orders(None, datetime.now(UTC))  # connected just now
     assert sorted(line.order_id for line in page.lines) == sorted(placed)
-    asked = [q for path, q in double.queries if path == "/orders/v0/orders"]
-    assert len(asked) == 3 and all("NextToken" in q for q in asked[1:])
-    after = datetime.fromisoformat(asked[0]["LastUpdatedAfter"][0].replace("Z", "+00:00"))
-    assert after <= datetime.now(UTC) - timedelta(seconds=119)
-    items = count(double, "GET", "/orderItems")
-    assert items == 5
+    assert {(line.channel_item_id, line.quantity, line.cancelled) for line in page.lines} == {
+        ("A", 1, False)}
+    searched = queries(double, SEARCH_PATH)
+    assert len(searched) == 3 and queries(double, V0_PATH) == []
+    assert count(double, "GET", "/orderItems") == 0  # the items come with the orders
+    first = searched[0]
+    assert first["fulfilledBy"] == ["MERCHANT"] and "FULFILLMENT" in first["includedData"][0]
+    assert moment(first, "lastUpdatedAfter") <= datetime.now(UTC) - timedelta(seconds=119)
+    # the following pages: the token with the same filters, as the model requires
+    assert all("paginationToken" in q and q["lastUpdatedAfter"] == first["lastUpdatedAfter"]
+               for q in searched[1:])
+    assert channel.orders_api == "2026-01-01"
 
     again = channel.read_orders(page.next_cursor, datetime.now(UTC))
-    assert again.lines == []  # the overlapping two minutes are not read twice
-    assert count(double, "GET", "/orderItems") == items
-
-    raw = requests.get(f"{double.url}/orders/v0/orders", params={
-        "MarketplaceIds": JAPAN, "LastUpdatedAfter": datetime.now(UTC).strftime(
-            "%Y-%m-%dT%H:%M:%SZ")}, headers={"x-amz-access-token": channel.sp.access_token()},
-        timeout=5)
-    assert raw.status_code == 400 and raw.json()["errors"][0]["code"] == "InvalidInput"
+    assert again.lines == []  # the overlapping two minutes are listed again, not taken
+    assert len(queries(double, SEARCH_PATH)) == 6
 
 
-def test_cancelled_and_partly_cancelled_orders_come_as_their_lines(double):
+def test_a_time_less_than_two_minutes_ago_is_refused_as_amazon_words_it(double):
+    now = datetime.now(UTC)
+    words = "The input you have submitted is not valid. Please check your input and try again."
+    for path, params in (
+            (SEARCH_PATH, {"lastUpdatedAfter": now.strftime("%Y-%m-%dT%H:%M:%SZ")}),
+            (SEARCH_PATH, {"lastUpdatedAfter": "2026-01-01T00:00:00Z",
+                           "lastUpdatedBefore": (now - timedelta(seconds=60)).strftime(
+                               "%Y-%m-%dT%H:%M:%SZ")}),
+            (V0_PATH, {"MarketplaceIds": JAPAN,
+                       "LastUpdatedAfter": now.strftime("%Y-%m-%dT%H:%M:%SZ")})):
+        answer = raw_get(double, path, **params)
+        assert answer.status_code == 400, (path, params)
+        assert answer.json()["errors"] == [{"code": "InvalidInput", "message": words,
+                                            "details": ""}]
+    fine = raw_get(double, SEARCH_PATH, lastUpdatedAfter=(now - timedelta(seconds=121)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"))
+    assert fine.status_code == 200 and fine.json()["orders"] == []
+    # and the adapter never asks for less than two minutes ago, whatever its cursor says
+    channel = adapter(double)
+    ahead = json.dumps({"after": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "seen": {}})
+    assert channel.read_orders(ahead, now).lines == []
+    assert moment(queries(double, SEARCH_PATH)[-1], "lastUpdatedAfter") <= (
+        datetime.now(UTC) - timedelta(seconds=119))
+
+
+def test_a_search_orders_page_token_holds_only_with_the_same_filters(double):
+    double.page_size = 1
+    double.add_listing("A", 50)
+    for _ in range(2):
+        double.place_order([("A", 1)])
+    after = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    first = raw_get(double, SEARCH_PATH, lastUpdatedAfter=after).json()
+    token = first["pagination"]["nextToken"]
+    other = raw_get(double, SEARCH_PATH, lastUpdatedAfter="2026-01-01T00:00:00Z",
+                    paginationToken=token)
+    assert other.status_code == 400 and other.json()["errors"][0]["code"] == "InvalidInput"
+    same = raw_get(double, SEARCH_PATH, lastUpdatedAfter=after, paginationToken=token,
+                   includedData="FULFILLMENT")  # includedData may change between pages
+    assert same.status_code == 200 and "pagination" not in same.json()
+    [order] = same.json()["orders"]
+    assert order["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
+    one = raw_get(double, f"{SEARCH_PATH}/{order['orderId']}", includedData="FULFILLMENT")
+    assert one.json()["order"]["orderItems"] == order["orderItems"]  # getOrder, the same
+
+
+def make_on(clock: Clock) -> AmazonDouble:
+    server = AmazonDouble(clock=clock)
+    server.start()
+    return server
+
+
+def test_a_seller_without_2026_is_read_with_v0_and_the_choice_is_kept(double):
+    clock = Clock(datetime(2026, 12, 1, tzinfo=UTC).timestamp())  # before v0's retirement
+    double = make_on(clock)
+    try:
+        double.v0_only = True  # this endpoint serves Orders API v0 only
+        double.page_size = 2
+        double.add_listing("A", 50)
+        placed = [double.place_order([("A", 1)]) for _ in range(5)]
+        double.place_order([("A", 4)], fba=True)
+        channel = adapter(double, clock)
+        since = datetime.fromtimestamp(clock.now, UTC) - timedelta(hours=1)
+        page = channel.read_orders(None, since)
+        assert sorted(line.order_id for line in page.lines) == sorted(placed)
+        assert len(queries(double, SEARCH_PATH)) == 1  # answered 404: not served here
+        fetched = queries(double, V0_PATH)
+        assert len(fetched) == 3 and all("NextToken" in q for q in fetched[1:])
+        assert moment(fetched[0], "LastUpdatedAfter") <= since
+        assert count(double, "GET", "/orderItems") == 5  # not the FBA order's
+        assert channel.orders_api == "v0"
+
+        clock.now += 600
+        assert channel.read_orders(page.next_cursor, since).lines == []
+        assert len(queries(double, SEARCH_PATH)) == 1  # remembered: v0 straight away
+        clock.now += 86400  # a day on: 2026-01-01 is asked for again
+        double.v0_only = False
+        extra = double.place_order([("A", 2)])
+        # v0's cursor: its five orders come again, in 2026-01-01's words, and are known
+        page = channel.read_orders(page.next_cursor, since)
+        assert [line.order_id for line in page.lines] == [extra]
+        assert len(queries(double, SEARCH_PATH)) == 1 + 3 and channel.orders_api == "2026-01-01"
+    finally:
+        double.stop()
+
+
+def test_after_v0s_retirement_a_missing_2026_is_an_error_not_a_fallback(double):
+    double.v0_only = True
+    clock = Clock(datetime(2027, 3, 28, tzinfo=UTC).timestamp())
+    with pytest.raises(ChannelError) as missing:
+        adapter(double, clock).read_orders(None, datetime.now(UTC) - timedelta(hours=1))
+    assert missing.value.kind is ErrorKind.NOT_FOUND
+    assert queries(double, V0_PATH) == []
+
+
+@pytest.mark.parametrize("v0_only", [False, True], ids=["2026-01-01", "v0"])
+def test_cancelled_and_partly_cancelled_orders_come_as_their_lines(double, v0_only):
+    double.v0_only = v0_only
     double.add_listing("A", 50)
     double.add_listing("B", 50)
     key = double.place_order([("A", 3), ("B", 2)])
     channel = adapter(double)
     since = datetime.now(UTC) - timedelta(hours=1)
-    cursor = channel.read_orders(None, since).next_cursor
+    first = channel.read_orders(None, since)
+    lines = {line.line_id: line for line in first.lines}
     double.cancel_units(key, "A", 1)
-    lines = channel.read_orders(cursor, since).lines
-    assert {(line.channel_item_id, line.quantity, line.cancelled) for line in lines} == {
+    again = channel.read_orders(first.next_cursor, since).lines
+    assert {(line.channel_item_id, line.quantity, line.cancelled) for line in again} == {
         ("A", 2, False), ("B", 2, False)}
+    assert {line.line_id for line in again} == set(lines)  # the same lines, both versions
     double.cancel_order(key)
-    lines = channel.read_orders(cursor, since).lines
-    assert {line.cancelled for line in lines} == {True}
+    gone = channel.read_orders(first.next_cursor, since).lines
+    assert {(line.channel_item_id, line.cancelled) for line in gone} == {
+        ("A", True), ("B", True)}
+    assert channel.orders_api == ("v0" if v0_only else "2026-01-01")
+    assert bool(queries(double, V0_PATH)) is v0_only
+
+
+def test_a_throttled_order_read_waits_for_a_later_cycle_with_nothing_lost(double):
+    double.add_listing("A", 50)
+    key = double.place_order([("A", 2)])
+    sleeps: list[float] = []
+    channel = adapter(double, sleeps=sleeps)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    start = channel.read_orders(None, since).next_cursor
+    double.cancel_units(key, "A", 1)
+    double.throttle(1)
+    page = channel.read_orders(start, since)  # a 429 on searchOrders: no error
+    assert (page.lines, page.next_cursor, sleeps) == ([], start, [])
+    [line] = channel.read_orders(start, since).lines
+    assert (line.order_id, line.quantity) == (key, 1)
+
+
+def test_a_429_between_pages_returns_the_pages_read_and_the_next_read_the_rest(double):
+    double.page_size = 2
+    double.add_listing("A", 50)
+    placed = [double.place_order([("A", 1)]) for _ in range(5)]
+    double.rates["searchOrders"] = (0.0056, 1)  # Amazon's bucket holds one call
+    channel = adapter(double)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    page = channel.read_orders(None, since)
+    assert len(page.lines) == 2 and len(queries(double, SEARCH_PATH)) == 2  # the 2nd got 429
+    double.rates["searchOrders"] = (0.0056, 20)
+    double.buckets.clear()
+    rest = channel.read_orders(page.next_cursor, since)
+    read = [line.order_id for line in page.lines + rest.lines]
+    assert sorted(read) == sorted(placed)  # each once
+    assert channel.read_orders(rest.next_cursor, since).lines == []
+
+
+def test_an_empty_bucket_skips_the_order_read_without_a_call(double):
+    clock = Clock(time.time())
+    double.add_listing("A", 50)
+    channel = adapter(double, clock)
+    since = datetime.now(UTC) - timedelta(hours=1)
+    cursor = channel.read_orders(None, since).next_cursor
+    for _ in range(30):
+        cursor = channel.read_orders(cursor, since).next_cursor
+    # a little under the plan's burst of 20, then nothing until a call has come back
+    assert len(queries(double, SEARCH_PATH)) == 19
+    key = double.place_order([("A", 3)])
+    fresh = channel.read_orders(cursor, since)  # read whole a moment ago: as good as now
+    assert (fresh.lines, fresh.next_cursor, fresh.deferred) == ([], cursor, False)
+    clock.now += 30
+    skipped = channel.read_orders(cursor, since)
+    assert (skipped.lines, skipped.next_cursor, skipped.deferred) == ([], cursor, True)
+    clock.now += 140  # the plan's rate is one call in 179 s (Rendo keeps under it)
+    assert channel.read_orders(cursor, since).deferred
+    clock.now += 30
+    [line] = channel.read_orders(cursor, since).lines
+    assert (line.order_id, line.quantity) == (key, 3)
+    assert len(queries(double, SEARCH_PATH)) == 20
+
+
+def test_the_doubles_burst_runs_out_with_429_and_the_rate_header(double):
+    for path, params, rate in ((V0_PATH, {"MarketplaceIds": JAPAN}, "0.0167"),
+                               (SEARCH_PATH, {}, "0.0056")):
+        after = "LastUpdatedAfter" if path == V0_PATH else "lastUpdatedAfter"
+        answers = [raw_get(double, path, **params, **{after: "2026-01-01T00:00:00Z"})
+                   for _ in range(21)]
+        assert [a.status_code for a in answers] == [200] * 20 + [429]
+        assert answers[-1].headers["x-amzn-RateLimit-Limit"] == rate
+        assert answers[-1].json()["errors"][0]["code"] == "QuotaExceeded"
 
 
 # -- through the engine ---------------------------------------------------------------------------
@@ -321,6 +485,99 @@ def test_orders_and_cancellations_move_stock_once(double, shop, synced):
     synced.run_due(force=True)
     assert (shop.book.on_hand["A"], shop.book.on_hand["B"]) == (40, 30)
     assert (double.quantity("A"), double.quantity("B")) == (40, 30)
+
+
+def test_cancellations_give_stock_back_once_across_both_versions(double, shop, synced):
+    def on_hand() -> tuple[int, int]:
+        return shop.book.on_hand["A"], shop.book.on_hand["B"]
+
+    def read_with() -> set[str]:
+        paths = {path for path, _ in double.queries if path.startswith("/orders/")}
+        double.queries.clear()
+        return {path.split("/")[2] for path in paths}
+
+    key = double.place_order([("A", 3), ("B", 2)])
+    read_with()
+    assert all(r.ok for r in synced.run_due(force=True))
+    assert on_hand() == (37, 28) and read_with() == {"2026-01-01"}
+    double.v0_only = True  # from now on the same cursor is read with v0
+    double.cancel_units(key, "B", 1)
+    synced.run_due(force=True)
+    synced.run_due(force=True)
+    assert on_hand() == (37, 29) and read_with() == {"2026-01-01", "v0"}  # (404, then v0)
+    double.v0_only = False
+    double.cancel_units(key, "A", 1)
+    synced.run_due(force=True)
+    assert on_hand() == (38, 29)
+    double.v0_only = True
+    double.cancel_order(key)
+    assert all(r.ok for r in synced.run_due(force=True))
+    assert on_hand() == (40, 30)
+    for v0_only in (False, True, False):  # every order read again, with each version
+        double.v0_only = v0_only
+        ChannelSyncRow.update(cursor=None).execute()
+        assert all(r.ok for r in synced.run_due(force=True))
+        assert on_hand() == (40, 30)
+    assert (double.quantity("A"), double.quantity("B")) == (40, 30)
+
+
+def test_an_empty_bucket_defers_a_cycles_orders_and_upload_and_a_later_cycle_does_both(
+        double, shop):
+    for code, on_hand in (("A", 40), ("B", 30), ("C", 2)):
+        shop.add_item(code)
+        shop.adjust(code, f"+{on_hand}")
+        double.add_listing(code, 0)
+    shop.add_channel("amazon", "amazon", settings=settings(double),
+                     credentials=double.credentials)
+    choose_first("amazon", "push")
+    pool = AdapterPool()
+    try:
+        engine = SyncEngine(shop, pool)
+        assert all(r.ok for r in engine.run_due(force=True))
+        row = ChannelRow.get(ChannelRow.name == "amazon")
+        channel = pool.get(row)
+        assert isinstance(channel, AmazonChannel)
+        clock = channel.clock = Clock(time.time())
+        for _ in range(25):  # every cycle reads the orders until the plan's burst is spent
+            if not channel.sp.ready("searchOrders"):
+                break
+            assert all(r.ok for r in engine.run_due(force=True))
+        assert not channel.sp.ready("searchOrders")
+        searches = sum(1 for path, _ in double.queries if path.startswith("/orders/2026"))
+        clock.now += 30  # the last read is no longer fresh
+        double.advance(30)
+
+        key = double.place_order([("A", 3)])  # Amazon shows 37 from now
+        shop.adjust("B", "+5")
+        shop.adjust("C", "=0")  # the last two sold in the shop: Amazon must stop selling
+        cursor = sync_row(row).cursor
+        engine.drift_every = timedelta(0)  # a read-back every cycle
+        [report] = engine.run_due(force=True)
+        assert report.ok and not report.error and report.orders_applied == 0
+        assert report.orders_deferred and sync_row(row).cursor == cursor
+        assert shop.book.on_hand["A"] == 40
+        # no read-back while orders wait: 37 is an order Rendo has not read, not a hand
+        assert report.drift == []
+        assert ListingRow.get(ListingRow.channel_item_id == "A").drift_qty is None
+        # nor an upload: a number set now could erase an order not read yet; but a zero,
+        # which cannot, goes at once
+        assert report.uploaded == 1 and double.quantity("B") == 30
+        assert double.quantity("C") == 0
+        assert sum(1 for path, _ in double.queries if path.startswith("/orders/2026")) == (
+            searches)  # not even asked
+
+        for seconds in (200, 0, 200):  # a call back in the bucket, none, one again
+            clock.now += seconds
+            double.advance(seconds)
+            assert all(r.ok and not r.drift for r in engine.run_due(force=True))
+            assert shop.book.on_hand["A"] == 37  # read once, applied once
+            assert double.quantity("B") == 35  # uploaded once the orders were read
+        assert double.quantity("A") == 37
+        assert [(v.channel_item_id, v.drift_qty) for v in ListingRow.select()] == [
+            ("A", None), ("B", None), ("C", None)]
+        assert [line for line in AppliedLineRow.select() if line.order_id == key]
+    finally:
+        pool.close()
 
 
 def test_end_to_end_a_local_change_reaches_amazon_and_a_revocation_stops_it(

@@ -16,6 +16,27 @@ Built from Amazon's published models, github.com/amzn/selling-partner-api-models
   Usage plans from the operations' tables: get 5/s burst 10, patch 5/s burst 5, search 5/s
   burst 5. ``fulfillmentAvailability`` is ``[{fulfillmentChannelCode, quantity}]``; FBA
   listings in Japan carry ``AMAZON_FE``.
+- models/orders-api-model/orders_2026-01-01.json (the current Orders API; its
+  x-amzn-api-sandbox and example payloads): ``GET /orders/2026-01-01/orders`` (searchOrders:
+  exactly one of createdAfter / lastUpdatedAfter; lastUpdatedBefore, createdBefore
+  "at least two minutes before the time of the request"; marketplaceIds, fulfilledBy
+  MERCHANT|AMAZON, fulfillmentStatuses, includedData, all comma-separated;
+  maxResultsPerPage 1-100, default 100; paginationToken = the last page's
+  ``pagination.nextToken``, valid with the same other parameters except maxResultsPerPage
+  and includedData, for 24 hours; answers ``{"orders": [Order], "pagination":
+  {"nextToken"}, "lastUpdatedBefore"}``; usage plan 0.0056/s burst 20), ``GET
+  /orders/2026-01-01/orders/{orderId}`` (getOrder: ``{"order": Order}``, 0.5/s burst 30).
+  An Order: orderId, createdTime, lastUpdatedTime, salesChannel {channelName AMAZON,
+  marketplaceId, marketplaceName}, orderItems (always) [{orderItemId, quantityOrdered,
+  product {asin, title, sellerSku, condition, price}}]; with includedData FULFILLMENT the
+  order's ``fulfillment`` {fulfillmentStatus PENDING|UNSHIPPED|PARTIALLY_SHIPPED|SHIPPED|
+  CANCELLED…, fulfilledBy MERCHANT|AMAZON} and each item's {quantityFulfilled,
+  quantityUnfulfilled}; with CANCELLATION an item's ``cancellation``
+  {cancellationRequest, cancellationExecution {cancelledBy, cancelReason}} (who and why,
+  no quantity). Amazon's migration guide
+  (developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide) maps getOrders to
+  searchOrders and getOrderItems to the items inline; v0 is to be removed on 27 March 2027
+  (…/changelog/new-introducing-the-orders-api-v2026-01-01).
 - models/orders-api-model/ordersV0.json: ``GET /orders/v0/orders`` (getOrders,
   MarketplaceIds, LastUpdatedAfter; ``LastUpdatedBefore`` "at least two minutes before current
   time"; MaxResultsPerPage ≤ 100; NextToken; answers ``{"payload": {"Orders", "NextToken",
@@ -23,8 +44,13 @@ Built from Amazon's published models, github.com/amzn/selling-partner-api-models
   /orders/v0/orders/{orderId}/orderItems`` (getOrderItems: ``{"payload": {"OrderItems":
   [{ASIN, OrderItemId, SellerSKU, QuantityOrdered, QuantityShipped}], "AmazonOrderId",
   "NextToken"}}``, 0.5/s burst 30); OrderStatus Pending, Unshipped, Shipped, Canceled…
-  models/orders-api-model/orders_2026-01-01.json is the newer version (searchOrders); v0 is
-  still served and is what this double and the adapter use.
+  ``v0_only`` makes the double a seller whose endpoint serves only v0 (2026-01-01's paths
+  answer 404 NotFound).
+- A time not at least two minutes in the past is answered as Amazon does, without naming
+  the rule: HTTP 400 ``InvalidInput`` "The input you have submitted is not valid. Please
+  check your input and try again." with empty details (github.com/amzn/
+  selling-partner-api-models issues 974 and 2233). The double applies the rule to the start
+  of the window too (lastUpdatedAfter), which the adapter keeps to.
 - Errors everywhere: ``{"errors": [{"code", "message", "details"}]}``; an expired access
   token is HTTP 403 ``Unauthorized`` "Access to requested resource is denied." with details
   "The access token you provided has expired."; throttling is HTTP 429 ``QuotaExceeded``,
@@ -78,12 +104,14 @@ Built from Amazon's published models, github.com/amzn/selling-partner-api-models
 Not in the docs, chosen here: accepted patches are applied ``apply_delay`` seconds later (0:
 at the double's next request or look, so a sync sees them; a test sets a delay and calls
 ``tick``); an unknown SKU is ACCEPTED and never created; an order takes its units off the
-merchant-fulfilled quantity, a cancellation (whole, or part of a line as a lower
-QuantityOrdered) gives them back. A feed is processed ``feed_delay`` seconds after createFeed
-and a report made ``report_delay`` seconds after createReport (0: at the next request), each
-IN_PROGRESS from half that time;
-a feed message for a SKU the seller does not have is refused as the published example refuses an
-incomplete listing (90220 "'[…]' is required but not supplied.").
+merchant-fulfilled quantity (an FBA order, ``place_order(…, fba=True)``, does not), a
+cancellation (whole, or part of a line as a lower QuantityOrdered / quantityOrdered in both
+versions, with a ``cancellation`` block on that item) gives them back; a cancelled order's
+items have no units left unfulfilled. A feed is processed ``feed_delay`` seconds after
+createFeed and a report made ``report_delay`` seconds after createReport (0: at the next
+request), each IN_PROGRESS from half that time; a feed message for a SKU the seller does not
+have is refused as the published example refuses an incomplete listing (90220 "'[…]' is
+required but not supplied.").
 """
 
 from __future__ import annotations
@@ -128,7 +156,13 @@ JAPANESE_COLUMNS = {
     "will-ship-internationally": "国外へ配送可", "expedited-shipping": "迅速な配送",
     "product-id": "商品ID", "pending-quantity": "在庫数",
     "fulfillment-channel": "フルフィルメント・チャンネル", "status": "ステータス"}
+RATES.update({"searchOrders": (0.0056, 20), "getOrder": (0.5, 30)})  # Orders API 2026-01-01
 FBA = "AMAZON_FE"
+# Amazon's 400 for a time that is not at least two minutes in the past (no word of the rule)
+NOT_VALID = "The input you have submitted is not valid. Please check your input and try again."
+STATUS_2026 = {"Pending": "PENDING", "Unshipped": "UNSHIPPED", "PartiallyShipped":
+               "PARTIALLY_SHIPPED", "Shipped": "SHIPPED", "Canceled": "CANCELLED"}
+PAGE_TOKEN_S = 86400  # a searchOrders paginationToken expires after 24 hours
 MFN = "DEFAULT"
 
 
@@ -177,7 +211,9 @@ class AmazonDouble(ServedDouble):
         self.refused: set[str] = set()
         self.throttled = 0
         self.buckets: dict[str, tuple[float, float]] = {}  # op -> (tokens, at)
-        self.page_size = 100  # getOrders MaxResultsPerPage default
+        self.page_size = 100  # getOrders / searchOrders maxResultsPerPage default
+        self.v0_only = False  # a seller whose endpoint serves Orders API v0 only
+        self.page_tokens: dict[str, tuple[tuple[Any, ...], float, int, float]] = {}
         self.rates = dict(RATES)  # what x-amzn-RateLimit-Limit says and the buckets enforce
         self.queries: list[tuple[str, dict[str, list[str]]]] = []  # (path, query) of API calls
         self._serial = 0
@@ -260,7 +296,8 @@ class AmazonDouble(ServedDouble):
         self._serial += 1
         return f"503-{self._serial:07d}-{secrets.randbelow(10**7):07d}"
 
-    def place_order(self, lines: list[tuple[str, int]]) -> str:
+    def place_order(self, lines: list[tuple[str, int]], fba: bool = False) -> str:
+        """*fba*: fulfilled by Amazon from its own stock (AFN), the listings untouched."""
         with self.lock:
             order_id, now = self._order_id(), self.now()
             items = []
@@ -269,12 +306,13 @@ class AmazonDouble(ServedDouble):
                               "OrderItemId": f"{order_id.replace('-', '')}{number:02d}",
                               "SellerSKU": sku, "QuantityOrdered": units,
                               "QuantityShipped": 0, "Title": f"商品 {sku}"})
-                listing = self.listings.get(sku)
+                listing = None if fba else self.listings.get(sku)
                 if listing is not None:
                     listing["quantity"] = max(0, listing["quantity"] - units)
             self.orders[order_id] = {"AmazonOrderId": order_id, "PurchaseDate": _iso(now),
                                      "LastUpdateDate": _iso(now), "updated": now,
-                                     "OrderStatus": "Unshipped", "FulfillmentChannel": "MFN",
+                                     "OrderStatus": "Unshipped",
+                                     "FulfillmentChannel": "AFN" if fba else "MFN",
                                      "MarketplaceId": JAPAN, "items": items}
             self._count_items(self.orders[order_id])
             return order_id
@@ -297,7 +335,7 @@ class AmazonDouble(ServedDouble):
             order = self.orders[order_id]
             order["OrderStatus"] = "Canceled"
             for item in order["items"]:
-                self._give_back(item["SellerSKU"], item["QuantityOrdered"])
+                self._give_back(order, item["SellerSKU"], item["QuantityOrdered"])
             self._touch(order)
 
     def cancel_units(self, order_id: str, channel_item_id: str, units: int) -> None:
@@ -305,11 +343,14 @@ class AmazonDouble(ServedDouble):
             order = self.orders[order_id]
             item = next(i for i in order["items"] if i["SellerSKU"] == channel_item_id)
             item["QuantityOrdered"] -= units
-            self._give_back(channel_item_id, units)
+            item["_cancelled"] = True
+            self._give_back(order, channel_item_id, units)
             self._touch(order)
 
-    def _give_back(self, sku: str, units: int) -> None:
+    def _give_back(self, order: dict[str, Any], sku: str, units: int) -> None:
         listing = self.listings.get(sku)
+        if order["FulfillmentChannel"] != "MFN":
+            return  # Amazon's own stock
         if listing is not None:
             listing["quantity"] += units
 
@@ -413,6 +454,13 @@ class AmazonDouble(ServedDouble):
                 if len(parts) == 5 and parts[4] == "orderItems" and method == "GET":
                     limit = self._limit("getOrderItems")
                     return 200, self._order_items(parts[3]), limit
+            if parts[:3] == ["orders", "2026-01-01", "orders"] and not self.v0_only:
+                if len(parts) == 3 and method == "GET":
+                    limit = self._limit("searchOrders")
+                    return 200, self._search_orders(query), limit
+                if len(parts) == 4 and method == "GET":
+                    limit = self._limit("getOrder")
+                    return 200, self._get_order(parts[3], query), limit
             raise _Refusal(404, "NotFound", "Resource not found.", path)
 
     def _summary(self, sku: str) -> dict[str, Any]:
@@ -720,17 +768,7 @@ class AmazonDouble(ServedDouble):
                 raise _Refusal(400, "InvalidInput", "Either CreatedAfter or LastUpdatedAfter "
                                "must be specified.")
             since, offset = _parse_iso(text), 0
-        latest = self.now() - 120
-        if since > latest:
-            raise _Refusal(400, "InvalidInput", "LastUpdatedAfter must be at least 2 minutes "
-                           "before the current time.")
-        before = self.now()
-        if query.get("LastUpdatedBefore"):
-            before = _parse_iso(query["LastUpdatedBefore"][0])
-            if before > latest or before < since:
-                raise _Refusal(400, "InvalidInput", "LastUpdatedBefore must be after "
-                               "LastUpdatedAfter and at least 2 minutes before the current "
-                               "time.")
+        before = self._window(since, query.get("LastUpdatedBefore", [""])[0])
         found = sorted((o for o in self.orders.values() if since <= o["updated"] <= before),
                        key=lambda o: (o["updated"], o["AmazonOrderId"]))
         size = int(query.get("MaxResultsPerPage", [str(self.page_size)])[0])
@@ -747,8 +785,116 @@ class AmazonDouble(ServedDouble):
         order = self.orders.get(order_id)
         if order is None:
             raise _Refusal(404, "InvalidInput", "Invalid AmazonOrderId.")
-        return {"payload": {"AmazonOrderId": order_id,
-                            "OrderItems": [dict(i) for i in order["items"]]}}
+        return {"payload": {"AmazonOrderId": order_id, "OrderItems": [
+            {k: v for k, v in i.items() if not k.startswith("_")} for i in order["items"]]}}
+
+    def _window(self, since: float, before_text: str) -> float:
+        """The end of a "last updated" window. Both ends must be at least two minutes in
+        the past (the model says so of the end; the adapters keep to it for the start too);
+        Amazon's 400 then names no rule."""
+        latest = self.now() - 120
+        if since > latest:
+            raise _Refusal(400, "InvalidInput", NOT_VALID, "")
+        if not before_text:
+            return self.now()
+        before = _parse_iso(before_text)
+        if before > latest or before < since:
+            raise _Refusal(400, "InvalidInput", NOT_VALID, "")
+        return before
+
+    # -- Orders API 2026-01-01 ----------------------------------------------------------------
+    def _search_orders(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """searchOrders: one of createdAfter / lastUpdatedAfter; paginationToken with the
+        same other parameters (maxResultsPerPage and includedData may change)."""
+        def listed(key: str) -> list[str]:
+            return [v for text in query.get(key, []) for v in text.split(",") if v]
+
+        marketplaces = listed("marketplaceIds")
+        if marketplaces and marketplaces != [JAPAN]:
+            raise _Refusal(400, "InvalidInput", "Invalid marketplaceIds.", "")
+        created, updated = query.get("createdAfter", [""])[0], query.get(
+            "lastUpdatedAfter", [""])[0]
+        if bool(created) == bool(updated) or (created and query.get("lastUpdatedBefore")) or (
+                updated and query.get("createdBefore")):
+            raise _Refusal(400, "InvalidInput", "Exactly one of createdAfter and "
+                           "lastUpdatedAfter must be provided.", "")
+        size = int(query.get("maxResultsPerPage", [str(self.page_size)])[0])
+        if not 1 <= size <= 100:
+            raise _Refusal(400, "InvalidInput", "maxResultsPerPage must be between 1 and 100.")
+        asked = tuple(sorted((k, tuple(v)) for k, v in query.items() if k not in (
+            "paginationToken", "maxResultsPerPage", "includedData")))
+        token = query.get("paginationToken", [""])[0]
+        if token:
+            known = self.page_tokens.get(token)
+            if known is None or known[0] != asked or self.now() - known[3] > PAGE_TOKEN_S:
+                raise _Refusal(400, "InvalidInput", "Invalid paginationToken.", "")
+            _, before, offset, issued = known
+            since = _parse_iso(created or updated)
+        else:
+            since, offset, issued = _parse_iso(created or updated), 0, self.now()
+            before = self._window(since, query.get(
+                "createdBefore" if created else "lastUpdatedBefore", [""])[0])
+        by = set(listed("fulfilledBy"))
+        statuses = set(listed("fulfillmentStatuses"))
+        found = sorted((o for o in self.orders.values()
+                        if since <= (_parse_iso(o["PurchaseDate"]) if created else o["updated"])
+                        <= before
+                        and (not by or self._fulfilled_by(o) in by)
+                        and (not statuses or STATUS_2026[o["OrderStatus"]] in statuses)),
+                       key=lambda o: (o["updated"], o["AmazonOrderId"]))
+        included = set(listed("includedData"))
+        answer: dict[str, Any] = {
+            "orders": [self._order_2026(o, included) for o in found[offset:offset + size]],
+            "createdBefore" if created else "lastUpdatedBefore": _iso(before)}
+        if offset + size < len(found):
+            following = secrets.token_urlsafe(24)
+            self.page_tokens[following] = (asked, before, offset + size, issued)
+            answer["pagination"] = {"nextToken": following}
+        return answer
+
+    def _get_order(self, order_id: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise _Refusal(404, "NotFound", f"Order {order_id} was not found.", "")
+        included = {v for text in query.get("includedData", []) for v in text.split(",")}
+        return {"order": self._order_2026(order, included)}
+
+    @staticmethod
+    def _fulfilled_by(order: dict[str, Any]) -> str:
+        return "AMAZON" if order["FulfillmentChannel"] == "AFN" else "MERCHANT"
+
+    def _order_2026(self, order: dict[str, Any], included: set[str]) -> dict[str, Any]:
+        """An order as 2026-01-01's Order: the items always; ``fulfillment`` (the order's
+        status, units fulfilled and not) and ``cancellation`` only when asked for."""
+        status = STATUS_2026[order["OrderStatus"]]
+        items = []
+        for item in order["items"]:
+            shown: dict[str, Any] = {
+                "orderItemId": item["OrderItemId"], "quantityOrdered": item["QuantityOrdered"],
+                "programs": [], "product": {
+                    "asin": item["ASIN"], "title": item["Title"], "sellerSku": item["SellerSKU"],
+                    "condition": {"conditionType": "NEW", "conditionSubtype": "NEW",
+                                  "conditionNote": ""},
+                    "price": {"unitPrice": {"amount": "1980", "currencyCode": "JPY"}}}}
+            if "FULFILLMENT" in included:
+                shipped = item["QuantityShipped"]
+                shown["fulfillment"] = {"quantityFulfilled": shipped, "quantityUnfulfilled": (
+                    0 if status == "CANCELLED" else item["QuantityOrdered"] - shipped)}
+            if "CANCELLATION" in included and (status == "CANCELLED" or item.get("_cancelled")):
+                shown["cancellation"] = {"cancellationExecution": {
+                    "cancelledBy": "MERCHANT", "cancelReason": "NoInventory"}}
+            items.append(shown)
+        answer: dict[str, Any] = {
+            "orderId": order["AmazonOrderId"], "createdTime": order["PurchaseDate"],
+            "lastUpdatedTime": order["LastUpdateDate"], "programs": [],
+            "salesChannel": {"channelName": "AMAZON", "marketplaceId": JAPAN,
+                             "marketplaceName": "Amazon.co.jp"},
+            "orderItems": items}
+        if "FULFILLMENT" in included:
+            answer["fulfillment"] = {"fulfillmentStatus": status,
+                                     "fulfilledBy": self._fulfilled_by(order),
+                                     "fulfillmentServiceLevel": "STANDARD"}
+        return answer
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -2,7 +2,7 @@
 
 From Amazon's published models (github.com/amzn/selling-partner-api-models,
 models/listings-items-api-model/listingsItems_2021-08-01.json,
-models/orders-api-model/ordersV0.json):
+models/orders-api-model/orders_2026-01-01.json and ordersV0.json):
 
 - Why not ``python-amazon-sp-api`` (saleweaver/python-amazon-sp-api): it costs more than it
   gives here. It makes its calls with its own ``requests`` code and retries, and its Login
@@ -43,16 +43,36 @@ models/orders-api-model/ordersV0.json):
   The first report takes minutes: until it is done the read ends RATE_LIMITED saying so
   (never waited for within a cycle); later ones are asked for hourly, the last one used
   meanwhile.
-- Rates: each operation's published usage plan, kept by a token bucket per operation (a
-  wait of up to two seconds is waited before sending); a 429 is waited out within the call when the
-  operation's rate (``x-amzn-RateLimit-Limit``, else the published one) asks for two seconds
-  or less, otherwise the cycle ends RATE_LIMITED with that wait.
-- Orders: Orders API v0 ``getOrders`` with LastUpdatedAfter (never later than now − 2 min:
-  the cursor is that moment, so each read overlaps the last two minutes, which the engine
-  applies once) and NextToken, then ``getOrderItems`` per order. The newer Orders API
-  (2026-01-01, searchOrders) is in the models repository; v0 is still served and is used
-  until its retirement. A Canceled order cancels its lines; a partial cancellation shows as
-  a lower QuantityOrdered. Orders fulfilled by Amazon (AFN) are skipped.
+- Rates: each operation's published usage plan, kept by a token bucket per operation on the
+  adapter's clock (a wait of up to two seconds is waited before sending); a 429 is waited out
+  within the call when the operation's rate (``x-amzn-RateLimit-Limit``, else the published
+  one) asks for two seconds or less, otherwise the cycle ends RATE_LIMITED with that wait.
+  The order listing is the exception: its plan allows a call every three minutes
+  (searchOrders; v0's getOrders one a minute) after a burst of 20, while Rendo polls every
+  few seconds, so when its bucket has no call now, or Amazon answers 429, the cycle reads
+  no orders (the cursor stays; pages read whole before a 429 are taken) without an error,
+  and says so (``OrderPage.deferred``): the engine then leaves the read-back and the
+  absolute upload for the cycle that reads them (a number set blind could erase an order
+  Amazon took meanwhile; the hour-long test of every channel showed it as false drift). A
+  whole read less than ``FRESH_S`` ago stands for one now, so the cycle that read them
+  uploads without a call of its own. Nothing is lost or applied twice.
+- Orders: the Orders API 2026-01-01, the current version: ``searchOrders`` with
+  lastUpdatedAfter (never later than now − 2 min: the cursor is that moment, so each read
+  overlaps the last two minutes, whose orders the cursor knows by their version and the
+  engine would apply once anyway), fulfilledBy=MERCHANT and includedData=FULFILLMENT (the
+  order's status and the units shipped), paginationToken with the same filters; the items
+  come with each order, so one call reads up to 100 orders where v0 took one more call per
+  order. Why: Amazon deprecated v0 (getOrders, getOrderItems) and removes it on 27 March
+  2027. A seller's endpoint that answers searchOrders with HTTP 404 (not served there) is
+  read with v0 instead (``getOrders`` with LastUpdatedAfter and NextToken, then
+  ``getOrderItems`` per order not read yet), remembered by the adapter and asked again
+  after a day; past v0's removal date that 404 is an error (NOT_FOUND), not a fallback.
+  Both versions share the cursor, the order and item ids and the order's version
+  (2026-01-01's status words), so a switch reads nothing twice. A cancelled order
+  (fulfillmentStatus CANCELLED, v0 Canceled) cancels its lines; a partial cancellation
+  shows as a lower quantityOrdered (QuantityOrdered); an item's ``cancellation`` block
+  says only who and why (Amazon's own example has one on a line shipped in full) and is
+  not read. Orders fulfilled by Amazon (fulfilledBy AMAZON, v0 AFN) are skipped.
 """
 
 from __future__ import annotations

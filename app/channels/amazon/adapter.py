@@ -1,10 +1,12 @@
 """The Amazon adapter: stock through the Listings Items API (2021-08-01) and, for large uploads
 and listings past 1,000, the Feeds and Reports APIs (2021-06-30); orders through the Orders API
-v0. See the package's text for the choices."""
+2026-01-01 (v0 where that is not served, until v0's retirement). See the package's text for
+the choices."""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -30,9 +32,17 @@ from .documents import Documents
 from .feeds import FEED_MAX, FEED_MIN, Feeds
 from .reports import ListingsReport
 
+log = logging.getLogger(__name__)
+
 JAPAN = "A1VC38T7YXB528"
 MERCHANT = "DEFAULT"  # fulfillment channel code of the seller's own stock
 ORDER_DELAY_S = 120  # LastUpdatedAfter must be at least two minutes in the past
+ORDERS_2026, ORDERS_V0 = "2026-01-01", "v0"  # Orders API versions
+V0_RETIRES = datetime(2027, 3, 27, tzinfo=UTC)  # Amazon's removal date of Orders API v0
+REPROBE_S = 86400  # a seller read with v0 is asked for 2026-01-01 again after a day
+# a read of the orders this recent stands for one now when the plan has no call left: the
+# cycle's later reads (before an upload, after a read-back) need no call of their own
+FRESH_S = 20.0
 SEARCH_PAGE = 20  # searchListingsItems pageSize maximum
 SEARCH_CAP = 1000  # searchListingsItems pages through at most this many listings
 SEARCH_BY_SKU = 20  # identifiers in one searchListingsItems call
@@ -52,11 +62,23 @@ def _parse(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _version(order: dict[str, Any]) -> str:
-    """What tells one state of an order from another: LastUpdateDate has whole seconds, so a
-    change within the second it was read shows in the status and item counts."""
-    return "|".join(str(order.get(key) or "") for key in (
-        "LastUpdateDate", "OrderStatus", "NumberOfItemsShipped", "NumberOfItemsUnshipped"))
+def _version(updated: str, status: str, shipped: int, unshipped: int) -> str:
+    """What tells one state of an order from another, alike in both Orders API versions:
+    the last update has whole seconds, so a change within the second it was read shows in
+    the status (2026-01-01's words) and the units shipped and not shipped."""
+    return f"{_iso(_parse(updated))}|{status}|{shipped}|{unshipped}"
+
+
+def _status(v0: str) -> str:
+    """A v0 OrderStatus in 2026-01-01's words (Canceled → CANCELLED, PartiallyShipped →
+    PARTIALLY_SHIPPED)."""
+    if v0 == "Canceled":
+        return "CANCELLED"
+    return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(v0)).upper()
+
+
+def _cursor(after: datetime, seen: dict[str, str]) -> str:
+    return json.dumps({"after": _iso(after), "seen": seen}, sort_keys=True)
 
 
 def _read_cursor(cursor: str | None) -> tuple[datetime | None, dict[str, str]]:
@@ -86,7 +108,9 @@ class AmazonChannel:
                  sleep: Callable[[float], None] | None = None) -> None:
         self.info = info
         self.clock = clock
-        self.sp = SpApi(credentials, str(info.settings.get("url") or "") or None, clock, sleep)
+        # the usage plans' buckets run on this adapter's clock, whatever it is set to later
+        self.sp = SpApi(credentials, str(info.settings.get("url") or "") or None,
+                        lambda: self.clock(), sleep)
         self.seller = str(info.settings.get("seller_id") or "").strip()
         self.marketplace = str(info.settings.get("marketplace_id") or JAPAN).strip()
         self.channels: dict[str, str] = {}  # sku -> fulfillment channel code last read
@@ -96,6 +120,9 @@ class AmazonChannel:
                            lambda: self.clock())
         self.report = ListingsReport(self.sp, self.documents, self.marketplace,
                                      lambda: self.clock())
+        self.orders_api: str | None = None  # ORDERS_V0 once 2026-01-01 was not served
+        self._v0_since = 0.0  # when (clock) that was found
+        self._last_read: tuple[str, float] | None = None  # (cursor returned, when) of a whole read
 
     # -- port plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -274,41 +301,143 @@ class AmazonChannel:
                             message=issues or f"Amazon answered {answer.get('status')!r}")
 
     # -- orders -----------------------------------------------------------------------------------
-    def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
-        """Orders changed since the cursor (LastUpdatedAfter, never later than now − 2 min),
-        every page, and the items of each merchant-fulfilled one.
+    def _orders_api(self) -> str:
+        """The Orders API version to read with: 2026-01-01, or v0 where this seller's
+        endpoint did not serve it (asked again after a day), until v0's retirement."""
+        now = self.clock()
+        if (self.orders_api == ORDERS_V0 and now < V0_RETIRES.timestamp()
+                and now - self._v0_since < REPROBE_S):
+            return ORDERS_V0
+        return ORDERS_2026
 
-        The cursor (JSON) holds that moment and the orders already read since then, with
-        their ``_version``: the two minutes each read overlaps the last are not read
-        (nor their items asked for) again."""
+    def read_orders(self, cursor: str | None, since: datetime) -> OrderPage:
+        """Orders changed since the cursor (last updated after a moment never later than
+        now − 2 min), every page, with the items of each merchant-fulfilled one.
+
+        The cursor (JSON, the same for both Orders API versions) holds that moment and the
+        orders already read since then, with their ``_version``: the two minutes each read
+        overlaps the last are not taken again. When the listing operation's usage plan has
+        no call left now, or Amazon answers 429, the orders wait for a later cycle: what was
+        read whole is returned, the moment stays, and nothing is lost or read twice."""
         latest = datetime.fromtimestamp(self.clock(), UTC) - timedelta(seconds=ORDER_DELAY_S)
         after, seen = _read_cursor(cursor)
         after = min(after or since.astimezone(UTC), latest)
-        lines: list[OrderLine] = []
-        kept: dict[str, str] = {}
+        read = _Read(after, latest)
+        api = self._orders_api()
+        try:
+            if api == ORDERS_2026:
+                served = self._search_orders(read, seen)
+                if served is False:  # HTTP 404: this endpoint does not serve 2026-01-01
+                    if self.clock() >= V0_RETIRES.timestamp():
+                        raise ChannelError("searchOrders (Orders API 2026-01-01) is not served "
+                                           "for this seller, and Orders API v0 is retired",
+                                           kind=ErrorKind.NOT_FOUND)
+                    log.info("%s: Orders API 2026-01-01 is not served here; reading with v0",
+                             self.info.name)
+                    self.orders_api, self._v0_since, api = ORDERS_V0, self.clock(), ORDERS_V0
+                elif served or read.versions:
+                    self.orders_api = ORDERS_2026
+            if api == ORDERS_V0:
+                self._get_orders(read, seen)
+        except ChannelError as error:
+            if error.kind is not ErrorKind.RATE_LIMITED:
+                raise
+            read.deferred = str(error)
+        if read.deferred is None:
+            kept = {k: v for k, v in read.versions.items() if read.updated[k] >= latest}
+            self._last_read = (_cursor(latest, kept), self.clock())
+            return OrderPage(read.lines, self._last_read[0])
+        if not read.versions and cursor is not None and self._last_read is not None and (
+                self._last_read[0] == cursor and self.clock() - self._last_read[1] < FRESH_S):
+            return OrderPage([], cursor)  # read whole a moment ago: as good as now
+        log.debug("%s: orders wait for a later cycle (%s)", self.info.name, read.deferred)
+        if not read.versions:
+            return OrderPage([], cursor if cursor is not None else _cursor(after, seen),
+                             deferred=True)
+        return OrderPage(read.lines, _cursor(after, {**seen, **read.versions}), deferred=True)
+
+    def _search_orders(self, read: _Read, seen: dict[str, str]) -> bool | None:
+        """Orders API 2026-01-01 ``searchOrders``, every page, items inline; False when this
+        endpoint does not serve it (HTTP 404)."""
+        params: dict[str, Any] = {
+            "lastUpdatedAfter": _iso(read.after), "marketplaceIds": self.marketplace,
+            "fulfilledBy": "MERCHANT", "includedData": "FULFILLMENT"}  # 100 a page, the most
+        first = True
+        while True:
+            if not self.sp.ready("searchOrders"):
+                read.deferred = "searchOrders: no call left in its usage plan now"
+                return None
+            reply = self.sp.call("searchOrders", "GET", "/orders/2026-01-01/orders",
+                                 params=params, found=(404,) if first else ())
+            if reply.status == 404:
+                return False
+            first = False
+            body = reply.body if isinstance(reply.body, dict) else {}
+            if not isinstance(body.get("orders"), list):
+                raise ChannelError("searchOrders: unreadable answer", kind=ErrorKind.MALFORMED)
+            for order in body["orders"]:
+                self._take_2026(read, order, seen)
+            token = (body.get("pagination") or {}).get("nextToken")
+            if not token:
+                return True
+            params["paginationToken"] = token  # with the same filters, as Amazon requires
+
+    def _take_2026(self, read: _Read, order: Any, seen: dict[str, str]) -> None:
+        """One order of searchOrders: its lines unless read at this version already or
+        fulfilled by Amazon. Cancelled is the order's fulfillmentStatus CANCELLED; a partly
+        cancelled line has its lower quantityOrdered (its ``cancellation`` block says only
+        who and why, and Amazon's own example carries one on a line shipped in full)."""
+        try:
+            order_id, items = str(order["orderId"]), order.get("orderItems") or []
+            fulfillment = order.get("fulfillment") or {}
+            status = str(fulfillment.get("fulfillmentStatus") or "")
+            done = [item.get("fulfillment") or {} for item in items]
+            version = _version(str(order["lastUpdatedTime"]), status,
+                               sum(int(f.get("quantityFulfilled") or 0) for f in done),
+                               sum(int(f.get("quantityUnfulfilled") or 0) for f in done))
+            placed = _parse(order["createdTime"]) if order.get("createdTime") else None
+            lines = [] if fulfillment.get("fulfilledBy") == "AMAZON" else [OrderLine(
+                channel=self.info.name, order_id=order_id, line_id=str(item["orderItemId"]),
+                channel_item_id=str((item.get("product") or {}).get("sellerSku") or ""),
+                quantity=int(item.get("quantityOrdered") or 0),
+                cancelled=status == "CANCELLED", placed_at=placed) for item in items]
+            read.take(order_id, version, _parse(str(order["lastUpdatedTime"])))
+            if seen.get(order_id) != version:
+                read.lines += lines
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ChannelError("searchOrders: an order is not readable",
+                               kind=ErrorKind.MALFORMED) from None
+
+    def _get_orders(self, read: _Read, seen: dict[str, str]) -> None:
+        """Orders API v0 ``getOrders`` (NextToken) and ``getOrderItems`` per order not read
+        at this version yet."""
         token: str | None = None
         while True:
+            if not self.sp.ready("getOrders"):
+                read.deferred = "getOrders: no call left in its usage plan now"
+                return
             params: dict[str, Any] = {"MarketplaceIds": self.marketplace}
             if token:
                 params["NextToken"] = token
             else:
-                params["LastUpdatedAfter"] = _iso(after)
+                params["LastUpdatedAfter"] = _iso(read.after)
             body = self.sp.call("getOrders", "GET", "/orders/v0/orders", params=params).body
             payload = body.get("payload") if isinstance(body, dict) else None
             if not isinstance(payload, dict):
                 raise ChannelError("getOrders: unreadable answer", kind=ErrorKind.MALFORMED)
             for order in payload.get("Orders") or []:
-                order_id, updated = str(order.get("AmazonOrderId")), _version(order)
-                if _parse(str(order.get("LastUpdateDate") or _iso(after))) >= latest:
-                    kept[order_id] = updated  # read again next time: keep it as seen
-                if seen.get(order_id) == updated or order.get("FulfillmentChannel") == "AFN":
-                    continue  # read already; or Amazon's own stock shipped it
-                lines += self._lines(order)
+                order_id = str(order.get("AmazonOrderId"))
+                version = _version(str(order.get("LastUpdateDate") or _iso(read.after)),
+                                   _status(str(order.get("OrderStatus") or "")),
+                                   int(order.get("NumberOfItemsShipped") or 0),
+                                   int(order.get("NumberOfItemsUnshipped") or 0))
+                updated = _parse(str(order.get("LastUpdateDate") or _iso(read.after)))
+                if seen.get(order_id) != version and order.get("FulfillmentChannel") != "AFN":
+                    read.lines += self._lines(order)  # (not read yet; not Amazon's own stock)
+                read.take(order_id, version, updated)
             token = payload.get("NextToken")
             if not token:
-                break
-        return OrderPage(lines, json.dumps({"after": _iso(latest), "seen": kept},
-                                           sort_keys=True))
+                return
 
     def _lines(self, order: dict[str, Any]) -> list[OrderLine]:
         order_id = str(order["AmazonOrderId"])
@@ -334,3 +463,18 @@ class AmazonChannel:
             token = payload.get("NextToken")
             if not token:
                 return lines
+
+
+class _Read:
+    """What one read of the orders found: the lines to apply, each order's version and last
+    update."""
+
+    def __init__(self, after: datetime, latest: datetime) -> None:
+        self.after, self.latest = after, latest
+        self.versions: dict[str, str] = {}
+        self.updated: dict[str, datetime] = {}
+        self.lines: list[OrderLine] = []
+        self.deferred: str | None = None  # why the rest waits for a later cycle
+
+    def take(self, order_id: str, version: str, updated: datetime) -> None:
+        self.versions[order_id], self.updated[order_id] = version, updated

@@ -26,6 +26,7 @@ RATES.update({"createFeedDocument": (0.5, 15), "createFeed": (0.0083, 15),
               "getFeed": (2.0, 15), "getFeedDocument": (0.0222, 10),
               "createReport": (0.0167, 15), "getReport": (2.0, 15),
               "getReports": (0.0222, 10), "getReportDocument": (0.0167, 15)})
+RATES.update({"searchOrders": (0.0056, 20), "getOrder": (0.5, 30)})  # Orders API 2026-01-01
 
 
 def errors_text(body: Any) -> str:
@@ -148,19 +149,31 @@ class SpApi:
         """Keep to the operation's usage plan (a token bucket at its rate and burst): wait
         when that is short; a longer wait is not waited (the call goes, and Amazon, which may
         grant this seller more, answers 429 if it must)."""
-        # a little under the plan: calls delayed on the way arrive bunched at Amazon's end
-        rate = (self.limits.get(operation) or RATES[operation][0]) * PACE_MARGIN
-        burst = max(1.0, float(RATES[operation][1]) - 1)
         with self._lock:
-            now = time.monotonic()
-            tokens, at = self._buckets.get(operation, (burst, now))
-            tokens = min(burst, tokens + (now - at) * rate)
+            now = self.clock()
+            tokens, rate = self._tokens(operation, now)
             wait = 0.0 if tokens >= 1 else (1 - tokens) / rate
             if wait > SHORT_WAIT_S:
                 wait = 0.0
             self._buckets[operation] = (tokens - 1 + wait * rate, now + wait)
         if wait:
             self.api.sleep(wait)
+
+    def _tokens(self, operation: str, now: float) -> tuple[float, float]:
+        """(calls in the operation's bucket at *now*, the rate it fills at). The bucket runs
+        on the adapter's clock (seconds), as Amazon's refills in real time, sleep included."""
+        # a little under the plan: calls delayed on the way arrive bunched at Amazon's end
+        rate = (self.limits.get(operation) or RATES[operation][0]) * PACE_MARGIN
+        burst = max(1.0, float(RATES[operation][1]) - 1)
+        tokens, at = self._buckets.get(operation, (burst, now))
+        return min(burst, tokens + (now - at) * rate), rate
+
+    def ready(self, operation: str) -> bool:
+        """Whether the operation's bucket has a call for now (after at most a short wait);
+        nothing is taken from it."""
+        with self._lock:
+            tokens, rate = self._tokens(operation, self.clock())
+        return tokens >= 1 or (1 - tokens) / rate <= SHORT_WAIT_S
 
     def close(self) -> None:
         self.api.close()
