@@ -1135,6 +1135,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>LWA クライアントシークレット</translation>
     </message>
     <message>
+        <source>Shown with the client ID (your app → View → LWA credentials).</source>
+        <translation>クライアントIDと一緒に表示されます（アプリ → 「表示」 → LWA認証情報）。</translation>
+    </message>
+    <message>
         <source>Refresh token</source>
         <translation>リフレッシュトークン</translation>
     </message>
