@@ -164,6 +164,9 @@ STATUS_2026 = {"Pending": "PENDING", "Unshipped": "UNSHIPPED", "PartiallyShipped
                "PARTIALLY_SHIPPED", "Shipped": "SHIPPED", "Canceled": "CANCELLED"}
 PAGE_TOKEN_S = 86400  # a searchOrders paginationToken expires after 24 hours
 MFN = "DEFAULT"
+# includedData of getListingsItem and searchListingsItems (listingsItems_2021-08-01.json)
+LISTING_DATA = {"summaries", "attributes", "issues", "offers", "fulfillmentAvailability",
+                "procurement", "relationships", "productTypes"}
 
 
 def _iso(moment: float) -> str:
@@ -205,7 +208,8 @@ class AmazonDouble(ServedDouble):
         self.access_tokens: dict[str, float] = {}  # token -> expiry
         self.exchanges = 0
         self.listings: dict[str, dict[str, Any]] = {}  # sku -> {quantity, channel, updated}
-        self.queue: list[tuple[float, str, int]] = []  # (due, sku, quantity)
+        # (due, sku, op, value) of accepted fulfillment_availability patches
+        self.queue: list[tuple[float, str, str, dict[str, Any]]] = []
         self.submissions: list[dict[str, Any]] = []
         self.orders: dict[str, dict[str, Any]] = {}
         self.refused: set[str] = set()
@@ -226,6 +230,11 @@ class AmazonDouble(ServedDouble):
         self.report_delay = 0.0
         self.report_locale = "en_US"  # "ja_JP": Japanese column names, Shift_JIS
         self.compress = True  # reports and processing reports GZIP-compressed
+        # documents also sent with Content-Encoding: gzip (S3 objects stored with that metadata)
+        self.content_encoding = False
+        self.rate_header_on_429 = False  # Amazon's 429s carry x-amzn-RateLimit-Limit or not
+        self.api_headers: list[dict[str, str]] = []  # each SP-API call's headers, lower-cased
+        self.after_search: Callable[[], None] | None = None  # called after each search page
 
     # -- protocol ------------------------------------------------------------------------------
     @property
@@ -244,16 +253,25 @@ class AmazonDouble(ServedDouble):
     def handler(self) -> type[BaseHTTPRequestHandler]:
         return _Handler
 
-    def add_listing(self, channel_item_id: str, quantity: int) -> None:
+    def add_listing(self, channel_item_id: str, quantity: int | None,
+                    lead_time: int | None = None) -> None:
+        """A merchant-fulfilled listing; *lead_time*: its handling time
+        (``lead_time_to_ship_max_days`` of its fulfillment_availability); *quantity* None: a
+        listing with no fulfillmentAvailability at all (never given a number)."""
         with self.lock:
             self.listings[channel_item_id] = {"quantity": quantity, "channel": MFN,
-                                              "updated": self.now()}
+                                              "updated": self.now(), "lead_time": lead_time}
+
+    def lead_time(self, channel_item_id: str) -> int | None:
+        self.tick()
+        with self.lock:
+            return self.listings[channel_item_id].get("lead_time")
 
     def add_fba_listing(self, channel_item_id: str, quantity: int) -> None:
         """A listing Amazon fulfils from its own warehouses (FBA): its quantity is Amazon's."""
         with self.lock:
             self.listings[channel_item_id] = {"quantity": quantity, "channel": FBA,
-                                              "updated": self.now()}
+                                              "updated": self.now(), "lead_time": None}
 
     def add_unmanaged_listing(self, channel_item_id: str) -> None:
         self.add_fba_listing(channel_item_id, 5)
@@ -262,7 +280,7 @@ class AmazonDouble(ServedDouble):
         self.tick()
         with self.lock:
             listing = self.listings.get(channel_item_id)
-            return None if listing is None else int(listing["quantity"])
+            return None if listing is None else int(listing["quantity"] or 0)
 
     def set_quantity(self, channel_item_id: str, quantity: int) -> None:
         with self.lock:
@@ -284,31 +302,50 @@ class AmazonDouble(ServedDouble):
                         job.update(processingStatus="IN_PROGRESS",
                                    processingStartTime=_iso(job["started"]))
             now = self.now()  # what the feeds just accepted is due now too
-            for due, sku, quantity in self.queue:
+            for due, sku, op, value in self.queue:
                 if due > now:
-                    waiting.append((due, sku, quantity))
+                    waiting.append((due, sku, op, value))
                 elif sku in self.listings and self.listings[sku]["channel"] == MFN:
-                    self.listings[sku]["quantity"] = quantity
+                    self._availability(self.listings[sku], op, value)
                     self.listings[sku]["updated"] = now
             self.queue = waiting
+
+    @staticmethod
+    def _availability(listing: dict[str, Any], op: str, value: dict[str, Any]) -> None:
+        """A patch of ``/attributes/fulfillment_availability``: ``replace`` (and ``add``)
+        sets the attribute to the value given, so a lead time not given is gone; ``merge``
+        changes only the fields given in the entry of that fulfillment_channel_code
+        (developer-docs.amazon.com/sp-api/docs/merge-a-listing: "There are no changes to
+        other optional fields if not included, such as restock_date,
+        lead_time_to_ship_max_days")."""
+        if op == "merge":
+            for key, field in (("quantity", "quantity"),
+                               ("lead_time_to_ship_max_days", "lead_time")):
+                if key in value:
+                    listing[field] = value[key]
+        else:
+            listing["quantity"] = value.get("quantity")
+            listing["lead_time"] = value.get("lead_time_to_ship_max_days")
 
     def _order_id(self) -> str:
         self._serial += 1
         return f"503-{self._serial:07d}-{secrets.randbelow(10**7):07d}"
 
-    def place_order(self, lines: list[tuple[str, int]], fba: bool = False) -> str:
-        """*fba*: fulfilled by Amazon from its own stock (AFN), the listings untouched."""
+    def place_order(self, lines: list[tuple[str | None, int]], fba: bool = False) -> str:
+        """*fba*: fulfilled by Amazon from its own stock (AFN), the listings untouched. A SKU
+        of None: an item without SellerSKU (ordersV0.json's OrderItem requires only ASIN,
+        OrderItemId and QuantityOrdered; 2026-01-01's OrderItemProduct requires nothing)."""
         with self.lock:
             order_id, now = self._order_id(), self.now()
             items = []
             for number, (sku, units) in enumerate(lines, 1):
                 items.append({"ASIN": "B0" + secrets.token_hex(4).upper(),
                               "OrderItemId": f"{order_id.replace('-', '')}{number:02d}",
-                              "SellerSKU": sku, "QuantityOrdered": units,
-                              "QuantityShipped": 0, "Title": f"商品 {sku}"})
-                listing = None if fba else self.listings.get(sku)
+                              "QuantityOrdered": units, "QuantityShipped": 0,
+                              "Title": f"商品 {sku}", **({"SellerSKU": sku} if sku else {})})
+                listing = None if fba or sku is None else self.listings.get(sku)
                 if listing is not None:
-                    listing["quantity"] = max(0, listing["quantity"] - units)
+                    listing["quantity"] = max(0, (listing["quantity"] or 0) - units)
             self.orders[order_id] = {"AmazonOrderId": order_id, "PurchaseDate": _iso(now),
                                      "LastUpdateDate": _iso(now), "updated": now,
                                      "OrderStatus": "Unshipped",
@@ -335,24 +372,24 @@ class AmazonDouble(ServedDouble):
             order = self.orders[order_id]
             order["OrderStatus"] = "Canceled"
             for item in order["items"]:
-                self._give_back(order, item["SellerSKU"], item["QuantityOrdered"])
+                self._give_back(order, item.get("SellerSKU"), item["QuantityOrdered"])
             self._touch(order)
 
     def cancel_units(self, order_id: str, channel_item_id: str, units: int) -> None:
         with self.lock:
             order = self.orders[order_id]
-            item = next(i for i in order["items"] if i["SellerSKU"] == channel_item_id)
+            item = next(i for i in order["items"] if i.get("SellerSKU") == channel_item_id)
             item["QuantityOrdered"] -= units
             item["_cancelled"] = True
             self._give_back(order, channel_item_id, units)
             self._touch(order)
 
-    def _give_back(self, order: dict[str, Any], sku: str, units: int) -> None:
-        listing = self.listings.get(sku)
+    def _give_back(self, order: dict[str, Any], sku: str | None, units: int) -> None:
+        listing = self.listings.get(sku) if sku else None
         if order["FulfillmentChannel"] != "MFN":
             return  # Amazon's own stock
         if listing is not None:
-            listing["quantity"] += units
+            listing["quantity"] = (listing["quantity"] or 0) + units
 
     def refuse_writes(self, channel_item_id: str) -> None:
         self.refused.add(channel_item_id)
@@ -376,10 +413,14 @@ class AmazonDouble(ServedDouble):
     def _limit(self, operation: str) -> dict[str, str]:
         rate, burst = self.rates[operation]
         headers = {"x-amzn-RateLimit-Limit": f"{rate:g}"}
+        # the header comes "when available" (each operation's text in the models; Usage Plans
+        # and Rate Limits); on a 429 it is often missing (amzn/selling-partner-api-models
+        # issues), so the double leaves it out of 429s unless rate_header_on_429 is set
+        refused = headers if self.rate_header_on_429 else {}
         if self.throttled > 0:
             self.throttled -= 1
             raise _Refusal(429, "QuotaExceeded", "You exceeded your quota for the requested "
-                           "resource.", headers=headers)
+                           "resource.", headers=refused)
         if self.enforce_rates:
             now = self.now()
             tokens, at = self.buckets.get(operation, (float(burst), now))
@@ -387,7 +428,7 @@ class AmazonDouble(ServedDouble):
             if tokens < 1:
                 self.buckets[operation] = (tokens, now)
                 raise _Refusal(429, "QuotaExceeded", "You exceeded your quota for the "
-                               "requested resource.", headers=headers)
+                               "requested resource.", headers=refused)
             self.buckets[operation] = (tokens - 1, now)
         return headers
 
@@ -425,6 +466,9 @@ class AmazonDouble(ServedDouble):
         self.tick()
         with self.lock:
             self.queries.append((path, query))
+            self.api_headers.append({k.lower(): v for k, v in headers.items()})
+            if len(headers.get("User-Agent") or "") > 500:  # "rejects … longer than 500"
+                raise _Refusal(400, "InvalidInput", "The User-Agent header is too long.", "")
             self._authorise(headers)
             parts = [unquote(part) for part in path.strip("/").split("/")]
             if parts[:3] == ["listings", "2021-08-01", "items"] and len(parts) in (4, 5):
@@ -435,14 +479,17 @@ class AmazonDouble(ServedDouble):
                     raise _Refusal(400, "InvalidInput", "marketplaceIds is invalid.", "")
                 if len(parts) == 4 and method == "GET":
                     limit = self._limit("searchListingsItems")
-                    return 200, self._search(query), limit
+                    answer = self._search(query)
+                    if self.after_search is not None:
+                        self.after_search()
+                    return 200, answer, limit
                 sku = parts[4]
                 if method == "GET":
                     limit = self._limit("getListingsItem")
-                    return 200, self._item(sku), limit
+                    return 200, self._item(sku, query), limit
                 if method == "PATCH":
                     limit = self._limit("patchListingsItem")
-                    return 200, self._patch(sku, body), limit
+                    return 200, self._patch(sku, body, query.get("issueLocale", [""])[0]), limit
             if parts[:2] == ["feeds", "2021-06-30"]:
                 return self._feeds_api(method, parts[2:], body)
             if parts[:2] == ["reports", "2021-06-30"]:
@@ -463,25 +510,58 @@ class AmazonDouble(ServedDouble):
                     return 200, self._get_order(parts[3], query), limit
             raise _Refusal(404, "NotFound", "Resource not found.", path)
 
-    def _summary(self, sku: str) -> dict[str, Any]:
+    def _summary(self, sku: str, included: set[str]) -> dict[str, Any]:
+        """An Item (listingsItems_2021-08-01.json ``Item``: ``sku`` required, each data set
+        only when ``includedData`` names it). ``fulfillmentAvailability`` is
+        ``[{fulfillmentChannelCode, quantity}]`` (``FulfillmentAvailability``), absent for a
+        listing never given a number; its handling time is in the ``attributes``."""
         listing = self.listings[sku]
-        return {"sku": sku, "summaries": [{
-            "marketplaceId": JAPAN, "asin": "B0" + sku.encode().hex()[:8].upper(),
-            "productType": "PRODUCT", "conditionType": "new_new",
-            "status": ["BUYABLE", "DISCOVERABLE"], "itemName": f"商品 {sku}",
-            "createdDate": _iso(listing["updated"]), "lastUpdatedDate": _iso(listing["updated"])}],
-            "fulfillmentAvailability": [{"fulfillmentChannelCode": listing["channel"],
-                                         "quantity": int(listing["quantity"])}]}
+        item: dict[str, Any] = {"sku": sku}
+        if "summaries" in included:
+            item["summaries"] = [{
+                "marketplaceId": JAPAN, "asin": "B0" + sku.encode().hex()[:8].upper(),
+                "productType": "PRODUCT", "conditionType": "new_new",
+                "status": ["BUYABLE", "DISCOVERABLE"], "itemName": f"商品 {sku}",
+                "createdDate": _iso(listing["updated"]),
+                "lastUpdatedDate": _iso(listing["updated"])}]
+        if "fulfillmentAvailability" in included and listing["quantity"] is not None:
+            item["fulfillmentAvailability"] = [{"fulfillmentChannelCode": listing["channel"],
+                                                "quantity": int(listing["quantity"])}]
+        if "attributes" in included:
+            entry: dict[str, Any] = {"fulfillment_channel_code": listing["channel"]}
+            if listing["quantity"] is not None:
+                entry["quantity"] = int(listing["quantity"])
+            if listing.get("lead_time") is not None:
+                entry["lead_time_to_ship_max_days"] = listing["lead_time"]
+            item["attributes"] = {"fulfillment_availability": [entry]}
+        return item
 
-    def _item(self, sku: str) -> dict[str, Any]:
+    @staticmethod
+    def _included(query: dict[str, list[str]]) -> set[str]:
+        """``includedData`` (comma-separated; default ``summaries``); a value outside the
+        model's enum is a 400."""
+        asked = {v for text in query.get("includedData", []) for v in text.split(",") if v}
+        if asked - LISTING_DATA:
+            raise _Refusal(400, "InvalidInput", "Invalid includedData: "
+                           + ",".join(sorted(asked - LISTING_DATA)), "")
+        return asked or {"summaries"}
+
+    def _item(self, sku: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        included = self._included(query)
         if sku not in self.listings:
             raise _Refusal(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {JAPAN}")
-        return self._summary(sku)
+        return self._summary(sku, included)
 
     def _search(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """searchListingsItems. Sorted as ``sortBy`` (sku, createdDate, lastUpdatedDate;
+        default lastUpdatedDate) and ``sortOrder`` (ASC, DESC; default DESC) say; a page token
+        is a place in that order, so with the default order a listing updated between two
+        pages moves to the front and the pages after it miss one (each page is taken from the
+        listings as they are when it is asked for)."""
         size = int(query.get("pageSize", ["10"])[0])
         if not 1 <= size <= 20:
             raise _Refusal(400, "InvalidInput", "pageSize must be between 1 and 20.")
+        included = self._included(query)
         if "identifiers" in query or "identifiersType" in query:
             kind = query.get("identifiersType", [""])[0]
             wanted = query.get("identifiers", [""])[0].split(",")
@@ -489,44 +569,69 @@ class AmazonDouble(ServedDouble):
                 raise _Refusal(400, "InvalidInput", "identifiers requires identifiersType and "
                                "at most 20 identifiers.")
             found = [sku for sku in dict.fromkeys(wanted) if sku in self.listings]
-            return {"numberOfResults": len(found), "items": [self._summary(s) for s in found]}
-        skus = sorted(self.listings)[:1000]
+            return {"numberOfResults": len(found),
+                    "items": [self._summary(s, included) for s in found]}
+        by = query.get("sortBy", ["lastUpdatedDate"])[0]
+        order = query.get("sortOrder", ["DESC"])[0]
+        if by not in ("sku", "createdDate", "lastUpdatedDate") or order not in ("ASC", "DESC"):
+            raise _Refusal(400, "InvalidInput", "Invalid sortBy or sortOrder.", "")
+        if by == "sku":
+            skus = sorted(self.listings, reverse=order == "DESC")
+        else:  # the double keeps one date per listing: creation and last update alike
+            skus = sorted(self.listings, key=lambda s: (self.listings[s]["updated"], s),
+                          reverse=order == "DESC")
+        skus = skus[:1000]
         start = int(query.get("pageToken", ["0"])[0] or 0)
         page = skus[start:start + size]
         answer: dict[str, Any] = {"numberOfResults": len(self.listings),
-                                  "items": [self._summary(s) for s in page]}
+                                  "items": [self._summary(s, included) for s in page]}
         if start + size < len(skus):
             answer["pagination"] = {"nextToken": str(start + size)}
         return answer
 
-    def _patch(self, sku: str, body: Any) -> dict[str, Any]:
+    @staticmethod
+    def _words(english: str, locale: str) -> str:
+        """An issue's message in the asked ``issueLocale``; without one, "the default
+        language code of the first Amazon store" (Amazon.co.jp: Japanese)."""
+        return english if locale.startswith("en") else f"{english}（日本語の説明）"
+
+    def _patch(self, sku: str, body: Any, locale: str) -> dict[str, Any]:
+        """patchListingsItem: ``replace``, ``add`` or ``merge`` (the model's PatchOperation
+        enum) of ``/attributes/fulfillment_availability``; a merge must name its selector,
+        fulfillment_channel_code ("Merge a listing")."""
         submission = "sub-" + secrets.token_hex(8)
         issues: list[dict[str, Any]] = []
-        quantity = None
+        change: tuple[str, dict[str, Any]] | None = None
         try:
-            patches = body["patches"]
-            for patch in patches:
+            if not body.get("productType"):
+                raise ValueError
+            for patch in body["patches"]:
                 if patch["path"] == "/attributes/fulfillment_availability":
-                    value = patch["value"][0]
-                    quantity = int(value["quantity"])
-                    if value.get("fulfillment_channel_code") != MFN or quantity < 0:
+                    op, value = patch["op"], dict(patch["value"][0])
+                    quantity = value.get("quantity")
+                    if (op not in ("add", "replace", "merge")
+                            or value.get("fulfillment_channel_code") != MFN
+                            or (quantity is not None and int(quantity) < 0)
+                            or (op != "merge" and quantity is None)):
                         raise ValueError
-        except (KeyError, TypeError, ValueError, IndexError):
-            issues.append({"code": "4000001", "message": "The provided value for "
-                           "'fulfillment_availability' is invalid.", "severity": "ERROR",
-                           "attributeNames": ["fulfillment_availability"]})
+                    change = (op, value)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            issues.append({"code": "4000001", "message": self._words(
+                "The provided value for 'fulfillment_availability' is invalid.", locale),
+                "severity": "ERROR", "attributeNames": ["fulfillment_availability"]})
         if sku in self.refused:
-            issues.append({"code": "90220", "message": "'quantity' is not valid for this "
-                           "listing.", "severity": "ERROR",
-                           "attributeNames": ["fulfillment_availability"]})
+            issues.append({"code": "90220", "message": self._words(
+                "'quantity' is not valid for this listing.", locale), "severity": "ERROR",
+                "attributeNames": ["fulfillment_availability"]})
         listing = self.listings.get(sku)
         if listing is not None and listing["channel"] != MFN:
-            issues.append({"code": "8541", "message": "Fulfillment channel AMAZON_FE: the "
-                           "quantity is managed by Amazon.", "severity": "ERROR",
-                           "attributeNames": ["fulfillment_availability"]})
+            issues.append({"code": "8541", "message": self._words(
+                "Fulfillment channel AMAZON_FE: the quantity is managed by Amazon.", locale),
+                "severity": "ERROR", "attributeNames": ["fulfillment_availability"]})
         status = "INVALID" if issues else "ACCEPTED"
-        if status == "ACCEPTED" and quantity is not None:
-            self.queue.append((self.now() + self.apply_delay, sku, quantity))
+        quantity = None if change is None else change[1].get("quantity")
+        if status == "ACCEPTED" and change is not None:
+            self.queue.append((self.now() + self.apply_delay, sku, *change))
         self.submissions.append({"sku": sku, "status": status, "quantity": quantity})
         return {"sku": sku, "status": status, "submissionId": submission, "issues": issues}
 
@@ -575,8 +680,14 @@ class AmazonDouble(ServedDouble):
                         "Content-Type": "application/xml"}
                 document["data"], document["uploaded"] = data, True
                 return 200, b"", {}
-            return 200, document["data"], {"Content-Type": document["type"] or
-                                           "application/octet-stream"}
+            served = {"Content-Type": document["type"] or "application/octet-stream"}
+            if self.content_encoding:
+                # an S3 object stored with Content-Encoding: gzip metadata is sent with that
+                # header: a GZIP document (compressionAlgorithm) as it is, a plain one packed
+                served["Content-Encoding"] = "gzip"
+                data = document["data"] if document["gzip"] else gzip.compress(document["data"])
+                return 200, data, served
+            return 200, document["data"], served
 
     def _feeds_api(self, method: str, parts: list[str],
                    body: Any) -> tuple[int, Any, dict[str, str]]:
@@ -650,6 +761,7 @@ class AmazonDouble(ServedDouble):
                 quantity = int(value["quantity"])
                 if (message["operationType"] != "PATCH" or not message.get("productType")
                         or patch["path"] != "/attributes/fulfillment_availability"
+                        or patch["op"] not in ("add", "replace", "merge")
                         or value.get("fulfillment_channel_code") != MFN or quantity < 0):
                     raise ValueError
             except (KeyError, TypeError, ValueError, IndexError):
@@ -669,7 +781,7 @@ class AmazonDouble(ServedDouble):
                                "AMAZON_FE: the quantity is managed by Amazon."})
                 continue
             accepted += 1
-            self.queue.append((self.now() + self.apply_delay, sku, quantity))
+            self.queue.append((self.now() + self.apply_delay, sku, patch["op"], dict(value)))
             self.submissions.append({"sku": sku, "status": "ACCEPTED", "quantity": quantity,
                                      "feed": feed["feedId"]})
         report = {"header": {"sellerId": SELLER_ID, "version": "2.0", "feedId": feed["feedId"]},
@@ -740,7 +852,7 @@ class AmazonDouble(ServedDouble):
             row[at("seller-sku")] = sku
             row[at("price")] = "1000"
             merchant = listing["channel"] == MFN
-            row[at("quantity")] = str(listing["quantity"]) if merchant else ""
+            row[at("quantity")] = str(listing["quantity"] or 0) if merchant else ""
             row[at("open-date")] = "2026/01/01 10:00:00 JST"
             row[at("asin1")] = "B0" + sku.encode().hex()[:8].upper()
             row[at("fulfillment-channel")] = MFN if merchant else "AMAZON_JP"
@@ -872,7 +984,8 @@ class AmazonDouble(ServedDouble):
             shown: dict[str, Any] = {
                 "orderItemId": item["OrderItemId"], "quantityOrdered": item["QuantityOrdered"],
                 "programs": [], "product": {
-                    "asin": item["ASIN"], "title": item["Title"], "sellerSku": item["SellerSKU"],
+                    "asin": item["ASIN"], "title": item["Title"],
+                    **({"sellerSku": item["SellerSKU"]} if "SellerSKU" in item else {}),
                     "condition": {"conditionType": "NEW", "conditionSubtype": "NEW",
                                   "conditionNote": ""},
                     "price": {"unitPrice": {"amount": "1980", "currencyCode": "JPY"}}}}

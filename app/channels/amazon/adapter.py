@@ -150,11 +150,15 @@ class AmazonChannel:
 
     # -- stock ------------------------------------------------------------------------------------
     @staticmethod
-    def _availability(item: dict[str, Any]) -> tuple[str, int] | None:
+    def _availability(item: dict[str, Any]) -> tuple[str, int]:
+        """(fulfillment channel, quantity) of an Item read with includedData
+        fulfillmentAvailability. A listing without any (made in Seller Central and never
+        given a number) is the seller's own at 0: Amazon shows it out of stock, and a number
+        written to it goes as for any merchant listing."""
         for entry in item.get("fulfillmentAvailability") or []:
             if isinstance(entry, dict) and entry.get("fulfillmentChannelCode"):
                 return str(entry["fulfillmentChannelCode"]), int(entry.get("quantity") or 0)
-        return None
+        return MERCHANT, 0
 
     def read_quantities(self) -> dict[str, int]:
         """Every listing the seller has, with what it shows now; FBA listings too (their
@@ -166,9 +170,12 @@ class AmazonChannel:
         token: str | None = None
         seen, total = 0, None
         while True:
+            # in SKU order: the default (lastUpdatedDate, newest first) moves a listing
+            # changed between two pages to the front, and a later page misses one
             params: dict[str, Any] = {"marketplaceIds": self.marketplace,
                                       "includedData": "summaries,fulfillmentAvailability",
-                                      "pageSize": SEARCH_PAGE}
+                                      "pageSize": SEARCH_PAGE, "sortBy": "sku",
+                                      "sortOrder": "ASC"}
             if token:
                 params["pageToken"] = token
             body = self._search(params)
@@ -218,9 +225,8 @@ class AmazonChannel:
     def _take(self, body: dict[str, Any], shown: dict[str, int]) -> None:
         for item in body.get("items") or []:
             sku = str(item.get("sku") or "") if isinstance(item, dict) else ""
-            found = self._availability(item) if sku else None
-            if found is not None:
-                self.channels[sku], shown[sku] = found
+            if sku:
+                self.channels[sku], shown[sku] = self._availability(item)
 
     def _channel_of(self, sku: str) -> str | None:
         """The listing's fulfillment channel (one getListingsItem when not read yet); None
@@ -231,8 +237,7 @@ class AmazonChannel:
                 found=(404,))
             if reply.status == 404 or not isinstance(reply.body, dict):
                 return None
-            found = self._availability(reply.body)
-            self.channels[sku] = found[0] if found else MERCHANT
+            self.channels[sku] = self._availability(reply.body)[0]
         return self.channels[sku]
 
     def set_quantities(self, updates: Sequence[QuantityUpdate]) -> list[UpdateResult]:
@@ -281,13 +286,16 @@ class AmazonChannel:
         sku = update.channel_item_id
         if self._channel_of(sku) not in (None, MERCHANT):
             return UpdateResult(sku, UpdateStatus.UNUSABLE, message=FBA_WORDS)
+        # merge, not replace: the listing's handling time (lead_time_to_ship_max_days) and
+        # restock date stay as the seller set them (developer-docs.amazon.com/sp-api/docs/
+        # merge-a-listing); issues in English, for the log (else the store's language)
         body = {"productType": "PRODUCT", "patches": [{
-            "op": "replace", "path": "/attributes/fulfillment_availability",
+            "op": "merge", "path": "/attributes/fulfillment_availability",
             "value": [{"fulfillment_channel_code": MERCHANT,
                        "quantity": max(0, update.quantity)}]}]}
         try:
-            reply = self.sp.call("patchListingsItem", "PATCH", self._item_path(sku),
-                                 params={"marketplaceIds": self.marketplace}, json=body)
+            reply = self.sp.call("patchListingsItem", "PATCH", self._item_path(sku), params={
+                "marketplaceIds": self.marketplace, "issueLocale": "en_US"}, json=body)
         except ChannelError as error:
             if error.kind is ErrorKind.REFUSED:
                 return UpdateResult(sku, UpdateStatus.REJECTED, message=str(error))
@@ -398,7 +406,9 @@ class AmazonChannel:
             placed = _parse(order["createdTime"]) if order.get("createdTime") else None
             lines = [] if fulfillment.get("fulfilledBy") == "AMAZON" else [OrderLine(
                 channel=self.info.name, order_id=order_id, line_id=str(item["orderItemId"]),
-                channel_item_id=str((item.get("product") or {}).get("sellerSku") or ""),
+                channel_item_id=self._sku(order_id, item["orderItemId"], (
+                    item.get("product") or {}).get("sellerSku"), (
+                    item.get("product") or {}).get("asin")),
                 quantity=int(item.get("quantityOrdered") or 0),
                 cancelled=status == "CANCELLED", placed_at=placed) for item in items]
             read.take(order_id, version, _parse(str(order["lastUpdatedTime"])))
@@ -439,6 +449,17 @@ class AmazonChannel:
             if not token:
                 return
 
+    def _sku(self, order_id: str, item_id: Any, sku: Any, asin: Any) -> str:
+        """An order item's seller SKU. Neither version requires one (ordersV0.json
+        OrderItem: ASIN, OrderItemId, QuantityOrdered; orders_2026-01-01.json
+        OrderItemProduct: nothing): without it the line comes with no SKU, which no item
+        matches, so it is kept with the unmatched lines, and the rest of the order goes on."""
+        if sku:
+            return str(sku)
+        log.warning("%s: order %s item %s (ASIN %s) has no seller SKU; kept with the unmatched "
+                    "lines", self.info.name, order_id, item_id, asin or "?")
+        return ""
+
     def _lines(self, order: dict[str, Any]) -> list[OrderLine]:
         order_id = str(order["AmazonOrderId"])
         cancelled = order.get("OrderStatus") == "Canceled"
@@ -455,11 +476,17 @@ class AmazonChannel:
                 raise ChannelError("getOrderItems: unreadable answer",
                                    kind=ErrorKind.MALFORMED)
             for item in payload.get("OrderItems") or []:
-                lines.append(OrderLine(
-                    channel=self.info.name, order_id=order_id,
-                    line_id=str(item["OrderItemId"]), channel_item_id=str(item["SellerSKU"]),
-                    quantity=int(item.get("QuantityOrdered") or 0), cancelled=cancelled,
-                    placed_at=placed))
+                try:
+                    lines.append(OrderLine(
+                        channel=self.info.name, order_id=order_id,
+                        line_id=str(item["OrderItemId"]), channel_item_id=self._sku(
+                            order_id, item["OrderItemId"], item.get("SellerSKU"),
+                            item.get("ASIN")),
+                        quantity=int(item.get("QuantityOrdered") or 0), cancelled=cancelled,
+                        placed_at=placed))
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    raise ChannelError(f"getOrderItems: an item of order {order_id} is not "
+                                       "readable", kind=ErrorKind.MALFORMED) from None
             token = payload.get("NextToken")
             if not token:
                 return lines

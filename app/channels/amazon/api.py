@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import platform
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
+
+from app import __version__
 
 from ..base import ChannelError, Credentials, ErrorKind
 from ..http import HttpClient, Reply
@@ -27,6 +31,24 @@ RATES.update({"createFeedDocument": (0.5, 15), "createFeed": (0.0083, 15),
               "createReport": (0.0167, 15), "getReport": (2.0, 15),
               "getReports": (0.0222, 10), "getReportDocument": (0.0167, 15)})
 RATES.update({"searchOrders": (0.0056, 20), "getOrder": (0.5, 30)})  # Orders API 2026-01-01
+
+
+def _attribute(value: str) -> str:
+    """An attribute value of the User-Agent, quoted as Amazon asks (backslash, closing
+    parenthesis and semicolon each preceded by a backslash)."""
+    for char in ("\\", ")", ";"):
+        value = value.replace(char, "\\" + char)
+    return value
+
+
+def user_agent() -> str:
+    """``Rendo/0.1.0 (Language=Python/3.12.3; Platform=Windows/11)``, as Amazon asks of every
+    SP-API call ("Include a User-Agent header in all requests": AppId/AppVersionId
+    (Language=…; more attributes separated by semicolons), at most 500 characters)."""
+    system = f"{platform.system() or 'unknown'}/{platform.release() or 'unknown'}"
+    agent = (f"Rendo/{__version__} (Language=Python/{platform.python_version()}; "
+             f"Platform={_attribute(system)})")
+    return agent if len(agent) <= 500 else f"Rendo/{__version__} (Language=Python)"
 
 
 def errors_text(body: Any) -> str:
@@ -53,6 +75,8 @@ class SpApi:
         self.api = HttpClient(url or DEFAULT_URL, auth=self._auth_headers,
                               secrets=self._secrets, sleep=sleep)
         self.lwa = HttpClient(url or LWA_URL, secrets=self._secrets)
+        for client in (self.api, self.lwa):
+            client.session.headers["User-Agent"] = user_agent()
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -63,7 +87,11 @@ class SpApi:
         return [*self.credentials.secrets(), *([self._token] if self._token else [])]
 
     def _auth_headers(self) -> dict[str, str]:
-        return {"x-amz-access-token": self.access_token()}
+        """The headers "Connecting to the Selling Partner API" lists for each call (step 3):
+        the access token and ``x-amz-date``, the time of the request (``20190430T123600Z``;
+        the host and User-Agent go with every call anyway)."""
+        moment = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%SZ")
+        return {"x-amz-access-token": self.access_token(), "x-amz-date": moment}
 
     def access_token(self) -> str:
         with self._lock:
@@ -96,9 +124,10 @@ class SpApi:
                                    kind=ErrorKind.AUTHENTICATION,
                                    renew=("client_id", "client_secret"))
             if error == "invalid_grant":
+                # the refresh token alone: revoked, or the app authorised again (a new one)
                 raise ChannelError("Login with Amazon refused the refresh token "
                                    "(invalid_grant): authorise the app again in Seller Central",
-                                   kind=ErrorKind.AUTHENTICATION)
+                                   kind=ErrorKind.AUTHENTICATION, renew=("refresh_token",))
             raise ChannelError(f"Login with Amazon refused the token request ({error})",
                                kind=ErrorKind.REFUSED)
         try:

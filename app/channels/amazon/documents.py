@@ -7,11 +7,15 @@ called with no ``x-amz-access-token`` and nothing else of Rendo's: a fresh HttpC
 auth for each document, on the address policy of app/channels/urls.py (HTTPS; plain http only
 to this PC, for the tests' double), no redirects followed, the answer size-capped, and the
 query never written into a message or the log. A document compressed with GZIP
-(``compressionAlgorithm``) is unpacked here, also under a cap.
+(``compressionAlgorithm``) is unpacked here, also under a cap. S3 may also send a document with
+``Content-Encoding: gzip`` (an object stored with that metadata): the HTTP layer unpacks that
+transfer encoding, so a GZIP document may arrive already unpacked, which its first bytes tell
+(every GZIP stream starts with 1f 8b; a report or a JSON processing report never does).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import zlib
 from collections.abc import Callable
@@ -21,18 +25,27 @@ from ..base import ChannelError, ErrorKind
 from ..http import HttpClient
 from ..urls import ChannelUrlRefused, parse_channel_url
 
+log = logging.getLogger(__name__)
+
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # a document as sent (compressed or not)
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a GZIP document once unpacked
 DOCUMENT_DEADLINE_S = 600.0  # one transfer (a report of 100,000 listings on a slow line)
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def unpack(data: bytes, compression: str | None, limit: int = MAX_UNPACKED_BYTES) -> bytes:
-    """*data* as Amazon made it: GZIP unpacked (at most *limit* bytes), else as it is."""
+    """*data* as Amazon made it: GZIP unpacked (at most *limit* bytes), else as it is; a GZIP
+    document the transfer's Content-Encoding already unpacked is taken as it is."""
     if not compression:
         return data
     if compression.upper() != "GZIP":
         raise ChannelError(f"Amazon's document uses {compression}, which Rendo cannot unpack",
                            kind=ErrorKind.MALFORMED)
+    if not data.startswith(GZIP_MAGIC):
+        log.debug("a GZIP document came unpacked (Content-Encoding: gzip)")
+        return data
     unpacker = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         out = unpacker.decompress(data, limit + 1)
@@ -41,6 +54,9 @@ def unpack(data: bytes, compression: str | None, limit: int = MAX_UNPACKED_BYTES
                            kind=ErrorKind.MALFORMED) from None
     if len(out) > limit or unpacker.unconsumed_tail:
         raise ChannelError(f"Amazon's document is larger than {limit:,} bytes once unpacked",
+                           kind=ErrorKind.MALFORMED)
+    if not unpacker.eof:  # cut short: never taken for a shorter document
+        raise ChannelError("Amazon's GZIP document ends before its end (incomplete)",
                            kind=ErrorKind.MALFORMED)
     return out
 

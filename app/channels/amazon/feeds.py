@@ -9,7 +9,8 @@ type → createFeed ``{feedType, marketplaceIds, inputFeedDocumentId}`` → (a l
 until ``processingStatus`` is DONE, FATAL or CANCELLED → getFeedDocument(``resultFeedDocumentId``)
 → download the processing report (GZIP when ``compressionAlgorithm`` says so). Each message
 PATCHes ``/attributes/fulfillment_availability`` with the DEFAULT (merchant) channel's quantity,
-exactly as one patchListingsItem does.
+exactly as one patchListingsItem does: ``merge`` (listings-feed-schema-v2.example.json, message
+5), so the listing's handling time and restock date stay as they are.
 
 When (``FEED_MIN``): a batch of at least 100 SKUs goes as one feed, fewer as patches. A patch
 costs one call of patchListingsItem's 5 a second (100 take some 20 s of a cycle, 1,000 over
@@ -69,7 +70,7 @@ def feed_document(seller: str, updates: Sequence[QuantityUpdate], merchant: str)
     """The JSON listings feed (schema v2) setting each update's merchant-fulfilled quantity."""
     messages = [{"messageId": number, "sku": update.channel_item_id, "operationType": "PATCH",
                  "productType": "PRODUCT", "patches": [{
-                     "op": "replace", "path": "/attributes/fulfillment_availability",
+                     "op": "merge", "path": "/attributes/fulfillment_availability",
                      "value": [{"fulfillment_channel_code": merchant,
                                 "quantity": max(0, update.quantity)}]}]}
                 for number, update in enumerate(updates, 1)]
