@@ -6,13 +6,20 @@ Built from Amazon's published models, github.com/amzn/selling-partner-api-models
 
 - models/listings-items-api-model/listingsItems_2021-08-01.json: ``GET
   /listings/2021-08-01/items/{sellerId}/{sku}`` (getListingsItem, marketplaceIds,
-  includedData=summaries,fulfillmentAvailability; 404 with ``errors`` for an unknown SKU),
-  ``PATCH`` the same path (patchListingsItem: ``{"productType", "patches": [{"op":
-  "replace", "path": "/attributes/fulfillment_availability", "value":
-  [{"fulfillment_channel_code": "DEFAULT", "quantity": N}]}]}`` answering
-  ListingsItemSubmissionResponse ``{sku, status: ACCEPTED|INVALID, submissionId, issues}``),
+  includedData: only the data sets named, default ``summaries``; 404 ``NOT_FOUND`` with
+  ``errors`` for an unknown SKU), ``PATCH`` the same path (patchListingsItem:
+  ``{"productType", "patches": [{"op": "merge", "path": "/attributes/fulfillment_availability",
+  "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": N}]}]}``; PatchOperation's op
+  add|replace|merge|delete: replace sets the attribute to the value given, so a handling time
+  (``lead_time_to_ship_max_days``) not given is gone, merge changes only the fields given
+  (developer-docs.amazon.com/sp-api/docs/merge-a-listing; schemas/feeds/
+  listings-feed-schema-v2.example.json message 5); ``issueLocale``, else the first store's
+  language, here Japanese; answering ListingsItemSubmissionResponse ``{sku, status:
+  ACCEPTED|INVALID, submissionId, issues}``, ACCEPTED for a SKU the seller does not have),
   ``GET /listings/2021-08-01/items/{sellerId}`` (searchListingsItems: pageSize ≤ 20,
-  pageToken, ``pagination.nextToken``, ``numberOfResults``; at most 1000 items paged through).
+  pageToken, ``pagination.nextToken``, ``numberOfResults``; at most 1000 items paged through;
+  sortBy sku|createdDate|lastUpdatedDate, default lastUpdatedDate, sortOrder ASC|DESC, default
+  DESC).
   Usage plans from the operations' tables: get 5/s burst 10, patch 5/s burst 5, search 5/s
   burst 5. ``fulfillmentAvailability`` is ``[{fulfillmentChannelCode, quantity}]``; FBA
   listings in Japan carry ``AMAZON_FE``.
@@ -53,8 +60,13 @@ Built from Amazon's published models, github.com/amzn/selling-partner-api-models
   of the window too (lastUpdatedAfter), which the adapter keeps to.
 - Errors everywhere: ``{"errors": [{"code", "message", "details"}]}``; an expired access
   token is HTTP 403 ``Unauthorized`` "Access to requested resource is denied." with details
-  "The access token you provided has expired."; throttling is HTTP 429 ``QuotaExceeded``,
-  and answers carry ``x-amzn-RateLimit-Limit`` (the operation's rate, requests a second).
+  "The access token you provided has expired."; throttling is HTTP 429 ``QuotaExceeded``.
+  Answers carry ``x-amzn-RateLimit-Limit`` (the operation's rate, requests a second); the
+  models declare it on 200 and 4xx answers but not on 429 (only ``x-amzn-RequestId``), so
+  the double's 429s leave it out unless ``rate_header_on_429`` is set. Each call's headers
+  are kept (``api_headers``): "Connecting to the Selling Partner API" lists host,
+  ``x-amz-access-token``, ``x-amz-date`` and ``user-agent``; a User-Agent over 500
+  characters is refused ("Include a User-Agent header in all requests").
 - Login with Amazon: clients/sellingpartner-api-aa-python/auth/LwaRequest.py of the same
   repository (``POST https://api.amazon.com/auth/o2/token``, form grant_type=refresh_token,
   refresh_token, client_id, client_secret; ``expires_in``) and LwaExceptionErrorCode.py;
@@ -98,8 +110,10 @@ Built from Amazon's published models, github.com/amzn/selling-partner-api-models
   (S3): here this same loopback server under ``/documents/{id}?X-Amz-…&X-Amz-Signature=…``,
   which takes no ``x-amz-access-token`` (each document request's headers are kept in
   ``document_requests``), answers 403 AccessDenied to a wrong or expired signature, and GZIPs
-  reports and processing reports when ``compress`` is on. ``document_base`` changes the
-  address handed out (a test of Rendo's address policy).
+  reports and processing reports when ``compress`` is on (``compressionAlgorithm`` GZIP);
+  ``content_encoding`` also sends every document with ``Content-Encoding: gzip``, as S3 does
+  for an object stored with that metadata (a GZIP document as it is, a plain one packed).
+  ``document_base`` changes the address handed out (a test of Rendo's address policy).
 
 Not in the docs, chosen here: accepted patches are applied ``apply_delay`` seconds later (0:
 at the double's next request or look, so a sync sees them; a test sets a delay and calls

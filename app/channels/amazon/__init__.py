@@ -18,8 +18,11 @@ models/orders-api-model/orders_2026-01-01.json and ordersV0.json):
   it ends, and once more when Amazon answers 403 (an expired or revoked token). A refused
   refresh token (``invalid_grant``) or app (``invalid_client``) stops the channel.
 - Stock, which path when: the engine hands the adapter up to 10,000 listings at once
-  (batch_size). Fewer than 100 go as ``patchListingsItem``, one SKU a call, replacing
-  ``fulfillment_availability`` (DEFAULT channel): validated at once, 5 a second. 100 or more
+  (batch_size). Fewer than 100 go as ``patchListingsItem``, one SKU a call, a ``merge`` of
+  ``fulfillment_availability`` (DEFAULT channel; developer-docs.amazon.com/sp-api/docs/
+  merge-a-listing: the quantity alone, the handling time and restock date kept, where
+  ``replace`` would drop them), issues asked in English (``issueLocale=en_US``, for the log):
+  validated at once, 5 a second. 100 or more
   go as one JSON listings feed (feeds.py: Feeds API 2021-06-30, the same PATCH per message;
   three calls now and three later whatever its size, but createFeed allows one feed every
   two minutes after a burst and Amazon asks for few large feeds, not many small ones).
@@ -36,7 +39,12 @@ models/orders-api-model/orders_2026-01-01.json and ordersV0.json):
   token (documents.py).
 - Reading every listing: getListingsItem per SKU would cost a call each (5 a second), so
   ``searchListingsItems`` (2021-08-01) is read, 20 listings a page with their
-  fulfillmentAvailability. Amazon pages through at most 1,000 SKUs that way; past that
+  fulfillmentAvailability, in SKU order (``sortBy=sku&sortOrder=ASC``: the default,
+  last updated first, moves a listing changed between two pages to the front, and a later
+  page then misses one). A listing with no fulfillmentAvailability at all is the seller's
+  own at 0. Every call says who calls (``User-Agent: Rendo/0.1.0 (Language=Python/3.x.y;
+  Platform=…)``, as "Include a User-Agent header in all requests" asks) and when
+  (``x-amz-date``). Amazon pages through at most 1,000 SKUs that way; past that
   (``numberOfResults``), the All Listings Report (reports.py: Reports API 2021-06-30,
   GET_MERCHANT_LISTINGS_ALL_DATA, English or Japanese columns, UTF-8 or Shift_JIS) says which
   SKUs exist, and their numbers are read fresh with searchListingsItems by SKU (20 a call).
@@ -45,8 +53,10 @@ models/orders-api-model/orders_2026-01-01.json and ordersV0.json):
   meanwhile.
 - Rates: each operation's published usage plan, kept by a token bucket per operation on the
   adapter's clock (a wait of up to two seconds is waited before sending); a 429 is waited out
-  within the call when the operation's rate (``x-amzn-RateLimit-Limit``, else the published
-  one) asks for two seconds or less, otherwise the cycle ends RATE_LIMITED with that wait.
+  within the call when the operation's rate (``x-amzn-RateLimit-Limit``, which the models
+  declare on answers but not on 429s, so the last one an answer of that operation gave,
+  else the published one) asks for two seconds or less, otherwise the cycle ends
+  RATE_LIMITED with that wait.
   The order listing is the exception: its plan allows a call every three minutes
   (searchOrders; v0's getOrders one a minute) after a burst of 20, while Rendo polls every
   few seconds, so when its bucket has no call now, or Amazon answers 429, the cycle reads
