@@ -227,3 +227,18 @@ def test_a_document_is_read_whether_gzip_is_its_compression_its_encoding_or_both
     with pytest.raises(ChannelError) as broken:
         Documents(lambda: None).download(double._document(served[:5], "text/plain")[1], "GZIP")
     assert broken.value.kind is ErrorKind.MALFORMED
+
+
+def test_a_report_document_asked_with_content_encoding_is_read_once_unpacked(double):
+    """getReportDocument's enableContentEncodingUrlHeader=true (reports_2021-06-30.json) has
+    S3 send the GZIP document with Content-Encoding: gzip; the adapter does not ask for it,
+    and reads it either way."""
+    text = b"seller-sku\tquantity\nA\t1\n"
+    document_id, _url = double._document(text, "text/plain", compress=True)
+    for flag, encoding in (("true", "gzip"), ("false", None)):
+        answer = raw_get(double, f"/reports/2021-06-30/documents/{document_id}",
+                         enableContentEncodingUrlHeader=flag).json()
+        assert answer["compressionAlgorithm"] == "GZIP"
+        with requests.get(answer["url"], timeout=5, stream=True) as served:
+            assert served.headers.get("Content-Encoding") == encoding
+        assert Documents(lambda: None).download(answer["url"], "GZIP") == text

@@ -505,7 +505,7 @@ class AmazonDouble(ServedDouble):
                     limit = self._limit("patchListingsItem")
                     return 200, self._patch(sku, body, query.get("issueLocale", [""])[0]), limit
             if parts[:2] == ["feeds", "2021-06-30"]:
-                return self._feeds_api(method, parts[2:], body)
+                return self._feeds_api(method, parts[2:], query, body)
             if parts[:2] == ["reports", "2021-06-30"]:
                 return self._reports_api(method, parts[2:], query, body)
             if parts[:3] == ["orders", "v0", "orders"]:
@@ -664,13 +664,20 @@ class AmazonDouble(ServedDouble):
                f"&X-Amz-Expires={DOCUMENT_S}&X-Amz-Signature={signature}")
         return document_id, url
 
-    def _signed(self, document_id: str) -> str:
-        """A fresh pre-signed address of a stored document (each get*Document call)."""
+    def _signed(self, document_id: str, query: dict[str, list[str]] | None = None) -> str:
+        """A fresh pre-signed address of a stored document (each get*Document call). With
+        ``enableContentEncodingUrlHeader=true`` (getFeedDocument, getReportDocument: "the
+        Content-Encoding header on the returned URL is set to gzip instead of the default
+        identity when compressionAlgorithm is GZIP") the address says so, as S3's
+        ``response-content-encoding`` does."""
         document = self.documents[document_id]
         document["signature"], document["until"] = secrets.token_hex(32), self.now() + DOCUMENT_S
         base = self.document_base or self.url
+        encoding = ("&response-content-encoding=gzip" if document["gzip"] and (query or {}).get(
+            "enableContentEncodingUrlHeader", [""])[0] == "true" else "")
         return (f"{base}/documents/{document_id}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-                f"&X-Amz-Expires={DOCUMENT_S}&X-Amz-Signature={document['signature']}")
+                f"&X-Amz-Expires={DOCUMENT_S}{encoding}"
+                f"&X-Amz-Signature={document['signature']}")
 
     def document(self, method: str, path: str, query: dict[str, list[str]], headers: Any,
                  data: bytes) -> tuple[int, bytes, dict[str, str]]:
@@ -695,7 +702,7 @@ class AmazonDouble(ServedDouble):
                 document["data"], document["uploaded"] = data, True
                 return 200, b"", {}
             served = {"Content-Type": document["type"] or "application/octet-stream"}
-            if self.content_encoding:
+            if self.content_encoding or query.get("response-content-encoding") == ["gzip"]:
                 # an S3 object stored with Content-Encoding: gzip metadata is sent with that
                 # header: a GZIP document (compressionAlgorithm) as it is, a plain one packed
                 served["Content-Encoding"] = "gzip"
@@ -703,7 +710,7 @@ class AmazonDouble(ServedDouble):
                 return 200, data, served
             return 200, document["data"], served
 
-    def _feeds_api(self, method: str, parts: list[str],
+    def _feeds_api(self, method: str, parts: list[str], query: dict[str, list[str]],
                    body: Any) -> tuple[int, Any, dict[str, str]]:
         if parts == ["documents"] and method == "POST":
             limit = self._limit("createFeedDocument")
@@ -716,7 +723,7 @@ class AmazonDouble(ServedDouble):
             document = self.documents.get(parts[1])
             if document is None:
                 raise _Refusal(404, "NotFound", "The feed document was not found.")
-            answer = {"feedDocumentId": parts[1], "url": self._signed(parts[1])}
+            answer = {"feedDocumentId": parts[1], "url": self._signed(parts[1], query)}
             if document["gzip"]:
                 answer["compressionAlgorithm"] = "GZIP"
             return 200, answer, limit
@@ -845,7 +852,7 @@ class AmazonDouble(ServedDouble):
             document = self.documents.get(parts[1])
             if document is None:
                 raise _Refusal(404, "NotFound", "The report document was not found.")
-            answer = {"reportDocumentId": parts[1], "url": self._signed(parts[1])}
+            answer = {"reportDocumentId": parts[1], "url": self._signed(parts[1], query)}
             if document["gzip"]:
                 answer["compressionAlgorithm"] = "GZIP"
             return 200, answer, limit

@@ -11,6 +11,8 @@ query never written into a message or the log. A document compressed with GZIP
 ``Content-Encoding: gzip`` (an object stored with that metadata): the HTTP layer unpacks that
 transfer encoding, so a GZIP document may arrive already unpacked, which its first bytes tell
 (every GZIP stream starts with 1f 8b; a report or a JSON processing report never does).
+Rendo does not ask for that (get*Document's ``enableContentEncodingUrlHeader``, default
+false: "identity"), so that its own cap on the unpacked size holds.
 """
 
 from __future__ import annotations
