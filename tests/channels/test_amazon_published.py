@@ -137,6 +137,17 @@ def test_a_listing_without_fulfillment_availability_is_a_merchant_listing_at_zer
     assert double.quantity("NEW") == 4
 
 
+def test_a_listing_fulfilled_both_ways_is_read_and_written_by_its_merchant_record(double):
+    double.add_listing("BOTH", 2, fba_too=30)  # the FBA record comes first
+    channel = adapter(double)
+    assert channel.read_quantities() == {"BOTH": 2}
+    [result] = channel.set_quantities([QuantityUpdate("BOTH", 6)])
+    assert result.status is UpdateStatus.SUBMITTED
+    assert (double.quantity("BOTH"), double.fba_quantity("BOTH")) == (6, 30)  # FBA untouched
+    [fresh] = adapter(double).set_quantities([QuantityUpdate("BOTH", 5)])  # not read yet
+    assert fresh.status is UpdateStatus.SUBMITTED and double.quantity("BOTH") == 5
+
+
 def test_the_double_answers_only_the_data_sets_asked_for(double):
     double.add_listing("A", 3, lead_time=2)
     path = f"/listings/2021-08-01/items/{SELLER_ID}/A"

@@ -268,13 +268,23 @@ class AmazonDouble(ServedDouble):
         return _Handler
 
     def add_listing(self, channel_item_id: str, quantity: int | None,
-                    lead_time: int | None = None) -> None:
+                    lead_time: int | None = None, fba_too: int | None = None) -> None:
         """A merchant-fulfilled listing; *lead_time*: its handling time
         (``lead_time_to_ship_max_days`` of its fulfillment_availability); *quantity* None: a
-        listing with no fulfillmentAvailability at all (never given a number)."""
+        listing with no fulfillmentAvailability at all (never given a number); *fba_too*:
+        Amazon's units of a listing fulfilled both ways, its FBA record listed first ("Manage
+        Amazon Haul, Advanced Multiple-Offer, and Multiple-Fulfillment Use Cases": a listing
+        may hold several fulfillment records)."""
         with self.lock:
             self.listings[channel_item_id] = {"quantity": quantity, "channel": MFN,
-                                              "updated": self.now(), "lead_time": lead_time}
+                                              "updated": self.now(), "lead_time": lead_time,
+                                              "fba_too": fba_too}
+
+    def fba_quantity(self, channel_item_id: str) -> int | None:
+        """The FBA record's units of a listing fulfilled both ways (None: none any more)."""
+        self.tick()
+        with self.lock:
+            return self.listings[channel_item_id].get("fba_too")
 
     def lead_time(self, channel_item_id: str) -> int | None:
         self.tick()
@@ -337,9 +347,10 @@ class AmazonDouble(ServedDouble):
                                ("lead_time_to_ship_max_days", "lead_time")):
                 if key in value:
                     listing[field] = value[key]
-        else:
+        else:  # the attribute is the value given: another channel's record is gone too
             listing["quantity"] = value.get("quantity")
             listing["lead_time"] = value.get("lead_time_to_ship_max_days")
+            listing["fba_too"] = None
 
     def _order_id(self) -> str:
         self._serial += 1
@@ -541,6 +552,9 @@ class AmazonDouble(ServedDouble):
         if "fulfillmentAvailability" in included and listing["quantity"] is not None:
             item["fulfillmentAvailability"] = [{"fulfillmentChannelCode": listing["channel"],
                                                 "quantity": int(listing["quantity"])}]
+            if listing.get("fba_too") is not None:
+                item["fulfillmentAvailability"].insert(0, {
+                    "fulfillmentChannelCode": FBA, "quantity": listing["fba_too"]})
         if "attributes" in included:
             entry: dict[str, Any] = {"fulfillment_channel_code": listing["channel"]}
             if listing["quantity"] is not None:

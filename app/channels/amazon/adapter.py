@@ -154,11 +154,19 @@ class AmazonChannel:
         """(fulfillment channel, quantity) of an Item read with includedData
         fulfillmentAvailability. A listing without any (made in Seller Central and never
         given a number) is the seller's own at 0: Amazon shows it out of stock, and a number
-        written to it goes as for any merchant listing."""
-        for entry in item.get("fulfillmentAvailability") or []:
-            if isinstance(entry, dict) and entry.get("fulfillmentChannelCode"):
-                return str(entry["fulfillmentChannelCode"]), int(entry.get("quantity") or 0)
-        return MERCHANT, 0
+        written to it goes as for any merchant listing. A listing may hold several records
+        (Amazon's "Multiple-Fulfillment" use cases: DEFAULT and an FBA one): its DEFAULT
+        record, in whatever place, is the seller's stock, read and written (a merge leaves
+        the other records alone); without one, the first record's channel says whose it is."""
+        try:
+            entries = [(str(e["fulfillmentChannelCode"]), int(e.get("quantity") or 0))
+                       for e in item.get("fulfillmentAvailability") or []
+                       if isinstance(e, dict) and e.get("fulfillmentChannelCode")]
+        except (TypeError, ValueError):
+            raise ChannelError(f"listing {item.get('sku')}: its fulfillmentAvailability is "
+                               "not readable", kind=ErrorKind.MALFORMED) from None
+        own = [entry for entry in entries if entry[0] == MERCHANT]
+        return (own or entries or [(MERCHANT, 0)])[0]
 
     def read_quantities(self) -> dict[str, int]:
         """Every listing the seller has, with what it shows now; FBA listings too (their
