@@ -158,6 +158,16 @@ def test_the_double_answers_only_the_data_sets_asked_for(double):
         {"fulfillmentChannelCode": "DEFAULT", "quantity": 3}]}
     assert raw_get(double, path, includedData="everything").status_code == 400
     assert raw_get(double, f"{path}-GONE").json()["errors"][0]["code"] == "NOT_FOUND"
+    double.place_order([("A", 1)])
+    double.advance(180)
+    orders = "/orders/2026-01-01/orders"
+    [order] = raw_get(double, orders, lastUpdatedAfter="2026-01-01T00:00:00Z").json()["orders"]
+    assert "fulfillment" not in order and "fulfillment" not in order["orderItems"][0]
+    [order] = raw_get(double, orders, lastUpdatedAfter="2026-01-01T00:00:00Z",
+                      includedData="FULFILLMENT").json()["orders"]
+    assert order["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
+    assert raw_get(double, orders, lastUpdatedAfter="2026-01-01T00:00:00Z",
+                   includedData="EVERYTHING").status_code == 400
 
 
 # -- every call --------------------------------------------------------------------------------

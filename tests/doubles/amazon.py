@@ -178,6 +178,10 @@ STATUS_2026 = {"Pending": "PENDING", "Unshipped": "UNSHIPPED", "PartiallyShipped
                "PARTIALLY_SHIPPED", "Shipped": "SHIPPED", "Canceled": "CANCELLED"}
 PAGE_TOKEN_S = 86400  # a searchOrders paginationToken expires after 24 hours
 MFN = "DEFAULT"
+# includedData of searchOrders and getOrder (orders_2026-01-01.json); the double fills in
+# FULFILLMENT and CANCELLATION and leaves out what no one asked for
+ORDER_DATA = {"BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLATION",
+              "FULFILLMENT", "PACKAGES", "TAX", "PAYMENT", "FULFILLMENT_ORDERS"}
 # includedData of getListingsItem and searchListingsItems (listingsItems_2021-08-01.json)
 LISTING_DATA = {"summaries", "attributes", "issues", "offers", "fulfillmentAvailability",
                 "procurement", "relationships", "productTypes"}
@@ -990,6 +994,8 @@ class AmazonDouble(ServedDouble):
                         and (not statuses or STATUS_2026[o["OrderStatus"]] in statuses)),
                        key=lambda o: (o["updated"], o["AmazonOrderId"]))
         included = set(listed("includedData"))
+        if included - ORDER_DATA:
+            raise _Refusal(400, "InvalidInput", "Invalid includedData.", "")
         answer: dict[str, Any] = {
             "orders": [self._order_2026(o, included) for o in found[offset:offset + size]],
             "createdBefore" if created else "lastUpdatedBefore": _iso(before)}
