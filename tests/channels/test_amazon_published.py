@@ -231,6 +231,20 @@ def test_an_order_item_without_seller_sku_is_kept_unmatched_not_failing_the_orde
     assert f"order {order}" in caplog.text and "no seller SKU" in caplog.text
 
 
+def test_an_order_item_without_seller_sku_is_logged_once_not_at_every_overlapping_read(
+        double, caplog):
+    double.add_listing("A", 5)
+    double.place_order([(None, 1)])
+    clock = Clock(double.now())  # the order is newer than two minutes: read again next time
+    channel = adapter(double, clock)
+    with caplog.at_level(logging.WARNING):
+        first = channel.read_orders(None, datetime.now(UTC) - timedelta(hours=1))
+        clock.now += 20
+        second = channel.read_orders(first.next_cursor, datetime.now(UTC) - timedelta(hours=1))
+    assert [line.channel_item_id for line in first.lines] == [""] and second.lines == []
+    assert caplog.text.count("no seller SKU") == 1
+
+
 # -- documents ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(("stored_gzip", "content_encoding"),
                          [(True, False), (False, True), (True, True)],

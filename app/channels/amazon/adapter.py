@@ -412,16 +412,19 @@ class AmazonChannel:
                                sum(int(f.get("quantityFulfilled") or 0) for f in done),
                                sum(int(f.get("quantityUnfulfilled") or 0) for f in done))
             placed = _parse(order["createdTime"]) if order.get("createdTime") else None
-            lines = [] if fulfillment.get("fulfilledBy") == "AMAZON" else [OrderLine(
-                channel=self.info.name, order_id=order_id, line_id=str(item["orderItemId"]),
-                channel_item_id=self._sku(order_id, item["orderItemId"], (
-                    item.get("product") or {}).get("sellerSku"), (
-                    item.get("product") or {}).get("asin")),
-                quantity=int(item.get("quantityOrdered") or 0),
-                cancelled=status == "CANCELLED", placed_at=placed) for item in items]
             read.take(order_id, version, _parse(str(order["lastUpdatedTime"])))
-            if seen.get(order_id) != version:
-                read.lines += lines
+            if seen.get(order_id) == version or fulfillment.get("fulfilledBy") == "AMAZON":
+                return  # read at this version already; or Amazon's own stock
+            lines = []
+            for item in items:
+                product = item.get("product") or {}
+                lines.append(OrderLine(
+                    channel=self.info.name, order_id=order_id, line_id=str(item["orderItemId"]),
+                    channel_item_id=self._sku(order_id, item["orderItemId"],
+                                              product.get("sellerSku"), product.get("asin")),
+                    quantity=int(item.get("quantityOrdered") or 0),
+                    cancelled=status == "CANCELLED", placed_at=placed))
+            read.lines += lines  # the whole order, or (unreadable) none of it
         except (KeyError, TypeError, ValueError, AttributeError):
             raise ChannelError("searchOrders: an order is not readable",
                                kind=ErrorKind.MALFORMED) from None
