@@ -27,6 +27,10 @@ from app.channels.base import (
     QuantityUpdate,
     UpdateStatus,
 )
+from app.services.channel_sync import choose_first
+from app.services.channels import adapter_for
+from app.services.orders import unmatched_lines
+from app.sync.engine import SyncEngine
 from tests.doubles.amazon import JAPAN, SELLER_ID, AmazonDouble, make_double
 
 
@@ -229,6 +233,25 @@ def test_an_order_item_without_seller_sku_is_kept_unmatched_not_failing_the_orde
     assert [(line.channel_item_id, line.quantity) for line in page.lines] == [("A", 1), ("", 2)]
     assert all(line.order_id == order for line in page.lines)
     assert f"order {order}" in caplog.text and "no seller SKU" in caplog.text
+
+
+@pytest.mark.parametrize("v0_only", [False, True], ids=["2026-01-01", "v0"])
+def test_through_the_engine_the_rest_of_the_order_is_applied_and_that_line_kept(
+        double, shop, v0_only):
+    double.v0_only = v0_only
+    shop.add_item("A")
+    shop.adjust("A", "+40")
+    double.add_listing("A", 0)
+    shop.add_channel("amazon", "amazon", settings={"url": double.url, **double.settings},
+                     credentials=double.credentials)
+    choose_first("amazon", "push")
+    engine = SyncEngine(shop, adapter_for)
+    assert all(r.ok for r in engine.run_due(force=True))
+    order = double.place_order([("A", 3), (None, 2)])
+    assert all(r.ok for r in engine.run_due(force=True))
+    assert shop.book.on_hand["A"] == 37
+    assert [(u.order_id, u.channel_item_id, u.quantity) for u in unmatched_lines()] == [
+        (order, "", 2)]
 
 
 def test_an_order_item_without_seller_sku_is_logged_once_not_at_every_overlapping_read(
