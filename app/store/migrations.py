@@ -137,6 +137,15 @@ V7_ERROR_KINDS = [
 ]
 
 
+V8_SYNC_LEASES = [
+    # which process syncs each channel (app/sync/lease.py): one row per channel, taken and
+    # renewed in short transactions; a holder that stops renewing loses it at expires_at
+    """CREATE TABLE sync_lease (
+        id {pk}, channel_id INTEGER NOT NULL UNIQUE REFERENCES channel (id) ON DELETE CASCADE,
+        holder TEXT NOT NULL, pc TEXT NOT NULL, expires_at {ts} NOT NULL, taken_at {ts})""",
+]
+
+
 def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
     def run(database: peewee.Database) -> None:
         words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
@@ -156,6 +165,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
     (6, "order lines refused with their reason", _ddl(V6_REFUSED_LINES)),
     (7, "channel failures with their kind; numbers submitted for later",
      _ddl(V7_ERROR_KINDS)),
+    (8, "one sync leader per channel", _ddl(V8_SYNC_LEASES)),
 ]
 
 LATEST = MIGRATIONS[-1][0]
