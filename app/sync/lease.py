@@ -206,7 +206,7 @@ class Leases:
         (renewed by the way), else ``LeaseLost`` and the transaction writes nothing."""
         holder = self.holder(channel)
         if holder is None:
-            raise LeaseLost(channel)
+            raise LeaseLost(channel, self.synced_by(channel))
         if not self._extend(channel, holder):
             self._drop(channel, holder)
             raise LeaseLost(channel, self.synced_by(channel))
