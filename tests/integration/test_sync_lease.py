@@ -1,9 +1,12 @@
 """One sync leader per channel (app/sync/lease.py): taking, renewing, expiring and releasing a
-channel's lease, and a stale leader fenced out of every write, on a simulated clock."""
+channel's lease, and a stale leader fenced out of every write; on SQLite with a simulated
+clock, on PostgreSQL (whose clock the leases use) with a short lease and real waits."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+import time
 
 import pytest
 
@@ -18,26 +21,40 @@ from app.sync.lease import LEASE_S, LOOK_S, LeaseLost, Leases, sync_leaders
 
 from .sync_world import CHANNELS, applied_lines_match_shops, build_world, fast_adapter_for
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+PG_LEASE_S = 1.0  # on PostgreSQL the server's clock runs: a short lease, waited out for real
+
 
 class Clock:
-    """The PCs' shared clock (SQLite: one PC), moved by the test."""
+    """The PCs' shared clock (SQLite: one PC), moved by the test. On PostgreSQL the leases
+    go by the server's clock: moving this one waits for real."""
 
-    def __init__(self) -> None:
+    def __init__(self, real: bool) -> None:
         self.now = datetime(2026, 12, 3, 9, 0, 0)
+        self.real = real
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+        if self.real:
+            time.sleep(seconds)
+
+    def leases(self, pc: str) -> Leases:
+        return Leases(self, lease_s=PG_LEASE_S if self.real else None, pc=pc)
 
 
 @pytest.fixture
-def pcs(shop: Shop) -> tuple[Clock, Leases, Leases, Leases]:
+def clock(database_kind: str) -> Clock:
+    return Clock(real=database_kind == "postgresql")
+
+
+@pytest.fixture
+def pcs(shop: Shop, clock: Clock) -> tuple[Clock, Leases, Leases, Leases]:
     shop.add_channel("web", "sandbox", settings={"url": "http://127.0.0.1:9"})
     shop.add_channel("mall", "sandbox", settings={"url": "http://127.0.0.1:9"})
-    clock = Clock()
-    return clock, *(Leases(clock, pc=f"pc-{x}") for x in "abc")  # type: ignore[return-value]
+    return clock, *(clock.leases(f"pc-{x}") for x in "abc")  # type: ignore[return-value]
 
 
 def test_one_pc_holds_a_channel_and_the_others_see_which(pcs):
@@ -108,6 +125,7 @@ def test_a_taking_has_its_own_token(pcs):
     assert a._extend("web", a.holder("web"))
 
 
+@pytest.mark.databases("sqlite")
 def test_a_follower_takes_over_within_30_seconds_of_the_last_renewal(pcs):
     """The lease's own numbers: a PC killed right after its heartbeat is replaced by another
     that looks every ``look_s`` within 30 s."""
@@ -153,10 +171,9 @@ def sleeper_for(row: ChannelRow) -> Sleeper | None:
     return None if adapter is None else Sleeper(adapter.info, client=adapter.client)
 
 
-def test_a_stale_leader_applies_no_order_and_moves_no_cursor(tmp_path, sandbox, shop):
+def test_a_stale_leader_applies_no_order_and_moves_no_cursor(sandbox, shop, clock):
     world = build_world(shop, sandbox)
-    clock = Clock()
-    a, b = Leases(clock, pc="pc-a"), Leases(clock, pc="pc-b")
+    a, b = clock.leases("pc-a"), clock.leases("pc-b")
     first, second = SyncEngine(shop, sleeper_for), SyncEngine(Shop(), sleeper_for)
     first.lease, second.lease = a, b
     for channel in CHANNELS:
@@ -202,3 +219,18 @@ def test_sync_once_leaves_a_channel_another_pc_syncs(sandbox, shop, capsys):
     assert by_name["base"].ok
     # its own leases are given back at the end: another PC may take them at once
     assert [x.channel for x in sync_leaders()] == ["yahoo"]
+
+
+@pytest.mark.databases("postgresql")
+def test_on_postgresql_the_servers_clock_decides_not_the_pcs(pcs):
+    """A PC whose clock is an hour fast cannot take a lease just renewed elsewhere, nor does
+    an hour-slow one keep a lease the server says has expired."""
+    clock, a, _, _ = pcs
+    fast = Leases(lambda: datetime.now() + timedelta(hours=1), lease_s=PG_LEASE_S, pc="fast")
+    slow = Leases(lambda: datetime.now() - timedelta(hours=1), lease_s=PG_LEASE_S, pc="slow")
+    assert a.take("web", at_once=True)
+    assert not fast.take("web", at_once=True)
+    assert slow.take("mall", at_once=True)
+    clock.advance(PG_LEASE_S + 0.5)  # the server's clock: both leases expired
+    assert fast.take("mall", at_once=True)
+    assert fast.take("web", at_once=True)
