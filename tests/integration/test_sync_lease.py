@@ -4,9 +4,8 @@ clock, on PostgreSQL (whose clock the leases use) with a short lease and real wa
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import time
+from datetime import datetime, timedelta
 
 import pytest
 
