@@ -167,8 +167,25 @@ def _credential_problems() -> Iterator[None]:
         state.save()
 
 
+@contextlib.contextmanager
+def _another_pc_syncs() -> Iterator[None]:
+    """For "sync-panel-leader": the office PC syncs 楽天 and Yahoo!, this PC the rest."""
+    from app.sync.lease import Leases
+
+    office, here = Leases(pc="office-pc"), Leases()
+    for channel in ChannelRow.select().order_by(ChannelRow.position, ChannelRow.id):
+        (office if channel.name in ("rakuten", "yahoo") else here).take(channel.name,
+                                                                       at_once=True)
+    try:
+        yield
+    finally:
+        office.release()
+        here.release()
+
+
 # screens that need the demo database in another state while they are taken
-PREPARED = {"sync-panel-credentials": _credential_problems}
+PREPARED = {"sync-panel-credentials": _credential_problems,
+            "sync-panel-leader": _another_pc_syncs}
 
 
 def _use_font(app: QApplication) -> None:

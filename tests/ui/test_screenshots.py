@@ -15,3 +15,10 @@ def test_the_tool_saves_the_main_window_and_the_item_panel(tmp_path: Path) -> No
         "en/main-window.png", "en/item-detail-history.png"]
     image = QImage(str(saved[0]))
     assert image.width() >= 1200 and image.height() >= 700
+
+
+def test_the_tool_saves_the_sync_panel_with_another_pc_syncing(tmp_path: Path) -> None:
+    saved = screenshots.take(tmp_path, ["en"], only=["sync-panel-leader"])
+    assert [path.relative_to(tmp_path).as_posix() for path in saved] == [
+        "en/sync-panel-leader.png"]
+    assert QImage(str(saved[0])).width() >= 1200
