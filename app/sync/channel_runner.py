@@ -59,6 +59,9 @@ class RunnerEvents:
     def budget(self, channel: str, budget: RateBudget | None) -> None:
         """What is left of *channel*'s request allowance changed."""
 
+    def synced_elsewhere(self, channel: str, pc: str) -> None:
+        """Another PC syncs *channel* (said once, and again when that changes)."""
+
     def failed(self, channel: str, error: Exception) -> None:
         """Not the channel's failure: the database is busy, full or damaged (or a bug). The
         channel's thread tries again after ``retry_s``."""
@@ -73,6 +76,9 @@ class QueuedEvents(RunnerEvents):
 
     def cycle_done(self, report: CycleReport) -> None:
         self.queue.put(report)
+
+    def synced_elsewhere(self, channel: str, pc: str) -> None:
+        self.queue.put(CycleReport(channel, synced_by=pc))
 
     def failed(self, channel: str, error: Exception) -> None:
         self.queue.put(error)
@@ -348,6 +354,7 @@ class ChannelThread(threading.Thread):
         self._upload_at: float | None = None
         self._retry_at = 0.0  # after the database failed: not before this monotonic time
         self._budget: RateBudget | None = None
+        self._elsewhere: str | None = None  # the other PC that syncs this channel, as told
 
     def request(self, force: bool = False, upload: bool = False, at_once: bool = False) -> None:
         with self._flags:
@@ -396,7 +403,9 @@ class ChannelThread(threading.Thread):
             if not runner.leases.take(self.channel):  # another PC syncs it
                 with self._flags:
                     self._force, self._upload_at = False, None
+                self._tell_elsewhere(runner.leases.elsewhere(self.channel))
                 return runner.tick_s
+            self._elsewhere = None
             if self.engine.is_due(self.channel, force) and self._chosen():
                 with self._flags:
                     self._force, self._upload_at = False, None
@@ -441,6 +450,12 @@ class ChannelThread(threading.Thread):
             event(*args)
         except Exception:
             log.exception("%s: reporting to the sync's owner failed", self.channel)
+
+    def _tell_elsewhere(self, pc: str | None) -> None:
+        if pc is not None and pc != self._elsewhere:
+            self._tell(self.runner.events.synced_elsewhere, self.channel, pc)
+        if pc is not None:
+            self._elsewhere = pc
 
     def _let_go(self) -> None:
         """The channel's lease, for another PC at once (removed, disabled, Rendo stops)."""

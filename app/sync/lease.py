@@ -130,6 +130,7 @@ class Leases:
         self.pc = pc or pc_name()
         self._held: dict[str, str] = {}  # channel → holder string of this taking
         self._looked: dict[str, float] = {}  # channel → monotonic time of the last look
+        self._elsewhere: dict[str, str] = {}  # channel → the other PC the last look found
         self._lock = threading.Lock()
 
     def holder(self, channel: str) -> str | None:
@@ -163,7 +164,13 @@ class Leases:
         channel_id = _channel_id(channel)
         if channel_id is None:
             return False
-        if self.synced_by(channel) is not None:
+        other = self.synced_by(channel)
+        with self._lock:
+            if other is None:
+                self._elsewhere.pop(channel, None)
+            else:
+                self._elsewhere[channel] = other
+        if other is not None:
             return False  # held by a live holder: no write needed to know it
         holder = f"{self.pc}/{os.getpid()}/{secrets.token_hex(8)}"
         with write_transaction():
@@ -180,8 +187,15 @@ class Leases:
             return False
         with self._lock:
             self._held[channel] = holder
+            self._elsewhere.pop(channel, None)
         log.info("%s: this PC (%s) syncs this channel now", channel, self.pc)
         return True
+
+    def elsewhere(self, channel: str) -> str | None:
+        """The other PC that synced *channel* when ``take`` last looked (None: none, or it
+        is held here)."""
+        with self._lock:
+            return self._elsewhere.get(channel)
 
     def synced_by(self, channel: str) -> str | None:
         """The PC of the live holder of *channel*'s lease other than this taking, if any."""

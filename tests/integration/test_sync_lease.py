@@ -233,3 +233,33 @@ def test_on_postgresql_the_servers_clock_decides_not_the_pcs(pcs):
     clock.advance(PG_LEASE_S + 0.5)  # the server's clock: both leases expired
     assert fast.take("mall", at_once=True)
     assert fast.take("web", at_once=True)
+
+
+def test_sync_watch_on_another_pc_says_which_pc_syncs_and_syncs_nothing(
+        rendo, shop, sandbox, monkeypatch, db_path):
+    from app import cli_sync
+    from app.store.database import close_database, open_database
+
+    world = build_world(shop, sandbox)
+    office = Leases(pc="office-pc")
+    for channel in CHANNELS:
+        assert office.take(channel, at_once=True)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 3:
+            raise KeyboardInterrupt
+        time.sleep(seconds)
+
+    monkeypatch.setattr(cli_sync, "_wait", pause)
+    close_database()  # the command opens it itself (conftest.rendo_on)
+    run = rendo("sync", "--watch", "--interval", "0.05")
+    open_database(db_path)
+    assert run.code == 0, run.err
+    for channel in CHANNELS:  # said once each, not at every look
+        assert run.out.count(f"{channel}: synced by office-pc, not by this PC") == 1, run.out
+    assert all(sync_row(ChannelRow.get(ChannelRow.name == c)).last_sync_at is None
+               for c in CHANNELS)  # no cycle here: the office PC syncs them
+    assert world.shown("rakuten")["A"] == 0  # nothing uploaded from here either
+    assert {x.pc for x in sync_leaders()} == {"office-pc"}
