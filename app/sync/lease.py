@@ -55,7 +55,8 @@ LEASE_S = 25.0  # a lease not renewed for this long may be taken over
 RENEW_S = 8.0  # the holder's heartbeat
 LOOK_S = 2.0  # how often a PC that does not sync a channel looks whether it is free
 LEASE_ENV = "RENDO_LEASE_S"  # tests: a shorter lease (renewed and looked at in proportion)
-PC_NAME_ENV = "RENDO_PC_NAME"  # the name the other PCs see; the host name by default
+PC_NAME_ENV = "RENDO_PC_NAME"  # the name the other PCs see (tests, scripts), before…
+PC_NAME_KEY = "sync/pcName"  # …the QSettings key of the name set in 設定; else the host name
 _LONG_AGO = datetime(2000, 1, 1)
 
 
@@ -77,8 +78,14 @@ class Leader:
 
 
 def pc_name() -> str:
-    """This PC's name as the others see it: ``RENDO_PC_NAME``, else the host name."""
-    return (os.environ.get(PC_NAME_ENV) or "").strip() or socket.gethostname() or "?"
+    """This PC's name as the others see it: ``RENDO_PC_NAME``, the name set in 設定, or the
+    host name."""
+    from PySide6.QtCore import QSettings
+
+    named = (os.environ.get(PC_NAME_ENV) or "").strip()
+    if not named:
+        named = str(QSettings().value(PC_NAME_KEY, "") or "").strip()
+    return named or socket.gethostname() or "?"
 
 
 def lease_seconds() -> float:
@@ -127,11 +134,15 @@ class Leases:
         self.lease_s = lease_s if lease_s is not None else lease_seconds()
         self.renew_s = min(RENEW_S, self.lease_s / 3)
         self.look_s = min(LOOK_S, self.lease_s / 5)
-        self.pc = pc or pc_name()
+        self._pc = pc  # None: pc_name(), read again at each renewal (it may be renamed)
         self._held: dict[str, str] = {}  # channel → holder string of this taking
         self._looked: dict[str, float] = {}  # channel → monotonic time of the last look
         self._elsewhere: dict[str, str] = {}  # channel → the other PC the last look found
         self._lock = threading.Lock()
+
+    @property
+    def pc(self) -> str:
+        return self._pc or pc_name()
 
     def holder(self, channel: str) -> str | None:
         with self._lock:
@@ -172,11 +183,12 @@ class Leases:
                 self._elsewhere[channel] = other
         if other is not None:
             return False  # held by a live holder: no write needed to know it
-        holder = f"{self.pc}/{os.getpid()}/{secrets.token_hex(8)}"
+        pc = self.pc
+        holder = f"{pc}/{os.getpid()}/{secrets.token_hex(8)}"
         with write_transaction():
             db.execute(SyncLeaseRow.insert(channel=channel_id, holder="", pc="",
                                            expires_at=_LONG_AGO).on_conflict_ignore())
-            taken = (SyncLeaseRow.update(holder=holder, pc=self.pc,
+            taken = (SyncLeaseRow.update(holder=holder, pc=pc,
                                          expires_at=_expiry(self.clock, self.lease_s),
                                          taken_at=_now(self.clock))
                      .where(SyncLeaseRow.channel == channel_id,
@@ -188,7 +200,7 @@ class Leases:
         with self._lock:
             self._held[channel] = holder
             self._elsewhere.pop(channel, None)
-        log.info("%s: this PC (%s) syncs this channel now", channel, self.pc)
+        log.info("%s: this PC (%s) syncs this channel now", channel, pc)
         return True
 
     def elsewhere(self, channel: str) -> str | None:
@@ -212,7 +224,7 @@ class Leases:
         """Inside a transaction: push the expiry on if *holder* still holds *channel*."""
         channel_id = _channel_id(channel)
         return channel_id is not None and SyncLeaseRow.update(
-            expires_at=_expiry(self.clock, self.lease_s)).where(
+            expires_at=_expiry(self.clock, self.lease_s), pc=self.pc).where(
             SyncLeaseRow.channel == channel_id, SyncLeaseRow.holder == holder).execute() == 1
 
     def fence(self, channel: str) -> None:

@@ -263,3 +263,14 @@ def test_sync_watch_on_another_pc_says_which_pc_syncs_and_syncs_nothing(
                for c in CHANNELS)  # no cycle here: the office PC syncs them
     assert world.shown("rakuten")["A"] == 0  # nothing uploaded from here either
     assert {x.pc for x in sync_leaders()} == {"office-pc"}
+
+
+def test_a_renamed_pc_is_shown_by_its_new_name_from_its_next_heartbeat(pcs, monkeypatch):
+    clock = pcs[0]
+    monkeypatch.setenv("RENDO_PC_NAME", "old-name")
+    mine = Leases(clock, lease_s=PG_LEASE_S if clock.real else None)
+    assert mine.take("web", at_once=True)
+    assert [(x.pc, x.here) for x in sync_leaders(clock)] == [("old-name", True)]
+    monkeypatch.setenv("RENDO_PC_NAME", "new-name")  # renamed in 設定
+    assert mine.renew() == []
+    assert [(x.pc, x.here) for x in sync_leaders(clock)] == [("new-name", True)]
