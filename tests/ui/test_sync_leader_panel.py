@@ -47,9 +47,11 @@ def synced(name: str) -> bool:
 
 def test_the_panel_says_this_pc_syncs(qtbot, shop_on_two_channels, sync_thread):
     panel = make_panel(qtbot, shop_on_two_channels, sync_thread())
-    qtbot.waitUntil(lambda: panel.leader.text() == "Synced by this PC", timeout=10_000)
+    # each channel's thread takes its own lease: wait for both
+    qtbot.waitUntil(lambda: "yahoo: synced by this PC" in panel.leader.toolTip() and (
+        "rakuten: synced by this PC" in panel.leader.toolTip()), timeout=10_000)
+    assert panel.leader.text() == "Synced by this PC"
     tip = panel.leader.toolTip()
-    assert "rakuten: synced by this PC" in tip and "yahoo: synced by this PC" in tip
     assert "This PC's name: packing-pc" in tip
     assert panel.leader.isVisible()
 
@@ -76,7 +78,8 @@ def test_the_panel_names_the_other_pc_and_shows_the_takeover(qtbot, shop_on_two_
 def test_a_paused_pc_leaves_the_channels_to_the_others(qtbot, shop_on_two_channels,
                                                        sync_thread):
     panel = make_panel(qtbot, shop_on_two_channels, sync_thread())
-    qtbot.waitUntil(lambda: panel.leader.text() == "Synced by this PC", timeout=10_000)
+    qtbot.waitUntil(lambda: "no PC syncs" not in panel.leader.toolTip(), timeout=10_000)
+    assert panel.leader.text() == "Synced by this PC"
     panel.pause_button.click()
     qtbot.waitUntil(lambda: panel.leader.text() == "No PC is syncing now", timeout=10_000)
     other = Leases(pc="office-pc")
