@@ -268,6 +268,11 @@ def _pg_kind(error: BaseException) -> str | None:
     return "unreachable" if type(error).__name__ in ("OperationalError", "InterfaceError") else None
 
 
+def is_connection_lost(error: BaseException) -> bool:
+    """Did the PostgreSQL server not answer, or drop the connection?"""
+    return _pg_kind(error) == "unreachable"
+
+
 def is_conflict(error: BaseException) -> bool:
     """Did two PCs' transactions collide (deadlock, serialization failure, the same row
     inserted by both)? Running the whole transaction again settles it."""
