@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,10 +153,14 @@ def shown_location(location: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1))
+    if "password=" in parts.query.lower():  # libpq takes ?password=… too
+        parts = parts._replace(query=_PASSWORD_OPTION.sub(r"\1***", parts.query))
+    return urlunsplit(parts)
+
+
+_PASSWORD_OPTION = re.compile(r"((?:^|&)password=)[^&]*", re.IGNORECASE)
 
 
 def backups_folder(location: str) -> Path:
@@ -175,10 +180,12 @@ def scrubbed(text: str, location: str) -> str:
     from urllib.parse import unquote, urlsplit
 
     try:
-        password = urlsplit(location).password
+        parts = urlsplit(location)
     except ValueError:
         return text
-    for secret in {password or "", unquote(password or "")} - {""}:
+    secrets = [parts.password or ""]
+    secrets += [m.group(0).split("=", 1)[1] for m in _PASSWORD_OPTION.finditer(parts.query)]
+    for secret in {s for p in secrets for s in (p, unquote(p))} - {""}:
         text = text.replace(secret, "***")
     return text
 

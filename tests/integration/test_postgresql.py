@@ -131,3 +131,50 @@ def test_a_server_restarted_mid_import_leaves_nothing_half_written(
         assert look.execute("SELECT count(*), sum(delta) FROM movement").fetchone() == (
             3000, 21000)
     assert rendo_process("check", db=pg_url).code == 0
+
+
+def test_three_pcs_starting_on_a_new_database_migrate_it_once(pg_url, tmp_path):
+    """Each `rendo` opens the database and brings it to this schema at the same moment."""
+    import subprocess
+    import sys
+
+    from .test_postgresql_races import REPO_ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "RENDO_DB"}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
+    starting = [subprocess.Popen([sys.executable, "-m", "app", "--db", pg_url, "check"],
+                                 cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for process in starting:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    from app.store.migrations import LATEST
+
+    with psycopg.connect(pg_url) as pg:
+        versions = [row[0] for row in pg.execute(
+            "SELECT version FROM schema_version ORDER BY version")]
+    assert versions == list(range(1, LATEST + 1))
+
+
+def test_two_transactions_that_collide_are_a_conflict_to_run_again(pg_url):
+    """A real serialization failure and a real unique violation from the server."""
+    from app.store.errors import classify, is_conflict
+
+    with psycopg.connect(pg_url, autocommit=True) as setup:
+        setup.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
+        setup.execute("INSERT INTO t VALUES (1, 0)")
+    first = psycopg.connect(pg_url)
+    try:
+        first.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        first.execute("SELECT v FROM t").fetchall()
+        with psycopg.connect(pg_url, autocommit=True) as other:
+            other.execute("UPDATE t SET v = 1")
+        with pytest.raises(psycopg.Error) as collided:
+            first.execute("UPDATE t SET v = 2")
+    finally:
+        first.close()
+    assert collided.value.sqlstate == "40001"
+    assert is_conflict(collided.value) and classify(collided.value, pg_url).kind == "conflict"
+    with psycopg.connect(pg_url) as pg, pytest.raises(psycopg.Error) as twice:
+        pg.execute("INSERT INTO t VALUES (1, 5)")
+    assert classify(twice.value, pg_url).kind == "conflict"
