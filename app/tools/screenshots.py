@@ -25,7 +25,7 @@ from pathlib import Path
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
@@ -234,6 +234,9 @@ def take(outdir: Path, languages: list[str], only: list[str] | None = None,
                             window.close()
                             window.deleteLater()
                             app.processEvents()
+                            # gone now, with its timers: none fires after the demo
+                            # database is closed and its folder removed
+                            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 finally:
                     remove_translators(app, translators)
         finally:
