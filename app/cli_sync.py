@@ -139,6 +139,10 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
             print(tr("{channel}: waiting for the first sync choice: rendo channel first "
                      "{channel} push|pull").format(channel=report.channel))
             continue
+        if report.synced_by:  # another PC's sync leads this channel: nothing done twice
+            print(tr("{channel}: synced by {pc}, not by this PC").format(
+                channel=report.channel, pc=report.synced_by), flush=True)
+            continue
         ok = ok and report.ok
         print(tr("{channel}: orders {orders}, unmatched {unmatched}, uploaded {uploaded}, "
                  "refused {refused}, drift {drift}{error}").format(

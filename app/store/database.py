@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ from .errors import (
     MissingFolder,
     classify,
     failure,
+    is_connection_lost,
     root_cause,
     shown_location,
 )
 
 db = peewee.DatabaseProxy()
+log = logging.getLogger("rendo.database")
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -61,6 +64,24 @@ def is_default_location(location: str) -> bool:
 
 def current_location() -> str:
     return _Opened.location
+
+
+# A server that does not answer is reported after this many seconds (libpq's connect_timeout).
+CONNECT_TIMEOUT_S = 10
+
+
+def _server_options(url: str) -> dict[str, Any]:
+    """psycopg 3 (peewee prefers psycopg2 when both are installed), a bounded wait for the
+    server, and a name in the server's list of clients; the URL's own options win."""
+    from urllib.parse import parse_qs, urlsplit
+
+    given = parse_qs(urlsplit(url).query)
+    options: dict[str, Any] = {"prefer_psycopg3": True}
+    if "connect_timeout" not in given:
+        options["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "application_name" not in given:
+        options["application_name"] = "Rendo"
+    return options
 
 
 def _pragmas() -> dict[str, Any]:
@@ -114,7 +135,7 @@ def open_database(
     database: peewee.Database
     try:
         if "://" in where:
-            database = connect(where)
+            database = connect(where, **_server_options(where))
         else:
             path = Path(where).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +203,44 @@ def write_transaction() -> AbstractContextManager[Any]:
     if db.in_transaction():
         return _keeping_first_error(db.atomic())
     refuse_if_damaged()
-    return _outermost(db.atomic("IMMEDIATE") if is_sqlite() else db.atomic())
+    return _outermost(lambda: db.atomic("IMMEDIATE") if is_sqlite() else db.atomic())
+
+
+class _Begun:
+    """A transaction entered already (see ``_begun``), used as a context manager."""
+
+    def __init__(self, transaction: AbstractContextManager[Any], inside: Any) -> None:
+        self.transaction, self.inside = transaction, inside
+
+    def __enter__(self) -> Any:
+        return self.inside
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self.transaction.__exit__(*exc)
+
+
+def _begun(make: Callable[[], AbstractContextManager[Any]]) -> _Begun:
+    """The transaction *make* gives, begun. On PostgreSQL a connection the server dropped
+    since its last use (a restart, a network cut) is only found out when BEGIN fails on it:
+    nothing had been sent yet, so it is replaced and BEGIN sent once more."""
+    transaction = make()
+    try:
+        return _Begun(transaction, transaction.__enter__())
+    except Exception as error:
+        if is_sqlite() or not is_connection_lost(error):
+            raise
+        log.info("the database server's connection was lost; connecting again")
+        drop_connection()
+        transaction = make()
+        return _Begun(transaction, transaction.__enter__())
+
+
+def drop_connection() -> None:
+    """Forget this thread's connection (gone or not): the next statement connects again."""
+    try:
+        db.close()
+    except Exception:  # closing a dead connection may fail as well: it is gone either way
+        db.obj._state.reset()
 
 
 @contextmanager
@@ -200,9 +258,9 @@ def _keeping_first_error(transaction: AbstractContextManager[Any]) -> Iterator[A
 
 
 @contextmanager
-def _outermost(transaction: AbstractContextManager[Any]) -> Iterator[Any]:
+def _outermost(make: Callable[[], AbstractContextManager[Any]]) -> Iterator[Any]:
     try:
-        with _keeping_first_error(transaction) as inside:
+        with _keeping_first_error(_begun(make)) as inside:
             yield inside
     except Exception as error:
         found = classify(error, _Opened.location)

@@ -7,7 +7,9 @@ DDL is written once with placeholders for the few words SQLite and PostgreSQL sp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import peewee
 
@@ -137,6 +139,15 @@ V7_ERROR_KINDS = [
 ]
 
 
+V8_SYNC_LEASES = [
+    # which process syncs each channel (app/sync/lease.py): one row per channel, taken and
+    # renewed in short transactions; a holder that stops renewing loses it at expires_at
+    """CREATE TABLE sync_lease (
+        id {pk}, channel_id INTEGER NOT NULL UNIQUE REFERENCES channel (id) ON DELETE CASCADE,
+        holder TEXT NOT NULL, pc TEXT NOT NULL, expires_at {ts} NOT NULL, taken_at {ts})""",
+]
+
+
 def _ddl(statements: list[str]) -> Callable[[peewee.Database], None]:
     def run(database: peewee.Database) -> None:
         words = _SQLITE if isinstance(database, peewee.SqliteDatabase) else _POSTGRES
@@ -156,6 +167,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[peewee.Database], None]]] = [
     (6, "order lines refused with their reason", _ddl(V6_REFUSED_LINES)),
     (7, "channel failures with their kind; numbers submitted for later",
      _ddl(V7_ERROR_KINDS)),
+    (8, "one sync leader per channel", _ddl(V8_SYNC_LEASES)),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -166,6 +178,26 @@ def current_version(database: peewee.Database) -> int:
         return 0
     row = database.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
+
+
+def _migrating(database: peewee.Database) -> Any:
+    """One migration step's transaction, taken so that two PCs upgrading the same database
+    at once do each step once: SQLite's write lock at once (BEGIN IMMEDIATE), PostgreSQL's
+    advisory lock for migrations; the step then re-reads the version under it."""
+    if isinstance(database, peewee.SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    transaction = database.atomic()
+
+    @contextmanager
+    def locked() -> Iterator[None]:
+        with transaction:
+            from .locks import MIGRATIONS as KEY
+            from .locks import NAMESPACE
+
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (NAMESPACE, KEY))
+            yield
+
+    return locked()
 
 
 def migrate_to_latest(database: peewee.Database, target: int = LATEST) -> int:
@@ -182,7 +214,10 @@ def migrate_to_latest(database: peewee.Database, target: int = LATEST) -> int:
         )
     for number, _title, step in MIGRATIONS:
         if version < number <= target:
-            with database.atomic():
+            with _migrating(database):
+                if current_version(database) >= number:  # another PC did it meanwhile
+                    version = number
+                    continue
                 step(database)
                 param = database.param
                 database.execute_sql(

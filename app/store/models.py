@@ -211,6 +211,19 @@ class ListingRow(BaseModel):
         indexes = ((("channel", "channel_item_id"), True),)
 
 
+class SyncLeaseRow(BaseModel):
+    """Which process (on which PC) syncs one channel, until when (app/sync/lease.py)."""
+
+    channel = pw.ForeignKeyField(ChannelRow, unique=True, on_delete="CASCADE")
+    holder = pw.TextField(default="")  # "PC/process id/token" of one taking; "": nobody
+    pc = pw.TextField(default="")  # the holder's PC name, shown in the sync panel
+    expires_at = pw.DateTimeField()  # by the database's clock on PostgreSQL
+    taken_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "sync_lease"
+
+
 class ChangeRow(BaseModel):
     """One committed change of an item's stock inputs (code None: of everything), in the
     order of commit; read by every process to keep its computed stock current
@@ -237,4 +250,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     ChannelSyncRow,
     ListingRow,
     ChangeRow,
+    SyncLeaseRow,
 ]

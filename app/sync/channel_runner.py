@@ -32,6 +32,7 @@ from app.services.shop import Shop
 from app.store.models import ChannelRow, ChannelSyncRow
 
 from .engine import AdapterFactory, CycleReport, SyncEngine
+from .lease import LeaseKeeper, Leases
 
 log = logging.getLogger("rendo.sync")
 
@@ -58,6 +59,9 @@ class RunnerEvents:
     def budget(self, channel: str, budget: RateBudget | None) -> None:
         """What is left of *channel*'s request allowance changed."""
 
+    def synced_elsewhere(self, channel: str, pc: str) -> None:
+        """Another PC syncs *channel* (said once, and again when that changes)."""
+
     def failed(self, channel: str, error: Exception) -> None:
         """Not the channel's failure: the database is busy, full or damaged (or a bug). The
         channel's thread tries again after ``retry_s``."""
@@ -72,6 +76,9 @@ class QueuedEvents(RunnerEvents):
 
     def cycle_done(self, report: CycleReport) -> None:
         self.queue.put(report)
+
+    def synced_elsewhere(self, channel: str, pc: str) -> None:
+        self.queue.put(CycleReport(channel, synced_by=pc))
 
     def failed(self, channel: str, error: Exception) -> None:
         self.queue.put(error)
@@ -101,8 +108,8 @@ class ChannelRunner:
                  events: RunnerEvents | None = None, *, interval_s: float | None = None,
                  pool: AdapterPool | None = None, tick_s: float = TICK_S,
                  gather_s: float = GATHER_S, retry_s: float = RETRY_AFTER_FAILURE_S,
-                 make_engine: Callable[[Shop, AdapterFactory], SyncEngine] | None = None
-                 ) -> None:
+                 make_engine: Callable[[Shop, AdapterFactory], SyncEngine] | None = None,
+                 leases: Leases | None = None) -> None:
         """*interval_s* replaces every channel's poll interval (``sync --watch --interval``);
         *make_engine* builds each thread's engine (tests give a simulated clock)."""
         self.shop = shop
@@ -112,6 +119,9 @@ class ChannelRunner:
         self.interval_s = interval_s
         self.tick_s, self.gather_s, self.retry_s = tick_s, gather_s, retry_s
         self._make_engine = make_engine
+        # a channel syncs here only while this process holds its lease (lease.py)
+        self.leases = leases if leases is not None else Leases()
+        self._keeper: LeaseKeeper | None = None
         self.paused = False
         self._threads: dict[str, ChannelThread] = {}
         # threads of channels removed or disabled, ended but maybe still finishing a call: no
@@ -123,9 +133,30 @@ class ChannelRunner:
 
     def engine(self) -> SyncEngine:
         if self._make_engine is not None:
-            return self._make_engine(self.shop, self.pool)
-        return SyncEngine(self.shop, self.pool, interval_s=self.interval_s,
-                          push_on_change=False)
+            engine = self._make_engine(self.shop, self.pool)
+        else:
+            engine = SyncEngine(self.shop, self.pool, interval_s=self.interval_s,
+                                push_on_change=False)
+        engine.lease = self.leases
+        return engine
+
+    def _keep_leases(self) -> None:
+        if self._keeper is None:
+            self._keeper = LeaseKeeper(self.leases)
+            self._keeper.start()
+
+    def _release_leases(self, release: bool = True) -> None:
+        """Quitting: another PC takes the channels over now, not when the leases expire
+        (without *release*: when they expire; a thread still running is fenced)."""
+        if self._keeper is not None:
+            self._keeper.stop()
+            self._keeper = None
+        if not release:
+            return
+        try:
+            self.leases.release()
+        except Exception:  # the database is gone: the leases expire by themselves
+            log.warning("the sync leases could not be released", exc_info=True)
 
     # -- life ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -135,6 +166,7 @@ class ChannelRunner:
         if not self._listening:
             self.shop.listeners.append(self._on_change)
             self._listening = True
+        self._keep_leases()
         self.reconcile()
 
     def reconcile(self) -> list[str]:
@@ -188,7 +220,9 @@ class ChannelRunner:
         for thread in threads:
             thread.join(max(0.0, end - time.monotonic()))
         self.pool.close()  # a thread still running after the timeout gets no new adapter
-        return not any(thread.is_alive() for thread in threads)
+        alive = any(thread.is_alive() for thread in threads)
+        self._release_leases(release=not alive)
+        return not alive
 
     @property
     def stopping(self) -> bool:
@@ -233,7 +267,14 @@ class ChannelRunner:
         done = reports if reports is not None else []
         self.shop.catch_up()
         stopped = self._stopped_reports()
-        names = self.engine().due_channels(force=True)
+        names, elsewhere = [], []
+        for name in self.engine().due_channels(force=True):
+            if self.leases.take(name, at_once=True):
+                names.append(name)
+            else:  # another PC syncs it: said, not done twice
+                elsewhere.append(CycleReport(name, synced_by=self.leases.synced_by(name) or "?"))
+        done += elsewhere
+        self._keep_leases()
         errors: list[BaseException] = []
         try:
             done += self._side_by_side(names, lambda engine, name: engine.run_cycle(name),
@@ -244,6 +285,7 @@ class ChannelRunner:
                 done += [r for r in extra if r.uploaded or not r.ok]
         finally:
             self.pool.close()
+            self._release_leases()
         done += stopped
         if errors:
             raise errors[0]
@@ -312,6 +354,7 @@ class ChannelThread(threading.Thread):
         self._upload_at: float | None = None
         self._retry_at = 0.0  # after the database failed: not before this monotonic time
         self._budget: RateBudget | None = None
+        self._elsewhere: str | None = None  # the other PC that syncs this channel, as told
 
     def request(self, force: bool = False, upload: bool = False, at_once: bool = False) -> None:
         with self._flags:
@@ -342,6 +385,7 @@ class ChannelThread(threading.Thread):
         finally:
             if self._ended.is_set():  # removed or disabled (or Rendo stops): an adapter
                 self.runner.pool.discard(self.channel)  # made after ``end`` is closed too
+                self._let_go()
             close_thread_connection()
 
     def _step(self) -> float:
@@ -354,7 +398,14 @@ class ChannelThread(threading.Thread):
         try:
             self._show_budget()
             if runner.paused and not force:
+                runner.leases.release(self.channel)  # another PC may sync it meanwhile
                 return runner.tick_s
+            if not runner.leases.take(self.channel):  # another PC syncs it
+                with self._flags:
+                    self._force, self._upload_at = False, None
+                self._tell_elsewhere(runner.leases.elsewhere(self.channel))
+                return runner.tick_s
+            self._elsewhere = None
             if self.engine.is_due(self.channel, force) and self._chosen():
                 with self._flags:
                     self._force, self._upload_at = False, None
@@ -399,6 +450,20 @@ class ChannelThread(threading.Thread):
             event(*args)
         except Exception:
             log.exception("%s: reporting to the sync's owner failed", self.channel)
+
+    def _tell_elsewhere(self, pc: str | None) -> None:
+        if pc is not None and pc != self._elsewhere:
+            self._tell(self.runner.events.synced_elsewhere, self.channel, pc)
+        if pc is not None:
+            self._elsewhere = pc
+
+    def _let_go(self) -> None:
+        """The channel's lease, for another PC at once (removed, disabled, Rendo stops)."""
+        try:
+            self.runner.leases.release(self.channel)
+        except Exception:  # the database failed: the lease expires by itself
+            log.warning("%s: the sync lease could not be released", self.channel,
+                        exc_info=True)
 
     def _chosen(self) -> bool:
         """The user chose the first sync (until then the window shows the choice)."""

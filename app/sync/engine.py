@@ -40,6 +40,7 @@ from app.store.database import current_location, write_transaction
 from app.store.errors import EnvironmentFailure, classify
 from app.store.models import ChannelRow, ChannelSyncRow, ItemRow, ListingRow, utcnow
 
+from .lease import LeaseLost, fence
 from .read_back import PreviewRow as PreviewRow  # callers import it from here
 from .read_back import ReadBack
 from .recording import AnswerRecords
@@ -77,6 +78,8 @@ class CycleReport:
     # the last order read left orders for a later read (OrderPage.deferred): the channel's
     # numbers may hold orders Rendo has not read yet
     orders_deferred: bool = False
+    # another PC syncs this channel (its name): this process did not, or stopped (lease.py)
+    synced_by: str | None = None
 
 
 class SyncEngine(ReadBack, AnswerRecords):
@@ -178,6 +181,18 @@ class SyncEngine(ReadBack, AnswerRecords):
 
     # -- one cycle -------------------------------------------------------------------------
     def run_cycle(self, name: str) -> CycleReport:
+        """One cycle of channel *name*; a cycle whose lease another PC took over stops where
+        it is, its last transaction rolled back (``CycleReport.synced_by``)."""
+        try:
+            return self._cycle(name)
+        except LeaseLost as lost:
+            return self._lost(lost)
+
+    def _lost(self, lost: LeaseLost) -> CycleReport:
+        log.info("%s", lost)
+        return CycleReport(lost.channel, synced_by=lost.by or "?")
+
+    def _cycle(self, name: str) -> CycleReport:
         report = CycleReport(name)
         if self.cancelled:
             return report
@@ -225,6 +240,12 @@ class SyncEngine(ReadBack, AnswerRecords):
 
     def upload_only(self, name: str) -> CycleReport:
         """After a local change: push the new numbers now, not at the next poll."""
+        try:
+            return self._upload_only(name)
+        except LeaseLost as lost:
+            return self._lost(lost)
+
+    def _upload_only(self, name: str) -> CycleReport:
         report = CycleReport(name)
         if self.cancelled:
             return report
@@ -255,7 +276,7 @@ class SyncEngine(ReadBack, AnswerRecords):
         """
         if isinstance(error, ChannelError):
             return error
-        if isinstance(error, RendoError) or isinstance(
+        if isinstance(error, RendoError | LeaseLost) or isinstance(
                 classify(error, current_location()), EnvironmentFailure):
             raise error
         log.exception("%s: unexpected failure during the sync cycle", channel.name)
@@ -303,6 +324,8 @@ class SyncEngine(ReadBack, AnswerRecords):
         """Between pages and batches: stop a cycle that ran out of time, or is cancelled."""
         if self.cancelled:
             raise ChannelError("stopped: Rendo is stopping")
+        if self.lease is not None:  # before a call: another PC may have taken over
+            self.lease.check(channel.name)
         deadline = self._deadline
         if deadline is not None and time.monotonic() >= deadline:
             raise ChannelError(f"{channel.name}: the sync cycle took longer than "
@@ -311,6 +334,7 @@ class SyncEngine(ReadBack, AnswerRecords):
 
     def _finish(self, channel: ChannelRow, report: CycleReport, retry_after: float | None) -> None:
         with self.shop.lock, write_transaction():
+            fence(self.lease, channel.name)
             state = sync_row(channel)
             now = self.clock()
             state.last_sync_at = now
@@ -354,6 +378,7 @@ class SyncEngine(ReadBack, AnswerRecords):
             for line in page.lines:
                 by_order.setdefault(line.order_id, []).append(line)
             with self.shop.ledger_transaction():
+                fence(self.lease, channel.name)  # no order applied, no cursor moved by two
                 for lines in by_order.values():
                     self._apply_one(channel, adapter, lines, report)
                 state = sync_row(channel)
@@ -511,6 +536,7 @@ class SyncEngine(ReadBack, AnswerRecords):
             answered = [r for r in results if r.status is not UpdateStatus.RETRY]
             if answered:
                 with self.shop.lock, write_transaction():
+                    fence(self.lease, channel.name)
                     listings = self._listings(channel, [r.channel_item_id for r in answered])
                     for result in answered:
                         listing = listings.get(result.channel_item_id)

@@ -24,6 +24,8 @@ from app.services.shop import Shop
 from app.store.database import db, write_transaction
 from app.store.models import ChannelRow, CodeMapRow, ItemRow, ListingRow
 
+from .lease import Leases, fence
+
 if TYPE_CHECKING:
     from .engine import AdapterFactory, CycleReport
 
@@ -49,6 +51,9 @@ class ReadBack(ABC):
     shop: Shop
     adapter_for: AdapterFactory
     clock: Callable[[], datetime]
+    # the runner's leases: each write transaction of a cycle first checks that this process
+    # still syncs the channel (lease.py); None: an engine used alone
+    lease: Leases | None = None
 
     @abstractmethod
     def _read_orders(self, channel: ChannelRow, adapter: ChannelAdapter,
@@ -100,6 +105,7 @@ class ReadBack(ABC):
         moves = dict(report.listing_moves)
         self._read_orders(channel, adapter, report)  # orders taken while we were reading
         with self.shop.lock, write_transaction():
+            fence(self.lease, channel.name)
             self._mark_missing(channel, shown, report)
             for channel_item_id, quantity in shown.items():
                 listing = ListingRow.get_or_none(ListingRow.channel == channel,
@@ -183,6 +189,7 @@ class ReadBack(ABC):
         if item is None:
             return False
         with write_transaction():  # another sync may find it first: then its belief stands
+            fence(self.lease, channel.name)
             cursor = db.execute(ListingRow.insert(
                 channel=channel, item=item, channel_item_id=channel_item_id,
                 believed_qty=quantity, confirmed_at=self.clock()).on_conflict_ignore())
@@ -209,6 +216,7 @@ class ReadBack(ABC):
                           report: CycleReport) -> None:
         shown = self._channel_numbers(channel, adapter)
         with self.shop.ledger_transaction():
+            fence(self.lease, channel.name)
             known = {r.channel_item_id for r in ListingRow.select(ListingRow.channel_item_id)
                      .where(ListingRow.channel == channel)}
             mapped = {m.channel_item_id: m.item_id for m in

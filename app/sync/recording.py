@@ -18,6 +18,7 @@ from app.services.shop import Shop
 from app.store.database import write_transaction
 from app.store.models import ChannelRow, ChannelSyncRow, ListingRow
 
+from .lease import Leases, fence
 from .read_back import SUSPEND_AFTER
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class AnswerRecords:
     # given by SyncEngine
     shop: Shop
     clock: Callable[[], datetime]
+    lease: Leases | None
 
     def _note_pending(self, channel: ChannelRow, batch: list[QuantityUpdate],
                       asynchronous: bool = False) -> None:
@@ -44,6 +46,7 @@ class AnswerRecords:
         the channel works, which keeps them from being sent again; should its answer be lost,
         the next cycle reads back first, which settles them."""
         with self.shop.lock, write_transaction():
+            fence(self.lease, channel.name)
             if asynchronous:
                 ChannelSyncRow.update(last_drift_check_at=None).where(
                     ChannelSyncRow.channel == channel).execute()

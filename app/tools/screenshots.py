@@ -25,7 +25,7 @@ from pathlib import Path
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
@@ -167,8 +167,25 @@ def _credential_problems() -> Iterator[None]:
         state.save()
 
 
+@contextlib.contextmanager
+def _another_pc_syncs() -> Iterator[None]:
+    """For "sync-panel-leader": the office PC syncs 楽天 and Yahoo!, this PC the rest."""
+    from app.sync.lease import Leases
+
+    office, here = Leases(pc="office-pc"), Leases()
+    for channel in ChannelRow.select().order_by(ChannelRow.position, ChannelRow.id):
+        (office if channel.name in ("rakuten", "yahoo") else here).take(channel.name,
+                                                                       at_once=True)
+    try:
+        yield
+    finally:
+        office.release()
+        here.release()
+
+
 # screens that need the demo database in another state while they are taken
-PREPARED = {"sync-panel-credentials": _credential_problems}
+PREPARED = {"sync-panel-credentials": _credential_problems,
+            "sync-panel-leader": _another_pc_syncs}
 
 
 def _use_font(app: QApplication) -> None:
@@ -217,6 +234,9 @@ def take(outdir: Path, languages: list[str], only: list[str] | None = None,
                             window.close()
                             window.deleteLater()
                             app.processEvents()
+                            # gone now, with its timers: none fires after the demo
+                            # database is closed and its folder removed
+                            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 finally:
                     remove_translators(app, translators)
         finally:

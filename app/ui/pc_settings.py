@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, cast
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.i18n import LANGUAGE_KEY
+from app.sync.lease import PC_NAME_KEY
 
 from .stock_filter import QuickFilter
 
@@ -62,6 +63,11 @@ TRAY_CLOSE_HINT_SHOWN: Setting[bool] = Setting("tray/closeHintShown", False, boo
 # the display language: "system" (or missing), "ja" or "en"; read by app.i18n.stored_language
 LANGUAGE: Setting[str] = Setting(LANGUAGE_KEY, "system", str)
 
+# the name the other PCs sharing the shop see in their sync panels; empty: the host name (read
+# by app.sync.lease.pc_name)
+PC_NAME: Setting[str] = Setting(PC_NAME_KEY, "", str)
+
 ALL: tuple[Setting[Any], ...] = (
     WINDOW_GEOMETRY, WINDOW_STATE, GRID_FILTER, ADJUST_REASON, TRAY_CLOSE_HINT_SHOWN, LANGUAGE,
+    PC_NAME,
 )

@@ -42,6 +42,7 @@ from .expiry_banners import ExpiryBanners
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
 from .state_icons import sync_icon
 from .sync_control import HasWorker, SyncControl, summarize
+from .sync_leader import SyncLeaderLabel
 from .sync_words import budget_text, channel_error_text, item_label, listing_reason, state_text
 from .timefmt import clock_text, utc_now, when_text
 
@@ -160,9 +161,9 @@ class SyncPanel(QDockWidget):
         self.channels_button = QPushButton(self.tr("Channel settings…"), self)
         self.channels_button.setObjectName("channelSettings")
         self.channels_button.clicked.connect(self.edit_channels)
-        row.addWidget(self.summary_icon)
-        row.addWidget(self.summary)
-        row.addWidget(self.busy)
+        self.leader = SyncLeaderLabel(self.control, self)  # which PC syncs
+        for widget in (self.summary_icon, self.summary, self.busy, self.leader):
+            row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(self.sync_now_button)
         row.addWidget(self.pause_button)

@@ -187,3 +187,13 @@ def sync_panel_credentials(window: MainWindow) -> QWidget:
     panel = _panel(window)
     panel.tabs.setCurrentIndex(0)
     return window
+
+
+@screen("sync-panel-leader")
+def sync_panel_leader(window: MainWindow) -> QWidget:
+    """Several PCs on one shop: the header says which PC syncs each channel (the screenshot
+    tool lets another PC hold two of the demo's channels for this screen)."""
+    panel = _panel(window)
+    panel.tabs.setCurrentIndex(0)
+    panel.leader.refresh()
+    return window

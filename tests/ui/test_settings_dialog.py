@@ -111,3 +111,21 @@ def test_menu_action_opens_the_dialog(
     assert action.shortcut().toString() == "Ctrl+,"
     action.trigger()
     assert len(opened) == 1
+
+
+def test_this_pcs_name_is_stored_and_is_what_the_other_pcs_see(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from app.sync.lease import pc_name
+
+    monkeypatch.delenv("RENDO_PC_NAME", raising=False)
+    dialog = make_dialog(qtbot, QSettings())  # the store pc_name() reads (isolated by conftest)
+    assert dialog.pc_name.text() == ""
+    assert dialog.pc_name.placeholderText() == socket.gethostname() == pc_name()
+    dialog.pc_name.setText("  packing   station ")
+    dialog.accept()
+    assert pc_name() == "packing station"
+    assert make_dialog(qtbot, QSettings()).pc_name.text() == "packing station"
+    monkeypatch.setenv("RENDO_PC_NAME", "pc-9")
+    assert pc_name() == "pc-9"  # the environment comes first (scripts, tests)

@@ -1,12 +1,16 @@
-"""設定: Rendo's own settings; for now the display language (used from the next start)."""
+"""設定: Rendo's own settings on this PC: the display language (used from the next start) and
+the name the other PCs sharing the shop see."""
 
 from __future__ import annotations
+
+import socket
 
 from PySide6.QtCore import QLocale, QSettings
 from PySide6.QtWidgets import (
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
+    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -18,7 +22,7 @@ from app.i18n import (
     stored_language,
 )
 
-from ..pc_settings import LANGUAGE
+from ..pc_settings import LANGUAGE, PC_NAME
 from .common import MessageBar, ShopDialog
 
 # Language names are shown in their own language, whatever the window's language is.
@@ -49,8 +53,18 @@ class SettingsDialog(ShopDialog):
             self.language.addItem(name, code)
         self.language.currentIndexChanged.connect(self._language_changed)
 
+        self.pc_name = QLineEdit(self)
+        self.pc_name.setObjectName("pcName")
+        self.pc_name.setMaxLength(60)
+        host = socket.gethostname()
+        self.pc_name.setPlaceholderText(host)
+        self.pc_name.setToolTip(self.tr(
+            "The sync panel of every PC sharing this shop says which PC syncs each channel, by "
+            "this name. Empty: the computer's name ({host}).").format(host=host))
+
         form = QFormLayout()
         form.addRow(self.tr("Display &language:"), self.language)
+        form.addRow(self.tr("This PC's &name:"), self.pc_name)
 
         self.messages = MessageBar(self)
         buttons = QDialogButtonBox(
@@ -68,6 +82,7 @@ class SettingsDialog(ShopDialog):
     def load(self) -> None:
         """The stored choice ("system" when none)."""
         self.language.setCurrentIndex(self.language.findData(stored_language(self.settings)))
+        self.pc_name.setText(PC_NAME.get(self.settings))
         self._language_changed()
 
     @property
@@ -88,4 +103,5 @@ class SettingsDialog(ShopDialog):
     def save(self) -> None:
         """The per-PC setting (this PC's QSettings), not the shop's database."""
         LANGUAGE.set(self.choice, self.settings)
+        PC_NAME.set(" ".join(self.pc_name.text().split()), self.settings)
         self.settings.sync()
