@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.domain.errors import QT_TRANSLATE_NOOP
 from app.domain.orders import OrderLine
@@ -254,4 +254,17 @@ class ChannelAdapter(Protocol):
 
     def budget(self) -> RateBudget | None:
         """What is left of the request allowance now; None when the channel says nothing."""
+        ...
+
+
+@runtime_checkable
+class ReadsSomeListings(Protocol):
+    """An adapter that can read a few listings without reading every one (optional).
+
+    The engine confirms the numbers an asynchronous channel accepted for later (Amazon) by
+    reading only those listings; without this, it reads every listing and keeps those."""
+
+    def read_quantities_of(self, channel_item_ids: Sequence[str]) -> dict[str, int]:
+        """What the channel shows now for these listings; a listing left out of the answer
+        is not on the channel."""
         ...

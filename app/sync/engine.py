@@ -217,6 +217,8 @@ class SyncEngine(ReadBack, AnswerRecords):
                 )
                 if due:
                     self._check_drift(channel, adapter, report)
+                else:  # numbers an asynchronous channel accepted for later: those alone
+                    self._confirm_submitted(channel, adapter, report)
                 self._upload(channel, adapter, report)
         except Exception as error:
             failure = self._channel_failure(channel, error)
@@ -432,15 +434,17 @@ class SyncEngine(ReadBack, AnswerRecords):
         for channel_item_id, believed, code, pending in query.tuples().iterator():
             if only is not None and channel_item_id not in only:
                 continue
-            if (relative or waiting) and pending:
-                # relative: unsure until the read-back settles the lost write; submitted:
-                # waiting for the channel to apply it (the read-back confirms or gives up)
-                continue
+            if relative and pending:
+                continue  # unsure until the read-back settles the lost write
             stock = book.stock.get(code)
             if stock is None:
                 continue
             target = stock.channels.get(channel.name)
-            if target is None or target == believed:
+            # submitted (asynchronous): the channel will show the last number sent once it
+            # has applied it (the read-back confirms or gives up); a different one (a later
+            # change) goes now, after it
+            shows = pending[-1] if waiting and pending else believed
+            if target is None or target == shows:
                 continue
             if (cas or relative) and believed is not None and believed < 0:
                 continue  # a belief that cannot be right: the read-back settles it first
@@ -544,10 +548,6 @@ class SyncEngine(ReadBack, AnswerRecords):
                             self._record(channel, listing, result,
                                          wanted.get(result.channel_item_id), report,
                                          result.channel_item_id in moved)
-                    if any(r.status is UpdateStatus.SUBMITTED for r in answered):
-                        # accepted for later: read back soon to confirm (or not) the numbers
-                        ChannelSyncRow.update(last_drift_check_at=None).where(
-                            ChannelSyncRow.channel == channel).execute()
             deferred = [r for r in results if r.status is UpdateStatus.DEFERRED]
             if deferred:
                 # the channel's allowance for writes is used up for now: the rest wait for a

@@ -25,6 +25,11 @@ Why a lease row rather than PostgreSQL's advisory locks:
   two PCs;
 * the row says who holds it, which the sync panel of every PC shows.
 
+A process that ended without giving its leases back (killed, crashed) on this same machine is
+known to be gone: a new Rendo on that machine takes its channels over at once instead of waiting
+out the lease (``_ended_here``). The holder string names the machine by its host name (not the
+PC name, which a user may give to two PCs), the process and the taking.
+
 Clocks: on PostgreSQL the expiry is computed and compared with the server's ``now()`` (PCs'
 clocks may differ); SQLite's file is on one PC, whose clock every process shares (tests give
 a simulated one). Each taking has a token of its own: a process that lost a channel and took
@@ -44,6 +49,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
+import psutil
 
 from app.services.database import close_thread_connection
 from app.store.database import db, is_sqlite, write_transaction
@@ -57,6 +63,7 @@ LOOK_S = 2.0  # how often a PC that does not sync a channel looks whether it is 
 LEASE_ENV = "RENDO_LEASE_S"  # tests: a shorter lease (renewed and looked at in proportion)
 PC_NAME_ENV = "RENDO_PC_NAME"  # the name the other PCs see (tests, scripts), before…
 PC_NAME_KEY = "sync/pcName"  # …the QSettings key of the name set in 設定; else the host name
+MACHINE_ENV = "RENDO_MACHINE"  # tests: several "PCs" on one machine, each a machine of its own
 _LONG_AGO = datetime(2000, 1, 1)
 
 
@@ -181,10 +188,11 @@ class Leases:
                 self._elsewhere.pop(channel, None)
             else:
                 self._elsewhere[channel] = other
-        if other is not None:
+        ended = self._ended_here(channel) if other is not None else None
+        if other is not None and ended is None:
             return False  # held by a live holder: no write needed to know it
         pc = self.pc
-        holder = f"{pc}/{os.getpid()}/{secrets.token_hex(8)}"
+        holder = _holder_string()
         with write_transaction():
             db.execute(SyncLeaseRow.insert(channel=channel_id, holder="", pc="",
                                            expires_at=_LONG_AGO).on_conflict_ignore())
@@ -193,7 +201,8 @@ class Leases:
                                          taken_at=_now(self.clock))
                      .where(SyncLeaseRow.channel == channel_id,
                             (SyncLeaseRow.holder == "")
-                            | (SyncLeaseRow.expires_at < _now(self.clock)))
+                            | (SyncLeaseRow.expires_at < _now(self.clock))
+                            | (SyncLeaseRow.holder == (ended or "")))
                      .execute())
         if taken != 1:
             return False
@@ -202,6 +211,18 @@ class Leases:
             self._elsewhere.pop(channel, None)
         log.info("%s: this PC (%s) syncs this channel now", channel, pc)
         return True
+
+    def _ended_here(self, channel: str) -> str | None:
+        """The holder of *channel*'s lease when it is a process of this machine that has
+        ended (killed, crashed): nothing renews that lease any more."""
+        row = (SyncLeaseRow.select(SyncLeaseRow.holder).join(ChannelRow)
+               .where(ChannelRow.name == channel).tuples().first())
+        if row is None:
+            return None
+        host, pid = _machine_and_process(str(row[0]))
+        if host != _machine() or pid is None or pid == os.getpid():
+            return None
+        return None if psutil.pid_exists(pid) else str(row[0])
 
     def elsewhere(self, channel: str) -> str | None:
         """The other PC that synced *channel* when ``take`` last looked (None: none, or it
@@ -268,6 +289,25 @@ class Leases:
             with write_transaction():
                 SyncLeaseRow.update(holder="", pc="", expires_at=_LONG_AGO).where(
                     SyncLeaseRow.holder == holder).execute()
+
+
+def _holder_string() -> str:
+    """This taking's holder: a token of its own, this process and this machine."""
+    return f"{secrets.token_hex(8)}:{os.getpid()}@{_machine()}"
+
+
+def _machine() -> str:
+    """This machine in holder strings: its host name (``RENDO_MACHINE`` for tests)."""
+    return os.environ.get(MACHINE_ENV) or socket.gethostname()
+
+
+def _machine_and_process(holder: str) -> tuple[str | None, int | None]:
+    """The host name and process id in a holder string (None, None: not one of ours)."""
+    _token, _, rest = holder.partition(":")
+    pid, at, host = rest.partition("@")
+    if not at or not pid.isdigit():
+        return None, None
+    return host, int(pid)
 
 
 def fence(leases: Leases | None, channel: str) -> None:

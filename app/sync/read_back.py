@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from app.channels.base import ChannelAdapter
+from peewee import fn
+
+from app.channels.base import ChannelAdapter, ReadsSomeListings
 from app.domain.items import MAX_COUNT, is_count
 from app.services.channel_sync import sync_row
 from app.services.orders import resolve_item
@@ -33,6 +35,11 @@ log = logging.getLogger("rendo.sync")
 
 READ_BACK_DEADLINE_S = 1800.0  # a cycle that reads every listing back
 SUBMIT_GRACE = timedelta(minutes=30)  # for a channel to apply a number it accepted for later
+# how long a channel gets to apply a number it accepted for later before Rendo reads that
+# listing (and only that one) to confirm it: a poll. Not applied yet, it is read again at
+# later polls, one call per 20 listings on Amazon, and only in a cycle that reads its orders
+# (every few minutes once searchOrders' burst is spent), until SUBMIT_GRACE
+CONFIRM_AFTER = timedelta(seconds=15)
 SUSPEND_AFTER = 5  # writes refused (or never applied) in a row before a listing is suspended
 
 
@@ -60,9 +67,11 @@ class ReadBack(ABC):
                      report: CycleReport) -> None:
         """SyncEngine's: read the orders taken while the numbers were being read."""
 
-    def _channel_numbers(self, channel: ChannelRow, adapter: ChannelAdapter) -> dict[str, int]:
+    def _channel_numbers(self, channel: ChannelRow, adapter: ChannelAdapter,
+                         only: Collection[str] | None = None) -> dict[str, int]:
         """What the channel shows, leaving out numbers no count can be (a broken or hostile
         answer such as 10**20): that listing is logged and skipped, the others go on.
+        *only*: these listings alone (``read_quantities_of`` where the adapter has it).
 
         Reading every listing back is paced by the channel's rate limit (10,000 Shopify SKUs
         take minutes): the read gets ``READ_BACK_DEADLINE_S``, and the rest of the cycle its
@@ -72,7 +81,12 @@ class ReadBack(ABC):
         if deadline is not None:
             adapter.set_deadline(max(deadline, started + READ_BACK_DEADLINE_S))
         try:
-            numbers = adapter.read_quantities()
+            if only is None:
+                numbers = adapter.read_quantities()
+            elif isinstance(adapter, ReadsSomeListings):
+                numbers = adapter.read_quantities_of(sorted(only))
+            else:
+                numbers = {k: v for k, v in adapter.read_quantities().items() if k in only}
         finally:
             if deadline is not None:  # the rest of the cycle: its own time, the read apart
                 self._deadline = deadline + (time.monotonic() - started)
@@ -86,10 +100,28 @@ class ReadBack(ABC):
                             "left out", channel.name, channel_item_id, quantity, MAX_COUNT)
         return shown
 
+    def _confirm_submitted(self, channel: ChannelRow, adapter: ChannelAdapter,
+                           report: CycleReport) -> None:
+        """An asynchronous channel (Amazon): read back only the listings whose numbers it
+        accepted for later at least ``CONFIRM_AFTER`` ago (or whose answer was lost), not
+        every listing: confirmed, not applied yet, or not found. 500 of 10,000 listings cost
+        25 of Amazon's searchListingsItems calls, not 500."""
+        if not adapter.limits.asynchronous or report.orders_deferred:
+            return
+        ready = self.clock() - CONFIRM_AFTER
+        due = {listing.channel_item_id for listing in ListingRow.select(
+            ListingRow.channel_item_id).where(
+            ListingRow.channel == channel, fn.LENGTH(ListingRow.pending) > len("[]"),
+            ListingRow.missing_at.is_null(),
+            ListingRow.submitted_at.is_null() | (ListingRow.submitted_at <= ready))}
+        if due:
+            self._check_drift(channel, adapter, report, only=due)
+
     def _check_drift(self, channel: ChannelRow, adapter: ChannelAdapter,
-                     report: CycleReport) -> None:
+                     report: CycleReport, only: Collection[str] | None = None) -> None:
         """Compare the channel's numbers with what we believe it shows; a difference that
         no order explains was made by hand on the channel and is shown, not overwritten.
+        *only*: these listings alone (the drift schedule is left as it is).
 
         Not when the cycle's order read was left for later (the channel's allowance): its
         numbers would hold orders Rendo does not know yet; a later cycle checks. (Should
@@ -97,16 +129,17 @@ class ReadBack(ABC):
         had come a moment earlier.)"""
         if report.orders_deferred:
             return
-        shown = self._channel_numbers(channel, adapter)
+        shown = self._channel_numbers(channel, adapter, only)
         before = {
             r.channel_item_id: r.believed_qty
             for r in ListingRow.select().where(ListingRow.channel == channel)
+            if only is None or r.channel_item_id in only
         }
         moves = dict(report.listing_moves)
         self._read_orders(channel, adapter, report)  # orders taken while we were reading
         with self.shop.lock, write_transaction():
             fence(self.lease, channel.name)
-            self._mark_missing(channel, shown, report)
+            self._mark_missing(channel, shown, report, only)
             for channel_item_id, quantity in shown.items():
                 listing = ListingRow.get_or_none(ListingRow.channel == channel,
                                                  ListingRow.channel_item_id == channel_item_id)
@@ -130,8 +163,13 @@ class ReadBack(ABC):
                         self._not_landed(channel, adapter, listing)
                     continue
                 if quantity in listing.pending:  # our own write, its answer lost (or applied
-                    listing.believed_qty, listing.pending = quantity, []  # later: submitted)
-                    listing.submitted_at, listing.failures = None, 0
+                    # later: submitted; numbers submitted after it are still on their way)
+                    later = (listing.pending[listing.pending.index(quantity) + 1:]
+                             if adapter.limits.asynchronous else [])
+                    listing.believed_qty, listing.pending = quantity, later
+                    listing.failures = 0
+                    if not later:
+                        listing.submitted_at = None
                     listing.save()
                     continue
                 if listing.believed_qty < 0:
@@ -146,18 +184,20 @@ class ReadBack(ABC):
                 listing.drift_qty, listing.drift_seen_at = quantity, self.clock()
                 listing.save()
                 report.drift.append(channel_item_id)
-            state = sync_row(channel)
-            state.last_drift_check_at = self.clock()
-            state.save()
+            if only is None:
+                state = sync_row(channel)
+                state.last_drift_check_at = self.clock()
+                state.save()
 
     def _mark_missing(self, channel: ChannelRow, shown: dict[str, int],
-                      report: CycleReport) -> None:
+                      report: CycleReport, only: Collection[str] | None = None) -> None:
         """Listings the channel no longer has (removed there, or never there: 楽天 and Amazon
         accept writes for ids they do not have) are "not found on the channel": shown to
         the user, never counted as in step, not written until a read-back finds them again."""
         for listing in ListingRow.select().where(ListingRow.channel == channel,
                                                  ListingRow.missing_at.is_null()):
-            if listing.channel_item_id in shown:
+            if listing.channel_item_id in shown or (
+                    only is not None and listing.channel_item_id not in only):
                 continue
             listing.missing_at, listing.pending = self.clock(), []
             listing.save()

@@ -16,7 +16,7 @@ from app.channels.base import QuantityUpdate, UpdateResult, UpdateStatus
 from app.domain.items import is_count
 from app.services.shop import Shop
 from app.store.database import write_transaction
-from app.store.models import ChannelRow, ChannelSyncRow, ListingRow
+from app.store.models import ChannelRow, ListingRow
 
 from .lease import Leases, fence
 from .read_back import SUSPEND_AFTER
@@ -42,18 +42,22 @@ class AnswerRecords:
         """Write down what is about to be set, before setting it: should the answer be lost,
         the next cycle recognises its own number instead of calling it a change by hand.
 
-        *asynchronous* (Amazon): a batch is large (a feed) and its numbers stay pending while
-        the channel works, which keeps them from being sent again; should its answer be lost,
-        the next cycle reads back first, which settles them."""
+        *asynchronous* (Amazon): its numbers stay pending while the channel works, which keeps
+        the same number from being sent again, in the order sent (the channel applies them in
+        that order); a read of those listings confirms them (``_confirm_submitted``), or,
+        should the answer be lost (no ``submitted_at``), settles them at the next cycle."""
         with self.shop.lock, write_transaction():
             fence(self.lease, channel.name)
-            if asynchronous:
-                ChannelSyncRow.update(last_drift_check_at=None).where(
-                    ChannelSyncRow.channel == channel).execute()
             listings = self._listings(channel, [u.channel_item_id for u in batch])
             for update in batch:
                 listing = listings.get(update.channel_item_id)
-                if listing is not None and update.quantity not in listing.pending:
+                if listing is None:
+                    continue
+                if asynchronous and listing.pending[-1:] != [update.quantity]:
+                    listing.pending = [*(p for p in listing.pending if p != update.quantity),
+                                       update.quantity][-MAX_UNANSWERED:]
+                    listing.save()
+                elif update.quantity not in listing.pending:
                     listing.pending = [*listing.pending, update.quantity][-MAX_UNANSWERED:]
                     listing.save()
 

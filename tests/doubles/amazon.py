@@ -212,6 +212,9 @@ class AmazonDouble(ServedDouble):
     # JSON_LISTINGS_FEED instead (up to 10,000 a feed; tested in tests/channels/test_amazon.py):
     # the contract suite's "more than one call takes" then stays a few listings, not 20,001
     batch_limit = 1
+    # bench/channels.py's fewest write requests: one feed takes 10,000 listings (the adapter's
+    # FEED_MAX) in three requests (createFeedDocument, the upload, createFeed)
+    bulk_write = (10_000, 3)
 
     def __init__(self, clock: Callable[[], float] = time.time, apply_delay: float = 0.0,
                  enforce_rates: bool = True) -> None:

@@ -5,9 +5,9 @@ test can compare it with the database's.
 
     python -m tests.integration.one_pc DATABASE BOOK.json
 
-The PC's name comes from ``RENDO_PC_NAME``, its log folder from ``RENDO_LOG_DIR``. It runs
-until killed (SIGKILL, as a PC that dies) or terminated (SIGTERM: it stops its sync cleanly,
-giving its leases back).
+The PC's name comes from ``RENDO_PC_NAME`` (its machine from ``RENDO_MACHINE``), its log
+folder from ``RENDO_LOG_DIR``. It runs until killed (SIGKILL, as a PC that dies) or
+terminated (SIGTERM: it stops its sync cleanly, giving its leases back).
 """
 
 from __future__ import annotations

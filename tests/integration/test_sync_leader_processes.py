@@ -46,8 +46,9 @@ class Pc:
         self.logs = folder / f"logs-{name}"
         self.book = folder / f"book-{name}.json"
         self.errors = (folder / f"stderr-{name}.txt").open("wb")
-        env = {**os.environ, "RENDO_PC_NAME": name, "RENDO_LOG_DIR": str(self.logs),
-               "QT_QPA_PLATFORM": "offscreen"}
+        # a machine of its own: its lease is waited out, not known to be dead at once
+        env = {**os.environ, "RENDO_PC_NAME": name, "RENDO_MACHINE": name,
+               "RENDO_LOG_DIR": str(self.logs), "QT_QPA_PLATFORM": "offscreen"}
         env.pop("RENDO_LEASE_S", None)  # the real lease
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.one_pc", database, str(self.book)],

@@ -4,6 +4,10 @@ clock, on PostgreSQL (whose clock the leases use) with a short lease and real wa
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta
 
@@ -67,7 +71,30 @@ def test_one_pc_holds_a_channel_and_the_others_see_which(pcs):
     assert b.take("mall", at_once=True)  # a lease per channel
     assert (a.held(), b.held(), c.held()) == (["web"], ["mall"], [])
     row = SyncLeaseRow.get()
-    assert row.holder.startswith("pc-a/") and row.pc == "pc-a"
+    assert row.holder.endswith(f":{os.getpid()}@{socket.gethostname()}") and row.pc == "pc-a"
+
+
+def _ended_process() -> int:
+    """The id of a process of this machine that has ended."""
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                             capture_output=True, text=True, check=True)
+    return int(process.stdout)
+
+
+@pytest.mark.parametrize(("machine", "alive", "taken_at_once"), [
+    ("here", False, True),  # Rendo killed (or crashed) on this PC, started again
+    ("here", True, False),  # another Rendo of this PC still runs: it renews its lease
+    ("elsewhere", False, False),  # that process id means nothing on another machine
+])
+def test_a_lease_left_by_an_ended_process_of_this_machine_is_taken_at_once(
+        pcs, machine, alive, taken_at_once):
+    clock, a, b, _ = pcs
+    assert a.take("web", at_once=True)
+    pid = os.getppid() if alive else _ended_process()  # alive: the test runner's parent
+    host = socket.gethostname() if machine == "here" else "another-pc"
+    SyncLeaseRow.update(holder=f"0123456789abcdef:{pid}@{host}").execute()
+    assert b.take("web", at_once=True) is taken_at_once
+    assert b.synced_by("web") is None if taken_at_once else b.synced_by("web") == "pc-a"
 
 
 def test_a_lease_not_renewed_is_taken_over_and_the_old_holder_is_fenced_out(pcs):

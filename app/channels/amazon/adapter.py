@@ -201,6 +201,15 @@ class AmazonChannel:
         self._read_skus(rest, shown)
         return shown
 
+    def read_quantities_of(self, channel_item_ids: Sequence[str]) -> dict[str, int]:
+        """What these listings show now (those Amazon has), 20 SKUs a searchListingsItems
+        call: the engine confirms the numbers Amazon accepted for later with this, not with
+        every listing (10,000 take 500 calls and the listings report)."""
+        self.feeds.check()
+        shown: dict[str, int] = {}
+        self._read_skus(list(dict.fromkeys(channel_item_ids)), shown)
+        return shown
+
     def _read_skus(self, skus: list[str], shown: dict[str, int]) -> None:
         """What these SKUs show now (those Amazon has), 20 a searchListingsItems call; one
         with a comma (the list's separator) by getListingsItem."""
