@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
@@ -281,30 +280,15 @@ class SyncWorker(QObject):
             self.crossed.emit(low, out)
 
 
-class _PythonThread(QThread):
-    """A QThread that starts its worker and runs its event loop inside Python's ``run``, so
-    that the thread keeps one Python thread state for its whole life. Otherwise PySide makes
-    one for each slot it calls (``started`` included) and drops it after: thread-locals die
-    between two timer ticks, and peewee's connection of this thread was left to the garbage
-    collector and a new one opened (on PostgreSQL, a new login to the server every tick)."""
-
-    def __init__(self, first: Callable[[], None]) -> None:
-        super().__init__()
-        self.first = first
-
-    def run(self) -> None:
-        self.first()
-        self.exec()
-
-
 class SyncThread:
     """Owns the QThread and the worker; ``stop()`` waits for a clean end."""
 
     def __init__(self, shop: Shop, adapter_for: AdapterFactory) -> None:
-        self.worker = SyncWorker(shop, adapter_for)
-        self.thread = _PythonThread(self.worker.start)
+        self.thread = QThread()
         self.thread.setObjectName("rendo-sync")
+        self.worker = SyncWorker(shop, adapter_for)
         self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.start)
 
     def start(self) -> None:
         self.thread.start()
