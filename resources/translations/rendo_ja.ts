@@ -540,6 +540,10 @@
         <translation>{channel}: 初回同期の方法の選択待ち（rendo channel first {channel} push|pull で選択）</translation>
     </message>
     <message>
+        <source>{channel}: synced by {pc}, not by this PC</source>
+        <translation>{channel}: このPCではなく {pc} が同期しています</translation>
+    </message>
+    <message>
         <source>{channel}: orders {orders}, unmatched {unmatched}, uploaded {uploaded}, refused {refused}, drift {drift}{error}</source>
         <translation>{channel}: 注文 {orders}、未割当 {unmatched}、送信 {uploaded}、拒否 {refused}、差異 {drift}{error}</translation>
     </message>
@@ -710,6 +714,46 @@
     <message>
         <source>{channel}: orders {orders}, uploaded {uploaded}{error}</source>
         <translation>{channel}: 注文 {orders} 件、送信 {uploaded} 件{error}</translation>
+    </message>
+    <message>
+        <source>a shop&apos;s PostgreSQL database, shared by several PCs</source>
+        <translation>複数のPCで共有するショップのPostgreSQLデータベース</translation>
+    </message>
+    <message>
+        <source>prepare an empty PostgreSQL database for the shop</source>
+        <translation>空のPostgreSQLデータベースをショップ用に準備する</translation>
+    </message>
+    <message>
+        <source>postgresql://USER:PASSWORD@HOST:5432/DATABASE</source>
+        <translation>postgresql://ユーザー:パスワード@ホスト:5432/データベース</translation>
+    </message>
+    <message>
+        <source>copy the shop in a SQLite file into an empty PostgreSQL database</source>
+        <translation>SQLiteファイルのショップを空のPostgreSQLデータベースへコピーする</translation>
+    </message>
+    <message>
+        <source>the shop&apos;s file: sqlite:PATH</source>
+        <translation>ショップのファイル: sqlite:パス</translation>
+    </message>
+    <message>
+        <source>{location} already holds the shop&apos;s tables (schema {version}); nothing to do.</source>
+        <translation>{location} にはすでにショップのテーブルがあります(スキーマ {version})。何もする必要はありません。</translation>
+    </message>
+    <message>
+        <source>{location} is ready for the shop (schema {version}). Start Rendo on each PC with --db and this address, or set RENDO_DB to it.</source>
+        <translation>{location} はショップ用に準備できました(スキーマ {version})。各PCで --db にこのアドレスを指定して Rendo を起動するか、RENDO_DB にこのアドレスを設定してください。</translation>
+    </message>
+    <message>
+        <source>Copied the shop to {location}: {items} items, {movements} movements, {channels} channels, {listings} listings.</source>
+        <translation>ショップを {location} にコピーしました: 商品 {items} 件、入出庫 {movements} 件、チャネル {channels} 件、出品 {listings} 件。</translation>
+    </message>
+    <message>
+        <source>Credentials stay in each PC&apos;s keyring and were not copied. On every other PC that syncs, enter them for: {channels} (rendo channel credentials NAME, or the channel&apos;s settings in the window).</source>
+        <translation>認証情報は各PCのキーリングに保存されているため、コピーされていません。同期するほかのPCでは、次のチャネルの認証情報を入力してください: {channels}(rendo channel credentials 名前、またはウィンドウのチャネル設定から)。</translation>
+    </message>
+    <message>
+        <source>The file {file} was not changed. Start Rendo on each PC with --db and the new address, or set RENDO_DB to it.</source>
+        <translation>ファイル {file} は変更していません。各PCで --db に新しいアドレスを指定して Rendo を起動するか、RENDO_DB にそのアドレスを設定してください。</translation>
     </message>
 </context>
 <context>
@@ -2076,6 +2120,18 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>データベース {location} を使えません（{detail}）。ディスクを確認してからやり直してください。</translation>
     </message>
     <message>
+        <source>The database {location} was busy with the same change from another PC, and trying again did not help; nothing was written ({detail}). Try again in a moment.</source>
+        <translation>データベース {location} はほかのPCからの同じ変更を処理中で、再試行しても書き込めませんでした。何も書き込んでいません({detail})。しばらくしてからもう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The database server {location} refused the login ({detail}). Check the user name and password in the address, and that this user may use the database.</source>
+        <translation>データベースサーバー {location} がログインを拒否しました({detail})。アドレスのユーザー名とパスワード、そしてそのユーザーがデータベースを使えるかを確認してください。</translation>
+    </message>
+    <message>
+        <source>The database server {location} has no such database ({detail}). Check its name in the address, or create it on the server first.</source>
+        <translation>データベースサーバー {location} にそのデータベースはありません({detail})。アドレスのデータベース名を確認するか、先にサーバー上で作成してください。</translation>
+    </message>
+    <message>
         <source>{location} is a folder, not a database file. Name a file, for example {example}.</source>
         <translation>{location} はフォルダーで、データベースファイルではありません。ファイルを指定してください（例: {example}）。</translation>
     </message>
@@ -2146,6 +2202,26 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>Yahoo! needs the app&apos;s client_id and client_secret before connecting.</source>
         <translation>Yahoo! に接続する前に、アプリの client_id と client_secret を入力してください。</translation>
+    </message>
+    <message>
+        <source>{location} is not a PostgreSQL address: give one like postgresql://USER:PASSWORD@HOST:5432/DATABASE.</source>
+        <translation>{location} はPostgreSQLのアドレスではありません。postgresql://ユーザー:パスワード@ホスト:5432/データベース の形で指定してください。</translation>
+    </message>
+    <message>
+        <source>{location} is not a shop&apos;s SQLite file: give one like sqlite:PATH (for example sqlite:{example}).</source>
+        <translation>{location} はショップのSQLiteファイルではありません。sqlite:パス の形で指定してください(例: sqlite:{example})。</translation>
+    </message>
+    <message>
+        <source>There is no database file {path}. Check the path after sqlite:.</source>
+        <translation>データベースファイル {path} がありません。sqlite: の後のパスを確認してください。</translation>
+    </message>
+    <message>
+        <source>The database {location} already holds a shop ({items} items, {movements} movements); nothing was copied. Copy into an empty database.</source>
+        <translation>データベース {location} にはすでにショップがあります(商品 {items} 件、入出庫 {movements} 件)。何もコピーしていません。空のデータベースへコピーしてください。</translation>
+    </message>
+    <message>
+        <source>The database {location} holds tables that are not Rendo&apos;s ({tables}); nothing was changed. Use an empty database of its own for the shop.</source>
+        <translation>データベース {location} には Rendo のものではないテーブルがあります({tables})。何も変更していません。ショップ専用の空のデータベースを使ってください。</translation>
     </message>
 </context>
 <context>
@@ -3806,8 +3882,16 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>システムに合わせる（{language}）</translation>
     </message>
     <message>
+        <source>The sync panel of every PC sharing this shop says which PC syncs each channel, by this name. Empty: the computer&apos;s name ({host}).</source>
+        <translation>このショップを共有する各PCの同期パネルに、どのPCが各チャネルを同期しているかがこの名前で表示されます。空欄の場合はコンピューター名({host})です。</translation>
+    </message>
+    <message>
         <source>Display &amp;language:</source>
         <translation>表示言語(&amp;L):</translation>
+    </message>
+    <message>
+        <source>This PC&apos;s &amp;name:</source>
+        <translation>このPCの名前(&amp;N):</translation>
     </message>
     <message>
         <source>The new language is used after you restart Rendo.</source>
@@ -4040,6 +4124,45 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>A channel listing of this item needs attention.</source>
         <translation>この商品の出品に確認が必要です。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncLeaderLabel</name>
+    <message>
+        <source>this PC</source>
+        <translation>このPC</translation>
+    </message>
+    <message>
+        <source>No PC is syncing now</source>
+        <translation>現在同期しているPCはありません</translation>
+    </message>
+    <message>
+        <source>Synced by {pc}</source>
+        <translation>同期担当: {pc}</translation>
+    </message>
+    <message>
+        <source>Synced by {pcs}</source>
+        <translation>同期担当: {pcs}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>{pc} ({channels})</source>
+        <translation>{pc}({channels})</translation>
+    </message>
+    <message>
+        <source>{channel}: synced by {pc}</source>
+        <translation>{channel}: {pc} が同期</translation>
+    </message>
+    <message>
+        <source>{channel}: no PC syncs it now</source>
+        <translation>{channel}: 現在同期しているPCはありません</translation>
+    </message>
+    <message>
+        <source>Only one PC syncs each channel; when it sleeps or quits, another PC running Rendo takes over within 30 seconds. This PC&apos;s name: {name}</source>
+        <translation>各チャネルを同期するのは1台のPCだけです。そのPCがスリープまたは終了すると、Rendo を起動しているほかのPCが30秒以内に引き継ぎます。このPCの名前: {name}</translation>
     </message>
 </context>
 <context>
