@@ -18,6 +18,7 @@ from .errors import (
     UNDER_A_FILE,
     UNKNOWN_SCHEME,
     BadLocation,
+    EnvironmentFailure,
     MissingFolder,
     classify,
     failure,
@@ -201,14 +202,36 @@ def _keeping_first_error(transaction: AbstractContextManager[Any]) -> Iterator[A
 
 @contextmanager
 def _outermost(transaction: AbstractContextManager[Any]) -> Iterator[Any]:
+    """The outermost transaction; a lost server says whether the change was written: not
+    when the connection failed before COMMIT (the server rolls it back), unknown when it
+    failed during COMMIT."""
+    committing = False
     try:
         with _keeping_first_error(transaction) as inside:
             yield inside
+            committing = True
     except Exception as error:
         found = classify(error, _Opened.location)
         if found is None or found is error:
             raise
+        if isinstance(found, EnvironmentFailure) and found.kind == "unreachable":
+            drop_lost_connection()
+            found = failure("uncertain" if committing else "not_written", _Opened.location,
+                            found.params.get("detail", ""))
         raise found from error
+
+
+def drop_lost_connection() -> None:
+    """Forget this thread's connection to a server that went away (restarted, the network
+    dropped), so that the next use opens a new one: peewee would go on using the dead one.
+    Nothing while a transaction is open (its end does it) or on SQLite (a file needs no
+    new connection)."""
+    if db.obj is None or is_sqlite() or db.in_transaction() or db.is_closed():
+        return
+    try:
+        db.close()
+    except Exception:  # closing a dead connection may fail as well: forget it all the same
+        db.obj._state.reset()
 
 
 

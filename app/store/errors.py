@@ -73,6 +73,14 @@ CANNOT_OPEN = QT_TRANSLATE_NOOP(
 UNREACHABLE = QT_TRANSLATE_NOOP(
     "Errors", "The database server {location} cannot be reached ({detail}). Check that it "
     "is running and that the address is right, then try again.")
+NOT_WRITTEN = QT_TRANSLATE_NOOP(
+    "Errors", "The database server {location} cannot be reached ({detail}), so nothing was "
+    "saved. Rendo reconnects by itself: do it again once the window no longer says it is "
+    "disconnected.")
+UNCERTAIN = QT_TRANSLATE_NOOP(
+    "Errors", "The connection to the database server {location} was lost while saving "
+    "({detail}): Rendo cannot tell whether the change was saved. Once it has reconnected, the "
+    "window shows what the database holds: look at the item's history before doing it again.")
 NO_DRIVER = QT_TRANSLATE_NOOP(
     "Errors", "This Rendo cannot open the database {location}: {detail}. Use a database "
     "file, or a Rendo built with PostgreSQL support.")
@@ -110,8 +118,9 @@ _SQLITE_WORDS = (("locked", "busy"), ("busy", "busy"), ("disk is full", "full"),
                  ("unable to open", "cannot_open"), ("constraint", "refused"))
 _TEMPLATES = {"busy": BUSY, "full": FULL, "readonly": READ_ONLY, "damaged": DAMAGED,
               "io": DISK_ERROR, "cannot_open": CANNOT_OPEN, "refused": REFUSED,
-              "unreachable": UNREACHABLE, "no_driver": NO_DRIVER, "failed": FAILED}
-TRANSIENT = {"busy", "full", "io", "unreachable"}
+              "unreachable": UNREACHABLE, "not_written": NOT_WRITTEN, "uncertain": UNCERTAIN,
+              "no_driver": NO_DRIVER, "failed": FAILED}
+TRANSIENT = {"busy", "full", "io", "unreachable", "not_written", "uncertain"}
 
 
 def shown_location(location: str) -> str:
@@ -232,6 +241,7 @@ def classify(error: BaseException, location: str) -> RendoError | None:
     if not isinstance(cause, (peewee.PeeweeException, sqlite3.Error)):
         return None
     detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
-    if is_url and isinstance(cause, peewee.OperationalError) and _sqlite_kind(cause) is None:
+    if is_url and isinstance(cause, (peewee.OperationalError, peewee.InterfaceError)) and (
+            _sqlite_kind(cause) is None):  # InterfaceError: a connection closed under it
         return failure("unreachable", location, detail)
     return failure(_sqlite_kind(cause) or "failed", location, detail)

@@ -27,7 +27,7 @@ from app.channels.base import STOPPING_KINDS, RateBudget
 from app.services.channel_sync import sync_row
 from app.services.channels import AdapterPool
 from app.services.channels import adapter_for as default_adapter_for
-from app.services.database import close_thread_connection
+from app.services.database import close_thread_connection, drop_lost_connection
 from app.services.shop import Shop
 from app.store.models import ChannelRow, ChannelSyncRow
 
@@ -372,6 +372,7 @@ class ChannelThread(threading.Thread):
             if self.ended:
                 return 0.0
             self._retry_at = time.monotonic() + runner.retry_s
+            drop_lost_connection()  # a server restarted: the retry connects anew
             self._tell(runner.events.failed, self.channel, error)
             return min(runner.retry_s, runner.tick_s)
         with self._flags:

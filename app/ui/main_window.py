@@ -48,6 +48,7 @@ from app.sync.worker import SyncThread
 
 from . import dialogs
 from .bulk_actions import BulkEdits
+from .connection_banner import ConnectionBanner
 from .dialogs import channel_dialog
 from .dialogs.adjust_dialog import AdjustDialog
 from .dialogs.export_dialog import run_export_dialog, run_template_dialog
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.view)
         self.pages.addWidget(self.unmatched_page)
         central = QWidget(self)
-        layout = QVBoxLayout(central)
+        self.central_layout = layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.filter_bar)
@@ -219,6 +220,8 @@ class MainWindow(QMainWindow):
             return
         panel = SyncPanel(self.shop, self.sync, self)
         self.sync_panel = panel
+        self.connection_banner = ConnectionBanner(SyncControl.of(self.sync), self)
+        self.central_layout.insertWidget(0, self.connection_banner)  # above the filters
         panel.setObjectName(panel.objectName() or "syncPanel")
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
         panel.hide()  # until the user opens it (or the saved layout shows it)

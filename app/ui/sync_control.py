@@ -20,6 +20,12 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from app.channels.base import RateBudget
 from app.services.channel_expiry import CredentialWarning, credential_warnings
 from app.services.channels import adapter_for as default_adapter_for
+from app.services.database import (
+    EnvironmentFailure,
+    classify,
+    current_location,
+    drop_lost_connection,
+)
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, CycleReport
 from app.sync.state import ChannelStatus, channel_statuses, problem_listings
@@ -55,6 +61,7 @@ class SyncControl(QObject):
     problems_changed = Signal()  # listings or order lines the user should look at may differ
     retried = Signal(int, list)  # the worker resumed n listings; errors
     resolved = Signal(bool, int, list)  # took the channel's numbers?, done, errors
+    connection_changed = Signal(str)  # why the database cannot be used now; "": it can again
     _request_sync = Signal()
     _request_retry = Signal(list)
     _request_resolve = Signal(list, bool)
@@ -91,6 +98,7 @@ class SyncControl(QObject):
         self._problem_counts: tuple[int, int] | None = None
         self.items_to_check = 0  # items with a listing that needs the user (as the grid)
         self.today: Callable[[], date] = date.today  # tests give a simulated day
+        self.disconnected = ""  # why the database cannot be used now (the worker retries)
         # credentials that end within EXPIRY_WARNING_DAYS or have ended (read with statuses)
         self.credential_warnings: list[CredentialWarning] = []
         self._running_timer = QTimer(self)
@@ -109,6 +117,7 @@ class SyncControl(QObject):
         self._request_resolve.connect(worker.resolve_drifts)
         worker.listings_retried.connect(self._on_retried)
         worker.drifts_resolved.connect(self._on_resolved)
+        worker.connection_changed.connect(self._on_connection)
 
     @property
     def adapter_for(self) -> AdapterFactory:
@@ -206,6 +215,22 @@ class SyncControl(QObject):
         self.refresh()
         self.resolved.emit(take_channel, done, errors)
 
+    @Slot(str)
+    def _on_connection(self, message: str) -> None:
+        """The database is gone (*message* says why) or back (""): the summary says so."""
+        self.disconnected = message
+        self.connection_changed.emit(message)
+        if message:
+            self.statuses_changed.emit(self.statuses)
+            return
+        drop_lost_connection()  # this thread's connection died with the server: a new one
+        try:
+            self.refresh()  # what the channels did meanwhile
+        except Exception as error:  # gone again already: the worker says so at its next look
+            if not isinstance(classify(error, current_location()), EnvironmentFailure):
+                raise
+            self.statuses_changed.emit(self.statuses)
+
     @Slot(object)
     def _on_cycle(self, report: CycleReport) -> None:
         if report.ok and (report.uploads_left or self.uploads_left.get(report.channel)):
@@ -262,6 +287,9 @@ def summarize(control: SyncControl) -> Summary:
     failing = [s for s in synced if s.failures]
     waiting = [s for s in synced if s.waiting_for_choice]
     stopped = [s for s in synced if s.stopped]
+    if control.disconnected:  # said first: nothing is synced or saved until it is back
+        return Summary("failing", QCoreApplication.translate(
+            "SyncSummary", "Database disconnected, retrying…"), control.disconnected)
     if control.running:
         return Summary("running", QCoreApplication.translate("SyncSummary", "Syncing…"), tooltip)
     if stopped:  # only the user can start it again: said before any passing failure
