@@ -34,6 +34,11 @@ if [[ "$("$python" -c 'import sys; print(sys.base_prefix)')" == /usr ]]; then
     apt_packages+=("libpython$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
 fi
 
+# The tests start a real PostgreSQL server from Debian's binaries (tests/pg_server.py).
+if [[ "$extra" == test ]]; then
+    apt_packages+=(postgresql)
+fi
+
 missing_packages() {
     local pkg
     for pkg in "${apt_packages[@]}"; do

@@ -229,7 +229,10 @@ class RendoRun:
 
 
 def dump_database(path: str | Path) -> list[str]:
-    """Every table's schema and rows (sqlite_sequence included), as SQL text lines."""
+    """Every table's schema and rows (sqlite_sequence included), as SQL text lines; on a
+    postgresql:// URL, every table's rows (and each sequence's value) as text lines."""
+    if "://" in str(path):
+        return pg_dump_rows(str(path))
     connection = sqlite3.connect(str(path))
     try:
         return list(connection.iterdump())
@@ -238,7 +241,14 @@ def dump_database(path: str | Path) -> list[str]:
 
 
 def execute_sql(path: str | Path, sql: str, params: tuple[Any, ...] = ()) -> None:
-    """Raw SQL on the file behind Rendo's back (a tampered cache, a newer schema…)."""
+    """Raw SQL on the file (or postgresql:// URL) behind Rendo's back (a tampered cache, a
+    newer schema…). Parameters are written ``?`` for both."""
+    if "://" in str(path):
+        import psycopg
+
+        with psycopg.connect(str(path)) as pg:
+            pg.execute(sql.replace("?", "%s"), params)
+        return
     connection = sqlite3.connect(str(path))
     try:
         connection.execute(sql, params)
@@ -247,8 +257,79 @@ def execute_sql(path: str | Path, sql: str, params: tuple[Any, ...] = ()) -> Non
         connection.close()
 
 
+def pg_dump_rows(url: str) -> list[str]:
+    """Every table's rows of the PostgreSQL database at *url*, sorted, as text lines."""
+    import psycopg
+
+    lines: list[str] = []
+    with psycopg.connect(url) as pg:
+        tables = [row[0] for row in pg.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+        for table in tables:
+            rows = pg.execute(f'SELECT * FROM "{table}"').fetchall()
+            lines += sorted(f"{table}: {row!r}" for row in rows)
+        for (sequence,) in pg.execute(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
+                "ORDER BY sequencename").fetchall():
+            value = pg.execute(f'SELECT last_value, is_called FROM "{sequence}"').fetchone()
+            lines.append(f"{sequence}: {value!r}")
+    return lines
+
+
+# -- PostgreSQL: a real server for the session, a fresh database per test (tests/pg_server.py)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server on a free loopback port, started the first time a test asks
+    for it and stopped at the end of the session. ``pg_server.restart()`` cuts every client
+    off and starts it again (same port, same data)."""
+    from tests.pg_server import PgServer
+
+    server = PgServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
+def pg_url(pg_server: Any) -> Iterator[str]:
+    """The postgresql:// URL (password included) of a new, empty database, dropped after."""
+    if pg_server.process is None:  # a test halted it and failed before resuming
+        pg_server.resume()
+    name = pg_server.create_database()
+    try:
+        yield pg_server.url(name)
+    finally:
+        if pg_server.process is None:
+            pg_server.resume()
+        pg_server.drop_database(name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.databases("sqlite", "postgresql")`` (on a test, class or module): the
+    test runs once per kind, its ``db_path`` (and so ``shop``, ``rendo``…) being a SQLite file
+    or a fresh PostgreSQL database."""
+    marker = metafunc.definition.get_closest_marker("databases")
+    if marker is not None:
+        kinds = list(marker.args)
+        unknown = set(kinds) - {"sqlite", "postgresql"}
+        assert kinds and not unknown, f"databases(): unknown kinds {sorted(unknown)}"
+        metafunc.parametrize("database_kind", kinds, indirect=True)
+
+
+@pytest.fixture
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """"sqlite" (the default) or "postgresql" (tests marked ``databases(...)``)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> str:
+    """Where the test's database is: a SQLite file, or a postgresql:// URL."""
+    if database_kind == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
     return str(tmp_path / "rendo.sqlite3")
 
 

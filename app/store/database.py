@@ -64,6 +64,24 @@ def current_location() -> str:
     return _Opened.location
 
 
+# A server that does not answer is reported after this many seconds (libpq's connect_timeout).
+CONNECT_TIMEOUT_S = 10
+
+
+def _server_options(url: str) -> dict[str, Any]:
+    """psycopg 3 (peewee prefers psycopg2 when both are installed), a bounded wait for the
+    server, and a name in the server's list of clients; the URL's own options win."""
+    from urllib.parse import parse_qs, urlsplit
+
+    given = parse_qs(urlsplit(url).query)
+    options: dict[str, Any] = {"prefer_psycopg3": True}
+    if "connect_timeout" not in given:
+        options["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "application_name" not in given:
+        options["application_name"] = "Rendo"
+    return options
+
+
 def _pragmas() -> dict[str, Any]:
     pragmas: dict[str, Any] = dict(SQLITE_PRAGMAS)
     timeout = os.environ.get(BUSY_TIMEOUT_ENV, "")
@@ -115,7 +133,7 @@ def open_database(
     database: peewee.Database
     try:
         if "://" in where:
-            database = connect(where)
+            database = connect(where, **_server_options(where))
         else:
             path = Path(where).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
