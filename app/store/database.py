@@ -25,6 +25,7 @@ from .errors import (
     root_cause,
     shown_location,
 )
+from .thread_state import keep_state_per_thread
 
 db = peewee.DatabaseProxy()
 
@@ -138,6 +139,7 @@ def open_database(
             path = Path(where).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
             database = peewee.SqliteDatabase(str(path), pragmas=_pragmas())
+        keep_state_per_thread(database)
         db.initialize(database)
         database.connect(reuse_if_open=True)
         if isinstance(database, peewee.SqliteDatabase):

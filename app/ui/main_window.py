@@ -60,7 +60,7 @@ from .status_bar import StatusParts
 from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
 from .stock_view import CELL_PADDING, GRID_STYLE, StockView
-from .sync_control import SyncControl
+from .sync_control import SyncControl, tolerates_lost_database
 from .sync_panel import SyncPanel
 from .sync_status_label import SyncStatusLabel
 from .tray import Tray
@@ -378,12 +378,14 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         self._detail_timer.start()
 
+    @tolerates_lost_database
     def refresh_counts(self) -> None:
         counts = {quick: self.proxy.count(quick) for quick in QUICK_FILTERS}
         counts[QuickFilter.UNMATCHED] = len(unmatched_lines())
         self.filter_bar.set_counts(counts)
         self.status.set_items(self.model.rowCount(), counts[QuickFilter.SETS])
 
+    @tolerates_lost_database
     def refresh_listings(self) -> None:
         """Read the listings that are not in step (after a sync cycle)."""
         self.model.set_listings(unsettled_listings())
@@ -495,6 +497,7 @@ class MainWindow(QMainWindow):
         self._detail_timer.start()
         self._update_selection_actions()
 
+    @tolerates_lost_database
     def _show_current_detail(self) -> None:
         if self.isVisible() and self.pages.currentWidget() is self.view:
             code = self.current_code()

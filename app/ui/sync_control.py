@@ -8,12 +8,13 @@ which makes them and reports back (``SyncControl.retried`` / ``resolved``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
@@ -38,6 +39,32 @@ from .timefmt import clock_text
 log = logging.getLogger(__name__)
 
 RUNNING_SHOWN_AFTER_MS = 400  # a cycle quicker than this is not worth a flicker of "Syncing…"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_lost(error: BaseException) -> bool:
+    """Is *error* the database being away for now (a server restarting, a share gone)?"""
+    found = classify(error, current_location())
+    return isinstance(found, EnvironmentFailure) and found.transient
+
+
+def tolerates_lost_database(method: F) -> F:
+    """For a view's reads in the window's thread: while the database is away, the view keeps
+    what it shows (the connection banner says why) instead of failing; this thread's dead
+    connection is dropped so that the next read connects anew. Other errors still raise."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:
+            if not is_lost(error):
+                raise
+            drop_lost_connection()
+            log.info("%s: the database cannot be read now: %s", method.__qualname__, error)
+            return None
+
+    return cast(F, wrapper)
 
 
 class HasWorker(Protocol):
@@ -150,6 +177,7 @@ class SyncControl(QObject):
         self.paused_changed.emit(paused)
         self.statuses_changed.emit(self.statuses)
 
+    @tolerates_lost_database
     def refresh(self) -> None:
         """Read the channels' state now (after a change made in the window, a new day)."""
         self._problem_counts = None  # the same counts may be other listings
@@ -224,12 +252,7 @@ class SyncControl(QObject):
             self.statuses_changed.emit(self.statuses)
             return
         drop_lost_connection()  # this thread's connection died with the server: a new one
-        try:
-            self.refresh()  # what the channels did meanwhile
-        except Exception as error:  # gone again already: the worker says so at its next look
-            if not isinstance(classify(error, current_location()), EnvironmentFailure):
-                raise
-            self.statuses_changed.emit(self.statuses)
+        self.refresh()  # what the channels did meanwhile
 
     @Slot(object)
     def _on_cycle(self, report: CycleReport) -> None:

@@ -41,7 +41,7 @@ from .dialogs.item_picker import ItemPickerDialog
 from .expiry_banners import ExpiryBanners
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
 from .state_icons import sync_icon
-from .sync_control import HasWorker, SyncControl, summarize
+from .sync_control import HasWorker, SyncControl, summarize, tolerates_lost_database
 from .sync_words import budget_text, channel_error_text, item_label, listing_reason, state_text
 from .timefmt import clock_text, utc_now, when_text
 
@@ -405,6 +405,7 @@ class SyncPanel(QDockWidget):
         self.refresh_problems()
 
     # -- problems ---------------------------------------------------------------------------
+    @tolerates_lost_database
     def refresh_problems(self) -> None:
         """Re-read the listings and order lines that need the user (cheap reads)."""
         listings = problem_listings()
