@@ -21,7 +21,8 @@ from . import sync_support
 
 sync_thread = sync_support.sync_thread
 
-pytestmark = pytest.mark.usefixtures("memory_keyring")
+pytestmark = [pytest.mark.usefixtures("memory_keyring"),
+              pytest.mark.databases("sqlite", "postgresql")]
 
 
 def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_seconds(
