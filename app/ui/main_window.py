@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         # laptop screen
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.sync_panel: SyncPanel | None = None
+        self.connection_banner: ConnectionBanner | None = None  # with a sync thread
         self.tray: Tray | None = None
 
         self.status = StatusParts(self.statusBar(), db_label)
