@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,22 @@ def write_transaction() -> AbstractContextManager[Any]:
     if db.in_transaction():
         return _keeping_first_error(db.atomic())
     refuse_if_damaged()
-    return _outermost(db.atomic("IMMEDIATE") if is_sqlite() else db.atomic())
+    if is_sqlite():
+        return _outermost(db.atomic("IMMEDIATE"))
+    return _outermost(_begun_on_a_live_connection())
+
+
+@contextmanager
+def _begun_on_a_live_connection() -> Iterator[Any]:
+    """``db.atomic()``; when its BEGIN finds this thread's connection dead (the server
+    restarted while Rendo was idle), once more on a new one: nothing was sent yet."""
+    with ExitStack() as stack:
+        try:
+            inside = stack.enter_context(db.atomic())
+        except (peewee.OperationalError, peewee.InterfaceError):
+            drop_lost_connection()
+            inside = stack.enter_context(db.atomic())
+        yield inside
 
 
 @contextmanager

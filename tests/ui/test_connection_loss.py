@@ -63,7 +63,7 @@ def test_a_stopped_server_shows_disconnected_refuses_edits_and_resumes_by_itself
     shop.adjust("A", "+10", "receive")
     window = open_window(qtbot, shop, sync_thread(start=False))
     banner, control = window.connection_banner, SyncControl.of(window.sync)  # type: ignore[arg-type]
-    assert banner.isHidden()
+    assert banner is not None and banner.isHidden()
 
     pg_server.halt()
     qtbot.waitUntil(banner.isVisible, timeout=5_000)
@@ -134,6 +134,7 @@ def test_an_unreadable_database_file_shows_disconnected_until_it_reads_again(
     shop.add_item("A", "item A")
     window = open_window(qtbot, shop, sync_thread(start=False))
     banner = window.connection_banner
+    assert banner is not None
     real = feed.changes_since
     gone = {"yes": True}
 

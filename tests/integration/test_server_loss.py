@@ -1,0 +1,69 @@
+"""A PostgreSQL server that goes away under Rendo (restarted, the network dropped): a write
+either happened or the caller is told it did not (or that it cannot be known), nothing is
+written twice, and the next use reconnects by itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.services.shop import Shop
+from app.store.database import write_transaction
+from app.store.errors import EnvironmentFailure
+from app.store.models import ItemRow, MovementRow
+
+pytestmark = pytest.mark.databases("postgresql")
+
+
+def test_an_edit_while_the_server_is_down_is_refused_and_the_next_one_reconnects(
+    shop: Shop, pg_server: Any,
+) -> None:
+    shop.add_item("A", "item A")
+    shop.adjust("A", "+10", "receive")
+    pg_server.halt()
+    try:
+        with pytest.raises(EnvironmentFailure) as refused:
+            shop.adjust("A", "+1", "receive")
+        assert refused.value.kind == "not_written"
+        assert refused.value.transient
+        assert "nothing was saved" in str(refused.value)
+        assert "s3cret" not in str(refused.value)  # the URL's password never shows
+        with pytest.raises(EnvironmentFailure) as again:  # still down: still refused
+            shop.adjust("A", "+1", "receive")
+        assert again.value.kind == "not_written"
+    finally:
+        pg_server.resume()
+    shop.adjust("A", "+2", "receive")  # a new connection, without being asked
+    assert shop.book.on_hand["A"] == 12
+    assert [m.delta for m in MovementRow.select().order_by(MovementRow.id)] == [10, 2]
+    assert ItemRow.get(ItemRow.code == "A").on_hand == 12
+
+
+def test_a_connection_lost_at_commit_says_the_outcome_is_unknown(
+    shop: Shop, pg_server: Any,
+) -> None:
+    shop.add_item("A", "item A")
+    try:
+        with pytest.raises(EnvironmentFailure) as unknown:
+            with write_transaction():
+                ItemRow.update(name="renamed").where(ItemRow.code == "A").execute()
+                pg_server.halt()  # the body is done: only the COMMIT is left
+        assert unknown.value.kind == "uncertain"
+        assert "cannot tell whether the change was saved" in str(unknown.value)
+    finally:
+        pg_server.resume()
+    # here the server rolled it back (it stopped before the COMMIT came)
+    assert ItemRow.get(ItemRow.code == "A").name == "item A"
+
+
+def test_a_server_restarted_while_rendo_was_idle_does_not_fail_the_next_write(
+    shop: Shop, pg_server: Any,
+) -> None:
+    """The connection died with the restart unnoticed: the write's BEGIN finds it dead, and
+    the write goes through on a new connection (nothing had been sent on the old one)."""
+    shop.add_item("A", "item A")
+    pg_server.restart()
+    shop.adjust("A", "+1", "receive")
+    assert [m.delta for m in MovementRow.select()] == [1]
+    assert shop.book.on_hand["A"] == 1
