@@ -45,10 +45,9 @@ def test_a_connection_lost_at_commit_says_the_outcome_is_unknown(
 ) -> None:
     shop.add_item("A", "item A")
     try:
-        with pytest.raises(EnvironmentFailure) as unknown:
-            with write_transaction():
-                ItemRow.update(name="renamed").where(ItemRow.code == "A").execute()
-                pg_server.halt()  # the body is done: only the COMMIT is left
+        with pytest.raises(EnvironmentFailure) as unknown, write_transaction():
+            ItemRow.update(name="renamed").where(ItemRow.code == "A").execute()
+            pg_server.halt()  # the body is done: only the COMMIT is left
         assert unknown.value.kind == "uncertain"
         assert "cannot tell whether the change was saved" in str(unknown.value)
     finally:
