@@ -211,6 +211,11 @@ class ChannelRunner:
             if name != exclude:
                 thread.request(upload=True, at_once=at_once)
 
+    def database_back(self) -> None:
+        """The database answers again: the channels that wait after its failure go on now."""
+        for thread in self.threads().values():
+            thread.retry_now()
+
     def _on_change(self, _codes: list[str]) -> None:
         """Shop listener, in whichever thread changed the stock: the window's, the feed
         reader's, or a channel's that applied orders (that one has just uploaded itself)."""
@@ -320,6 +325,12 @@ class ChannelThread(threading.Thread):
             if upload:
                 at = time.monotonic() + (0.0 if at_once else self.runner.gather_s)
                 self._upload_at = at if self._upload_at is None else min(self._upload_at, at)
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """Cut short the wait after a database failure."""
+        with self._flags:
+            self._retry_at = 0.0
         self._wake.set()
 
     def end(self) -> None:

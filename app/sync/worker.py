@@ -229,6 +229,8 @@ class SyncWorker(QObject):
         if message != self.disconnected:
             self.disconnected = message
             self.connection_changed.emit(message)
+            if not message:
+                self.runner.database_back()  # not after the 15 s wait of a failed cycle
 
     # -- the sync panel's writes -------------------------------------------------------------
     @Slot(list)

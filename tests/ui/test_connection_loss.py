@@ -148,3 +148,39 @@ def test_an_unreadable_database_file_shows_disconnected_until_it_reads_again(
     assert "could not be read or written" in banner.text.text()
     gone["yes"] = False
     qtbot.waitUntil(banner.isHidden, timeout=3_000)
+
+
+@pytest.mark.databases("postgresql")
+def test_the_sync_goes_on_by_itself_once_the_server_is_back(
+    qtbot: QtBot, shop: Shop, sandbox: Callable[..., Any], pg_server: Any,
+    sync_thread: Callable[..., SyncThread], rendo_process: Callable[..., Any],
+    gui_record: Callable[..., list[tuple[Any, ...]]],
+) -> None:
+    """A cycle that failed while the server was down waits 15 s before it tries again; the
+    server answering again cuts that wait short, and the change feed brings what another PC
+    wrote meanwhile to the channel."""
+    from app.services.channel_sync import choose_first
+
+    shop.add_item("A", "item A")
+    shop.adjust("A", "+10", "receive")
+    mall = sandbox({"A": 0})
+    shop.add_channel("mall", "sandbox", settings={"url": mall.url})
+    choose_first("mall", "push")
+    sync = sync_thread(start=False)
+    assert sync.worker.retry_ms == 15_000
+    told = gui_record(sync.worker.connection_changed, str)
+    failures = gui_record(sync.worker.failed, str, str)
+    sync.start()
+    qtbot.waitUntil(lambda: mall.shop.listings() == {"A": 10}, timeout=10_000)
+
+    pg_server.halt()
+    qtbot.waitUntil(lambda: bool(told) and told[-1][0] != "", timeout=5_000)
+    sync.worker.sync_now_requested.emit()  # a cycle now: it fails on the missing server
+    qtbot.waitUntil(lambda: bool(failures), timeout=5_000)
+    pg_server.resume()
+    qtbot.waitUntil(lambda: told[-1] == ("",), timeout=5_000)
+    run = rendo_process("adjust", "A", "+5")
+    assert run.code == 0, run.err
+    written = time.monotonic()
+    qtbot.waitUntil(lambda: mall.shop.listings() == {"A": 15}, timeout=5_000)
+    assert time.monotonic() - written < 5.0  # well before the 15 s wait would have ended
