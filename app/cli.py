@@ -216,9 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     stock = _command(sub, "stock", tr("computed stock of every item"))
     stock.add_argument("--json", action="store_true",
                        help=tr("machine-readable output (a stable format)"))
-    from app import cli_files  # import, import-undo, export, template
+    from app import cli_db, cli_files  # import, import-undo, export, template; db
 
     cli_files.add_parsers(sub)
+    cli_db.add_parsers(sub)
     return parser
 
 
@@ -255,6 +256,10 @@ def _run(args: argparse.Namespace) -> int:
         from app import cli_sync as commands
 
         return commands.sandbox_serve(args)
+    if args.command == "db":  # names its own databases; opens no --db
+        from app import cli_db
+
+        return cli_db.run(args)
     if args.command == "demo":
         from app.demo import run_demo
 

@@ -19,6 +19,9 @@ from app.domain.orders import (
     plan_line,
 )
 from app.domain.sets import Compositions
+from app.store.database import is_sqlite
+from app.store.errors import EnvironmentFailure
+from app.store.locks import lock_item_rows, lock_order
 from app.store.models import (
     AppliedLineRow,
     ChannelRow,
@@ -29,6 +32,7 @@ from app.store.models import (
 )
 
 from .shop import Shop, channel_row, item_row
+from .stock_cache import run_again_on_conflict
 
 log = logging.getLogger("rendo.orders")
 
@@ -118,6 +122,9 @@ def _apply_line(
         return
     reference = f"{channel.name}:{line.order_id}:{line.line_id}"
     rows = {code: item_row(code) for code in plan.movements}
+    if not is_sqlite():  # the on hands checked are the ones written to (see locks.py)
+        lock_item_rows(row.id for row in rows.values())
+        rows = {code: ItemRow.get_by_id(row.id) for code, row in rows.items()}
     for code, delta in plan.movements.items():
         check_on_hand(line, code, rows[code].on_hand, delta)
     for code, delta in plan.movements.items():
@@ -175,17 +182,26 @@ def _utc_naive(moment: datetime) -> datetime:
 
 
 def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
-    """Apply all lines of one order (same channel and order id) in one transaction."""
-    outcome = OrderOutcome()
+    """Apply all lines of one order (same channel and order id) in one transaction.
+
+    Two PCs applying the same order at once: the second waits for the first's commit, then
+    finds its lines applied (and a collision is run again), so each line counts once."""
     if not lines:
-        return outcome
+        return OrderOutcome()
     first = lines[0]
     if any(line.channel != first.channel or line.order_id != first.order_id for line in lines):
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "Lines of different orders were given as "
                                          "one order ({order})."), order=first.order_id)
+    return run_again_on_conflict(shop, lambda: _apply_order(shop, lines))
+
+
+def _apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
+    outcome = OrderOutcome()
+    first = lines[0]
     try:
         with shop.ledger_transaction():
             channel = channel_row(first.channel)
+            lock_order(channel.id, first.order_id)
             # to the second: most channels stamp orders to the second, and an order of the
             # second the channel was connected in counts as placed after it (dropping it
             # would oversell)
@@ -201,6 +217,8 @@ def apply_order(shop: Shop, lines: Sequence[OrderLine]) -> OrderOutcome:
         # with its reason (shown with the unmatched lines) until the channel sends it
         # corrected; the caller goes on with the next order.
         return _refuse(shop, error)
+    except EnvironmentFailure:  # the database failed, not the order: nothing kept
+        raise
     except RendoError as error:  # any other reason not to apply it: kept and shown the same
         kept = LineRefused(error.template, **error.params)
         kept.order_line = first
@@ -229,6 +247,11 @@ def unmatched_lines() -> list[UnmatchedLine]:
 
 def map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> OrderOutcome:
     """Map a channel's item id to our item and apply the lines that waited for it."""
+    return run_again_on_conflict(
+        shop, lambda: _map_code(shop, channel_name, channel_item_id, code))
+
+
+def _map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> OrderOutcome:
     outcome = OrderOutcome()
     with shop.ledger_transaction():
         channel = channel_row(channel_name)
@@ -250,6 +273,7 @@ def map_code(shop: Shop, channel_name: str, channel_item_id: str, code: str) -> 
             )
             try:
                 with shop.ledger_transaction():  # a savepoint: a refused line writes nothing
+                    lock_order(channel.id, row.order_id)
                     _apply_line(shop, channel, line, outcome, compositions)
                     row.delete_instance()
             except LineRefused as error:

@@ -37,6 +37,8 @@ from app.domain.sets import (
     check_no_loop,
     check_units,
 )
+from app.store.database import is_sqlite
+from app.store.locks import lock_item_rows, lock_movement
 from app.store.models import (
     AllocationPatternRow,
     AppliedLineRow,
@@ -97,6 +99,16 @@ def item_row(code: str) -> ItemRow:
             QT_TRANSLATE_NOOP("Errors", "There is no item with code {code}."), code=code
         )
     return row
+
+
+def locked_item_row(code: str) -> ItemRow:
+    """``item_row``, its row locked until commit and read again after the lock: what is
+    written from its on hand is computed from the number no other PC changes meanwhile."""
+    row = item_row(code)
+    if is_sqlite():  # the transaction holds the file's write lock already
+        return row
+    lock_item_rows([row.id])
+    return ItemRow.get_by_id(row.id)
 
 
 def channel_row(name: str) -> ChannelRow:
@@ -251,7 +263,7 @@ class Shop(StockCache):
         if reason not in MANUAL_REASONS:
             note, reason = (f"{reason} {note}".strip(), "manual")
         with self.ledger_transaction():
-            row = item_row(code)
+            row = locked_item_row(code)  # "=N" computed from the number it replaces
             if row.kind == ItemKind.SET.value:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "{code} is a set: it has no shelf stock of its "
@@ -281,6 +293,7 @@ class Shop(StockCache):
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "There is no movement {id}."), id=movement_id
                 )
+            lock_movement(original.id)  # two PCs undoing it at once: one undo, then "already"
             if original.reason in ("order", "cancel"):
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "Movement {id} comes from an order; cancel or "
@@ -290,7 +303,8 @@ class Shop(StockCache):
                     QT_TRANSLATE_NOOP("Errors", "Movement {id} has already been undone."),
                     id=movement_id,
                 )
-            row = original.item
+            lock_item_rows([original.item.id])
+            row = ItemRow.get_by_id(original.item.id)
             if row.on_hand - original.delta < 0:
                 raise BadInput(
                     QT_TRANSLATE_NOOP("Errors", "Undoing movement {id} would take {code} below "

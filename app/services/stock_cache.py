@@ -17,7 +17,9 @@ from __future__ import annotations
 import functools
 import getpass
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -28,6 +30,7 @@ from app.domain.sets import Compositions
 from app.files.common import OperationCancelled
 from app.store import feed
 from app.store.database import db, is_sqlite, write_transaction
+from app.store.errors import is_conflict
 from app.store.models import ItemRow, MovementRow, SetComponentRow, utcnow
 from app.store.rows import tuples
 
@@ -39,13 +42,37 @@ Listener = Callable[[list[str]], None]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# A transaction that collided with another PC's (deadlock, serialization failure, the same
+# row inserted by both) is run again this many times, after a short random wait.
+ATTEMPTS = 6
+T = TypeVar("T")
+
+
+def run_again_on_conflict(shop: StockCache, work: Callable[[], T]) -> T:
+    """``work()``, run again when its transaction collided with another PC's (PostgreSQL
+    rolls the loser back whole: running it again is safe). Inside an outer transaction it
+    runs once: the outer one is what is run again."""
+    with shop.lock:
+        if shop._nesting:
+            return work()
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return work()
+            except Exception as error:
+                if attempt == ATTEMPTS or not is_conflict(error):
+                    raise
+                log.info("a transaction collided with another PC's; again (%d)", attempt)
+                time.sleep(random.uniform(0.005, 0.02 * 2 ** attempt))
+        raise AssertionError("unreachable")
+
+
 def locked(method: F) -> F:
-    """Run *method* holding the shop's lock (the window and the sync worker share a Shop)."""
+    """Run *method* holding the shop's lock (the window and the sync worker share a Shop),
+    again when its transaction collided with another PC's."""
 
     @functools.wraps(method)
     def wrapper(self: StockCache, *args: Any, **kwargs: Any) -> Any:
-        with self.lock:
-            return method(self, *args, **kwargs)
+        return run_again_on_conflict(self, lambda: method(self, *args, **kwargs))
 
     return cast(F, wrapper)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,14 @@ from .errors import (
     MissingFolder,
     classify,
     failure,
+    is_connection_lost,
     root_cause,
     shown_location,
 )
 from .thread_state import keep_state_per_thread
 
 db = peewee.DatabaseProxy()
+log = logging.getLogger("rendo.database")
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -203,22 +206,44 @@ def write_transaction() -> AbstractContextManager[Any]:
     if db.in_transaction():
         return _keeping_first_error(db.atomic())
     refuse_if_damaged()
-    if is_sqlite():
-        return _outermost(db.atomic("IMMEDIATE"))
-    return _outermost(_begun_on_a_live_connection())
+    return _outermost(lambda: db.atomic("IMMEDIATE") if is_sqlite() else db.atomic())
 
 
-@contextmanager
-def _begun_on_a_live_connection() -> Iterator[Any]:
-    """``db.atomic()``; when its BEGIN finds this thread's connection dead (the server
-    restarted while Rendo was idle), once more on a new one: nothing was sent yet."""
-    with ExitStack() as stack:
-        try:
-            inside = stack.enter_context(db.atomic())
-        except (peewee.OperationalError, peewee.InterfaceError):
-            drop_lost_connection()
-            inside = stack.enter_context(db.atomic())
-        yield inside
+class _Begun:
+    """A transaction entered already (see ``_begun``), used as a context manager."""
+
+    def __init__(self, transaction: AbstractContextManager[Any], inside: Any) -> None:
+        self.transaction, self.inside = transaction, inside
+
+    def __enter__(self) -> Any:
+        return self.inside
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self.transaction.__exit__(*exc)
+
+
+def _begun(make: Callable[[], AbstractContextManager[Any]]) -> _Begun:
+    """The transaction *make* gives, begun. On PostgreSQL a connection the server dropped
+    since its last use (a restart, a network cut) is only found out when BEGIN fails on it:
+    nothing had been sent yet, so it is replaced and BEGIN sent once more."""
+    transaction = make()
+    try:
+        return _Begun(transaction, transaction.__enter__())
+    except Exception as error:
+        if is_sqlite() or not is_connection_lost(error):
+            raise
+        log.info("the database server's connection was lost; connecting again")
+        drop_connection()
+        transaction = make()
+        return _Begun(transaction, transaction.__enter__())
+
+
+def drop_connection() -> None:
+    """Forget this thread's connection (gone or not): the next statement connects again."""
+    try:
+        db.close()
+    except Exception:  # closing a dead connection may fail as well: it is gone either way
+        db.obj._state.reset()
 
 
 @contextmanager
@@ -236,13 +261,13 @@ def _keeping_first_error(transaction: AbstractContextManager[Any]) -> Iterator[A
 
 
 @contextmanager
-def _outermost(transaction: AbstractContextManager[Any]) -> Iterator[Any]:
+def _outermost(make: Callable[[], AbstractContextManager[Any]]) -> Iterator[Any]:
     """The outermost transaction; a lost server says whether the change was written: not
     when the connection failed before COMMIT (the server rolls it back), unknown when it
     failed during COMMIT."""
     committing = False
     try:
-        with _keeping_first_error(transaction) as inside:
+        with _keeping_first_error(_begun(make)) as inside:
             yield inside
             committing = True
     except Exception as error:
@@ -263,11 +288,7 @@ def drop_lost_connection() -> None:
     new connection)."""
     if db.obj is None or is_sqlite() or db.in_transaction() or db.is_closed():
         return
-    try:
-        db.close()
-    except Exception:  # closing a dead connection may fail as well: forget it all the same
-        db.obj._state.reset()
-
+    drop_connection()
 
 
 def integrity_problems(limit: int = 20) -> list[str]:

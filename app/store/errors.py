@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +91,15 @@ REFUSED = QT_TRANSLATE_NOOP(
 FAILED = QT_TRANSLATE_NOOP(
     "Errors", "The database {location} cannot be used ({detail}). Check the disk and try "
     "again.")
+CONFLICT = QT_TRANSLATE_NOOP(
+    "Errors", "The database {location} was busy with the same change from another PC, and "
+    "trying again did not help; nothing was written ({detail}). Try again in a moment.")
+LOGIN_REFUSED = QT_TRANSLATE_NOOP(
+    "Errors", "The database server {location} refused the login ({detail}). Check the user "
+    "name and password in the address, and that this user may use the database.")
+NO_SUCH_DATABASE = QT_TRANSLATE_NOOP(
+    "Errors", "The database server {location} has no such database ({detail}). Check its "
+    "name in the address, or create it on the server first.")
 IS_A_FOLDER = QT_TRANSLATE_NOOP(
     "Errors", "{location} is a folder, not a database file. Name a file, for example "
     "{example}.")
@@ -119,8 +129,30 @@ _SQLITE_WORDS = (("locked", "busy"), ("busy", "busy"), ("disk is full", "full"),
 _TEMPLATES = {"busy": BUSY, "full": FULL, "readonly": READ_ONLY, "damaged": DAMAGED,
               "io": DISK_ERROR, "cannot_open": CANNOT_OPEN, "refused": REFUSED,
               "unreachable": UNREACHABLE, "not_written": NOT_WRITTEN, "uncertain": UNCERTAIN,
-              "no_driver": NO_DRIVER, "failed": FAILED}
-TRANSIENT = {"busy", "full", "io", "unreachable", "not_written", "uncertain"}
+              "no_driver": NO_DRIVER, "failed": FAILED,
+              "conflict": CONFLICT, "login": LOGIN_REFUSED, "no_database": NO_SUCH_DATABASE}
+TRANSIENT = {"busy", "full", "io", "unreachable", "conflict", "not_written", "uncertain"}
+
+# PostgreSQL's SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html):
+# exact codes first, then the class (first two characters).
+_PG_KIND = {
+    "40001": "conflict",  # serialization_failure: run the transaction again
+    "40P01": "conflict",  # deadlock_detected: likewise
+    "23505": "conflict",  # unique_violation: another PC inserted the same row meanwhile
+    "55P03": "busy",  # lock_not_available
+    "57P01": "unreachable", "57P02": "unreachable", "57P03": "unreachable",  # shutting down
+    "28P01": "login", "28000": "login",  # password / authorisation refused
+    "3D000": "no_database",
+    "42501": "readonly",  # insufficient_privilege
+    "25006": "readonly",  # read_only_sql_transaction (a standby)
+    "53100": "full",  # disk_full
+}
+_PG_CLASS = {"08": "unreachable", "53": "busy", "58": "io", "XX": "damaged", "23": "refused"}
+# What libpq says when it cannot reach the server (no SQLSTATE then)
+_PG_WORDS = (("password authentication failed", "login"), ("no password supplied", "login"),
+             ("does not exist", "no_database"), ("connection", "unreachable"),
+             ("server closed", "unreachable"), ("timeout", "unreachable"),
+             ("could not", "unreachable"))
 
 
 def shown_location(location: str) -> str:
@@ -130,10 +162,14 @@ def shown_location(location: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1))
+    if "password=" in parts.query.lower():  # libpq takes ?password=… too
+        parts = parts._replace(query=_PASSWORD_OPTION.sub(r"\1***", parts.query))
+    return urlunsplit(parts)
+
+
+_PASSWORD_OPTION = re.compile(r"((?:^|&)password=)[^&]*", re.IGNORECASE)
 
 
 def backups_folder(location: str) -> Path:
@@ -146,6 +182,23 @@ def has_backups(location: str) -> bool:
     return "://" not in location and folder.is_dir() and any(folder.iterdir())
 
 
+def scrubbed(text: str, location: str) -> str:
+    """*text* without the password of the URL *location* (a driver may quote it)."""
+    if "://" not in location:
+        return text
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(location)
+    except ValueError:
+        return text
+    secrets = [parts.password or ""]
+    secrets += [m.group(0).split("=", 1)[1] for m in _PASSWORD_OPTION.finditer(parts.query)]
+    for secret in {s for p in secrets for s in (p, unquote(p))} - {""}:
+        text = text.replace(secret, "***")
+    return text
+
+
 def failure(kind: str, location: str, detail: str = "") -> EnvironmentFailure:
     """The plain message of one *kind* of failure of the database at *location*."""
     template = _TEMPLATES[kind]
@@ -153,7 +206,7 @@ def failure(kind: str, location: str, detail: str = "") -> EnvironmentFailure:
         template = DAMAGED_NO_BACKUP
     return EnvironmentFailure(
         template, kind=kind, transient=kind in TRANSIENT, location=shown_location(location),
-        detail=detail.strip().rstrip("."),
+        detail=scrubbed(detail.strip().rstrip("."), location),
         backups="-" if "://" in location else str(backups_folder(location)),
     )
 
@@ -200,6 +253,49 @@ def _sqlite_kind(error: BaseException) -> str | None:
     return None
 
 
+def sqlstate(error: BaseException) -> str | None:
+    """PostgreSQL's SQLSTATE of *error* or of the driver's error behind it (peewee wraps it)."""
+    for link in _chain(error):
+        for candidate in (link, *link.args[:1]):
+            code = getattr(candidate, "sqlstate", None)
+            if isinstance(code, str) and code:
+                return code
+    return None
+
+
+def _is_driver_error(error: BaseException) -> bool:
+    """An error of the PostgreSQL driver that peewee did not wrap (a raw cursor's)."""
+    return type(error).__module__.split(".")[0] == "psycopg"
+
+
+def _pg_kind(error: BaseException) -> str | None:
+    """The kind of a PostgreSQL failure: by its SQLSTATE, else by libpq's words (a server
+    that cannot be reached answers with no SQLSTATE)."""
+    code = sqlstate(error)
+    if code is not None:
+        return _PG_KIND.get(code) or _PG_CLASS.get(code[:2])
+    if not isinstance(error, (peewee.OperationalError, peewee.InterfaceError)) and not (
+            _is_driver_error(error)):
+        return None
+    text = str(error).lower()
+    for words, kind in _PG_WORDS:
+        if words in text:
+            return kind
+    return "unreachable" if type(error).__name__ in ("OperationalError", "InterfaceError") else None
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """Did the PostgreSQL server not answer, or drop the connection?"""
+    return _pg_kind(error) == "unreachable"
+
+
+def is_conflict(error: BaseException) -> bool:
+    """Did two PCs' transactions collide (deadlock, serialization failure, the same row
+    inserted by both)? Running the whole transaction again settles it."""
+    return (isinstance(error, EnvironmentFailure) and error.kind == "conflict") or (
+        _pg_kind(error) == "conflict")
+
+
 def _os_kind(error: OSError) -> str:
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return "full"
@@ -238,10 +334,10 @@ def classify(error: BaseException, location: str) -> RendoError | None:
             return BadLocation(IS_A_FOLDER, location=location,
                                example=str(Path(location) / "rendo.sqlite3"))
         return failure(_os_kind(cause), location, detail)
-    if not isinstance(cause, (peewee.PeeweeException, sqlite3.Error)):
+    if not isinstance(cause, (peewee.PeeweeException, sqlite3.Error)) and not (
+            is_url and _is_driver_error(cause)):
         return None
     detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
-    if is_url and isinstance(cause, (peewee.OperationalError, peewee.InterfaceError)) and (
-            _sqlite_kind(cause) is None):  # InterfaceError: a connection closed under it
-        return failure("unreachable", location, detail)
+    if is_url:
+        return failure(_pg_kind(cause) or "failed", location, detail)
     return failure(_sqlite_kind(cause) or "failed", location, detail)

@@ -7,7 +7,9 @@ DDL is written once with placeholders for the few words SQLite and PostgreSQL sp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import peewee
 
@@ -168,6 +170,26 @@ def current_version(database: peewee.Database) -> int:
     return int(row[0] or 0)
 
 
+def _migrating(database: peewee.Database) -> Any:
+    """One migration step's transaction, taken so that two PCs upgrading the same database
+    at once do each step once: SQLite's write lock at once (BEGIN IMMEDIATE), PostgreSQL's
+    advisory lock for migrations; the step then re-reads the version under it."""
+    if isinstance(database, peewee.SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    transaction = database.atomic()
+
+    @contextmanager
+    def locked() -> Iterator[None]:
+        with transaction:
+            from .locks import MIGRATIONS as KEY
+            from .locks import NAMESPACE
+
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (NAMESPACE, KEY))
+            yield
+
+    return locked()
+
+
 def migrate_to_latest(database: peewee.Database, target: int = LATEST) -> int:
     """Apply every migration above the database's version up to *target*; return it."""
     from .models import utcnow
@@ -182,7 +204,10 @@ def migrate_to_latest(database: peewee.Database, target: int = LATEST) -> int:
         )
     for number, _title, step in MIGRATIONS:
         if version < number <= target:
-            with database.atomic():
+            with _migrating(database):
+                if current_version(database) >= number:  # another PC did it meanwhile
+                    version = number
+                    continue
                 step(database)
                 param = database.param
                 database.execute_sql(

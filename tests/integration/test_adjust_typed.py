@@ -11,6 +11,8 @@ from app.domain.errors import BadInput
 from app.domain.items import MAX_COUNT
 from app.services.shop import Shop
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 @pytest.fixture
 def mugs(shop: Shop) -> Shop:

@@ -16,6 +16,8 @@ from app.services.shop import Shop
 from app.store import feed
 from app.store.models import ChangeRow
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 @pytest.fixture
 def two(shop: Shop) -> tuple[Shop, Shop]:
@@ -237,7 +239,7 @@ def test_only_changes_the_shop_did_not_make_reach_its_feed_listeners(two):
 
 
 def test_a_running_sync_uploads_what_another_process_changed_and_never_the_old_numbers(
-    tmp_path: Path, sandbox: Callable[..., Any],
+    db_path: str, sandbox: Callable[..., Any],
 ):
     """The issue's `sync --watch` beside a CLI and a `sync --once`: the watcher used to put
     its old numbers back over the right ones."""
@@ -246,7 +248,7 @@ def test_a_running_sync_uploads_what_another_process_changed_and_never_the_old_n
 
     from .sync_world import build_world, fast_adapter_for
 
-    open_database(str(tmp_path / "shop.sqlite3"))
+    open_database(db_path)
     world = build_world(Shop(), sandbox)
     try:
         watcher = SyncEngine(world.shop, fast_adapter_for)

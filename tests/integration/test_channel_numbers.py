@@ -17,12 +17,15 @@ from app.sync.engine import SyncEngine
 
 from .sync_world import fast_adapter_for
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
+
 HUGE = 10**20
 
 
 @pytest.fixture
-def shop(tmp_path):
-    open_database(str(tmp_path / "numbers.sqlite3"))
+def shop(db_path):
+    open_database(db_path)
     shop = Shop()
     for code in ("A", "B"):
         shop.add_item(code)

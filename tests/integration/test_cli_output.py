@@ -250,7 +250,8 @@ def test_every_help_text_and_argparse_message_can_be_translated(tmp_path):
     from app.cli import build_parser
 
     ts_file = tmp_path / "cli.ts"
-    sources = ["app/cli.py", "app/cli_files.py", "app/cli_sync.py", "app/i18n.py"]
+    sources = ["app/cli.py", "app/cli_db.py", "app/cli_files.py", "app/cli_sync.py",
+               "app/i18n.py"]
     subprocess.run([qt_tool("lupdate"), "-silent", "-locations", "none", *sources,
                     "-ts", str(ts_file)], cwd=REPO, check=True, timeout=120)
     found = {(c.findtext("name") or "", m.findtext("source"))

@@ -13,13 +13,16 @@ from app.domain.orders import OrderLine
 from app.services.importing import ImportOptions, ImportRefused, import_file
 from app.services.orders import apply_order
 from app.services.shop import Shop
-from app.store.database import close_database, db, open_database
+from app.store.database import close_database, open_database
 from app.store.models import CodeMapRow, ItemRow, UnmatchedLineRow
+from tests.dumps import dump_open
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 @pytest.fixture
-def shop(tmp_path):
-    open_database(str(tmp_path / "x.sqlite3"))
+def shop(db_path):
+    open_database(db_path)
     shop = Shop()
     for code in ("00123", "00124", "A-001"):
         shop.add_item(code, f"item {code}")
@@ -33,7 +36,7 @@ def shop(tmp_path):
 
 
 def dump() -> list[str]:
-    return list(db.connection().iterdump())
+    return dump_open()
 
 
 def write(tmp_path: Path, text: str, name: str = "master.csv") -> Path:

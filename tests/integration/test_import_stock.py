@@ -23,13 +23,17 @@ from app.services.report import check_ledger
 from app.services.shop import Shop
 from app.store.database import close_database, db, open_database
 from app.store.models import MovementRow
+from tests.dumps import dump_open
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "files"
 
 
 @pytest.fixture
-def shop(tmp_path):
-    open_database(str(tmp_path / "x.sqlite3"))
+def shop(db_path):
+    open_database(db_path)
     shop = Shop()
     for code, name in [("00123", "今治タオル 白"), ("00124", "今治タオル 青"),
                        ("A-001", "バスタオル"), ("4901234567894", "JAN で管理"),
@@ -47,7 +51,7 @@ def on_hand(shop: Shop) -> dict[str, int]:
 
 
 def dump() -> list[str]:
-    return list(db.connection().iterdump())
+    return dump_open()
 
 
 def csv_file(tmp_path: Path, text: str, name: str = "stock.csv", encoding: str = "utf-8") -> Path:

@@ -1,6 +1,9 @@
 """The ledger and order application through the service layer, on a real SQLite file.
 
 The shop: channel Web; singles A (10), B (20), C (5) and an unrelated U (3); the set
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
+
 INNER = A×1 + B×2, the nested set OUTER = INNER×2 + C×1, and UONLY = U×1.
 """
 

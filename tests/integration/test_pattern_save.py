@@ -10,6 +10,9 @@ from app.domain.errors import BadInput
 from app.services.patterns import PatternChanges, PatternSave, save_patterns
 from app.services.shop import Shop
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
+
 CHANNELS = ["rakuten", "yahoo"]
 
 

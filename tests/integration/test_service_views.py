@@ -21,6 +21,9 @@ from app.services.orders import UnmatchedLine, apply_order, line_problem, unmatc
 from app.services.shop import Shop
 from app.store.models import ChannelRow
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
+
 URL = "http://127.0.0.1:9/"
 
 

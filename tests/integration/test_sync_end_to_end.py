@@ -22,10 +22,12 @@ from .sync_world import (
     ledger_on_hand,
 )
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 @pytest.fixture
-def world(tmp_path, sandbox):
-    open_database(str(tmp_path / "shop.sqlite3"))
+def world(db_path, sandbox):
+    open_database(db_path)
     yield build_world(Shop(), sandbox)
     close_database()
 
@@ -99,8 +101,8 @@ def test_random_orders_with_faults_lose_nothing_and_apply_nothing_twice(world, s
     assert_shops_show_the_pipeline(world)
 
 
-def test_a_channel_waiting_for_the_first_choice_is_not_touched(tmp_path, sandbox):
-    open_database(str(tmp_path / "wait.sqlite3"))
+def test_a_channel_waiting_for_the_first_choice_is_not_touched(db_path, sandbox):
+    open_database(db_path)
     try:
         server = sandbox({"A": 7})
         shop = Shop()

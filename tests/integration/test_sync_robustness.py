@@ -20,6 +20,8 @@ from app.sync.engine import SyncEngine
 from .hostile import HostileServer, headers
 from .sync_world import fast_adapter_for
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 class GarbledShop(SandboxShop):
     """A shop whose order pages carry a time no one can read (a number, not a stamp)."""
@@ -32,8 +34,8 @@ class GarbledShop(SandboxShop):
 
 
 @pytest.fixture
-def shop(tmp_path):
-    open_database(str(tmp_path / "robust.sqlite3"))
+def shop(db_path):
+    open_database(db_path)
     shop = Shop()
     shop.add_item("A")
     shop.adjust("A", "+10")
@@ -247,6 +249,7 @@ def test_a_listing_another_sync_found_first_keeps_its_belief(shop, sandbox):
     assert [r.believed_qty for r in ListingRow.select()] == [4]
 
 
+@pytest.mark.databases("sqlite")  # SQLite's own check of its file
 def test_a_sync_writes_nothing_to_a_damaged_database(rendo, db_path, sandbox, monkeypatch):
     import hashlib
     from pathlib import Path

@@ -15,8 +15,10 @@ from app.files.common import (
     never_cancelled,
     no_progress,
 )
+from app.store.locks import lock_all_items
 
 from ..shop import Shop
+from ..stock_cache import run_again_on_conflict
 from .base import _Checked, _Kind, _Rows
 from .options import ImportOptions, ImportPlan, ImportRefused, ImportResult, ImportSource
 from .reading import _KIND_CLASSES, read_import
@@ -61,8 +63,14 @@ def apply_import(shop: Shop, source: ImportSource, progress: Progress = no_progr
                  cancelled: CancelCheck = never_cancelled) -> ImportResult:
     """Check and write in one transaction: everything, or nothing (``ImportRefused`` when a
     row is refused, ``OperationCancelled`` when the user cancels)."""
+    return run_again_on_conflict(shop, lambda: _apply_import(shop, source, progress, cancelled))
+
+
+def _apply_import(shop: Shop, source: ImportSource, progress: Progress,
+                  cancelled: CancelCheck) -> ImportResult:
     batch = new_batch_id()
     with shop.ledger_transaction():
+        lock_all_items()  # the rows are checked against numbers no other PC changes meanwhile
         kind, checked, problems, warnings = _check(shop, source, cancelled)
         if problems or kind is None:
             raise refused(source, problems)

@@ -15,10 +15,12 @@ from app.files.common import (
     never_cancelled,
     no_progress,
 )
+from app.store.locks import lock_all_items
 from app.store.models import ItemRow, MovementRow
 from app.store.rows import tuples
 
 from ..shop import Shop
+from ..stock_cache import run_again_on_conflict
 from .options import UNDO_REASON, ImportRefused
 
 
@@ -73,8 +75,14 @@ def undo_import(shop: Shop, batch: str, cancelled: CancelCheck = never_cancelled
     already, or when an item has sold so much since that the reverse would go below 0.
     """
     batch = batch.strip()
+    return run_again_on_conflict(shop, lambda: _undo_import(shop, batch, cancelled, progress))
+
+
+def _undo_import(shop: Shop, batch: str, cancelled: CancelCheck,
+                 progress: Progress) -> UndoResult:
     with shop.lock:
         with shop.ledger_transaction():
+            lock_all_items()  # two PCs undoing it at once: the second finds it undone
             in_batch = MovementRow.select(MovementRow.id).where(MovementRow.batch == batch)
             moves = list(tuples(MovementRow.select(MovementRow.id, MovementRow.item,
                                                    MovementRow.delta)
