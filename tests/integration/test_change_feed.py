@@ -51,7 +51,6 @@ def assert_current(reader: Shop) -> None:
     assert [c.name for c in book.channels] == [c.name for c in fresh.channels]
 
 
-@pytest.mark.databases("sqlite", "postgresql")
 def test_an_adjustment_by_another_shop_reaches_the_book_and_its_listeners(two):
     writer, reader = two
     calls = heard(reader)
@@ -69,7 +68,6 @@ def test_an_adjustment_by_another_shop_reaches_the_book_and_its_listeners(two):
     assert len(calls) == 1
 
 
-@pytest.mark.databases("sqlite", "postgresql")
 def test_master_data_sets_patterns_and_offsets_of_another_shop_are_seen(two):
     writer, reader = two
     writer.set_reserved("A", 3)
@@ -103,7 +101,6 @@ def test_master_data_sets_patterns_and_offsets_of_another_shop_are_seen(two):
     assert_current(reader)
 
 
-@pytest.mark.databases("sqlite", "postgresql")
 def test_items_and_channels_added_by_another_shop_are_seen(two):
     writer, reader = two
     writer.add_item("NEW", "new item")
@@ -159,7 +156,6 @@ def test_a_large_import_is_one_feed_row_and_a_full_reload(two, tmp_path: Path,
     assert_current(reader)
 
 
-@pytest.mark.databases("sqlite", "postgresql")
 def test_a_refused_change_adds_nothing_to_the_feed(two):
     writer, reader = two
     writer.define_set("CC", [("AB", 1)])
@@ -172,7 +168,6 @@ def test_a_refused_change_adds_nothing_to_the_feed(two):
     assert feed.newest_id() == before
 
 
-@pytest.mark.databases("sqlite", "postgresql")
 def test_a_shop_that_missed_pruned_changes_reloads_everything(two,
                                                               monkeypatch: pytest.MonkeyPatch):
     writer, reader = two
@@ -189,7 +184,6 @@ def test_a_shop_that_missed_pruned_changes_reloads_everything(two,
     assert_current(reader)
 
 
-@pytest.mark.databases("sqlite", "postgresql")
 def test_the_feed_prunes_itself_as_it_grows(two, monkeypatch: pytest.MonkeyPatch):
     writer, reader = two
     monkeypatch.setattr(feed, "PRUNE_EVERY", 4)
@@ -223,7 +217,6 @@ def test_a_real_rendo_process_writes_and_the_shop_sees_it(
     assert_current(reader)
 
 
-@pytest.mark.databases("sqlite", "postgresql")
 def test_only_changes_the_shop_did_not_make_reach_its_feed_listeners(two):
     writer, reader = two
     foreign: list[list[str]] = []
