@@ -72,6 +72,13 @@ def current_location() -> str:
 CONNECT_TIMEOUT_S = 10
 
 
+# A network gone without a word (Wi-Fi dropped, a cable pulled) leaves a query waiting for an
+# answer that never comes: TCP keepalives (and, where the system has it, a bound on unanswered
+# data) end it within about 15 s, so the window can say it is disconnected and retry.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+             "keepalives_count": 3, "tcp_user_timeout": 15_000}
+
+
 def _server_options(url: str) -> dict[str, Any]:
     """psycopg 3 (peewee prefers psycopg2 when both are installed), a bounded wait for the
     server, and a name in the server's list of clients; the URL's own options win."""
@@ -83,6 +90,9 @@ def _server_options(url: str) -> dict[str, Any]:
         options["connect_timeout"] = CONNECT_TIMEOUT_S
     if "application_name" not in given:
         options["application_name"] = "Rendo"
+    for name, value in KEEPALIVE.items():
+        if name not in given:
+            options[name] = value
     return options
 
 

@@ -66,3 +66,16 @@ def test_a_server_restarted_while_rendo_was_idle_does_not_fail_the_next_write(
     shop.adjust("A", "+1", "receive")
     assert [m.delta for m in MovementRow.select()] == [1]
     assert shop.book.on_hand["A"] == 1
+
+
+def test_a_silent_network_is_noticed_by_tcp_keepalives(shop: Shop, pg_url: str) -> None:
+    """A Wi-Fi drop sends nothing: without keepalives a query would wait for minutes. The
+    connection asks for them (the URL's own settings win), and the server takes them."""
+    from app.store.database import KEEPALIVE, close_database, db, open_database
+
+    assert {name: db.obj.connect_params[name] for name in KEEPALIVE} == KEEPALIVE
+    shop.add_item("A", "item A")  # a connection made with them works
+    close_database()
+    open_database(pg_url + "?keepalives_idle=30", migrate=False)
+    assert db.obj.connect_params["keepalives_idle"] == 30
+    assert Shop().book.items.keys() == {"A"}
