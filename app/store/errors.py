@@ -76,8 +76,7 @@ UNREACHABLE = QT_TRANSLATE_NOOP(
     "is running and that the address is right, then try again.")
 NOT_WRITTEN = QT_TRANSLATE_NOOP(
     "Errors", "The database server {location} cannot be reached ({detail}), so nothing was "
-    "saved. Rendo reconnects by itself: do it again once the window no longer says it is "
-    "disconnected.")
+    "saved. Rendo reconnects by itself: try again once the server answers.")
 UNCERTAIN = QT_TRANSLATE_NOOP(
     "Errors", "The connection to the database server {location} was lost while saving "
     "({detail}): Rendo cannot tell whether the change was saved. Once it has reconnected, the "

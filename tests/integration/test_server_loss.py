@@ -79,3 +79,46 @@ def test_a_silent_network_is_noticed_by_tcp_keepalives(shop: Shop, pg_url: str) 
     open_database(pg_url + "?keepalives_idle=30", migrate=False)
     assert db.obj.connect_params["keepalives_idle"] == 30
     assert Shop().book.items.keys() == {"A"}
+
+
+def test_sync_watch_says_the_server_is_gone_and_goes_on_once_it_is_back(
+    rendo: Any, rendo_process: Any, pg_server: Any, sandbox: Any, monkeypatch: Any,
+    qtbot: Any,
+) -> None:
+    from app import cli_sync
+
+    mall = sandbox({"A": 0})
+    for args in (("item", "add", "A"), ("adjust", "A", "+10"),
+                 ("channel", "add", "mall", "--type", "sandbox", "--url", mall.url,
+                  "--first", "push")):
+        assert rendo(*args).code == 0
+    monkeypatch.setattr(cli_sync, "RETRY_AFTER_FAILURE_S", 0.2)
+    steps: list[str] = []
+
+    def pause(seconds: float) -> None:  # the watch loop's pauses, as long as the test needs
+        if not steps:
+            qtbot.waitUntil(lambda: mall.shop.quantity("A") == 10, timeout=10_000)
+            pg_server.halt()
+            steps.append("halted")
+        elif steps == ["halted"] and seconds == 0.2:  # the wait after the failed look
+            pg_server.resume()
+            steps.append("resumed")
+        elif steps == ["halted", "resumed"] and seconds == 1.0:  # a look that worked
+            run = rendo_process("adjust", "A", "+5")  # another PC, meanwhile
+            assert run.code == 0, run.err
+            steps.append("written")
+        elif steps[-1] == "written":
+            qtbot.waitUntil(lambda: mall.shop.quantity("A") == 15, timeout=5_000)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_sync, "_wait", pause)
+    run = rendo("sync", "--watch", "--interval", "5")
+    assert run.code == 0, run.err
+    assert "Traceback" not in run.err
+    assert steps == ["halted", "resumed", "written"]
+    gone = [n for n, line in enumerate(run.err_lines)
+            if "cannot be reached" in line and "trying again" in line]
+    back = "rendo: the database answers again; the sync goes on"
+    assert gone and back in run.err_lines, run.err
+    assert gone[0] < run.err_lines.index(back)  # said gone, then said back
+    assert mall.shop.quantity("A") == 15
