@@ -7,9 +7,9 @@ reads the change feed every ``FEED_POLL_MS`` (what the command line or another w
 changed), and makes the sync panel's writes. A change to the stock, made here or elsewhere,
 wakes the channels to upload it within a moment.
 
-Reading the feed is also how the window knows the database is there: when it fails for a
-reason that passes (a server restarting, the network or a network share gone, a file
-locked), ``connection_changed`` says so in plain words, and says "" once a read works again;
+Reading the feed is also how the window knows the database is there: when it fails (a
+server restarting, the network or a network share gone, a file locked, a database the server
+no longer has), ``connection_changed`` says so in plain words, and "" once a read works again;
 the feed then brings in what other PCs changed meanwhile.
 """
 
@@ -217,7 +217,7 @@ class SyncWorker(QObject):
                 log.warning("reading the change feed failed: %s", found or error,
                             exc_info=found is None)
             self._feed_failing = True
-            if isinstance(found, EnvironmentFailure) and found.transient:
+            if isinstance(found, EnvironmentFailure):  # tried again at the next poll all the same
                 self._tell_connection(error_text(found))
         else:
             if self._feed_failing:

@@ -43,9 +43,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def is_lost(error: BaseException) -> bool:
-    """Is *error* the database being away for now (a server restarting, a share gone)?"""
-    found = classify(error, current_location())
-    return isinstance(found, EnvironmentFailure) and found.transient
+    """Is *error* the database failing to answer (a server restarting, a share gone, a
+    database or login the server no longer knows), not a bug?"""
+    return isinstance(classify(error, current_location()), EnvironmentFailure)
 
 
 def tolerates_lost_database(method: F) -> F:
@@ -186,6 +186,7 @@ class SyncControl(QObject):
 
     # -- reports ---------------------------------------------------------------------------
     @Slot(list)
+    @tolerates_lost_database  # its reads in the window's thread
     def _on_statuses(self, statuses: list[ChannelStatus]) -> None:
         self.statuses = list(statuses)
         self.credential_warnings = credential_warnings(self.today())
