@@ -10,6 +10,7 @@ state lives as long as the thread.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -29,6 +30,7 @@ class PerThreadState:
         state = states.get(ident)
         if state is None:
             with object.__getattribute__(self, "_lock"):
+                _forget_ended(states)
                 state = states[ident] = peewee._ConnectionState()
         return state
 
@@ -43,3 +45,16 @@ def keep_state_per_thread(database: peewee.Database) -> None:
     """Make *database* keep its connections per OS thread (see above)."""
     if isinstance(getattr(database, "_state", None), threading.local):
         setattr(database, "_state", PerThreadState())  # noqa: B010 (not in peewee's stubs)
+
+
+def _forget_ended(states: dict[int, Any]) -> None:
+    """Close the connections of threads that ended without closing theirs (a threading.local
+    would have let them go with the thread)."""
+    living = {thread.ident for thread in threading.enumerate()}
+    for ident in [ident for ident in states if ident not in living]:
+        state = states.pop(ident)
+        if not state.closed and state.conn is not None:
+            # a dead connection, or SQLite's (closed by its own thread only): gone either way
+            with contextlib.suppress(Exception):
+                state.conn.close()
+
