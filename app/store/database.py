@@ -152,7 +152,8 @@ def open_database(
             path = Path(where).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
             database = peewee.SqliteDatabase(str(path), pragmas=_pragmas())
-        keep_state_per_thread(database)
+        if not isinstance(database, peewee.SqliteDatabase):  # a file costs no login; its
+            keep_state_per_thread(database)  # readers are best without long-lived snapshots
         db.initialize(database)
         database.connect(reuse_if_open=True)
         if isinstance(database, peewee.SqliteDatabase):

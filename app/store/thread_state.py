@@ -6,6 +6,9 @@ PySide gives it a new Python thread state for every slot it calls. The worker wo
 a connection at every read of the change feed (twice a second) and drop the last one unclosed
 (a PostgreSQL server counts them until they time out). Keyed by ``threading.get_ident()``, the
 state lives as long as the thread.
+
+Only for a server: a SQLite connection costs nothing to open, and keeping one for a thread's
+life would risk a read snapshot kept open by a statement not yet finished.
 """
 
 from __future__ import annotations
