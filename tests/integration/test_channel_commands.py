@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 @pytest.fixture
 def mall(sandbox):
@@ -158,6 +159,7 @@ def _rows(dump: list[str], table: str) -> list[str]:
     return [line for line in dump if line.startswith(f'INSERT INTO "{table}"')]
 
 
+@pytest.mark.databases("sqlite")  # reads SQLite's SQL dump
 def test_remove_takes_the_channel_and_everything_of_it_but_not_the_ledger(
     rendo, mall, memory_keyring, monkeypatch, db_dump
 ):
@@ -228,6 +230,7 @@ def test_sync_once_keeps_exiting_3_while_a_channel_is_stopped_for_its_credential
         assert any(line.startswith("other: orders 0") for line in again.out.splitlines())
 
 
+@pytest.mark.databases("sqlite")  # a SQLite failure ("database is locked") is simulated
 def test_a_database_failure_in_one_channel_still_prints_the_others_then_one_line(
     rendo, sandbox, monkeypatch
 ):

@@ -158,7 +158,7 @@ def test_the_same_orders_applied_by_three_pcs_count_once(shop, three_pcs, rendo_
         shop.add_item(code)
         shop.adjust(code, "+500")
     orders = [[("mall", f"order-{n}", f"line-{k}", codes[(n + k) % 3], 1 + (n + k) % 4)
-               for k in range(1 + n % 3)] for n in range(40)]
+               for k in range(1 + n % 3)] for n in range(30)]
     did = three_pcs("orders", [{"orders": orders, "seed": n} for n in range(PCS)])
     lines = [line for order in orders for line in order]
     assert sum(pc["applied"] for pc in did) == len(lines)  # each line applied by one PC
