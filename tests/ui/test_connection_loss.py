@@ -184,3 +184,26 @@ def test_the_sync_goes_on_by_itself_once_the_server_is_back(
     written = time.monotonic()
     qtbot.waitUntil(lambda: mall.shop.listings() == {"A": 15}, timeout=5_000)
     assert time.monotonic() - written < 5.0  # well before the 15 s wait would have ended
+
+
+@pytest.mark.databases("postgresql")
+def test_the_sync_worker_keeps_one_connection_to_the_server(
+    qtbot: QtBot, shop: Shop, sync_thread: Callable[..., SyncThread], pg_server: Any,
+    pg_url: str,
+) -> None:
+    """It reads the change feed twice a second on its QThread: on one connection, not a new
+    login each time (PySide gives such a thread a new Python thread state per slot call)."""
+    shop.add_item("A", "item A")
+    sync_thread(start=True)
+    name = pg_url.rsplit("/", 1)[1]
+
+    def connections() -> set[int]:
+        return {pid for (pid,) in pg_server.query(
+            name, "SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name "
+            "= 'Rendo'", (name,))}
+
+    qtbot.wait(1_200)
+    first = connections()
+    qtbot.wait(1_500)  # three reads of the feed
+    assert connections() == first
+    assert len(first) == 2  # this (the test's) thread's and the worker's
