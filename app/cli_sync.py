@@ -196,15 +196,22 @@ def sync(shop: Shop, args: argparse.Namespace) -> int:
     events = QueuedEvents()
     runner = ChannelRunner(shop, adapter_for, events, interval_s=interval,
                            retry_s=RETRY_AFTER_FAILURE_S)
+    away = False  # the database failed the last look
     try:
         while True:
             try:
                 runner.start()
                 shop.catch_up()
             except Exception as error:  # a busy or full database: say so, wait, try again
+                away = True
                 if not _wait_after_failure(error):
                     return EXIT_ENVIRONMENT
                 continue
+            if away:  # what other PCs wrote meanwhile came with the catch-up
+                away = False
+                print(tr("rendo: the database answers again; the sync goes on"),
+                      file=sys.stderr, flush=True)
+                runner.database_back()
             for event in events.take():
                 if isinstance(event, Exception):
                     if not _say_failure(event):
@@ -243,10 +250,16 @@ def _say_failure(error: Exception) -> bool:
 
 def _wait_after_failure(error: Exception) -> bool:
     """Print what failed on one line; wait before the next try (False: do not try again)."""
-    from app.services.database import EnvironmentFailure, classify, current_location
+    from app.services.database import (
+        EnvironmentFailure,
+        classify,
+        current_location,
+        drop_lost_connection,
+    )
 
     if not isinstance(classify(error, current_location()), EnvironmentFailure):
         raise error
+    drop_lost_connection()  # a server restarted: the next look connects anew
     if not _say_failure(error):
         return False
     _wait(RETRY_AFTER_FAILURE_S)

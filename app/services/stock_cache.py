@@ -97,6 +97,7 @@ class StockCache:
         self._pending_all = False  # … or everything (channels)
         self._nesting = 0
         self._touched: list[str] = []  # what the last catch_up recomputed
+        self._stale = False  # a catch-up after a write failed: read everything again
         # The window and the sync worker share one Shop: every change holds this lock.
         self.lock = threading.RLock()
 
@@ -139,9 +140,10 @@ class StockCache:
             try:
                 self._catch_up(own)
             except Exception:  # committed all the same (never report it failed, or it is
-                # done twice): read it all at next use
-                log.exception("reading the change feed after a write failed")
-                self._book = None
+                # done twice): read it all again at the next catch-up (the window keeps
+                # showing the numbers it has until the database answers again)
+                log.warning("reading the change feed after a write failed", exc_info=True)
+                self._stale = True
 
     def _catch_up_quietly(self) -> None:
         """catch_up() inside a transaction; a failure there fails the transaction."""
@@ -189,9 +191,9 @@ class StockCache:
         if self._book is None:  # nothing computed yet: the first use reads it all
             return []
         newest, codes = feed.changes_since(self._seen_change)
-        if codes is None:
+        if codes is None or self._stale:
             book = self._load()
-            self._book = book
+            self._book, self._stale = book, False
             touched = foreign = sorted(book.items)
         elif codes:
             found = refresh_items(self._book, codes)

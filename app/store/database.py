@@ -19,6 +19,7 @@ from .errors import (
     UNDER_A_FILE,
     UNKNOWN_SCHEME,
     BadLocation,
+    EnvironmentFailure,
     MissingFolder,
     classify,
     failure,
@@ -26,6 +27,7 @@ from .errors import (
     root_cause,
     shown_location,
 )
+from .thread_state import keep_state_per_thread
 
 db = peewee.DatabaseProxy()
 log = logging.getLogger("rendo.database")
@@ -70,6 +72,13 @@ def current_location() -> str:
 CONNECT_TIMEOUT_S = 10
 
 
+# A network gone without a word (Wi-Fi dropped, a cable pulled) leaves a query waiting for an
+# answer that never comes: TCP keepalives (and, where the system has it, a bound on unanswered
+# data) end it within about 15 s, so the window can say it is disconnected and retry.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+             "keepalives_count": 3, "tcp_user_timeout": 15_000}
+
+
 def _server_options(url: str) -> dict[str, Any]:
     """psycopg 3 (peewee prefers psycopg2 when both are installed), a bounded wait for the
     server, and a name in the server's list of clients; the URL's own options win."""
@@ -81,6 +90,9 @@ def _server_options(url: str) -> dict[str, Any]:
         options["connect_timeout"] = CONNECT_TIMEOUT_S
     if "application_name" not in given:
         options["application_name"] = "Rendo"
+    for name, value in KEEPALIVE.items():
+        if name not in given:
+            options[name] = value
     return options
 
 
@@ -140,6 +152,8 @@ def open_database(
             path = Path(where).expanduser()
             path.parent.mkdir(parents=True, exist_ok=True)
             database = peewee.SqliteDatabase(str(path), pragmas=_pragmas())
+        if not isinstance(database, peewee.SqliteDatabase):  # a file costs no login; its
+            keep_state_per_thread(database)  # readers are best without long-lived snapshots
         db.initialize(database)
         database.connect(reuse_if_open=True)
         if isinstance(database, peewee.SqliteDatabase):
@@ -259,15 +273,33 @@ def _keeping_first_error(transaction: AbstractContextManager[Any]) -> Iterator[A
 
 @contextmanager
 def _outermost(make: Callable[[], AbstractContextManager[Any]]) -> Iterator[Any]:
+    """The outermost transaction; a lost server says whether the change was written: not
+    when the connection failed before COMMIT (the server rolls it back), unknown when it
+    failed during COMMIT."""
+    committing = False
     try:
         with _keeping_first_error(_begun(make)) as inside:
             yield inside
+            committing = True
     except Exception as error:
         found = classify(error, _Opened.location)
         if found is None or found is error:
             raise
+        if isinstance(found, EnvironmentFailure) and found.kind == "unreachable":
+            drop_lost_connection()
+            found = failure("uncertain" if committing else "not_written", _Opened.location,
+                            found.params.get("detail", ""))
         raise found from error
 
+
+def drop_lost_connection() -> None:
+    """Forget this thread's connection to a server that went away (restarted, the network
+    dropped), so that the next use opens a new one: peewee would go on using the dead one.
+    Nothing while a transaction is open (its end does it) or on SQLite (a file needs no
+    new connection)."""
+    if db.obj is None or is_sqlite() or db.in_transaction() or db.is_closed():
+        return
+    drop_connection()
 
 
 def integrity_problems(limit: int = 20) -> list[str]:

@@ -74,6 +74,13 @@ CANNOT_OPEN = QT_TRANSLATE_NOOP(
 UNREACHABLE = QT_TRANSLATE_NOOP(
     "Errors", "The database server {location} cannot be reached ({detail}). Check that it "
     "is running and that the address is right, then try again.")
+NOT_WRITTEN = QT_TRANSLATE_NOOP(
+    "Errors", "The database server {location} cannot be reached ({detail}), so nothing was "
+    "saved. Rendo reconnects by itself: try again once the server answers.")
+UNCERTAIN = QT_TRANSLATE_NOOP(
+    "Errors", "The connection to the database server {location} was lost while saving "
+    "({detail}): Rendo cannot tell whether the change was saved. Once it has reconnected, the "
+    "window shows what the database holds: look at the item's history before doing it again.")
 NO_DRIVER = QT_TRANSLATE_NOOP(
     "Errors", "This Rendo cannot open the database {location}: {detail}. Use a database "
     "file, or a Rendo built with PostgreSQL support.")
@@ -120,9 +127,10 @@ _SQLITE_WORDS = (("locked", "busy"), ("busy", "busy"), ("disk is full", "full"),
                  ("unable to open", "cannot_open"), ("constraint", "refused"))
 _TEMPLATES = {"busy": BUSY, "full": FULL, "readonly": READ_ONLY, "damaged": DAMAGED,
               "io": DISK_ERROR, "cannot_open": CANNOT_OPEN, "refused": REFUSED,
-              "unreachable": UNREACHABLE, "no_driver": NO_DRIVER, "failed": FAILED,
+              "unreachable": UNREACHABLE, "not_written": NOT_WRITTEN, "uncertain": UNCERTAIN,
+              "no_driver": NO_DRIVER, "failed": FAILED,
               "conflict": CONFLICT, "login": LOGIN_REFUSED, "no_database": NO_SUCH_DATABASE}
-TRANSIENT = {"busy", "full", "io", "unreachable", "conflict"}
+TRANSIENT = {"busy", "full", "io", "unreachable", "conflict", "not_written", "uncertain"}
 
 # PostgreSQL's SQLSTATE codes (https://www.postgresql.org/docs/current/errcodes-appendix.html):
 # exact codes first, then the class (first two characters).

@@ -39,11 +39,10 @@ def write_changes(codes: Collection[str], everything: bool = False) -> None:
         rows = [{"code": EVERYTHING, "created_at": now}]
     else:
         rows = [{"code": code, "created_at": now} for code in sorted(codes)]
-    before = newest_id()
     for start in range(0, len(rows), 500):
         ChangeRow.insert_many(rows[start:start + 500]).execute()
     after = newest_id()
-    if after // PRUNE_EVERY != before // PRUNE_EVERY:
+    if after // PRUNE_EVERY != (after - len(rows)) // PRUNE_EVERY:
         prune(after)
 
 
@@ -64,13 +63,19 @@ def oldest_id() -> int:
     return int(row[0] or 0)
 
 
+def _bounds() -> tuple[int, int]:
+    """(oldest id, newest id) in one look: the window and the sync read them twice a second."""
+    row = db.execute_sql(f"SELECT MIN(id), MAX(id) FROM {ChangeRow._meta.table_name}").fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def changes_since(seen: int) -> tuple[int, set[str] | None]:
     """The newest id and the codes changed after *seen* (None: reload everything, because
     a row says so, there are too many, or rows after *seen* were pruned already)."""
-    newest = newest_id()
+    oldest, newest = _bounds()
     if newest <= seen:
         return seen, set()
-    if oldest_id() > seen + 1:
+    if oldest > seen + 1:
         return newest, None
     codes: set[str] = set()
     last = seen

@@ -27,7 +27,7 @@ from app.channels.base import STOPPING_KINDS, RateBudget
 from app.services.channel_sync import sync_row
 from app.services.channels import AdapterPool
 from app.services.channels import adapter_for as default_adapter_for
-from app.services.database import close_thread_connection
+from app.services.database import close_thread_connection, drop_lost_connection
 from app.services.shop import Shop
 from app.store.models import ChannelRow, ChannelSyncRow
 
@@ -245,6 +245,11 @@ class ChannelRunner:
             if name != exclude:
                 thread.request(upload=True, at_once=at_once)
 
+    def database_back(self) -> None:
+        """The database answers again: the channels that wait after its failure go on now."""
+        for thread in self.threads().values():
+            thread.retry_now()
+
     def _on_change(self, _codes: list[str]) -> None:
         """Shop listener, in whichever thread changed the stock: the window's, the feed
         reader's, or a channel's that applied orders (that one has just uploaded itself)."""
@@ -365,6 +370,12 @@ class ChannelThread(threading.Thread):
                 self._upload_at = at if self._upload_at is None else min(self._upload_at, at)
         self._wake.set()
 
+    def retry_now(self) -> None:
+        """Cut short the wait after a database failure."""
+        with self._flags:
+            self._retry_at = 0.0
+        self._wake.set()
+
     def end(self) -> None:
         """Stop this channel's thread now (the call under way is given up); safe anywhere."""
         self._ended.set()
@@ -423,6 +434,7 @@ class ChannelThread(threading.Thread):
             if self.ended:
                 return 0.0
             self._retry_at = time.monotonic() + runner.retry_s
+            drop_lost_connection()  # a server restarted: the retry connects anew
             self._tell(runner.events.failed, self.channel, error)
             return min(runner.retry_s, runner.tick_s)
         with self._flags:

@@ -6,6 +6,11 @@ worker's thread owns the runner: it starts a thread for each new channel (``TICK
 reads the change feed every ``FEED_POLL_MS`` (what the command line or another window
 changed), and makes the sync panel's writes. A change to the stock, made here or elsewhere,
 wakes the channels to upload it within a moment.
+
+Reading the feed is also how the window knows the database is there: when it fails (a
+server restarting, the network or a network share gone, a file locked, a database the server
+no longer has), ``connection_changed`` says so in plain words, and "" once a read works again;
+the feed then brings in what other PCs changed meanwhile.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from app.domain.errors import RendoError
 from app.i18n import error_text
 from app.services.channel_sync import resolve_drift, resume_listing
 from app.services.shop import Shop
-from app.store.database import current_location, db
+from app.store.database import current_location, db, drop_lost_connection
 from app.store.errors import EnvironmentFailure, classify
 
 from .channel_runner import ChannelRunner, RunnerEvents
@@ -93,6 +98,7 @@ class SyncWorker(QObject):
     budget_changed = Signal(str, object)  # channel, RateBudget | None: what is left of it
     forced_cycle_starting = Signal()  # "sync now": the cycle that follows syncs every channel
     stopped = Signal()
+    connection_changed = Signal(str)  # why the database cannot be used now; "": it can again
     _shop_changed = Signal(list)  # codes
     _stock_states = Signal(list)  # [(code, low, out)] as each change left them
     # The sync panel's writes, done here (not in the window's thread), then reported:
@@ -113,6 +119,7 @@ class SyncWorker(QObject):
         self._low: set[str] = set()
         self._out: set[str] = set()
         self._feed_failing = False
+        self.disconnected = ""  # as last told by connection_changed
         self.retry_ms = RETRY_AFTER_FAILURE_MS
         # Emitted from any thread; Qt queues it over to this worker's thread.
         self._shop_changed.connect(self._handle_change)
@@ -203,14 +210,27 @@ class SyncWorker(QObject):
         wakes the channels to upload the new numbers."""
         try:
             self.shop.catch_up()
-        except Exception:  # a locked or unreadable database: try again at the next poll
+        except Exception as error:  # a locked or unreachable database: try again at the next poll
+            drop_lost_connection()  # a server restarted: the next poll connects anew
+            found = classify(error, current_location())
             if not self._feed_failing:  # once per spell, not twice a second
-                log.exception("reading the change feed failed")
+                log.warning("reading the change feed failed: %s", found or error,
+                            exc_info=found is None)
             self._feed_failing = True
+            if isinstance(found, EnvironmentFailure):  # tried again at the next poll all the same
+                self._tell_connection(error_text(found))
         else:
             if self._feed_failing:
                 log.info("reading the change feed works again")
             self._feed_failing = False
+            self._tell_connection("")
+
+    def _tell_connection(self, message: str) -> None:
+        if message != self.disconnected:
+            self.disconnected = message
+            self.connection_changed.emit(message)
+            if not message:
+                self.runner.database_back()  # not after the 15 s wait of a failed cycle
 
     # -- the sync panel's writes -------------------------------------------------------------
     @Slot(list)

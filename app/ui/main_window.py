@@ -48,6 +48,7 @@ from app.sync.worker import SyncThread
 
 from . import dialogs
 from .bulk_actions import BulkEdits
+from .connection_banner import ConnectionBanner
 from .dialogs import channel_dialog
 from .dialogs.adjust_dialog import AdjustDialog
 from .dialogs.export_dialog import run_export_dialog, run_template_dialog
@@ -59,7 +60,7 @@ from .status_bar import StatusParts
 from .stock_filter import QuickFilter, StockFilter
 from .stock_model import Kind, StockModel
 from .stock_view import CELL_PADDING, GRID_STYLE, StockView
-from .sync_control import SyncControl
+from .sync_control import SyncControl, tolerates_lost_database
 from .sync_panel import SyncPanel
 from .sync_status_label import SyncStatusLabel
 from .tray import Tray
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.view)
         self.pages.addWidget(self.unmatched_page)
         central = QWidget(self)
-        layout = QVBoxLayout(central)
+        self.central_layout = layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.filter_bar)
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         # laptop screen
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.sync_panel: SyncPanel | None = None
+        self.connection_banner: ConnectionBanner | None = None  # with a sync thread
         self.tray: Tray | None = None
 
         self.status = StatusParts(self.statusBar(), db_label)
@@ -219,6 +221,8 @@ class MainWindow(QMainWindow):
             return
         panel = SyncPanel(self.shop, self.sync, self)
         self.sync_panel = panel
+        self.connection_banner = ConnectionBanner(SyncControl.of(self.sync), self)
+        self.central_layout.insertWidget(0, self.connection_banner)  # above the filters
         panel.setObjectName(panel.objectName() or "syncPanel")
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, panel)
         panel.hide()  # until the user opens it (or the saved layout shows it)
@@ -375,12 +379,14 @@ class MainWindow(QMainWindow):
         self.refresh_counts()
         self._detail_timer.start()
 
+    @tolerates_lost_database
     def refresh_counts(self) -> None:
         counts = {quick: self.proxy.count(quick) for quick in QUICK_FILTERS}
         counts[QuickFilter.UNMATCHED] = len(unmatched_lines())
         self.filter_bar.set_counts(counts)
         self.status.set_items(self.model.rowCount(), counts[QuickFilter.SETS])
 
+    @tolerates_lost_database
     def refresh_listings(self) -> None:
         """Read the listings that are not in step (after a sync cycle)."""
         self.model.set_listings(unsettled_listings())
@@ -492,6 +498,7 @@ class MainWindow(QMainWindow):
         self._detail_timer.start()
         self._update_selection_actions()
 
+    @tolerates_lost_database
     def _show_current_detail(self) -> None:
         if self.isVisible() and self.pages.currentWidget() is self.view:
             code = self.current_code()

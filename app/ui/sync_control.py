@@ -8,18 +8,25 @@ which makes them and reports back (``SyncControl.retried`` / ``resolved``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
 from app.channels.base import RateBudget
 from app.services.channel_expiry import CredentialWarning, credential_warnings
 from app.services.channels import adapter_for as default_adapter_for
+from app.services.database import (
+    EnvironmentFailure,
+    classify,
+    current_location,
+    drop_lost_connection,
+)
 from app.services.shop import Shop
 from app.sync.engine import AdapterFactory, CycleReport
 from app.sync.state import ChannelStatus, channel_statuses, problem_listings
@@ -32,6 +39,32 @@ from .timefmt import clock_text
 log = logging.getLogger(__name__)
 
 RUNNING_SHOWN_AFTER_MS = 400  # a cycle quicker than this is not worth a flicker of "Syncing…"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_lost(error: BaseException) -> bool:
+    """Is *error* the database failing to answer (a server restarting, a share gone, a
+    database or login the server no longer knows), not a bug?"""
+    return isinstance(classify(error, current_location()), EnvironmentFailure)
+
+
+def tolerates_lost_database(method: F) -> F:
+    """For a view's reads in the window's thread: while the database is away, the view keeps
+    what it shows (the connection banner says why) instead of failing; this thread's dead
+    connection is dropped so that the next read connects anew. Other errors still raise."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:
+            if not is_lost(error):
+                raise
+            drop_lost_connection()
+            log.info("%s: the database cannot be read now: %s", method.__qualname__, error)
+            return None
+
+    return cast(F, wrapper)
 
 
 class HasWorker(Protocol):
@@ -55,6 +88,7 @@ class SyncControl(QObject):
     problems_changed = Signal()  # listings or order lines the user should look at may differ
     retried = Signal(int, list)  # the worker resumed n listings; errors
     resolved = Signal(bool, int, list)  # took the channel's numbers?, done, errors
+    connection_changed = Signal(str)  # why the database cannot be used now; "": it can again
     _request_sync = Signal()
     _request_retry = Signal(list)
     _request_resolve = Signal(list, bool)
@@ -91,6 +125,7 @@ class SyncControl(QObject):
         self._problem_counts: tuple[int, int] | None = None
         self.items_to_check = 0  # items with a listing that needs the user (as the grid)
         self.today: Callable[[], date] = date.today  # tests give a simulated day
+        self.disconnected = ""  # why the database cannot be used now (the worker retries)
         # credentials that end within EXPIRY_WARNING_DAYS or have ended (read with statuses)
         self.credential_warnings: list[CredentialWarning] = []
         self._running_timer = QTimer(self)
@@ -109,6 +144,7 @@ class SyncControl(QObject):
         self._request_resolve.connect(worker.resolve_drifts)
         worker.listings_retried.connect(self._on_retried)
         worker.drifts_resolved.connect(self._on_resolved)
+        worker.connection_changed.connect(self._on_connection)
 
     @property
     def adapter_for(self) -> AdapterFactory:
@@ -141,6 +177,7 @@ class SyncControl(QObject):
         self.paused_changed.emit(paused)
         self.statuses_changed.emit(self.statuses)
 
+    @tolerates_lost_database
     def refresh(self) -> None:
         """Read the channels' state now (after a change made in the window, a new day)."""
         self._problem_counts = None  # the same counts may be other listings
@@ -149,6 +186,7 @@ class SyncControl(QObject):
 
     # -- reports ---------------------------------------------------------------------------
     @Slot(list)
+    @tolerates_lost_database  # its reads in the window's thread
     def _on_statuses(self, statuses: list[ChannelStatus]) -> None:
         self.statuses = list(statuses)
         self.credential_warnings = credential_warnings(self.today())
@@ -206,6 +244,17 @@ class SyncControl(QObject):
         self.refresh()
         self.resolved.emit(take_channel, done, errors)
 
+    @Slot(str)
+    def _on_connection(self, message: str) -> None:
+        """The database is gone (*message* says why) or back (""): the summary says so."""
+        self.disconnected = message
+        self.connection_changed.emit(message)
+        if message:
+            self.statuses_changed.emit(self.statuses)
+            return
+        drop_lost_connection()  # this thread's connection died with the server: a new one
+        self.refresh()  # what the channels did meanwhile
+
     @Slot(object)
     def _on_cycle(self, report: CycleReport) -> None:
         if report.ok and (report.uploads_left or self.uploads_left.get(report.channel)):
@@ -262,6 +311,9 @@ def summarize(control: SyncControl) -> Summary:
     failing = [s for s in synced if s.failures]
     waiting = [s for s in synced if s.waiting_for_choice]
     stopped = [s for s in synced if s.stopped]
+    if control.disconnected:  # said first: nothing is synced or saved until it is back
+        return Summary("failing", QCoreApplication.translate(
+            "SyncSummary", "Database disconnected, retrying…"), control.disconnected)
     if control.running:
         return Summary("running", QCoreApplication.translate("SyncSummary", "Syncing…"), tooltip)
     if stopped:  # only the user can start it again: said before any passing failure

@@ -41,15 +41,17 @@ from .dialogs.item_picker import ItemPickerDialog
 from .expiry_banners import ExpiryBanners
 from .panel_table import PanelRowsModel, Row, reselect, selected_rows, table_view
 from .state_icons import sync_icon
-from .sync_control import HasWorker, SyncControl, summarize
+from .sync_control import HasWorker, SyncControl, summarize, tolerates_lost_database
 from .sync_leader import SyncLeaderLabel
-from .sync_words import budget_text, channel_error_text, item_label, listing_reason, state_text
+from .sync_words import (
+    budget_text,
+    channel_error_text,
+    error_line,
+    item_label,
+    listing_reason,
+    state_text,
+)
 from .timefmt import clock_text, utc_now, when_text
-
-
-def _error_line(error: Exception) -> str:
-    """A refusal in the user's words; anything else (a bug, the disk) by its own message."""
-    return error_text(error) if isinstance(error, RendoError) else str(error)
 
 
 # -- the panel --------------------------------------------------------------------------------
@@ -406,6 +408,7 @@ class SyncPanel(QDockWidget):
         self.refresh_problems()
 
     # -- problems ---------------------------------------------------------------------------
+    @tolerates_lost_database
     def refresh_problems(self) -> None:
         """Re-read the listings and order lines that need the user (cheap reads)."""
         listings = problem_listings()
@@ -511,7 +514,7 @@ class SyncPanel(QDockWidget):
     @Slot(int, list)
     def _retried(self, done: int, errors: list[Exception]) -> None:
         if errors:
-            self._say("\n".join(_error_line(error) for error in errors), error=True)
+            self._say("\n".join(error_line(error) for error in errors), error=True)
         else:
             self._say(self.tr("Sending {n} listing(s) again.").format(n=done))
         self.refresh_problems()
@@ -530,7 +533,7 @@ class SyncPanel(QDockWidget):
     @Slot(bool, int, list)
     def _resolved(self, take_channel: bool, done: int, errors: list[Exception]) -> None:
         if errors:
-            self._say("\n".join(_error_line(error) for error in errors), error=True)
+            self._say("\n".join(error_line(error) for error in errors), error=True)
         elif take_channel:
             self._say(self.tr("Took the channel's number for {n} item(s).").format(n=done))
         else:
@@ -589,12 +592,3 @@ class SyncPanel(QDockWidget):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         self.channel_dialog = dialog
-
-
-def open_panel(window: Any, shop: Shop, sync: HasWorker,
-               area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea) -> SyncPanel:
-    """Create the panel and dock it in *window* (a QMainWindow)."""
-    panel = SyncPanel(shop, sync, window)
-    window.addDockWidget(area, panel)
-    return panel
-

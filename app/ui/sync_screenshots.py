@@ -197,3 +197,26 @@ def sync_panel_leader(window: MainWindow) -> QWidget:
     panel.tabs.setCurrentIndex(0)
     panel.leader.refresh()
     return window
+
+
+@screen("database-disconnected")
+def database_disconnected(window: MainWindow) -> QWidget:
+    """The office PC's PostgreSQL went away: the bar above the grid and the sync panel's
+    summary say so (the sync worker's feed read is what notices it)."""
+    from app.i18n import error_text
+    from app.services.database import failure
+
+    from .connection_banner import ConnectionBanner
+    from .sync_control import SyncControl
+
+    control = SyncControl.of(_sync(window))
+    if window.connection_banner is None:
+        window.connection_banner = ConnectionBanner(control, window)
+        window.central_layout.insertWidget(0, window.connection_banner)
+    _panel(window).tabs.setCurrentIndex(0)
+    reason = failure("unreachable", "postgresql://rendo:secret@office-pc:5432/shop",
+                     'connection failed: connection to server at "192.168.1.20", port 5432 '
+                     "failed: Connection refused")
+    control._on_connection(error_text(reason))
+    return window
+

@@ -11,6 +11,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from app.channels.base import RateBudget
+from app.domain.errors import RendoError
+from app.i18n import error_text
 from app.services.channel_words import error_words
 from app.sync.state import ListingView
 
@@ -99,3 +101,8 @@ def item_label(items: Mapping[str, Any], code: str) -> str:
     """"CODE  name" of an item of the book (its code alone when it has no name)."""
     item = items.get(code)
     return f"{code}  {item.name}" if item is not None and item.name else code
+
+
+def error_line(error: Exception) -> str:
+    """A refusal in the user's words; anything else (a bug, the disk) by its own message."""
+    return error_text(error) if isinstance(error, RendoError) else str(error)

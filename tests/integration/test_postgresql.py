@@ -71,7 +71,7 @@ def test_a_write_while_the_server_is_down_says_so_and_writes_nothing(pg_server, 
             shop.adjust("A", "+2")
     finally:
         pg_server.resume()
-    assert failed.value.kind == "unreachable" and failed.value.transient
+    assert failed.value.kind == "not_written" and failed.value.transient  # nothing was saved
     assert PASSWORD not in str(failed.value.params)
     shop.reload()
     assert shop.book.on_hand == {"A": 0}

@@ -12,10 +12,11 @@ from app.sync.worker import SyncThread
 
 from .sync_world import fast_adapter_for
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 @pytest.fixture
-def one_shop(tmp_path, qapp, sandbox):
-    open_database(str(tmp_path / "worker.sqlite3"))
+def one_shop(db_path, qapp, sandbox):
+    open_database(db_path)
     shop = Shop()
     for code, on_hand in (("A", 10), ("B", 3)):
         shop.add_item(code)

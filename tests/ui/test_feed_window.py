@@ -15,13 +15,15 @@ from app.services.channel_sync import choose_first
 from app.services.shop import Shop
 from app.sync.worker import SyncThread
 from app.ui.main_window import MainWindow
+from app.ui.stock_filter import QuickFilter
 from app.ui.stock_model import Kind
 
 from . import sync_support
 
 sync_thread = sync_support.sync_thread
 
-pytestmark = pytest.mark.usefixtures("memory_keyring")
+pytestmark = [pytest.mark.usefixtures("memory_keyring"),
+              pytest.mark.databases("sqlite", "postgresql")]
 
 
 def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_seconds(
@@ -42,6 +44,10 @@ def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_se
     window.show()
     refreshed: list[list[int]] = []
     window.model.rows_refreshed.connect(refreshed.append)
+    counts: list[dict[QuickFilter, int]] = []
+    shown_counts = window.filter_bar.set_counts
+    window.filter_bar.set_counts = lambda given: (  # type: ignore[method-assign]
+        counts.append(dict(given)), shown_counts(given))[-1]
     sync.start()
     qtbot.waitUntil(lambda: mall.shop.listings() == {"A": 10, "B": 30, "AB": 10},
                     timeout=10_000)
@@ -56,6 +62,9 @@ def test_the_window_and_its_worker_take_in_another_processs_writes_within_two_se
     model = window.model
     rows = {model.row_of(code) for code in ("A", "B", "AB")}
     qtbot.waitUntil(lambda: rows <= {row for rows in refreshed for row in rows}, timeout=2_000)
+    # the filter bar's counts too: B and the set AB sold out
+    qtbot.waitUntil(lambda: bool(counts) and counts[-1][QuickFilter.OUT] == 2, timeout=2_000)
+    assert time.monotonic() - written < 2.0
     on_hand, channel = model.column_of(Kind.ON_HAND), model.column_of(Kind.CHANNEL, "mall")
     assert model.data(model.index(model.row_of("A"), on_hand)) == 15
     assert model.data(model.index(model.row_of("AB"), channel)) == 0
