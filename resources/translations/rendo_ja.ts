@@ -556,6 +556,10 @@
         <translation>rendo: 中断しました (Ctrl+C)。次回の同期は中断したところから続けます</translation>
     </message>
     <message>
+        <source>rendo: the database answers again; the sync goes on</source>
+        <translation>rendo: データベースが再び応答しました。同期を続けます</translation>
+    </message>
+    <message>
         <source> (trying again in {seconds} s)</source>
         <translation>（{seconds} 秒後に再試行）</translation>
     </message>
@@ -1366,6 +1370,17 @@ Create the folder and start a new, empty shop in it?</source>
     </message>
 </context>
 <context>
+    <name>ConnectionBanner</name>
+    <message>
+        <source>Disconnected from the database, retrying…</source>
+        <translation>データベースとの接続が切れました。再接続しています…</translation>
+    </message>
+    <message>
+        <source>Changes cannot be saved until it is back: an edit made now is refused, not lost. The grid shows the numbers as they were at {time}; once the database answers, it shows what changed meanwhile.</source>
+        <translation>接続が戻るまで変更は保存できません。今行った編集は保存されずにお知らせします(黙って失われることはありません)。一覧には {time} 時点の数が表示されています。データベースが応答すると、その間の変更が反映されます。</translation>
+    </message>
+</context>
+<context>
     <name>Errors</name>
     <message>
         <source>The allocation pattern needs a name.</source>
@@ -2106,6 +2121,14 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>The database server {location} cannot be reached ({detail}). Check that it is running and that the address is right, then try again.</source>
         <translation>データベースサーバー {location} に接続できません（{detail}）。サーバーが動いていて、アドレスが正しいことを確認してからやり直してください。</translation>
+    </message>
+    <message>
+        <source>The database server {location} cannot be reached ({detail}), so nothing was saved. Rendo reconnects by itself: try again once the server answers.</source>
+        <translation>データベースサーバー {location} に接続できないため、何も保存されませんでした({detail})。Rendo は自動的に再接続します。サーバーが応答したらもう一度お試しください。</translation>
+    </message>
+    <message>
+        <source>The connection to the database server {location} was lost while saving ({detail}): Rendo cannot tell whether the change was saved. Once it has reconnected, the window shows what the database holds: look at the item&apos;s history before doing it again.</source>
+        <translation>保存中にデータベースサーバー {location} との接続が切れました({detail})。変更が保存されたかどうか Rendo には判断できません。再接続するとウィンドウにデータベースの内容が表示されますので、もう一度行う前に商品の入出庫履歴を確認してください。</translation>
     </message>
     <message>
         <source>This Rendo cannot open the database {location}: {detail}. Use a database file, or a Rendo built with PostgreSQL support.</source>
@@ -4456,6 +4479,10 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source> (+{n} more)</source>
         <translation>（他 {n} 店舗）</translation>
+    </message>
+    <message>
+        <source>Database disconnected, retrying…</source>
+        <translation>データベース切断中・再接続しています…</translation>
     </message>
     <message>
         <source>{name}: stopped, enter new credentials</source>
