@@ -189,9 +189,11 @@ def copy_shop(source: str, location: str) -> CopyResult:
                                movements=movements)
             with db.atomic():
                 migrate_to_latest(db.obj)
+                # the file's sync leases belong to its PC's processes, gone once it is closed
                 tables = [name for (name,) in shop.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' AND name != 'schema_version'")]
+                    "AND name NOT LIKE 'sqlite_%' AND name != 'schema_version' "
+                    "AND name != 'sync_lease'")]
                 for table in _copy_order(shop, tables):
                     result.rows[table] = _copy_table(shop, table)
             result.channels = [(str(n), str(t)) for n, t in shop.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,20 @@ def test_copy_moves_the_whole_shop_and_names_the_channels_needing_credentials(
     # the id sequences follow on from the copied ids: a new movement is number 5
     assert rendo_on(pg_url, "adjust", "A", "+1").code == 0
     assert rendo_on(pg_url, "history", "A").out.splitlines()[0].startswith("5\t")  # newest first
+
+
+def test_copy_leaves_the_sync_leases_of_the_file_behind(rendo_on, sqlite_shop, pg_url):
+    """A lease names a process of the PC that had the file: on the server it would only keep
+    every PC from syncing that channel until it expired."""
+    with sqlite3.connect(sqlite_shop) as shop:
+        shop.execute("INSERT INTO sync_lease (channel_id, holder, pc, expires_at) SELECT id, "
+                     "'0123456789abcdef:1@old-pc', 'old-pc', '2999-01-01 00:00:00' "
+                     "FROM channel WHERE name = 'mall'")
+    run = rendo_on(pg_url, "db", "copy", "--from", f"sqlite:{sqlite_shop}", "--to", pg_url)
+    assert run.code == 0, run.err
+    with psycopg.connect(pg_url) as pg:
+        assert pg.execute("SELECT COUNT(*) FROM sync_lease").fetchone() == (0,)
+        assert pg.execute("SELECT COUNT(*) FROM channel").fetchone() == (2,)
 
 
 def test_copy_refuses_a_database_that_holds_a_shop(rendo_on, sqlite_shop, pg_url, db_dump):
