@@ -262,14 +262,10 @@ def pg_dump_rows(url: str) -> list[str]:
     """Every table's rows of the PostgreSQL database at *url*, sorted, as text lines."""
     import psycopg
 
-    lines: list[str] = []
+    from tests.dumps import table_lines
+
     with psycopg.connect(url) as pg:
-        tables = [row[0] for row in pg.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
-        for table in tables:
-            rows = pg.execute(f'SELECT * FROM "{table}"').fetchall()
-            lines += sorted(f"{table}: {row!r}" for row in rows)
-    return lines
+        return table_lines(pg.execute)
 
 
 # -- PostgreSQL: a real server for the session, a fresh database per test (tests/pg_server.py)

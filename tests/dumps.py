@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+
+def table_lines(execute: Callable[[str], Any]) -> list[str]:
+    """Every table's rows of a PostgreSQL database, sorted, as text lines (*execute* runs a
+    query and returns its cursor)."""
+    lines: list[str] = []
+    tables = [row[0] for row in execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+    for table in tables:
+        lines += sorted(f"{table}: {row!r}" for row in execute(f'SELECT * FROM "{table}"'))
+    return lines
+
 
 def dump_open() -> list[str]:
     """SQLite's SQL dump of the open database; on PostgreSQL every table's rows, sorted (read
@@ -11,10 +25,4 @@ def dump_open() -> list[str]:
 
     if is_sqlite():
         return list(db.connection().iterdump())
-    lines: list[str] = []
-    tables = [row[0] for row in db.execute_sql(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
-    for table in tables:
-        rows = db.execute_sql(f'SELECT * FROM "{table}"').fetchall()
-        lines += sorted(f"{table}: {row!r}" for row in rows)
-    return lines
+    return table_lines(db.execute_sql)

@@ -6,7 +6,7 @@ import gzip
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,25 +31,13 @@ from app.services.channels import AdapterPool, adapter_for
 from app.store.models import AppliedLineRow, ChannelRow, ChannelSyncRow, ListingRow
 from app.sync.engine import SyncEngine
 from app.sync.state import channel_statuses
+from tests.channels.support import Clock
 from tests.doubles.amazon import JAPAN, AmazonDouble, make_double
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def double() -> Iterator[AmazonDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def double(serve: Callable[[AmazonDouble], AmazonDouble]) -> AmazonDouble:
+    return serve(make_double())
 
 
 def settings(double: AmazonDouble) -> dict[str, object]:

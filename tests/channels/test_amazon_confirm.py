@@ -3,7 +3,7 @@ SKU, 20 a call), never by paging through every listing again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -26,13 +26,8 @@ class Now:
 
 
 @pytest.fixture
-def double() -> Iterator[AmazonDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def double(serve: Callable[[AmazonDouble], AmazonDouble]) -> AmazonDouble:
+    return serve(make_double())
 
 
 def searches(double: AmazonDouble, since: int) -> tuple[int, int]:

@@ -10,7 +10,7 @@ import gzip
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,25 +31,13 @@ from app.services.channel_sync import choose_first
 from app.services.channels import adapter_for
 from app.services.orders import unmatched_lines
 from app.sync.engine import SyncEngine
+from tests.channels.support import Clock
 from tests.doubles.amazon import JAPAN, SELLER_ID, AmazonDouble, make_double
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def double() -> Iterator[AmazonDouble]:
-    server = make_double()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def double(serve: Callable[[AmazonDouble], AmazonDouble]) -> AmazonDouble:
+    return serve(make_double())
 
 
 def adapter(double: AmazonDouble, clock: Clock | None = None,
