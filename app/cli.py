@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok; 1 ``check`` found a problem; 2 bad input (one line on stderr, nothing
 written); 3 the environment failed: the database, the disk or the keyring, or the window found
-no display (one line on stderr saying what to do).
+no display (one line on stderr saying what to do); 141 the program reading the output closed
+it (``rendo stock | head``): the command stops there, silently, as other command-line tools do.
 
 Every text goes through Qt's translators, argparse's own words included; ``--json`` output
 stays English for scripts.
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from app.services.shop import Shop
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_OUTPUT_CLOSED = 141  # what a shell shows for a program ended by SIGPIPE (128 + 13)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -234,12 +236,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QCoreApplication.instance() or QCoreApplication(["rendo"])
     translators = install_translators(app)
     try:
-        with argparse_translated():
-            args = build_parser().parse_args(argv)
-        return _run(args)
+        try:
+            with argparse_translated():
+                args = build_parser().parse_args(argv)
+            return _run(args)
+        finally:  # here, where a closed pipe can still be caught, rather than at exit
+            sys.stdout.flush()
+    except BrokenPipeError:  # `rendo stock | head`: the reader has gone; stop quietly
+        _discard_stdout()
+        return EXIT_OUTPUT_CLOSED
     finally:
         if QCoreApplication.instance() is app:
             remove_translators(app, translators)
+
+
+def _discard_stdout() -> None:
+    """Send what is left of the output to the null device, as Python's documentation advises
+    ("Note on SIGPIPE"): flushing it again at exit would fail on the closed pipe too. Done
+    the same way on every system; no signal handler (Windows has no SIGPIPE)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # a stdout that is no file (tests)
+        pass
+    finally:
+        os.close(null)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -285,6 +306,8 @@ def run_command(args: argparse.Namespace) -> int:
                       backups=True)
         handler = COMMANDS[args.command]
         return handler(args)
+    except BrokenPipeError:  # stdout was closed: main() ends quietly; not the database
+        raise
     except Exception as error:  # the database's and the system's failures: one line
         found = classify(error, location)
         if found is None:

@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     configure_logging()
     try:
         return cmd_init(args) if args.action == "init" else cmd_copy(args)
+    except BrokenPipeError:  # stdout was closed: cli.main() ends quietly
+        raise
     except Exception as error:  # the database's and the system's failures: one line
         found = classify(error, args.url)
         if found is None:
