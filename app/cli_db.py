@@ -77,10 +77,12 @@ def cmd_copy(args: argparse.Namespace) -> int:
     moved = move_shop(args.source, args.url)
     where = shown_location(args.url)
     rows = moved.rows
-    print(tr("Copied the shop to {location}: {items} items, {movements} movements, "
-             "{channels} channels, {listings} listings.").format(
-                 location=where, items=rows.get("item", 0), movements=rows.get("movement", 0),
-                 channels=rows.get("channel", 0), listings=rows.get("listing", 0)))
+    print(tr("Copied the shop to {location}: {items}, {movements}, {channels}, "
+             "{listings}.").format(
+                 location=where, items=tr("%n items", None, rows.get("item", 0)),
+                 movements=tr("%n movements", None, rows.get("movement", 0)),
+                 channels=tr("%n channels", None, rows.get("channel", 0)),
+                 listings=tr("%n listings", None, rows.get("listing", 0))))
     if moved.needs_credentials:
         print(tr("Credentials stay in each PC's keyring and were not copied. On every other "
                  "PC that syncs, enter them for: {channels} (rendo channel credentials NAME, "

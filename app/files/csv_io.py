@@ -19,7 +19,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+from app.domain.errors import QT_TRANSLATE_N_NOOP, QT_TRANSLATE_NOOP, BadInput
 
 from .common import (
     CHECK_EVERY,
@@ -434,8 +434,8 @@ def write_csv(
     encoding = normalize_encoding(encoding)
     problems = unencodable([header, *rows], encoding, path.name)
     if problems:
-        raise FileRefused(QT_TRANSLATE_NOOP(
-            "Errors", "{file}: {count} cells hold characters {encoding} cannot write; nothing "
+        raise FileRefused(QT_TRANSLATE_N_NOOP(
+            "Errors", "{file}: %n cells hold characters {encoding} cannot write; nothing "
             "was written."), problems, file=path.name, encoding=encoding)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")

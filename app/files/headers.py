@@ -245,7 +245,7 @@ def find_columns(
     for name in [*chosen, *excluded]:
         if name not in kind.fields and not (kind.variants and name.startswith("variant:")):
             problems.append(Problem(table.name, None, None, QT_TRANSLATE_NOOP(
-                "Errors", "{field} is not a column of a {kind} import (columns: {fields})."),
+                "Errors", "{field} is not a column of the {kind} import (columns: {fields})."),
                 {"field": name, "kind": kind_name, "fields": ", ".join(kind.fields)}))
     if problems:
         return None, problems
@@ -309,7 +309,7 @@ def _missing_problem(table: Table, number: int, values: Sequence[Any],
 def _no_header_problem(table: Table, kind_name: str, kind: KindColumns) -> Problem:
     wanted = "; ".join(_labels(group) for group in kind.required)
     return Problem(table.name, None, None, QT_TRANSLATE_NOOP(
-        "Errors", "no header row found for a {kind} import in the first {rows} rows; the file "
+        "Errors", "no header row found for the {kind} import in the first {rows} rows; the file "
         "needs columns {wanted}. Rename the headers or choose the columns (--column "
         "FIELD=COLUMN)."), {"kind": kind_name, "rows": HEADER_SCAN_ROWS, "wanted": wanted})
 

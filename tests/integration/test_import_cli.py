@@ -35,7 +35,7 @@ def test_import_dry_run_then_apply_then_undo(rendo, tmp_path):
     batch = out.split("rendo import-undo ")[1].strip()
     assert '"on_hand": 12' in rendo("stock", "--json")[1]
     code, out, _ = rendo("undo-import", batch)
-    assert code == 0 and "1 movements reversed" in out
+    assert code == 0 and out.startswith("1 movement") and " reversed (batch " in out
     assert rendo("import-undo", batch)[0] == 2
 
 

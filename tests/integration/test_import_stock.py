@@ -207,7 +207,7 @@ def test_a_code_merged_over_rows_is_explained(shop, tmp_path):
 def test_a_file_without_recognisable_columns(shop, tmp_path):
     path = csv_file(tmp_path, "foo,bar\n1,2\n")
     (problem,) = refusal(shop, path)
-    assert problem.startswith("stock.csv: no header row found for a stock import")
+    assert problem.startswith("stock.csv: no header row found for the stock import")
 
 
 def test_unsupported_files(shop, tmp_path):

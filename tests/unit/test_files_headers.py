@@ -78,7 +78,7 @@ def test_a_file_without_header_row():
 
 def test_unknown_field_in_a_choice_is_refused():
     _, problems = find_columns(table(["商品コード", "在庫数"]), "stock", {"colour": "A"})
-    assert "not a column of a stock import" in problems[0].text()
+    assert "not a column of the stock import" in problems[0].text()
 
 
 def test_variant_columns_in_the_item_master():
@@ -123,7 +123,7 @@ def test_an_excluded_field_is_not_found_from_its_header():
     _, problems = find_columns(table(header), "stock", excluded={"quantity"})
     assert "no column for the quantity" in problems[0].text()
     _, problems = find_columns(table(header), "stock", excluded={"colour"})
-    assert "not a column of a stock import" in problems[0].text()
+    assert "not a column of the stock import" in problems[0].text()
 
 
 @pytest.mark.parametrize(("kind", "header"), [
