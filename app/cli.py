@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from app.cli_output import EXIT_OUTPUT_CLOSED, discard_stdout, output_closed
 from app.domain.offsets import parse_offset
 from app.i18n import argparse_translated, error_text, kind_label, reason_label, tr
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from app.services.shop import Shop
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
-EXIT_OUTPUT_CLOSED = 141  # what a shell shows for a program ended by SIGPIPE (128 + 13)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -242,25 +242,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         finally:  # here, where a closed pipe can still be caught, rather than at exit
             sys.stdout.flush()
-    except BrokenPipeError:  # `rendo stock | head`: the reader has gone; stop quietly
-        _discard_stdout()
+    except OSError as error:
+        if not output_closed(error):
+            raise
+        discard_stdout()  # `rendo stock | head`: the reader has gone; stop quietly
         return EXIT_OUTPUT_CLOSED
     finally:
         if QCoreApplication.instance() is app:
             remove_translators(app, translators)
-
-
-def _discard_stdout() -> None:
-    """Send what is left of the output to the null device, as Python's documentation advises
-    ("Note on SIGPIPE"): flushing it again at exit would fail on the closed pipe too. Done
-    the same way on every system; no signal handler (Windows has no SIGPIPE)."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, sys.stdout.fileno())
-    except (AttributeError, OSError, ValueError):  # a stdout that is no file (tests)
-        pass
-    finally:
-        os.close(null)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -306,9 +295,9 @@ def run_command(args: argparse.Namespace) -> int:
                       backups=True)
         handler = COMMANDS[args.command]
         return handler(args)
-    except BrokenPipeError:  # stdout was closed: main() ends quietly; not the database
-        raise
     except Exception as error:  # the database's and the system's failures: one line
+        if output_closed(error):  # main() ends quietly: not the database's failure
+            raise
         found = classify(error, location)
         if found is None:
             raise

@@ -38,15 +38,16 @@ def add_parsers(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli_output import output_closed
     from app.logsetup import configure_logging
     from app.services.database import EnvironmentFailure, classify
 
     configure_logging()
     try:
         return cmd_init(args) if args.action == "init" else cmd_copy(args)
-    except BrokenPipeError:  # stdout was closed: cli.main() ends quietly
-        raise
     except Exception as error:  # the database's and the system's failures: one line
+        if output_closed(error):  # stdout's reader has gone: cli.main() ends quietly
+            raise
         found = classify(error, args.url)
         if found is None:
             raise

@@ -3,6 +3,7 @@ quietly, with no traceback and no message about the database, as command-line to
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import EXIT_OUTPUT_CLOSED, main
+from app.cli import main
+from app.cli_output import EXIT_OUTPUT_CLOSED, output_closed
 
 ITEMS = 2000  # the output is far larger than a pipe's buffer (64 KiB on Linux)
 
@@ -46,3 +48,26 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(folder: Path,
     assert first
     assert err == ""
     assert code == EXIT_OUTPUT_CLOSED
+
+
+class _Stdout:
+    def __init__(self, failing: bool) -> None:
+        self.failing = failing
+
+    def flush(self) -> None:
+        if self.failing:
+            raise OSError(errno.EINVAL, "Invalid argument")
+
+
+@pytest.mark.parametrize(("platform", "failing", "closed"), [
+    ("win32", True, True),  # Windows reporting the closed pipe as EINVAL (CPython #79935)
+    ("win32", False, False),  # another EINVAL: stdout itself still works
+    ("linux", True, False),  # EINVAL means something else there
+])
+def test_windows_einval_counts_as_a_closed_pipe_only_when_stdout_fails(
+        monkeypatch: pytest.MonkeyPatch, platform: str, failing: bool, closed: bool) -> None:
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(sys, "stdout", _Stdout(failing))
+    assert output_closed(OSError(errno.EINVAL, "Invalid argument")) is closed
+    assert output_closed(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+    assert not output_closed(OSError(errno.ENOSPC, "No space left on device"))
