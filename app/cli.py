@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok; 1 ``check`` found a problem; 2 bad input (one line on stderr, nothing
 written); 3 the environment failed: the database, the disk or the keyring, or the window found
-no display (one line on stderr saying what to do).
+no display (one line on stderr saying what to do); 141 the program reading the output closed
+it (``rendo stock | head``): the command stops there, silently, as other command-line tools do.
 
 Every text goes through Qt's translators, argparse's own words included; ``--json`` output
 stays English for scripts.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from app.cli_output import EXIT_OUTPUT_CLOSED, discard_stdout, output_closed
 from app.domain.offsets import parse_offset
 from app.i18n import argparse_translated, error_text, kind_label, reason_label, tr
 
@@ -234,9 +236,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QCoreApplication.instance() or QCoreApplication(["rendo"])
     translators = install_translators(app)
     try:
-        with argparse_translated():
-            args = build_parser().parse_args(argv)
-        return _run(args)
+        try:
+            with argparse_translated():
+                args = build_parser().parse_args(argv)
+            return _run(args)
+        finally:  # here, where a closed pipe can still be caught, rather than at exit
+            sys.stdout.flush()
+    except OSError as error:
+        if not output_closed(error):
+            raise
+        discard_stdout()  # `rendo stock | head`: the reader has gone; stop quietly
+        return EXIT_OUTPUT_CLOSED
     finally:
         if QCoreApplication.instance() is app:
             remove_translators(app, translators)
@@ -286,6 +296,8 @@ def run_command(args: argparse.Namespace) -> int:
         handler = COMMANDS[args.command]
         return handler(args)
     except Exception as error:  # the database's and the system's failures: one line
+        if output_closed(error):  # main() ends quietly: not the database's failure
+            raise
         found = classify(error, location)
         if found is None:
             raise

@@ -38,6 +38,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli_output import output_closed
     from app.logsetup import configure_logging
     from app.services.database import EnvironmentFailure, classify
 
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         return cmd_init(args) if args.action == "init" else cmd_copy(args)
     except Exception as error:  # the database's and the system's failures: one line
+        if output_closed(error):  # stdout's reader has gone: cli.main() ends quietly
+            raise
         found = classify(error, args.url)
         if found is None:
             raise
@@ -75,10 +78,12 @@ def cmd_copy(args: argparse.Namespace) -> int:
     moved = move_shop(args.source, args.url)
     where = shown_location(args.url)
     rows = moved.rows
-    print(tr("Copied the shop to {location}: {items} items, {movements} movements, "
-             "{channels} channels, {listings} listings.").format(
-                 location=where, items=rows.get("item", 0), movements=rows.get("movement", 0),
-                 channels=rows.get("channel", 0), listings=rows.get("listing", 0)))
+    print(tr("Copied the shop to {location}: {items}, {movements}, {channels}, "
+             "{listings}.").format(
+                 location=where, items=tr("%n items", None, rows.get("item", 0)),
+                 movements=tr("%n movements", None, rows.get("movement", 0)),
+                 channels=tr("%n channels", None, rows.get("channel", 0)),
+                 listings=tr("%n listings", None, rows.get("listing", 0))))
     if moved.needs_credentials:
         print(tr("Credentials stay in each PC's keyring and were not copied. On every other "
                  "PC that syncs, enter them for: {channels} (rendo channel credentials NAME, "

@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
 from app.files.common import FileRefused, Problem
-from app.i18n import tr
+from app.i18n import error_text, tr
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 MAX_PROBLEM_LINES = 500
@@ -30,14 +30,13 @@ def _print_problems(problems: list[Problem], stream: Any = None) -> None:
     for problem in problems[:MAX_PROBLEM_LINES]:
         print(f"rendo: {problem.text(_translate)}", file=stream)
     if len(problems) > MAX_PROBLEM_LINES:
-        print(tr("rendo: … and {count} more problems").format(
-            count=len(problems) - MAX_PROBLEM_LINES), file=stream)
+        print(tr("rendo: … and %n more problems", None, len(problems) - MAX_PROBLEM_LINES),
+              file=stream)
 
 
 def refusal(error: FileRefused) -> int:
     _print_problems(error.problems)
-    print(f"rendo: {_translate('Errors', error.template).format(**error.params)}",
-          file=sys.stderr)
+    print(f"rendo: {error_text(error)}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -98,16 +97,16 @@ def cmd_import(shop: Any, args: argparse.Namespace) -> int:
     if args.verbose and not args.dry_run:
         _print_changes(plan)
     read = source.table.encoding or source.table.sheet or ""
-    summary = tr("{file} ({read}): {rows} rows, {changed} changed, {created} new items").format(
-        file=source.name, read=read, rows=plan.rows, changed=plan.changed,
-        created=len(plan.created))
+    summary = tr("{file} ({read}): {rows}, {changed} changed, {created}").format(
+        file=source.name, read=read, rows=tr("%n rows", None, plan.rows),
+        changed=plan.changed, created=tr("%n new items", None, len(plan.created)))
     print(summary)
     if args.dry_run:
         print(tr("dry run: nothing was written"))
         return EXIT_OK
     batch = getattr(plan, "batch", None)
     if batch:
-        print(tr("batch {batch}: undo with  rendo import-undo {batch}").format(batch=batch))
+        print(tr("batch {batch}: undo with rendo import-undo {batch}").format(batch=batch))
     return EXIT_OK
 
 
@@ -126,8 +125,8 @@ def cmd_import_undo(shop: Any, args: argparse.Namespace) -> int:
         result = undo_import(shop, args.batch)
     except ImportRefused as error:
         return refusal(error)
-    print(tr("{count} movements reversed (batch {batch})").format(
-        count=result.movements, batch=result.undo_batch))
+    print(tr("%n movements reversed (batch {batch})", None, result.movements).format(
+        batch=result.undo_batch))
     return EXIT_OK
 
 
@@ -143,8 +142,8 @@ def cmd_export(shop: Any, args: argparse.Namespace) -> int:
     except FileRefused as error:
         return refusal(error)
     shown = f"{result.format}, {result.encoding}" if result.encoding else result.format
-    print(tr("{file}: {rows} rows ({format})").format(file=result.path, rows=result.rows,
-                                                      format=shown))
+    print(tr("{file}: %n rows ({format})", None, result.rows).format(file=result.path,
+                                                                     format=shown))
     return EXIT_OK
 
 

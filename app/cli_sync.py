@@ -150,10 +150,9 @@ def _print_reports(reports: list) -> bool:  # type: ignore[type-arg]
             uploaded=report.uploaded, refused=report.refused, drift=len(report.drift),
             error=f", {_report_error(report)}" if report.error else ""), flush=True)
         if report.uploads_left:
-            print(tr("{channel}: {n} listings wait for the channel's allowance of calls (the "
-                     "next in {seconds} s)").format(
-                channel=report.channel, n=report.uploads_left,
-                seconds=round(report.uploads_wait_s or 0)), flush=True)
+            print(tr("{channel}: %n listings wait for the channel's allowance of calls (the "
+                     "next in {seconds} s)", None, report.uploads_left).format(
+                channel=report.channel, seconds=round(report.uploads_wait_s or 0)), flush=True)
     return ok
 
 
@@ -283,8 +282,9 @@ def map_code(shop: Shop, args: argparse.Namespace) -> int:
     from app.services.orders import map_code as map_item
 
     outcome = map_item(shop, args.channel, args.channel_item_id, args.code)
-    print(tr("{channel}: {item} → {code}; {n} waiting order lines applied").format(
-        channel=args.channel, item=args.channel_item_id, code=args.code, n=outcome.applied))
+    print(tr("{channel}: {item} → {code}; %n waiting order lines applied", None,
+             outcome.applied).format(channel=args.channel, item=args.channel_item_id,
+                                     code=args.code))
     return EXIT_OK
 
 

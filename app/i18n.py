@@ -102,18 +102,40 @@ def remove_translators(app: QCoreApplication, translators: list[QTranslator]) ->
 # -- translating ------------------------------------------------------------------------------
 
 
-def tr(text: str) -> str:
+def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
     """Translate a literal *text* written as ``tr("…")`` in a module.
 
     lupdate files module-level ``tr()`` calls under the empty context, so that is the
-    context looked up here.
+    context looked up here. A text that counts says ``%n`` and is called as
+    ``tr("%n rows", None, count)``: Qt then picks the form for that number and puts the
+    number in place of ``%n``.
     """
-    return QCoreApplication.translate("", text)
+    return QCoreApplication.translate("", text, disambiguation, n)
 
 
 def error_text(error: RendoError) -> str:
-    """*error*'s message in the user's language (its template is in the "Errors" context)."""
-    return QCoreApplication.translate("Errors", error.template).format(**error.params)
+    """*error*'s message in the user's language (its template is in the "Errors" context;
+    a template counting something has the number as the parameter ``n``)."""
+    n = error.params.get("n", -1)
+    return QCoreApplication.translate("Errors", error.template, None,
+                                      n if isinstance(n, int) else -1).format(**error.params)
+
+
+def _counted_errors() -> None:  # pragma: no cover - read by lupdate, never run
+    """The "Errors" templates that count (``%n``), raised where they are marked with
+    QT_TRANSLATE_NOOP. lupdate files a text as plural (one form per number) only where it
+    sees translate() called with a number, so they are listed here as such calls.
+    (tests/unit/test_plural_messages.py checks that the list is complete.)"""
+    QCoreApplication.translate("Errors", "{file}: %n problems; nothing was imported.", None, 2)
+    QCoreApplication.translate(
+        "Errors", "Import {file} cannot be undone: %n problems; nothing was changed.", None, 2)
+    QCoreApplication.translate(
+        "Errors",
+        "{file}: %n cells hold characters {encoding} cannot write; nothing was written.",
+        None, 2)
+    QCoreApplication.translate(
+        "Errors", "{file}: %n cells hold characters Excel cannot store; nothing was written.",
+        None, 2)
 
 
 # -- the ledger's words ------------------------------------------------------------------------

@@ -103,7 +103,7 @@ class FileRefused(RendoError):
 
     def __init__(self, template: str, problems: list[Problem], **params: Any) -> None:
         self.problems = problems
-        super().__init__(template, count=len(problems), **params)
+        super().__init__(template, count=len(problems), n=len(problems), **params)
 
 
 def refuse_file(path: Path | str, template: str, **params: Any) -> FileRefused:

@@ -19,7 +19,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+from app.domain.errors import QT_TRANSLATE_N_NOOP, QT_TRANSLATE_NOOP, BadInput
 
 from .common import (
     CHECK_EVERY,
@@ -134,6 +134,7 @@ def detect_encoding(data: bytes) -> str:
 
 DETECT_RECORDS = 30
 DETECT_CHARS = 1_000_000
+_QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
 
 
 def detect_delimiter(text: str) -> str:
@@ -159,23 +160,46 @@ def detect_delimiter(text: str) -> str:
 
 def _record_widths(sample: str, delimiter: str, cut: bool) -> tuple[list[int], int]:
     """The field counts of the first non-blank records of *sample* read with *delimiter*
-    (up to a field the csv module refuses; the last record is dropped when *cut*), and how
-    many of them hold a field with a quote mark in it."""
+    (the last record is dropped when *cut*), and how many of them hold a quote mark out of
+    place: a quoted field followed by something other than the delimiter or the line's end
+    (``"a","b"`` read with ``;``), or a quote inside a field that does not start with one.
+    A quote doubled inside a quoted field (HTML's ``width=""100%""``) is in its place."""
     widths: list[int] = []
     stray = 0
-    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
-    try:
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                widths.append(len(record))
-                stray += any('"' in cell for cell in record)
-                if len(widths) >= DETECT_RECORDS:
-                    break
-        else:
-            if cut and len(widths) > 1:
-                widths.pop()
-    except csv.Error:
-        pass
+    unquoted = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
+    pos, end = 0, len(sample)
+    while pos < end and len(widths) < DETECT_RECORDS:
+        fields, filled, misplaced = 0, False, False
+        while True:
+            if sample.startswith('"', pos):
+                match = _QUOTED.match(sample, pos)
+                if match is None:  # the sample ends inside a quoted field
+                    if cut:
+                        return widths, stray
+                    misplaced, value, pos = True, sample[pos + 1:], end
+                else:
+                    value, pos = match.group(), match.end()
+                    if pos < end and sample[pos] not in (delimiter, "\r", "\n"):
+                        rest = unquoted.match(sample, pos)
+                        assert rest is not None  # the pattern matches the empty string
+                        misplaced, value, pos = True, value + rest.group(), rest.end()
+            else:
+                rest = unquoted.match(sample, pos)
+                assert rest is not None
+                value, pos = rest.group(), rest.end()
+                misplaced = misplaced or '"' in value
+            fields += 1
+            filled = filled or bool(value.strip(' "'))
+            if pos < end and sample[pos] == delimiter:
+                pos += 1
+                continue
+            break
+        pos += 2 if sample.startswith("\r\n", pos) else 1
+        if filled:
+            widths.append(fields)
+            stray += misplaced
+    if cut and pos >= end and len(widths) > 1 and len(widths) < DETECT_RECORDS:
+        widths.pop()
     return widths, stray
 
 
@@ -410,8 +434,8 @@ def write_csv(
     encoding = normalize_encoding(encoding)
     problems = unencodable([header, *rows], encoding, path.name)
     if problems:
-        raise FileRefused(QT_TRANSLATE_NOOP(
-            "Errors", "{file}: {count} cells hold characters {encoding} cannot write; nothing "
+        raise FileRefused(QT_TRANSLATE_N_NOOP(
+            "Errors", "{file}: %n cells hold characters {encoding} cannot write; nothing "
             "was written."), problems, file=path.name, encoding=encoding)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")

@@ -206,12 +206,16 @@ def _satisfied(names: set[str], kind: KindColumns) -> bool:
 def _pick_header(table: Table, kind: KindColumns, chosen: Mapping[str, str],
                  header_row: int | None) -> tuple[int, tuple[Any, ...]] | None:
     """The header row: the one asked for, else the first of the first rows that (with the
-    columns the user chose) names every required field, preferring one Rendo recognises."""
+    columns the user chose) names every required field, preferring one Rendo recognises.
+    Failing that, the row naming the most fields of the import (the first of equals): it is
+    the header, only a required column is missing (the caller says which, listing the
+    columns found, rather than that no header row exists)."""
     if header_row == 0:
         return 0, ()
     if header_row is not None:
         return next(((n, v) for n, v in table.rows if n == header_row), None)
     fallback = None
+    partial: tuple[int, int, tuple[Any, ...]] | None = None
     for number, values in table.rows[:HEADER_SCAN_ROWS]:
         found, _, _ = _match_row(values, kind)
         names = set(found) | {n for n, ref in chosen.items()
@@ -220,6 +224,10 @@ def _pick_header(table: Table, kind: KindColumns, chosen: Mapping[str, str],
             if found:
                 return number, values
             fallback = fallback or (number, values)
+        elif found and (partial is None or len(found) > partial[0]):
+            partial = len(found), number, values
+    if fallback is None and partial is not None:
+        return partial[1], partial[2]
     return fallback
 
 
@@ -237,7 +245,7 @@ def find_columns(
     for name in [*chosen, *excluded]:
         if name not in kind.fields and not (kind.variants and name.startswith("variant:")):
             problems.append(Problem(table.name, None, None, QT_TRANSLATE_NOOP(
-                "Errors", "{field} is not a column of a {kind} import (columns: {fields})."),
+                "Errors", "{field} is not a column of the {kind} import (columns: {fields})."),
                 {"field": name, "kind": kind_name, "fields": ", ".join(kind.fields)}))
     if problems:
         return None, problems
@@ -301,7 +309,7 @@ def _missing_problem(table: Table, number: int, values: Sequence[Any],
 def _no_header_problem(table: Table, kind_name: str, kind: KindColumns) -> Problem:
     wanted = "; ".join(_labels(group) for group in kind.required)
     return Problem(table.name, None, None, QT_TRANSLATE_NOOP(
-        "Errors", "no header row found for a {kind} import in the first {rows} rows; the file "
+        "Errors", "no header row found for the {kind} import in the first {rows} rows; the file "
         "needs columns {wanted}. Rename the headers or choose the columns (--column "
         "FIELD=COLUMN)."), {"kind": kind_name, "rows": HEADER_SCAN_ROWS, "wanted": wanted})
 

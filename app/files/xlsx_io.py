@@ -31,7 +31,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 
-from app.domain.errors import QT_TRANSLATE_NOOP
+from app.domain.errors import QT_TRANSLATE_N_NOOP, QT_TRANSLATE_NOOP
 
 from .common import (
     CHECK_EVERY,
@@ -381,8 +381,8 @@ def write_xlsx(
     path = Path(path)
     problems = illegal_cells([header, *rows], path.name)
     if problems:
-        raise FileRefused(QT_TRANSLATE_NOOP(
-            "Errors", "{file}: {count} cells hold characters Excel cannot store; nothing was "
+        raise FileRefused(QT_TRANSLATE_N_NOOP(
+            "Errors", "{file}: %n cells hold characters Excel cannot store; nothing was "
             "written."), problems, file=path.name)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])

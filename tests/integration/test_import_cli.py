@@ -35,7 +35,7 @@ def test_import_dry_run_then_apply_then_undo(rendo, tmp_path):
     batch = out.split("rendo import-undo ")[1].strip()
     assert '"on_hand": 12' in rendo("stock", "--json")[1]
     code, out, _ = rendo("undo-import", batch)
-    assert code == 0 and "1 movements reversed" in out
+    assert code == 0 and out.startswith("1 movement") and " reversed (batch " in out
     assert rendo("import-undo", batch)[0] == 2
 
 
@@ -52,6 +52,20 @@ def test_refused_rows_one_per_line_exit_2_nothing_written(rendo, tmp_path):
         "rendo: bad.tsv: 3 problems; nothing was imported.",
     ]
     assert '"on_hand": 5' not in rendo("stock", "--json")[1]
+
+
+def test_a_header_without_a_code_column_lists_the_columns_exit_2_nothing_written(
+        rendo, tmp_path):
+    path = tmp_path / "quantity.csv"
+    path.write_bytes("SKU管理番号,在庫数\r\n00123,7\r\n".encode("cp932"))
+    before = rendo("stock", "--json")[1]
+    code, out, err = rendo("import", str(path))
+    assert code == 2 and "no header row" not in err
+    assert err.splitlines()[0] == (
+        "rendo: quantity.csv, row 1: no column for the code (a header such as 商品コード / code "
+        "/ JANコード / JAN); columns found: A SKU管理番号, B 在庫数. Choose it in the mapping "
+        "step (--column code=COLUMN).")
+    assert rendo("stock", "--json")[1] == before
 
 
 def test_choosing_columns_and_creating_unknown_items(rendo, tmp_path):

@@ -64,7 +64,6 @@ def test_a_cp932_stocktake_applies_and_the_grid_shows_the_new_numbers(
     assert wizard.table is not None and wizard.table.encoding == "cp932"
     mapping = wizard.mapping_page
     assert mapping.combos["code"].currentData() == 0
-    assert mapping.combos["quantity"].currentData() == 2
     changes = wizard.preview_page.changes
     assert [changes.row(i)[:5] for i in range(changes.rowCount())] == [
         (2, "TW-001", "On hand", "40", "33"), (3, "00123", "On hand", "30", "31"),
@@ -273,3 +272,16 @@ def test_a_hostile_file_is_refused_on_the_file_page_naming_row_and_column(
     assert wizard.file_page.messages.messages == [
         "huge.csv, row 3, column B: the cell holds more than 32767 characters, the most a cell "
         "may hold."]
+
+
+def test_a_header_row_without_the_code_column_is_the_one_the_mapping_step_shows(
+    qtbot: QtBot, demo_shop: Shop, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path, "楽天 在庫一覧\r\nSKU管理番号,商品名,在庫数\r\n"
+                               "towel-1-white,タオル,3\r\n")
+    wizard = open_wizard(qtbot, demo_shop, path)
+    wizard.button(QWizard.WizardButton.NextButton).click()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page)
+    mapping = wizard.mapping_page
+    assert mapping.header_row.value() == 2  # not the title row above it
+    assert mapping.about.text().endswith(": 3 rows")

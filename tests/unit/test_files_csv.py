@@ -120,3 +120,54 @@ def test_default_encoding_follows_the_system(monkeypatch):
     monkeypatch.setattr(csv_io.locale, "getencoding", lambda: "UTF-8")  # a Japanese Windows: cp932
     monkeypatch.delenv("LC_CTYPE", raising=False)
     assert csv_io.default_encoding() == "utf-8-sig"
+
+
+# 楽天 RMS normal-item.csv as the shop downloads it (RMS 商品一括編集, item CSV): Shift_JIS,
+# comma-separated, every field double-quoted, a parent row per 商品管理番号 with the HTML
+# descriptions (several lines, ``&nbsp;`` and CSS with ``;``, attributes quoted as ``""``)
+# followed by its SKU rows (SKU管理番号, システム連携用SKU番号, 在庫数).
+_RAKUTEN_HEADER = (
+    "商品管理番号（商品URL）", "商品番号", "商品名", "倉庫指定", "サーチ表示", "消費税",
+    "PC用キャッチコピー", "PC用商品説明文", "スマートフォン用商品説明文", "PC用販売説明文",
+    "SKU管理番号", "システム連携用SKU番号", "バリエーション項目選択肢1", "通常購入販売価格",
+    "在庫数")
+_RAKUTEN_HTML = (
+    '<table width="100%" style="font-size:12px;color:#333;">\r\n'
+    '<tr><td style="padding:4px;">素材&nbsp;:&nbsp;綿100%</td></tr>\r\n'
+    + "".join(f"<p>ポイント{n}&nbsp;:&nbsp;やわらかい&nbsp;;&nbsp;吸水性&nbsp;;&nbsp;日本製"
+              "</p>\r\n" for n in range(30))
+    + '<img src="https://image.rakuten.co.jp/shop/cabinet/towel.jpg" width="100%">\r\n'
+    "</table>")
+
+
+def _rakuten_normal_item(items: int) -> bytes:
+    def line(values: tuple[str, ...]) -> str:
+        return ",".join('"' + v.replace('"', '""') + '"' for v in values) + "\r\n"
+
+    text = line(_RAKUTEN_HEADER)
+    for i in range(items):
+        text += line((f"towel-{i}", f"T{i}", f"今治タオル {i}", "0", "1", "1", "ふわふわ",
+                      _RAKUTEN_HTML, _RAKUTEN_HTML, _RAKUTEN_HTML, "", "", "", "", ""))
+        text += line((f"towel-{i}", "", "", "", "", "", "", "", "", "", f"towel-{i}-white",
+                      f"T{i}W", "白", "1980", str(i)))
+    return text.encode("cp932")
+
+
+def test_rakuten_item_file_with_multi_line_html_is_read_as_comma_separated(tmp_path):
+    path = tmp_path / "normal-item.csv"
+    path.write_bytes(_rakuten_normal_item(10))
+    table = csv_io.read_csv(path)
+    assert (table.encoding, table.delimiter) == ("cp932", ",")
+    assert [len(values) for _, values in table.rows] == [len(_RAKUTEN_HEADER)] * 21
+    parent, sku = table.rows[1][1], table.rows[2][1]
+    assert parent[7] == _RAKUTEN_HTML
+    assert (sku[10], sku[11], sku[14]) == ("towel-0-white", "T0W", "0")
+
+
+@pytest.mark.parametrize(("text", "delimiter"), [
+    ('"a","b"\r\n"1","x;y;z"\r\n', ","),  # ; splits more, but every field is quoted for ,
+    ('a;b\r\n1;"say ""hi"", then go"\r\n', ";"),
+    ('a,b\r\n1,5" screen;wide\r\n2,7" screen;tall\r\n', ","),
+])
+def test_delimiter_detection_sees_where_quoted_fields_start_and_end(text, delimiter):
+    assert csv_io.detect_delimiter(text) == delimiter

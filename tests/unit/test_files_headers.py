@@ -47,6 +47,22 @@ def test_a_missing_column_names_what_was_found():
     assert "no header row found" in text or "no column for the quantity" in text
 
 
+def test_a_header_row_without_a_code_column_is_named_with_the_columns_found():
+    rows = (["楽天 在庫表"], ["SKU管理番号", "商品名", "在庫数"], ["towel-1-white", "タオル", "3"])
+    mapping, problems = find_columns(table(*rows), "stock")
+    assert mapping is None
+    assert [p.text() for p in problems] == [
+        "t.csv, row 2: no column for the code (a header such as 商品コード / code / JANコード / "
+        "JAN); columns found: A SKU管理番号, B 商品名, C 在庫数. Choose it in the mapping step "
+        "(--column code=COLUMN)."]
+
+
+def test_rows_naming_no_field_are_still_no_header_row():
+    _, problems = find_columns(table(["foo", "bar"], ["1", "2"]), "stock")
+    assert [p.row for p in problems] == [None]
+    assert "no header row found" in problems[0].text()
+
+
 def test_columns_chosen_by_letter_or_number():
     mapping, problems = find_columns(table(["a", "b", "c"], ["1", "x", "5"]), "stock",
                                      {"code": "A", "quantity": "3"})
@@ -62,7 +78,7 @@ def test_a_file_without_header_row():
 
 def test_unknown_field_in_a_choice_is_refused():
     _, problems = find_columns(table(["商品コード", "在庫数"]), "stock", {"colour": "A"})
-    assert "not a column of a stock import" in problems[0].text()
+    assert "not a column of the stock import" in problems[0].text()
 
 
 def test_variant_columns_in_the_item_master():
@@ -107,7 +123,7 @@ def test_an_excluded_field_is_not_found_from_its_header():
     _, problems = find_columns(table(header), "stock", excluded={"quantity"})
     assert "no column for the quantity" in problems[0].text()
     _, problems = find_columns(table(header), "stock", excluded={"colour"})
-    assert "not a column of a stock import" in problems[0].text()
+    assert "not a column of the stock import" in problems[0].text()
 
 
 @pytest.mark.parametrize(("kind", "header"), [

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from app.domain.errors import QT_TRANSLATE_NOOP
+from app.domain.errors import QT_TRANSLATE_N_NOOP
 from app.files.common import (
     CancelCheck,
     OperationCancelled,
@@ -50,8 +50,8 @@ def preview(shop: Shop, source: ImportSource, progress: Progress = no_progress,
 
 
 def refused(source: ImportSource, problems: list[Problem]) -> ImportRefused:
-    return ImportRefused(QT_TRANSLATE_NOOP(
-        "Errors", "{file}: {count} problems; nothing was imported."), problems,
+    return ImportRefused(QT_TRANSLATE_N_NOOP(
+        "Errors", "{file}: %n problems; nothing was imported."), problems,
         file=source.name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+from app.domain.errors import QT_TRANSLATE_N_NOOP, QT_TRANSLATE_NOOP, BadInput
 from app.domain.items import MAX_COUNT
 from app.files.common import (
     CancelCheck,
@@ -121,8 +121,8 @@ def _undo_import(shop: Shop, batch: str, cancelled: CancelCheck,
                 for i, d in net.items() if items[i][1] - d > MAX_COUNT
             ]
             if problems:
-                raise ImportRefused(QT_TRANSLATE_NOOP(
-                    "Errors", "Import {file} cannot be undone: {count} problems; nothing was "
+                raise ImportRefused(QT_TRANSLATE_N_NOOP(
+                    "Errors", "Import {file} cannot be undone: %n problems; nothing was "
                     "changed."), problems, file=batch)
             reverse = [(item_id, -delta, UNDO_REASON, batch, movement_id)
                        for movement_id, item_id, delta in moves if delta]

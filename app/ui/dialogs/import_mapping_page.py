@@ -89,9 +89,10 @@ class ImportMappingPage(QWizardPage):
         options = self._wizard.file_page.options()
         mapping, problems = find_columns(table, options.kind)
         read = table.encoding or table.sheet or ""
-        self.about.setText(self.tr("{file} ({read}): {rows} rows").format(
-            file=table.name, read=read, rows=len(table.rows)))
-        first = table.rows[0][0] if table.rows else 1
+        self.about.setText(self.tr("{file} ({read}): %n rows", None, len(table.rows)).format(
+            file=table.name, read=read))
+        # the header row found, also when a column is missing from it (the problem names it)
+        first = next((p.row for p in problems if p.row), table.rows[0][0] if table.rows else 1)
         self._filling = True
         self.header_row.setValue(mapping.header_row if mapping is not None else first)
         self._filling = False

@@ -177,17 +177,16 @@ class ImportPreviewPage(QWizardPage):
         self.problems.set_rows([(p.file, p.row or "", p.column or "", p.reason(qt_translate))
                                 for p in plan.problems])
         self.summary.setText(self.tr(
-            "{file}: {rows} rows, {changed} to change, {created} new items, "
-            "{problems} problems.").format(file=plan.source.name, rows=plan.rows,
-                                           changed=plan.changed, created=len(plan.created),
-                                           problems=len(plan.problems)))
+            "{file}: {rows}, {changed} to change, {created}, {problems}.").format(
+            file=plan.source.name, rows=self.tr("%n rows", None, plan.rows),
+            changed=plan.changed, created=self.tr("%n new items", None, len(plan.created)),
+            problems=self.tr("%n problems", None, len(plan.problems))))
         self.problems_title.setVisible(bool(plan.problems))
         self.problems_view.setVisible(bool(plan.problems))
         if plan.problems:
             self.messages.show_errors([self.tr(
-                "There are {count} problems. Correct the file and import it again: "
-                "nothing is changed until every row is right.").format(
-                count=len(plan.problems))])
+                "There are %n problems. Correct the file and import it again: "
+                "nothing is changed until every row is right.", None, len(plan.problems))])
         elif plan.warnings:
             self.messages.show_hint("\n".join(problem_lines(plan.warnings)))
         elif not plan.changed:
