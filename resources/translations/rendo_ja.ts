@@ -547,9 +547,17 @@
         <source>{channel}: orders {orders}, unmatched {unmatched}, uploaded {uploaded}, refused {refused}, drift {drift}{error}</source>
         <translation>{channel}: 注文 {orders}、未割当 {unmatched}、送信 {uploaded}、拒否 {refused}、差異 {drift}{error}</translation>
     </message>
-    <message>
-        <source>{channel}: {n} listings wait for the channel&apos;s allowance of calls (the next in {seconds} s)</source>
-        <translation>{channel}: {n} 件の出品が店舗のAPI呼び出し枠を待っています (次は {seconds} 秒後)</translation>
+    <message numerus="yes">
+        <source>{channel}: %n listings wait for the channel&apos;s allowance of calls (the next in {seconds} s)</source>
+        <translation>
+            <numerusform>{channel}: %n 件の出品が店舗のAPI呼び出し枠を待っています (次は {seconds} 秒後)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{channel}: {item} → {code}; %n waiting order lines applied</source>
+        <translation>
+            <numerusform>{channel}: {item} → {code}。待機中の注文明細 %n 件を反映しました</numerusform>
+        </translation>
     </message>
     <message>
         <source>rendo: stopped (Ctrl+C); the next sync goes on from where this one stopped</source>
@@ -572,24 +580,12 @@
         <translation>受け付けませんでした: {reason}</translation>
     </message>
     <message>
-        <source>{channel}: {item} → {code}; {n} waiting order lines applied</source>
-        <translation>{channel}: {item} → {code}。待機中の注文明細 {n} 件を反映しました</translation>
-    </message>
-    <message>
         <source>sandbox shop at {url} (Ctrl+C to stop)</source>
         <translation>サンドボックス店舗: {url}（Ctrl+C で停止）</translation>
     </message>
     <message>
-        <source>rendo: … and {count} more problems</source>
-        <translation>rendo: …ほか {count} 件の問題</translation>
-    </message>
-    <message>
         <source>(unchanged)</source>
         <translation>（変更なし）</translation>
-    </message>
-    <message>
-        <source>{file} ({read}): {rows} rows, {changed} changed, {created} new items</source>
-        <translation>{file}（{read}）: {rows} 行、変更 {changed} 件、新規商品 {created} 件</translation>
     </message>
     <message>
         <source>{text!r} is not FIELD=COLUMN</source>
@@ -603,17 +599,43 @@
         <source>dry run: nothing was written</source>
         <translation>ドライラン: 確認のみで、何も書き込んでいません</translation>
     </message>
+    <message numerus="yes">
+        <source>rendo: … and %n more problems</source>
+        <translation>
+            <numerusform>rendo: …ほか %n 件の問題</numerusform>
+        </translation>
+    </message>
     <message>
-        <source>batch {batch}: undo with  rendo import-undo {batch}</source>
+        <source>{file} ({read}): {rows}, {changed} changed, {created}</source>
+        <translation>{file}（{read}）: {rows}、変更 {changed} 件、{created}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rows</source>
+        <translation>
+            <numerusform>%n 行</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new items</source>
+        <translation>
+            <numerusform>新規商品 %n 件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>batch {batch}: undo with rendo import-undo {batch}</source>
         <translation>取り込み番号 {batch}（取り消すには: rendo import-undo {batch}）</translation>
     </message>
-    <message>
-        <source>{count} movements reversed (batch {batch})</source>
-        <translation>入出庫 {count} 件を取り消しました（番号 {batch}）</translation>
+    <message numerus="yes">
+        <source>%n movements reversed (batch {batch})</source>
+        <translation>
+            <numerusform>入出庫 %n 件を取り消しました（番号 {batch}）</numerusform>
+        </translation>
     </message>
-    <message>
-        <source>{file}: {rows} rows ({format})</source>
-        <translation>{file}: {rows} 行（{format}）</translation>
+    <message numerus="yes">
+        <source>{file}: %n rows ({format})</source>
+        <translation>
+            <numerusform>{file}: %n 行（{format}）</numerusform>
+        </translation>
     </message>
     <message>
         <source>import stock counts or master data (.csv, .xlsx)</source>
@@ -748,8 +770,32 @@
         <translation>{location} はショップ用に準備できました(スキーマ {version})。各PCで --db にこのアドレスを指定して Rendo を起動するか、RENDO_DB にこのアドレスを設定してください。</translation>
     </message>
     <message>
-        <source>Copied the shop to {location}: {items} items, {movements} movements, {channels} channels, {listings} listings.</source>
-        <translation>ショップを {location} にコピーしました: 商品 {items} 件、入出庫 {movements} 件、チャネル {channels} 件、出品 {listings} 件。</translation>
+        <source>Copied the shop to {location}: {items}, {movements}, {channels}, {listings}.</source>
+        <translation>ショップを {location} にコピーしました: {items}、{movements}、{channels}、{listings}。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n items</source>
+        <translation>
+            <numerusform>商品 %n 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n movements</source>
+        <translation>
+            <numerusform>入出庫 %n 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n channels</source>
+        <translation>
+            <numerusform>チャネル %n 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n listings</source>
+        <translation>
+            <numerusform>出品 %n 件</numerusform>
+        </translation>
     </message>
     <message>
         <source>Credentials stay in each PC&apos;s keyring and were not copied. On every other PC that syncs, enter them for: {channels} (rendo channel credentials NAME, or the channel&apos;s settings in the window).</source>
@@ -1631,10 +1677,6 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>「{name}」という店舗はありません。</translation>
     </message>
     <message>
-        <source>{file}: {count} problems; nothing was imported.</source>
-        <translation>{file}：問題が {count} 件あるため、何も取り込んでいません。</translation>
-    </message>
-    <message>
         <source>There is no import {batch}.</source>
         <translation>取り込み番号 {batch} の取り込みはありません。</translation>
     </message>
@@ -1649,10 +1691,6 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>{code}: undoing would leave {after} on hand (now {on_hand}), more than {max}; adjust it by hand instead.</source>
         <translation>{code}: 取り消すと実在庫が {after} になり（現在 {on_hand}）、上限 {max} を超えます。手動で調整してください。</translation>
-    </message>
-    <message>
-        <source>Import {file} cannot be undone: {count} problems; nothing was changed.</source>
-        <translation>取り込み番号 {file} の取り込みは取り消せません。問題が {count} 件あるため、何も変更していません。</translation>
     </message>
     <message>
         <source>{code}: reserved cannot be negative (got {value}).</source>
@@ -1935,12 +1973,8 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>{value!r} の文字 {char!r}（U+{code:04X}）は {encoding} ではそのまま保存できません（{instead!r} に変わります）。UTF-8（BOM付き）か .xlsx で書き出すか、文字を変更してください。</translation>
     </message>
     <message>
-        <source>{file}: {count} cells hold characters {encoding} cannot write; nothing was written.</source>
-        <translation>{file}：{encoding} で保存できない文字を含むセルが {count} 個あるため、何も書き出していません。</translation>
-    </message>
-    <message>
-        <source>{field} is not a column of a {kind} import (columns: {fields}).</source>
-        <translation>{field} は {kind} の取り込みで使える項目ではありません（使える項目：{fields}）。</translation>
+        <source>{field} is not a column of the {kind} import (columns: {fields}).</source>
+        <translation>{field} は {kind} の取り込みの列ではありません（列: {fields}）。</translation>
     </message>
     <message>
         <source>the header row is empty.</source>
@@ -1959,7 +1993,7 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>{field} の列がありません（見出しの例：{labels}）。見つかった列：{present}。列の対応付けで選んでください（--column {field}=列）。</translation>
     </message>
     <message>
-        <source>no header row found for a {kind} import in the first {rows} rows; the file needs columns {wanted}. Rename the headers or choose the columns (--column FIELD=COLUMN).</source>
+        <source>no header row found for the {kind} import in the first {rows} rows; the file needs columns {wanted}. Rename the headers or choose the columns (--column FIELD=COLUMN).</source>
         <translation>先頭から {rows} 行以内に、{kind} の取り込み用の見出し行が見つかりません。必要な列：{wanted}。見出しの名前を変えるか、列を選んでください（--column 項目=列）。</translation>
     </message>
     <message>
@@ -2045,10 +2079,6 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>{value!r} holds a control character that Excel cannot store.</source>
         <translation>{value!r} に Excel で保存できない制御文字が含まれています。</translation>
-    </message>
-    <message>
-        <source>{file}: {count} cells hold characters Excel cannot store; nothing was written.</source>
-        <translation>{file}：Excel で保存できない文字を含むセルが {count} 個あるため、何も書き出していません。</translation>
     </message>
     <message>
         <source>The start date {start} is after the end date {end}.</source>
@@ -2245,6 +2275,30 @@ Create the folder and start a new, empty shop in it?</source>
     <message>
         <source>The database {location} holds tables that are not Rendo&apos;s ({tables}); nothing was changed. Use an empty database of its own for the shop.</source>
         <translation>データベース {location} には Rendo のものではないテーブルがあります({tables})。何も変更していません。ショップ専用の空のデータベースを使ってください。</translation>
+    </message>
+    <message numerus="yes">
+        <source>{file}: %n problems; nothing was imported.</source>
+        <translation>
+            <numerusform>{file}：問題が %n 件あるため、何も取り込んでいません。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Import {file} cannot be undone: %n problems; nothing was changed.</source>
+        <translation>
+            <numerusform>{file} の取り込みは取り消せません：問題が %n 件あるため、何も変更していません。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{file}: %n cells hold characters {encoding} cannot write; nothing was written.</source>
+        <translation>
+            <numerusform>{file}：{encoding} で保存できない文字を含むセルが %n 個あるため、何も書き出していません。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{file}: %n cells hold characters Excel cannot store; nothing was written.</source>
+        <translation>
+            <numerusform>{file}：Excel で保存できない文字を含むセルが %n 個あるため、何も書き出していません。</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2787,9 +2841,11 @@ Create the folder and start a new, empty shop in it?</source>
         <source>Channel&apos;s item id</source>
         <translation>店舗側の商品ID</translation>
     </message>
-    <message>
-        <source>{file} ({read}): {rows} rows</source>
-        <translation>{file}（{read}）：{rows} 行</translation>
+    <message numerus="yes">
+        <source>{file} ({read}): %n rows</source>
+        <translation>
+            <numerusform>{file}（{read}）: %n 行</numerusform>
+        </translation>
     </message>
     <message>
         <source>(not used)</source>
@@ -2923,12 +2979,32 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>{what}（{detail}）</translation>
     </message>
     <message>
-        <source>{file}: {rows} rows, {changed} to change, {created} new items, {problems} problems.</source>
-        <translation>{file}：{rows} 行、変更 {changed} 件、新規商品 {created} 件、問題 {problems} 件。</translation>
+        <source>{file}: {rows}, {changed} to change, {created}, {problems}.</source>
+        <translation>{file}：{rows}、変更 {changed} 件、{created}、{problems}。</translation>
     </message>
-    <message>
-        <source>There are {count} problems. Correct the file and import it again: nothing is changed until every row is right.</source>
-        <translation>問題が {count} 件あります。ファイルを直してもう一度取り込んでください。すべての行が正しくなるまで、何も変更しません。</translation>
+    <message numerus="yes">
+        <source>%n rows</source>
+        <translation>
+            <numerusform>%n 行</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new items</source>
+        <translation>
+            <numerusform>新規商品 %n 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n problems</source>
+        <translation>
+            <numerusform>問題 %n 件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>There are %n problems. Correct the file and import it again: nothing is changed until every row is right.</source>
+        <translation>
+            <numerusform>問題が %n 件あります。ファイルを直してもう一度取り込んでください。すべての行が正しくなるまで、何も変更しません。</numerusform>
+        </translation>
     </message>
     <message>
         <source>The file changes nothing.</source>
