@@ -1,10 +1,11 @@
 """What a channel's file format is, and reading a table with one.
 
 A format says how to recognise the file from its header (``marks``: headers that must all be
-there), how the mall writes it (``encoding``, ``delimiter``: used when the user names the format
-with ``--format`` and no encoding), and how one of its rows becomes a stock row: ``pick`` turns
-the cells of a row into a ``Picked`` (the code and count with the columns they came from) or a
-skip (a parent row, an FBA row…) with the reason shown in the preview. Columns in ``never`` hold
+there), how the mall writes it (``encoding``: for the record and the upload files to come,
+reading still detects it; ``delimiter``: used when the user names the format with
+``--format``), and how one of its rows becomes a stock row: ``pick`` turns the cells of a row
+into a ``Picked`` (the code and count with the columns they came from) or a skip (a parent row,
+an FBA row…) with the reason shown in the preview. Columns in ``never`` hold
 numbers that look like stock but are not (Amazon's pending quantity, Shopify's committed units);
 they are named in the preview so the user sees they were left alone.
 

@@ -38,7 +38,7 @@ def read_formatted(table: Table, fmt: FileFormat, detected: bool,
     missing = [names[0] for names in fmt.marks if not header.has(*names)]
     if missing:
         problems.append(Problem(table.name, number or None, None, QT_TRANSLATE_NOOP(
-            "Errors", "this is not a {label} file: it has no column {columns}."),
+            "Errors", "the file does not look like the {label}: it lacks {columns}."),
             {"label": fmt.label, "columns": ", ".join(missing)}))
         return _reading(table, fmt, detected, number, header, [], {}, {}, 0, [], problems)
     rows = reader.prepare(list(table.rows[1:]))

@@ -39,11 +39,11 @@ def read_table(path: Path | str, options: ImportOptions, progress: Progress = no
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path, options.sheet, progress, cancelled)
     if suffix in (".csv", ".txt", ".tsv", ""):
-        fmt = chosen_format(options)  # a format named by the user: its encoding and delimiter
+        fmt = chosen_format(options)  # a format named by the user: its delimiter (the encoding
+        # is still detected: an English Amazon report is UTF-8, a Japanese one cp932)
         delimiter = options.delimiter or (fmt and fmt.delimiter) or (
             "\t" if suffix == ".tsv" else None)
-        encoding = options.encoding or (fmt and fmt.encoding) or None
-        return csv_io.read_csv(path, encoding, delimiter, progress, cancelled)
+        return csv_io.read_csv(path, options.encoding, delimiter, progress, cancelled)
     if suffix == ".xls":
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "{file} is an old Excel .xls file; save it "
                                          "as .xlsx (Excel workbook) or CSV and import that."),
