@@ -188,3 +188,13 @@ def test_a_format_can_be_named_and_rendos_own_columns_asked_for(shelf, tmp_path)
     run = shelf("import", str(plain), "--format", "rendo")
     assert run.code == 0 and "file format" not in run.out
     assert changed(shelf) == {"towel-white": 2}
+
+
+def test_columns_chosen_by_hand_are_read_as_chosen(shelf):
+    """--column without --format: the user's columns, not the format's (here even Amazon's
+    在庫数, which the format never reads as stock)."""
+    run = shelf("import", str(FILES / "amazon_listings_ja.txt"), "--column", "code=C",
+                "--column", "quantity=K")
+    assert run.code == 0, run.err
+    assert "file format" not in run.out
+    assert changed(shelf) == {"towel-white": 99, "mug-1": 1}

@@ -34,12 +34,14 @@ def chosen_format(options: ImportOptions) -> formats.FileFormat | None:
 
 def map_formatted(table: Table, options: ImportOptions,
                   cancelled: CancelCheck) -> ImportSource | None:
-    """The records of a channel's stock file, or None when the file is not one (or the user
-    asked for Rendo's own columns)."""
+    """The records of a channel's stock file, or None when the file is not one, or the user
+    asked for Rendo's own columns or chose the columns without naming a format."""
     if options.kind != "stock" or options.format == formats.RENDO:
         return None
     fmt = chosen_format(options)
     detected = fmt is None
+    if detected and (options.columns or options.header_row is not None):
+        return None  # the user chose the columns (--column, the wizard's mapping step)
     if fmt is None:
         fmt = formats.detect(table, formats.FORMATS)
         if fmt is None:
