@@ -111,7 +111,8 @@ def test_the_next_engine_file_adds_and_takes_away(shelf, tmp_path, db_dump):
     before = db_dump()  # once more would take towel-blue below 0: refused whole
     run = shelf("import", str(FILES / "nextengine_stock.csv"))
     assert run.code == 2
-    assert "nextengine_stock.csv, row 3, column B (zaiko_su): towel-blue: taking away -2" in run.err
+    assert ("nextengine_stock.csv, row 3, column B (zaiko_su): towel-blue: taking away 2 "
+            "would leave -1 (on hand 1)") in run.err
     assert db_dump() == before
     run = shelf("import", str(FILES / "nextengine_stock.csv"), "--mode", "subtract")
     assert run.code == 2 and "not counts to subtract; import it without --mode" in run.err
@@ -120,7 +121,7 @@ def test_the_next_engine_file_adds_and_takes_away(shelf, tmp_path, db_dump):
 
 REFUSALS = [
     ("rakuten_normal-item_blank.csv", (), [
-        "rendo: rakuten_normal-item_blank.csv, row 4, column J (在庫数): the count of "
+        "rendo: rakuten_normal-item_blank.csv, row 4, column K (在庫数): the count of "
         "towel-blue is empty (write 0 for none)."]),
     ("amazon_listings_en.txt", (), [
         "rendo: amazon_listings_en.txt, row 2, column E (quantity): the count of towel-white is "
@@ -128,7 +129,9 @@ REFUSALS = [
     ("yahoo_quantity_mode.csv", (), [
         "rendo: yahoo_quantity_mode.csv, row 3, column D (mode): mode + makes the quantity a "
         "change, not a count; Rendo imports counts from quantity.csv: clear the mode cell or "
-        "count the stock."]),
+        "count the stock.",
+        "rendo: yahoo_quantity_mode.csv, row 4, column A (code): there is no item with code "
+        "nope."]),
     ("yahoo_data.csv", (), [
         "rendo: yahoo_data.csv, row 1: Yahoo!'s data.csv holds item data but no stock; "
         "download quantity.csv (在庫) from ストアクリエイターPro and import that."]),
@@ -164,7 +167,7 @@ def test_each_row_names_the_column_its_code_came_from(rendo, db_dump):
     before = db_dump()
     run = rendo("import", str(FILES / "rakuten_normal-item.csv"))
     assert run.code == 2
-    assert run.err_lines[0] == ("rendo: rakuten_normal-item.csv, row 4, column E (SKU管理番号): "
+    assert run.err_lines[0] == ("rendo: rakuten_normal-item.csv, row 4, column F (SKU管理番号): "
                                 "there is no item with code towel-blue.")
     assert db_dump() == before
     rendo("item", "add", "towel-blue")

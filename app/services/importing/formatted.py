@@ -58,7 +58,7 @@ def map_formatted(table: Table, options: ImportOptions,
     mapping = _FileColumns(reading.header_row, reading.headers)
     source = ImportSource(table.path, options, reading.table, mapping, [], problems,
                           formatted=reading)
-    if problems:
+    if any(p.row in (None, reading.header_row) for p in problems):
         source.mapping = None  # the file as a whole is refused: no row is checked
         return source
     kind = _Stock(_Rows(source, source.problems, source.warnings))

@@ -153,7 +153,7 @@ class _Stock(_Kind):
                 rows.problem(record.row, "quantity", QT_TRANSLATE_NOOP(
                     "Errors", "{code}: taking away {value} would leave {after} (on hand "
                     "{before}); stock cannot go below 0."),
-                    code=code, value=record.quantity, after=after, before=before)
+                    code=code, value=abs(record.quantity), after=after, before=before)
                 continue
             if after > MAX_COUNT:
                 rows.problem(record.row, "quantity", QT_TRANSLATE_NOOP(
