@@ -142,6 +142,9 @@ REFUSALS = [
     ("shopify_inventory.csv", ("--location", "Osaka"), [
         "rendo: shopify_inventory.csv, row 1, column L (Location): there is no location Osaka in "
         "the file (locations: Warehouse, Shibuya Store)."]),
+    ("yahoo_quantity.csv", ("--location", "Warehouse"), [
+        "rendo: yahoo_quantity.csv: --location is for Shopify's inventory export, not a Yahoo! "
+        "stock file (quantity.csv)."]),
     ("stock_utf8_bom.csv", ("--format", "amazon-listings"), [
         "rendo: stock_utf8_bom.csv, row 1: the file does not look like the Amazon listings "
         "report: it lacks seller-sku, quantity."]),

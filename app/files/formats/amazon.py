@@ -16,7 +16,9 @@ Reports API).
 Sources: developer-docs.amazon.com/sp-api/docs/report-type-values-inventory (tab-delimited;
 seller-sku, quantity, fulfillment-channel, pending-quantity), the Japanese names as
 app/channels/amazon/reports.py reads them (出品者SKU, 数量, フルフィルメント・チャンネル;
-amzn/selling-partner-api-docs#2086, amzn/selling-partner-api-models#545) and Seller Central's
+amzn/selling-partner-api-docs#2086, amzn/selling-partner-api-models#545; a public SP-API
+connector's table of the Japanese report's cp932 headers agrees: 商品名, 出品ID, 出品者SKU, 価格,
+数量, 出品日, 商品IDタイプ, 商品ID, フルフィルメント・チャンネル, ステータス) and Seller Central's
 在庫ファイル (Price and Quantity) template (sku, price, minimum-seller-allowed-price,
 maximum-seller-allowed-price, quantity, handling-time, fulfillment-channel).
 """

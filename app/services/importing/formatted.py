@@ -48,6 +48,10 @@ def map_formatted(table: Table, options: ImportOptions,
             return None
     reading = formats.read_formatted(table, fmt, detected, options.location)
     problems = list(reading.problems)
+    if options.location is not None and fmt is not formats.BY_NAME["shopify-inventory"]:
+        problems.append(Problem(table.name, None, None, QT_TRANSLATE_NOOP(
+            "Errors", "--location is for Shopify's inventory export, not a {label}."),
+            {"label": fmt.label}))
     if fmt.mode is not None:
         if options.mode not in ("overwrite", fmt.mode):
             problems.append(Problem(table.name, None, None, QT_TRANSLATE_NOOP(
