@@ -93,9 +93,12 @@ class Header:
 
 def cell(cells: Sequence[Any], index: int | None) -> str:
     """The text of a cell ("" when blank or absent)."""
-    if index is None or index >= len(cells) or is_blank(cells[index]):
+    if index is None or index >= len(cells):
         return ""
-    return str(cells[index]).strip()
+    value = cells[index]
+    if type(value) is str:  # every CSV cell: the common case, kept short
+        return value.strip()
+    return "" if is_blank(value) else str(value).strip()
 
 
 @dataclass(frozen=True, slots=True)
