@@ -61,7 +61,7 @@ CASES = [
      {"towel-white": 8, "towel-blue": 5, "mug-1": 4}),  # ｔｏｗｅｌ－ｂｌｕｅ read half-width
     ("shopify_inventory.csv", ("--location", "Warehouse"), [
         "location: Warehouse",
-        "not read as stock: column P (Available (not editable)) (on hand less the units "
+        "not read as stock: column Q (Available (not editable)) (on hand less the units "
         "ordered)"],
      {"towel-white": 10, "towel-blue": 4, "mug-1": 2}),
     ("shopify_inventory.csv", ("--location", "Shibuya Store"), [
@@ -74,7 +74,7 @@ CASES = [
     ("amazon_listings_ja.txt", (), [
         "file format: Amazon listings report (detected, --format amazon-listings); stock rows: "
         "2",
-        "not read as stock: column K (在庫数) (in Amazon's Japanese report this is the pending "
+        "not read as stock: column O (在庫数) (in Amazon's Japanese report this is the pending "
         "quantity, not stock)",
         "skipped, listings fulfilled by Amazon (FBA) without a quantity: 1 (rows 3)"],
      {"towel-white": 11, "mug-1": 6}),
@@ -121,7 +121,7 @@ def test_the_next_engine_file_adds_and_takes_away(shelf, tmp_path, db_dump):
 
 REFUSALS = [
     ("rakuten_normal-item_blank.csv", (), [
-        "rendo: rakuten_normal-item_blank.csv, row 4, column K (在庫数): the count of "
+        "rendo: rakuten_normal-item_blank.csv, row 4, column P (在庫数): the count of "
         "towel-blue is empty (write 0 for none)."]),
     ("amazon_listings_en.txt", (), [
         "rendo: amazon_listings_en.txt, row 2, column E (quantity): the count of towel-white is "
@@ -170,7 +170,7 @@ def test_each_row_names_the_column_its_code_came_from(rendo, db_dump):
     before = db_dump()
     run = rendo("import", str(FILES / "rakuten_normal-item.csv"))
     assert run.code == 2
-    assert run.err_lines[0] == ("rendo: rakuten_normal-item.csv, row 4, column F (SKU管理番号): "
+    assert run.err_lines[0] == ("rendo: rakuten_normal-item.csv, row 4, column K (SKU管理番号): "
                                 "there is no item with code towel-blue.")
     assert db_dump() == before
     rendo("item", "add", "towel-blue")
@@ -178,7 +178,7 @@ def test_each_row_names_the_column_its_code_came_from(rendo, db_dump):
     before = db_dump()
     run = rendo("import", str(FILES / "base_items.csv"), "--dry-run")
     assert run.code == 2  # towel-white is not an item here: its code came from 種類コード
-    assert run.err_lines[0] == ("rendo: base_items.csv, row 3, column N (種類コード): there is "
+    assert run.err_lines[0] == ("rendo: base_items.csv, row 3, column AG (種類コード): there is "
                                 "no item with code towel-white.")
     assert db_dump() == before
 
@@ -199,8 +199,8 @@ def test_a_format_can_be_named_and_rendos_own_columns_asked_for(shelf, tmp_path)
 def test_columns_chosen_by_hand_are_read_as_chosen(shelf):
     """--column without --format: the user's columns, not the format's (here even Amazon's
     在庫数, which the format never reads as stock)."""
-    run = shelf("import", str(FILES / "amazon_listings_ja.txt"), "--column", "code=C",
-                "--column", "quantity=K")
+    run = shelf("import", str(FILES / "amazon_listings_ja.txt"), "--column", "code=D",
+                "--column", "quantity=O")
     assert run.code == 0, run.err
     assert "file format" not in run.out
     assert changed(shelf) == {"towel-white": 99, "mug-1": 1}
