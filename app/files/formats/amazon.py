@@ -16,11 +16,14 @@ Reports API).
 Sources: developer-docs.amazon.com/sp-api/docs/report-type-values-inventory (tab-delimited;
 seller-sku, quantity, fulfillment-channel, pending-quantity), the Japanese names as
 app/channels/amazon/reports.py reads them (出品者SKU, 数量, フルフィルメント・チャンネル;
-amzn/selling-partner-api-docs#2086, amzn/selling-partner-api-models#545; a public SP-API
-connector's table of the Japanese report's cp932 headers agrees: 商品名, 出品ID, 出品者SKU, 価格,
-数量, 出品日, 商品IDタイプ, 商品ID, フルフィルメント・チャンネル, ステータス) and Seller Central's
-在庫ファイル (Price and Quantity) template (sku, price, minimum-seller-allowed-price,
-maximum-seller-allowed-price, quantity, handling-time, fulfillment-channel).
+amzn/selling-partner-api-docs#2086, amzn/selling-partner-api-models#545) and as public SP-API
+connectors map the Japanese report's cp932 headers to the English ones (商品名 item-name,
+商品の説明 item-description, 出品ID listing-id, 出品者SKU seller-sku, 価格 price, 数量 quantity,
+出品日 open-date, 商品IDタイプ product-id-type, ASIN 1 asin1, 商品ID product-id, 在庫数
+pending-quantity, フルフィルメント・チャンネル fulfillment-channel, ステータス status), and
+Seller Central's 在庫ファイル (Price and Quantity) template (sku, price,
+minimum-seller-allowed-price, maximum-seller-allowed-price, quantity, handling-time,
+fulfillment-channel). Amazon publishes no Japanese column list that could be found.
 """
 
 from __future__ import annotations
@@ -36,11 +39,13 @@ SKU = ("seller-sku", "出品者SKU")
 QUANTITY = ("quantity", "数量")
 CHANNEL = ("fulfillment-channel", "フルフィルメント・チャンネル")
 MERCHANT = ("", "default", "出品者出荷", "merchant")
-# In the Japanese listings report the column beside the price is 在庫数: issue 13 (written
-# from shops' files) says it is pending-quantity translated, not stock. It could not be
-# checked against a published Japanese column list, and a column named "stock" that is not
-# stock would silently zero or inflate counts: so it is never read as the count, whatever it
-# holds, and the preview says so.
+# In the Japanese listings report 在庫数 is pending-quantity translated, not stock: two public
+# SP-API connectors map the Japanese headers to the English ones by position (both put 在庫数
+# where the English report has pending-quantity, after product-id / add-delete and before
+# fulfillment-channel); a third maps 在庫数 and 数量 both to quantity, which cannot be right for
+# a report that has both columns. Amazon publishes no Japanese column list, and a column named
+# "stock" that is not stock would silently zero or inflate counts: so it is never read as the
+# count, whatever it holds, and the preview says so.
 PENDING = (("pending-quantity", QT_TRANSLATE_NOOP("Formats", "units in orders not yet "
                                                   "confirmed")),
            ("在庫数", QT_TRANSLATE_NOOP("Formats", "in Amazon's Japanese report this is the "

@@ -1,17 +1,23 @@
-"""BASE's item CSV (商品管理 → CSVダウンロード).
+"""BASE's item CSV (商品管理 → CSVダウンロード / 一括登録).
 
-A row per item, or per 種類 (variation) of an item with variations: 種類ID / 種類名 filled, the
-variation's code in 種類コード and its stock in 種類在庫数 beside the item's 商品コード and 在庫数.
-The code Rendo takes is the 種類コード on a variation's row, else the 商品コード, as Rendo's BASE
-channel names listings (``identifier`` / ``variation_identifier`` of BASE's API). An item's own
-row beside rows of its variations (no 種類, no count) is a parent row, skipped.
+``商品ID, 商品名, 種類ID, 種類名, 説明, 価格, 税率, 在庫数, 公開状態, 表示順, 種類在庫数, 画像1 …
+画像20, 商品コード, 種類コード, JAN/GTIN``. A row per item, or per 種類 (variation) of an item
+with variations: 種類ID / 種類名 filled, the variation's code in 種類コード and its stock in
+種類在庫数 beside the item's 商品コード and 在庫数. The code Rendo takes is the 種類コード on a
+variation's row, else the 商品コード, as Rendo's BASE channel names listings (``identifier`` /
+``variation_identifier`` of BASE's API). An item's own row beside rows of its variations (no
+種類, no count) is a parent row, skipped; a file whose first variation row also carries the
+item's fields is read the same (the row is a variation's).
 
-Encoding detected (BASE writes Shift_JIS; a file saved again by a spreadsheet may be UTF-8).
+Encoding detected: no published source found states the download's encoding (public tools
+write the file for upload in Shift_JIS, cp932; a file saved again by a spreadsheet may be
+UTF-8). No published description of BASE's CSV was found either (BASE's help pages are not
+in the stored material): the layout of variation rows above is taken from public tools.
 
-Sources: the columns as issue 13 lists them from BASE's download (商品ID, 種類ID, 種類名,
-在庫数, 種類在庫数, 商品コード, 種類コード) and BASE API docs (docs.thebase.in: items
-``identifier``, variations ``variation_identifier``, ``variation_stock``), as used by
-app/channels/base_shop.
+Sources: public tools that write or read BASE's item CSV (the header above, in that order;
+種類名 / 種類在庫数 on each variation's row under the item's 商品ID) and BASE API docs
+(docs.thebase.in: items ``identifier``, variations ``variation_identifier``,
+``variation_stock``), as used by app/channels/base_shop.
 """
 
 from __future__ import annotations
@@ -58,7 +64,8 @@ class _Items(Reader):
 ITEMS = FileFormat(
     "base-items", QT_TRANSLATE_NOOP("Formats", "BASE item file"),
     (("商品ID",), ("種類在庫数",), ("在庫数",)), _Items,
-    "BASE 商品CSV (商品ID, 種類ID, 種類名, 在庫数, 種類在庫数, 商品コード, 種類コード)",
+    "BASE 商品CSV (商品ID, 種類ID, 種類名, 在庫数, 種類在庫数, 商品コード, 種類コード) as public "
+    "tools write it; no published description found",
     None, ",", family="BASE")
 
 FORMATS = (ITEMS,)

@@ -6,8 +6,12 @@ taken away when it is negative; the file never sets a count (ネクストエン�
 preview says so. A blank zaiko_su changes nothing in ネクストエンジン; in Rendo it stays an
 error, as in every stock import (write 0).
 
-Sources: manual.next-engine.net/main/product/prd_zaiko-touroku/12616/ (必須項目 syohin_code,
-zaiko_su; 加算または減算する数; マイナスで減らす; 空欄 does not overwrite with 0).
+Encoding detected: the manual page found does not state the template's encoding.
+
+Sources: manual.next-engine.net/main/product/prd_zaiko-touroku/12616/ (在庫数の登録 / 更新
+(CSV): 必須項目 syohin_code, zaiko_su; 現在の在庫数に加算または減算する数; マイナスをつけて減らす,
+not below the フリー在庫数; 空欄 does not overwrite with 0; 在庫数の上書きは行えません: that is
+クイック棚卸).
 """
 
 from __future__ import annotations

@@ -1,23 +1,35 @@
 """楽天市場 RMS 商品一括編集 CSV files.
 
 - ``normal-item.csv`` (after the SKU migration): a row per 商品管理番号（商品URL）with the item's
-  fields, followed by a row per SKU with SKU管理番号, システム連携用SKU番号 and 在庫数. The
-  item's row has no SKU and no count: a parent row, skipped.
-- ``select.csv`` (before it, 項目選択肢別在庫): a row per option of an item; rows of 選択肢タイプ
-  ``i`` hold the stock of one combination: 項目選択肢別在庫用在庫数. The SKU is 商品管理番号 +
-  横軸選択肢子番号 + 縦軸選択肢子番号, as 楽天's order files write it. Other 選択肢タイプ
-  (``s`` select box, ``c`` check box, ``f`` free text) are not stock.
-- ``dl-item.csv`` / ``item.csv`` (before it): 在庫数 of an item with 在庫タイプ 1 (通常在庫).
-  在庫タイプ 2 keeps its stock in select.csv, 0 has none; such rows are skipped.
+  fields (商品番号, 商品名, 説明文, バリエーション項目キー定義 / 項目名定義 / 選択肢定義, and
+  選択肢タイプ of its 商品オプション), followed by a row per SKU with SKU管理番号,
+  システム連携用SKU番号, バリエーション項目キー / 選択肢, 販売価格 and 在庫数. The item's row has
+  no SKU and no count: a parent row, skipped.
+- ``select.csv`` (before it, 項目選択肢別在庫): ``項目選択肢用コントロールカラム,
+  商品管理番号（商品URL）, 選択肢タイプ, Select/Checkbox用項目名, Select/Checkbox用選択肢,
+  項目選択肢別在庫用横軸選択肢, …横軸選択肢子番号, …縦軸選択肢, …縦軸選択肢子番号,
+  …取り寄せ可能表示, 項目選択肢別在庫用在庫数, 在庫戻しフラグ, 在庫切れ時の注文受付,
+  在庫あり時納期管理番号, 在庫切れ時納期管理番号``. Rows of 選択肢タイプ ``i`` hold the stock of
+  one combination. The SKU is 商品管理番号 + 横軸選択肢子番号 + 縦軸選択肢子番号, as 楽天's order
+  files write it. Other 選択肢タイプ (``s`` select box, ``c`` check box, ``f`` free text) are
+  not stock.
+- ``dl-item.csv`` / ``item.csv`` (before it): 在庫数 of an item with 在庫タイプ 1 (通常在庫設定).
+  在庫タイプ 2 (項目選択肢在庫設定) keeps its stock in select.csv, 0 (在庫設定なし) has none;
+  such rows are skipped.
 
 All in Shift_JIS (cp932), comma-separated, quoted with ``"`` where a cell holds a comma, a quote
 or a line break (商品説明文 HTML over many lines).
 
-Sources: 楽天 店舗運営Navi 「商品一括編集 CSVファイル項目一覧」 (normal-item.csv, select.csv,
-item.csv), as summarised at xn--tck5apc2ju90vu0ae75qj9vc.com/2023-rakuten-csv (the files after
-the SKU project: normal-item.csv, item-delete.csv), ec-tsushin.com/r_itemcsv_new (item.csv's
-コントロールカラム, 商品管理番号（商品URL）, 在庫タイプ, 在庫数) and the ネクストエンジン manual
-manual.next-engine.net/main/product/prd_shohin-touroku/12192/ (dl-item.csv, dl-select.csv).
+Sources: 楽天 店舗運営Navi 「商品一括編集 CSVファイル項目一覧」 (behind the RMS login: not read
+here), so the names were checked against public material instead: the files after the SKU
+project (normal-item.csv, item-delete.csv) at xn--tck5apc2ju90vu0ae75qj9vc.com/2023-rakuten-csv;
+item.csv's コントロールカラム, 商品管理番号（商品URL）, 在庫タイプ, 在庫数 at
+ec-tsushin.com/r_itemcsv_new; dl-item.csv / dl-select.csv and 在庫タイプ「在庫設定しない」 in the
+ネクストエンジン manual manual.next-engine.net/main/product/prd_shohin-touroku/12192/; and public
+tools that write these files for upload (select.csv's fifteen columns in the order above;
+normal-item.csv's バリエーション…定義, 選択肢タイプ, SKU管理番号, システム連携用SKU番号, 販売価格,
+在庫数, a parent row then SKU rows; 在庫タイプ 0 在庫設定なし, 1 通常在庫設定, 2 項目選択肢在庫設定
+as RMS's item API names inventoryType).
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
 """Shopify's inventory export (Products → Inventory → Export, "All quantity types").
 
-A row per variant and location: ``Handle, Title, Option1 Name, Option1 Value, …, SKU, HS Code,
-COO, Location, Incoming (not editable), Unavailable (not editable), Committed (not editable),
-Available (not editable), On hand (current), On hand (new)``. The count Rendo takes is On hand
-(current): Shopify's "units physically at a location" (available + committed + unavailable),
-which is what Rendo's on hand is. Available and Committed are what is left after orders and
-are never read as stock; On hand (new) is the column a shop fills in to upload, blank in an
-export. A cell "not stocked" (the variant is not kept at that location) is skipped.
+A row per variant and location, 19 columns: ``Handle, Title, Option1 Name, Option1 Value,
+Option2 Name, Option2 Value, Option3 Name, Option3 Value, SKU, HS Code, COO, Location, Bin name,
+Incoming (not editable), Unavailable (not editable), Committed (not editable), Available (not
+editable), On hand (current), On hand (new)``. The count Rendo takes is On hand (current):
+Shopify's "units physically at a location" (available + committed + unavailable) when the file
+was exported, which is what Rendo's on hand is (Shopify's own import checks it against the
+store and skips a row whose stock changed since). Available and Committed are what is left
+after orders and are never read as stock; On hand (new) is the column a shop fills in to
+upload, blank in an export. A cell "not stocked" (any case: the variant is not kept at that
+location) is skipped. The "Only Available quantities" export has no On hand column and is
+refused.
 
 The same SKU comes once per location. With one location there is nothing to choose. With
 several, the import is refused, listing them, until the user chooses one
@@ -16,11 +20,13 @@ floor's units are meant for the online shop, and a wrong guess sells stock that 
 
 UTF-8, comma-separated.
 
-Sources: help.shopify.com/en/manual/products/inventory/getting-started-with-inventory/
-inventory-csv (export for one or all locations; quantity types "Available only" or all) and
-the columns of an export as shown at apify.com/h_murdock/shopify-inventory-preflight; the
-inventory states: shopify.dev/docs/api/admin-graphql (InventoryLevel quantities: available,
-committed, on_hand = available + committed + unavailable, incoming).
+Sources: help.shopify.com/en/manual/products/inventory/inventory-csv (export for one or all
+locations; quantity types "Only Available quantities" or "All quantity types" with Available,
+Unavailable, Committed, On hand and Incoming; edit only On hand; "not stocked"); the 19
+column names as public tools that read and write the current export spell them (and the
+export shown at apify.com/h_murdock/shopify-inventory-preflight); the inventory states:
+shopify.dev/docs/api/admin-graphql (InventoryLevel quantities: available, committed,
+on_hand = available + committed + unavailable, incoming).
 """
 
 from __future__ import annotations
@@ -125,7 +131,7 @@ def _not_stocked(value: str) -> bool:
 INVENTORY = FileFormat(
     "shopify-inventory", QT_TRANSLATE_NOOP("Formats", "Shopify inventory export"),
     (("Handle",), ("SKU",), ("Location",)), _Inventory,
-    "help.shopify.com/en/manual/products/inventory/getting-started-with-inventory/inventory-csv",
+    "help.shopify.com/en/manual/products/inventory/inventory-csv",
     "utf-8", ",",
     never=(
         ("Available (not editable)", QT_TRANSLATE_NOOP("Formats", "on hand less the units "

@@ -1,21 +1,26 @@
 """Yahoo!ショッピング (ストアクリエイターPro) files.
 
-- ``quantity.csv`` (在庫): ``code, sub-code, quantity, mode, allow-overdraft, stock-close``
-  (``name`` too when downloaded with item names). A row with a sub-code (個別商品コード) is one
-  option combination of the item ``code``; a row without is an item without options. The code
-  Rendo takes is the sub-code where there is one, else the code. An item's own row beside its
-  sub-code rows is a parent row, skipped. ``mode`` ``+``/``-`` makes ``quantity`` a change,
-  not a count: such rows are refused (import them with a file of counts). ``allow-overdraft``
-  and ``stock-close`` are flags, never stock.
+- ``quantity.csv`` (在庫): downloaded as ``code, sub-code, quantity, allow-overdraft,
+  stock-close``, or ``code, name, sub-code, quantity, allow-overdraft, stock-close`` "with item
+  names". A row with a sub-code (個別商品コード) is one option combination of the item
+  ``code``; a row without is an item without options. The code Rendo takes is the sub-code
+  where there is one, else the code. An item's own row beside its sub-code rows (whether the
+  download writes one was not found in a published source: both layouts are read) is a parent
+  row, skipped. The upload format also has ``mode`` (種別: ``+``, ``-`` or blank), which a
+  download never has: ``+``/``-`` make ``quantity`` a change, not a count, so such rows (an
+  upload file written by hand) are refused. ``allow-overdraft`` and ``stock-close`` are flags,
+  never stock.
 - ``data.csv`` (商品データ): item fields (``path, name, code, price…``), no stock at all: the
   file is refused with a pointer to quantity.csv.
 
 Both Shift_JIS (cp932), comma-separated; data.csv's ``caption``/``explanation`` hold HTML over
 many lines, quoted.
 
-Sources: the field table of the 在庫アップロードフォーマット (CSV) as quoted at
-research-labo.com/?p=2891 (code 商品コード, sub-code 個別商品コード ("空欄" for items without),
-quantity 在庫数, mode 種別 + - or blank, allow-overdraft 0/1, stock-close), and
+Sources: the field table of the 在庫アップロードフォーマット (CSV) and the headers of the two
+downloads, as quoted at research-labo.com/?p=2891 (code 商品コード, sub-code 個別商品コード
+("空欄" for items without), quantity 在庫数, mode 種別 + - or blank, allow-overdraft 0/1,
+stock-close 在庫クローズフラグ); public tools that read the download check for exactly
+``code, name, sub-code, quantity, allow-overdraft, stock-close``;
 developer.yahoo.co.jp/webapi/shopping/upload_format.html (商品CSV and 在庫CSV: the first row
 holds the exact half-width field names).
 """
