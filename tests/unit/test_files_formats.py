@@ -76,3 +76,28 @@ def test_a_sku_row_with_a_count_but_no_code_is_not_a_parent():
     reading = formats.read_formatted(table(rows), formats.BY_NAME["rakuten-sku"], True)
     assert reading.skipped == {formats.rakuten.PARENT: [2]}
     assert [r for _, r in reading.table.rows[1:]] == [("", "4", ""), ("w", "3", "")]
+
+
+def test_shopify_not_stocked_is_skipped_in_either_case():
+    """Shopify's export writes "Not stocked" where an import file may say "not stocked"."""
+    rows = [SHOPIFY, ["t", "A", "Store", "not stocked", "Not stocked"],
+            ["t", "B", "Store", "2", "2"]]
+    reading = formats.read_formatted(table(rows), formats.BY_NAME["shopify-inventory"], True)
+    assert reading.problems == []
+    assert [r for _, r in reading.table.rows[1:]] == [("B", "2", "")]
+    assert list(reading.skipped.values()) == [[2]]
+
+
+YAHOO = ["code", "sub-code", "quantity", "allow-overdraft", "stock-close"]
+
+
+def test_yahoo_quantity_downloaded_without_names_nor_item_rows():
+    """The download without item names, and items whose options have only sub-code rows."""
+    rows = [YAHOO, ["towel", "towel-white", "9", "0", ""], ["towel", "towel-blue", "3", "1", "1"],
+            ["mug-1", "", "2", "0", ""]]
+    found = formats.detect(table(rows), formats.FORMATS)
+    assert found is formats.BY_NAME["yahoo-quantity"]
+    reading = formats.read_formatted(table(rows), found, True)
+    assert reading.problems == [] and reading.skipped == {}
+    assert [r[:2] for _, r in reading.table.rows[1:]] == [
+        ("towel-white", "9"), ("towel-blue", "3"), ("mug-1", "2")]
