@@ -23,7 +23,9 @@ connectors map the Japanese report's cp932 headers to the English ones (商品�
 pending-quantity, フルフィルメント・チャンネル fulfillment-channel, ステータス status), and
 Seller Central's 在庫ファイル (Price and Quantity) template (sku, price,
 minimum-seller-allowed-price, maximum-seller-allowed-price, quantity, handling-time,
-fulfillment-channel). Amazon publishes no Japanese column list that could be found.
+fulfillment-channel: the feed POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA, as public tools
+write it, FBA rows with quantity and handling-time blank). Amazon publishes no Japanese column
+list that could be found.
 """
 
 from __future__ import annotations
