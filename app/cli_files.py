@@ -77,12 +77,13 @@ def cmd_import(shop: Any, args: argparse.Namespace) -> int:
     options = ImportOptions(
         kind=args.kind, mode=args.mode, encoding=args.encoding, delimiter=args.delimiter,
         sheet=args.sheet, columns=dict(args.column or []), header_row=args.header_row,
-        create_unknown=args.create_unknown,
+        create_unknown=args.create_unknown, format=args.format, location=args.location,
     )
     plan: ImportPlan
     try:
         if args.dry_run:  # every row's change, then every problem
             source = read_import(args.file, options)
+            _print_format(source)
             plan = preview(shop, source)
             _print_changes(plan)
             if plan.problems:
@@ -94,6 +95,8 @@ def cmd_import(shop: Any, args: argparse.Namespace) -> int:
     for warning in plan.warnings:
         print(f"rendo: {warning.text(_translate)}", file=sys.stderr)
     source = plan.source
+    if not args.dry_run:
+        _print_format(source)
     if args.verbose and not args.dry_run:
         _print_changes(plan)
     read = source.table.encoding or source.table.sheet or ""
@@ -108,6 +111,13 @@ def cmd_import(shop: Any, args: argparse.Namespace) -> int:
     if batch:
         print(tr("batch {batch}: undo with rendo import-undo {batch}").format(batch=batch))
     return EXIT_OK
+
+
+def _print_format(source: Any) -> None:
+    """The channel file's format, its choices and the rows it skipped (see app.files.formats)."""
+    if source.formatted is not None:
+        for note in source.formatted.summary():
+            print(note.text(_translate))
 
 
 def _print_changes(plan: Any) -> None:
@@ -166,6 +176,7 @@ def _command(sub: Any, name: str, helptext: str, **kwargs: Any) -> Any:
 
 def add_parsers(sub: Any) -> None:
     """The ``import``, ``import-undo``, ``export`` and ``template`` subcommands."""
+    from app.files.formats import AUTO, NAMES
     from app.files.headers import KINDS
 
     kinds = tuple(KINDS)
@@ -184,6 +195,11 @@ def add_parsers(sub: Any) -> None:
                      help=tr("which column holds a field: header text, letter or number"))
     imp.add_argument("--header-row", type=int, default=None,
                      help=tr("row number of the header row (0: none; default: found)"))
+    imp.add_argument("--format", default=AUTO, choices=NAMES,
+                     help=tr("stock: the channel's file format (default: recognised from the "
+                             "header; rendo: Rendo's own columns)"))
+    imp.add_argument("--location",
+                     help=tr("Shopify: the location to read, or all for their sum"))
     imp.add_argument("--create-unknown", action="store_true",
                      help=tr("create items for unknown codes instead of refusing them"))
     imp.add_argument("--dry-run", action="store_true",

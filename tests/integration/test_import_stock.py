@@ -186,7 +186,7 @@ def test_subtracting_below_zero_is_refused(shop, tmp_path):
 def test_an_empty_count_is_refused_not_taken_as_zero(shop, tmp_path):
     path = csv_file(tmp_path, "code,qty,name\n00123,,x\n")
     assert refusal(shop, path) == [
-        "stock.csv, row 2, column B (qty): the count is empty (write 0 for none)."]
+        "stock.csv, row 2, column B (qty): the count of 00123 is empty (write 0 for none)."]
 
 
 def test_a_code_merged_over_rows_is_explained(shop, tmp_path):

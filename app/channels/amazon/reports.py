@@ -9,10 +9,11 @@ status and ``createdSince``; getReportDocument → a pre-signed ``url`` and mayb
 developer-docs.amazon.com/sp-api/docs/report-type-values-inventory
 (a tab-delimited flat file; its columns include ``seller-sku``, ``quantity`` and
 ``fulfillment-channel``). In the Japan marketplace the same file comes with Japanese column names
-(出品者SKU, 数量, フルフィルメント・チャンネル) in Shift_JIS (cp932), unless the seller set the
-feed-processing language to English (amzn/selling-partner-api-docs#2086,
-amzn/selling-partner-api-models#545, saleweaver/python-amazon-sp-api#244): both are read, as
-is UTF-8 (with or without BOM).
+(出品者SKU, 数量, フルフィルメント・チャンネル; its 在庫数 is pending-quantity, as
+app/files/formats/amazon.py reads the same report from a file; only the SKU is read here) in
+Shift_JIS (cp932), unless the seller set the feed-processing language to English
+(amzn/selling-partner-api-docs#2086, amzn/selling-partner-api-models#545,
+saleweaver/python-amazon-sp-api#244): both are read, as is UTF-8 (with or without BOM).
 
 A report takes minutes. Its id is kept between cycles (and a process that starts anew finds a
 recent one with getReports), never waited for within a cycle: until the first one is done the

@@ -47,14 +47,20 @@ class _Rows:
             return None
         return row[index]
 
-    def column(self, name: str | None) -> str | None:
-        return self.mapping.column_name(name) if name in self.mapping.columns else None
+    def column(self, name: str | None, row: int | None = None) -> str | None:
+        """The column of *name* as the file names it (in a channel's file, at *row*)."""
+        if name not in self.mapping.columns:
+            return None
+        formatted = self.source.formatted
+        if formatted is not None and row in formatted.row_columns:
+            return formatted.row_columns[row].get(name) or self.mapping.column_name(name)
+        return self.mapping.column_name(name)
 
     def problem(self, row: int, name: str | None, template: str, /, **params: Any) -> None:
-        self.problems.append(Problem(self.name, row, self.column(name), template, params))
+        self.problems.append(Problem(self.name, row, self.column(name, row), template, params))
 
     def warn(self, row: int, name: str | None, template: str, /, **params: Any) -> None:
-        self.warnings.append(Problem(self.name, row, self.column(name), template, params))
+        self.warnings.append(Problem(self.name, row, self.column(name, row), template, params))
 
     def get(self, row: int, values_: Sequence[Any], name: str,
             convert: Callable[[Any], Any]) -> Any:

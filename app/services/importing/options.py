@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from app.domain.errors import QT_TRANSLATE_NOOP, BadInput
+from app.files import formats
 from app.files.common import FileRefused, Problem, Table
 from app.files.headers import KINDS, ColumnMap
 
@@ -35,6 +36,9 @@ class ImportOptions:
     excluded: frozenset[str] = frozenset()  # fields not read even when a header names them
     header_row: int | None = None  # None: found; 0: the file has no header row
     create_unknown: bool = False  # unknown codes become new items instead of errors
+    format: str = formats.AUTO  # stock: a channel's file format; "auto": from the header
+    location: str | None = None  # Shopify: the location read, "all" for the sum
+    signed: bool = False  # add mode: negative numbers take away (ネクストエンジン's file)
 
     def check(self) -> None:
         if self.kind not in IMPORT_KINDS:
@@ -44,6 +48,10 @@ class ImportOptions:
         if self.mode not in MODES:
             raise BadInput(QT_TRANSLATE_NOOP("Errors", "Unknown import mode {mode}; use "
                                              "overwrite, add or subtract."), mode=self.mode)
+        if self.format not in formats.NAMES:
+            raise BadInput(QT_TRANSLATE_NOOP("Errors", "Unknown file format {format}; use one "
+                                             "of {formats}."), format=self.format,
+                           formats=", ".join(formats.NAMES))
 
 
 class Change(NamedTuple):
@@ -82,6 +90,9 @@ class ImportSource:
     # the keys (codes…) of rows refused while reading: a later row repeating one is still a
     # duplicate
     refused_keys: dict[Any, int] = field(default_factory=dict)
+    # a channel's file (楽天, Amazon…): its format, choices, skipped rows and, per row, the
+    # file's own columns where a row's code or count came from another column than most
+    formatted: formats.FormatReading | None = None
 
     @property
     def name(self) -> str:

@@ -22,6 +22,7 @@ from app.files.xlsx_io import read_xlsx
 
 from .base import _Kind, _Rows
 from .codemap import _CodeMap
+from .formatted import chosen_format, map_formatted
 from .items import _Items
 from .offsets import _Offsets
 from .options import ImportOptions, ImportSource
@@ -38,7 +39,10 @@ def read_table(path: Path | str, options: ImportOptions, progress: Progress = no
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path, options.sheet, progress, cancelled)
     if suffix in (".csv", ".txt", ".tsv", ""):
-        delimiter = options.delimiter or ("\t" if suffix == ".tsv" else None)
+        fmt = chosen_format(options)  # a format named by the user: its delimiter (the encoding
+        # is still detected: an English Amazon report is UTF-8, a Japanese one cp932)
+        delimiter = options.delimiter or (fmt and fmt.delimiter) or (
+            "\t" if suffix == ".tsv" else None)
         return csv_io.read_csv(path, options.encoding, delimiter, progress, cancelled)
     if suffix == ".xls":
         raise BadInput(QT_TRANSLATE_NOOP("Errors", "{file} is an old Excel .xls file; save it "
@@ -62,6 +66,9 @@ def map_table(table: Table, options: ImportOptions,
     """Find the columns of a file already read and turn its rows into records: the wizard's
     mapping step calls this again with the columns the user chose, without reading again."""
     options.check()
+    formatted = map_formatted(table, options, cancelled)
+    if formatted is not None:
+        return formatted
     mapping, problems = find_columns(table, options.kind, options.columns, options.header_row,
                                      options.excluded)
     source = ImportSource(table.path, options, table, mapping, [], list(problems))

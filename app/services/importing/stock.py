@@ -80,7 +80,8 @@ class _Stock(_Kind):
             jan = _BAD
         quantity = rows.get(row, cells, "quantity", values.whole_number)
         name = rows.raw(cells, "name")
-        if isinstance(quantity, int) and quantity < 0:
+        if isinstance(quantity, int) and quantity < 0 and not (mode == "add"
+                                                               and self.options.signed):
             template = {
                 "overwrite": QT_TRANSLATE_NOOP("Errors", "negative count {value} in overwrite "
                                                "mode: a stocktake count cannot be below 0."),
@@ -139,7 +140,7 @@ class _Stock(_Kind):
                 continue
             if record.quantity is None:
                 rows.problem(record.row, "quantity", QT_TRANSLATE_NOOP(
-                    "Errors", "the count is empty (write 0 for none)."))
+                    "Errors", "the count of {code} is empty (write 0 for none)."), code=code)
                 continue
             before = item.on_hand if item is not None else 0
             if mode == "overwrite":
@@ -152,7 +153,7 @@ class _Stock(_Kind):
                 rows.problem(record.row, "quantity", QT_TRANSLATE_NOOP(
                     "Errors", "{code}: taking away {value} would leave {after} (on hand "
                     "{before}); stock cannot go below 0."),
-                    code=code, value=record.quantity, after=after, before=before)
+                    code=code, value=abs(record.quantity), after=after, before=before)
                 continue
             if after > MAX_COUNT:
                 rows.problem(record.row, "quantity", QT_TRANSLATE_NOOP(
