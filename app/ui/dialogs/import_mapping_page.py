@@ -23,6 +23,7 @@ from app.services.importing import ImportOptions
 
 from .common import MessageBar
 from .file_errors import problem_lines
+from .import_format_box import FormatBox
 
 if TYPE_CHECKING:
     from .import_wizard import ImportWizard
@@ -41,6 +42,8 @@ class ImportMappingPage(QWizardPage):
                                  "marked required need a column."))
         self.about = QLabel(self)
         self.about.setWordWrap(True)
+        self.format_box = FormatBox(self)
+        self.format_box.changed.connect(self._format_changed)
         self.header_row = QSpinBox(self)
         self.header_row.setRange(0, 1_000_000)
         self.header_row.setSpecialValueText(self.tr("none (the file has no header row)"))
@@ -62,12 +65,15 @@ class ImportMappingPage(QWizardPage):
         form.addRow(self.tr("&Header row:"), self.header_row)
         layout = QVBoxLayout(self)
         layout.addWidget(self.about)
+        layout.addWidget(self.format_box)
         layout.addLayout(form)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.messages)
         self.combos: dict[str, QComboBox] = {}
         self._fields: tuple[str, ...] = ()
         self._filling = False
+        self._found: tuple[int, dict[str, int]] = (1, {})
+        self._problems: list[Any] = []
 
     def field_labels(self) -> dict[str, str]:
         return {
@@ -92,12 +98,29 @@ class ImportMappingPage(QWizardPage):
         self.about.setText(self.tr("{file} ({read}): {rows} rows").format(
             file=table.name, read=read, rows=len(table.rows)))
         first = table.rows[0][0] if table.rows else 1
+        self._found = (mapping.header_row if mapping is not None else first,
+                       dict(mapping.columns) if mapping is not None else {})
+        self._problems = problems
+        self.format_box.set_table(table, options.kind)
+
+    def _format_changed(self) -> None:
+        """A channel's format reads its own columns: the mapping shows them, locked; by hand,
+        the columns found from the headers, to change."""
+        fmt = self.format_box.chosen()
+        table = self._wizard.table
+        assert table is not None
+        header_row, columns = self._found
+        if fmt is not None:
+            header_row = table.rows[0][0] if table.rows else 1
+            columns = self.format_box.columns()
         self._filling = True
-        self.header_row.setValue(mapping.header_row if mapping is not None else first)
+        self.header_row.setValue(header_row)
         self._filling = False
-        self._build(mapping.columns if mapping is not None else {})
-        if problems:
-            self.messages.show_hint("\n".join(problem_lines(problems)))
+        self._build(columns)
+        self.header_row.setEnabled(fmt is None)
+        self.table.setEnabled(fmt is None)
+        if self._problems and fmt is None:
+            self.messages.show_hint("\n".join(problem_lines(self._problems)))
         else:
             self.messages.clear_messages()
 
@@ -171,6 +194,8 @@ class ImportMappingPage(QWizardPage):
                 if combo.currentData() != self.NONE}
 
     def isComplete(self) -> bool:
+        if self.format_box.chosen() is not None:
+            return not self.format_box.needs_location()
         kind = KINDS[self._wizard.file_page.options().kind]
         chosen = self.chosen_indexes()
         return all(any(n in chosen for n in group) for group in kind.required)
@@ -179,6 +204,11 @@ class ImportMappingPage(QWizardPage):
         """The columns as shown: a field set to "(not used)" stays unused even when its
         header is one Rendo recognises."""
         base = self._wizard.file_page.options()
+        if self.format_box.chosen() is not None:
+            return ImportOptions(kind=base.kind, mode=base.mode, encoding=base.encoding,
+                                 delimiter=base.delimiter, format=self.format_box.option_name(),
+                                 location=self.format_box.chosen_location(),
+                                 create_unknown=base.create_unknown)
         columns = {name: column_letter(index) for name, index in self.chosen_indexes().items()}
         excluded = frozenset(name for name, combo in self.combos.items()
                              if combo.currentData() == self.NONE)
