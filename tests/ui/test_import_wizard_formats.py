@@ -66,6 +66,11 @@ def test_a_rakuten_sku_file_is_detected_shown_and_imported_without_its_parent_ro
     assert page.combos["quantity"].currentData() == 10
     assert page.combos["name"].currentData() == 3
     assert not page.table.isEnabled() and not page.header_row.isEnabled()
+    first = {page.table.item(row, 0).text(): page.table.item(row, 3).text()
+             for row in range(page.table.rowCount())}  # the first SKU row, as read
+    assert first == {"Item code": "TW-001", "JAN code": "", "Quantity": "12",
+                     "Name": "今治タオル①"}
+    assert page.title() == "Check the file format"
     assert page.options().format == "auto" and not page.options().columns
 
     to_preview(qtbot, wizard)
@@ -99,8 +104,8 @@ def test_a_shopify_file_with_two_locations_asks_which_before_going_on(
     assert box.location.isVisible()
     assert [box.location.itemText(i) for i in range(box.location.count())] == [
         "Choose a location…", "Warehouse", "Shibuya Store", "The sum of all locations"]
-    assert box.about.text() == ("The file holds the stock of 2 locations: choose the one to "
-                                "import, or their sum.")
+    assert box.about.text() == ("The file holds the stock of 2 locations (Warehouse, Shibuya "
+                                "Store): choose the one to import, or their sum.")
     next_button = wizard.button(QWizard.WizardButton.NextButton)
     assert not next_button.isEnabled()
 

@@ -180,8 +180,10 @@ class FormatBox(QWidget):
             return [self.tr("The columns chosen below are read; the rows are not skipped "
                             "as the {format} does.").format(format=format_label(self.detected))]
         if self.needs_location():
-            return [self.tr("The file holds the stock of {count} locations: choose the one "
-                            "to import, or their sum.").format(count=self.location.count() - 2)]
+            places = [self.location.itemText(i) for i in range(1, self.location.count() - 1)]
+            return [self.tr("The file holds the stock of {count} locations ({locations}): "
+                            "choose the one to import, or their sum.").format(
+                count=len(places), locations=", ".join(places))]
         reading = self.reading()
         assert reading is not None
         code, count, _name = reading.headers

@@ -117,6 +117,15 @@ class ImportMappingPage(QWizardPage):
         self.header_row.setValue(header_row)
         self._filling = False
         self._build(columns)
+        if fmt is not None:
+            self.setTitle(self.tr("Check the file format"))
+            self.setSubTitle(self.tr("Rendo reads this file as its channel writes it. If the "
+                                     "format is wrong, choose another, or the columns by "
+                                     "hand."))
+        else:
+            self.setTitle(self.tr("Match the columns"))
+            self.setSubTitle(self.tr("Check which column of the file holds each field. "
+                                     "Fields marked required need a column."))
         self.header_row.setEnabled(fmt is None)
         self.table.setEnabled(fmt is None)
         if self._problems and fmt is None:
@@ -180,6 +189,12 @@ class ImportMappingPage(QWizardPage):
         index = self.combos[name].currentData()
         sample = self._first_data_row()
         value = sample[index] if index is not None and 0 <= index < len(sample) else ""
+        reading = self.format_box.reading()
+        if reading is not None:  # the first stock row as the format reads it (a parent row
+            # is skipped; 楽天's code may come from システム連携用SKU番号, the name from the parent)
+            first = reading.table.rows[1][1] if len(reading.table.rows) > 1 else ()
+            fields = ("code", "quantity", "name")
+            value = first[fields.index(name)] if name in fields and first else ""
         item = self.table.item(row, 3)
         if item is not None:
             item.setText("" if value is None else str(value))
