@@ -4,6 +4,7 @@ shown, the mapping locked to its columns, a Shopify location asked for, columns 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QWizard
@@ -136,6 +137,28 @@ def test_the_sum_of_the_locations_can_be_chosen(
     book = Shop().book
     assert (book.on_hand["towel-white"], book.on_hand["towel-blue"],
             book.on_hand["mug-1"]) == (13, 4, 3)
+
+
+def test_another_format_can_be_chosen_and_a_file_that_is_not_one_is_refused(
+    qtbot: QtBot, demo_shop: Shop, tmp_path: Path, db_dump: Callable[[], list[str]]
+) -> None:
+    before = db_dump()
+    wizard = wizard_on(qtbot, demo_shop, tmp_path, "rakuten_normal-item.csv")
+    to_mapping(qtbot, wizard)
+    page = wizard.mapping_page
+    page.format_box.choose("yahoo-quantity")
+    assert page.options().format == "yahoo-quantity"
+    assert not page.table.isEnabled()
+    about = page.format_box.about.text()
+    assert "the file does not look like the Yahoo! stock file (quantity.csv)" in about
+
+    to_preview(qtbot, wizard)
+    preview = wizard.preview_page
+    assert ("file format: Yahoo! stock file (quantity.csv) (chosen with --format, --format "
+            "yahoo-quantity); stock rows: 0") in preview.format_lines.text().splitlines()
+    assert preview.problems.rowCount() == 1
+    assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
+    assert db_dump() == before
 
 
 def test_columns_by_hand_unlock_the_mapping_and_read_every_row_as_chosen(

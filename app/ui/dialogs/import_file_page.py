@@ -37,8 +37,10 @@ class ImportFilePage(QWizardPage):
         self._wizard = wizard
         self._read_key: tuple[Any, ...] | None = None
         self.setTitle(self.tr("Choose the file"))
-        self.setSubTitle(self.tr("A .csv or Excel (.xlsx) file. Its columns are found from "
-                                 "their headers; you can check them in the next step."))
+        self.setSubTitle(self.tr("A .csv or Excel (.xlsx) file. The files of 楽天, Yahoo!, "
+                                 "BASE, Shopify, Amazon and ネクストエンジン are recognised; "
+                                 "other files' columns are found from their headers. You can "
+                                 "check both in the next step."))
         self.path = QLineEdit(self)
         self.path.setObjectName("importPath")
         self.path.setPlaceholderText(self.tr("File to import (.csv, .xlsx)"))
