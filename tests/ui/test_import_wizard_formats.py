@@ -62,6 +62,7 @@ def test_a_rakuten_sku_file_is_detected_shown_and_imported_without_its_parent_ro
     assert ("skipped, parent rows (an item's row: no SKU code, no count): 2 (rows 2, 5)"
             in about)
     assert not box.location.isVisible()
+    assert box.reading() is wizard.detected_reading  # read in the worker, not again here
     # the mapping shows the format's columns and cannot be changed
     assert page.combos["code"].currentData() == 5
     assert page.combos["quantity"].currentData() == 10

@@ -74,14 +74,18 @@ class FormatBox(QWidget):
         self._filling = False
 
     # -- filling --------------------------------------------------------------------------
-    def set_table(self, table: Table, kind: str) -> None:
-        """Detect the format of *table*; formats are for stock counts only."""
+    def set_table(self, table: Table, kind: str,
+                  read: formats.FormatReading | None = None) -> None:
+        """Detect the format of *table* (formats are for stock counts only); *read*: the
+        table already read with the detected format, in the wizard's worker."""
         self.table = table
         self.kind = kind
-        self._reading = None
-        self._reading_key = None
         self.setVisible(kind == "stock")
         self.detected = formats.detect(table, formats.FORMATS) if kind == "stock" else None
+        self._reading = None
+        self._reading_key = None
+        if read is not None and read.format is self.detected and read.table.path == table.path:
+            self._reading, self._reading_key = read, (read.format.name, None)
         self._filling = True
         self.format.clear()
         self.format.addItem(self.tr("Columns by hand (choose them below)"), HAND)

@@ -101,7 +101,7 @@ class ImportMappingPage(QWizardPage):
         self._found = (mapping.header_row if mapping is not None else first,
                        dict(mapping.columns) if mapping is not None else {})
         self._problems = problems
-        self.format_box.set_table(table, options.kind)
+        self.format_box.set_table(table, options.kind, self._wizard.detected_reading)
 
     def _format_changed(self) -> None:
         """A channel's format reads its own columns: the mapping shows them, locked; by hand,

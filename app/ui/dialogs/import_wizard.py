@@ -14,6 +14,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget, QWizard
 
 from app.files.common import Table
+from app.files.formats import FormatReading
 from app.services.importing import ImportPlan, ImportResult
 from app.services.shop import Shop
 
@@ -33,6 +34,7 @@ class ImportWizard(QWizard):
         super().__init__(parent)
         self.shop = shop
         self.table: Table | None = None
+        self.detected_reading: FormatReading | None = None  # read with the detected format
         self.plan: ImportPlan | None = None
         self.outcome: ImportResult | None = None
         self.job: Job | None = None
