@@ -110,6 +110,8 @@ def test_a_shopify_file_with_two_locations_asks_which_before_going_on(
                                 "Store): choose the one to import, or their sum.")
     next_button = wizard.button(QWizard.WizardButton.NextButton)
     assert not next_button.isEnabled()
+    wizard.next()  # even asked directly, the wizard waits for the choice
+    assert wizard.currentPage() is page
 
     box.choose_location("Shibuya Store")
     assert next_button.isEnabled()

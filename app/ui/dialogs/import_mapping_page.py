@@ -215,6 +215,9 @@ class ImportMappingPage(QWizardPage):
         chosen = self.chosen_indexes()
         return all(any(n in chosen for n in group) for group in kind.required)
 
+    def validatePage(self) -> bool:
+        return self.isComplete()  # QWizard.next() does not ask isComplete itself
+
     def options(self) -> ImportOptions:
         """The columns as shown: a field set to "(not used)" stays unused even when its
         header is one Rendo recognises."""

@@ -18,6 +18,8 @@ from .settings_dialog import SettingsDialog
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
+    from .import_wizard import ImportWizard
+
 
 @screen("set-editor")
 def set_editor(window: MainWindow) -> QWidget:
@@ -100,7 +102,7 @@ def _settle(wizard: Any) -> None:
 
 def _wizard_at(window: MainWindow, page: str, text: str = _STOCKTAKE,
                wizard_class: Any = None, name: str = "棚卸_1120.csv",
-               encoding: str = "cp932") -> QWidget:
+               encoding: str = "cp932") -> ImportWizard:
     from .import_wizard import ImportWizard
 
     wizard: ImportWizard = (wizard_class or ImportWizard)(window.shop, window)
@@ -170,6 +172,16 @@ def import_preview_rakuten(window: MainWindow) -> QWidget:
 def import_format_shopify(window: MainWindow) -> QWidget:
     return _wizard_at(window, "mapping", _SHOPIFY, name="inventory_export_1.csv",
                       encoding="utf-8")  # Shopify writes UTF-8
+
+
+@screen("import-preview-shopify")
+def import_preview_shopify(window: MainWindow) -> QWidget:
+    wizard = _wizard_at(window, "mapping", _SHOPIFY, name="inventory_export_1.csv",
+                        encoding="utf-8")
+    wizard.mapping_page.format_box.choose_location("倉庫")
+    wizard.next()
+    _settle(wizard)
+    return wizard
 
 
 @screen("import-done")
