@@ -204,3 +204,26 @@ def test_a_plain_stocktake_file_keeps_the_columns_found_from_its_headers(
     assert page.format_box.about.text().startswith("No channel file format recognised")
     assert page.table.isEnabled()
     assert page.combos["code"].currentData() == 0 and page.combos["quantity"].currentData() == 1
+
+
+def test_a_next_engine_file_adds_its_signed_changes_whatever_the_first_page_says(
+    qtbot: QtBot, demo_shop: Shop, tmp_path: Path
+) -> None:
+    path = tmp_path / "zaiko.csv"
+    path.write_text("syohin_code,zaiko_su\nTW-001,5\nTW-002,-2\n", encoding="utf-8")
+    wizard = ImportWizard(demo_shop)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    assert wizard.file_page.options().mode == "overwrite"
+    to_mapping(qtbot, wizard)
+    assert wizard.mapping_page.format_box.format.currentData() == "nextengine-stock"
+    to_preview(qtbot, wizard)
+    preview = wizard.preview_page
+    assert ("counts: changes added to the stock (negative: taken away), as ネクストエンジン "
+            "reads this file") in preview.format_lines.text().splitlines()
+    changes = [preview.changes.row(i)[:5] for i in range(preview.changes.rowCount())]
+    assert changes == [(2, "TW-001", "On hand", "40", "45"), (3, "TW-002", "On hand", "25", "23")]
+    apply(qtbot, wizard)
+    book = Shop().book
+    assert (book.on_hand["TW-001"], book.on_hand["TW-002"]) == (45, 23)
