@@ -1,4 +1,5 @@
-"""The import wizard's column mapping page: which column holds what, the header row, a template."""
+"""The import wizard's column mapping page: the channel file format detected (``FormatBox``),
+or which column holds what and the header row, chosen by hand."""
 
 from __future__ import annotations
 

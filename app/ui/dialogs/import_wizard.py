@@ -1,4 +1,7 @@
-"""The import wizard (取り込み): file → column mapping → preview with problems → apply.
+"""The import wizard (取り込み): file → format or column mapping → preview with problems →
+apply. A channel's own file (楽天, Yahoo!, BASE, Shopify, Amazon, ネクストエンジン) is read with
+its format (app.files.formats), as ``rendo import`` reads it, unless the user chooses the
+columns by hand.
 
 Reading the file, checking it against the database and applying it run in a worker thread
 (``jobs.Job``) with a progress bar; Cancel stops the work and leaves the database untouched
