@@ -154,6 +154,12 @@ def test_another_format_can_be_chosen_and_a_file_that_is_not_one_is_refused(
     assert not page.table.isEnabled()
     about = page.format_box.about.text()
     assert "the file does not look like the Yahoo! stock file (quantity.csv)" in about
+    assert "separated by" not in about  # both are comma-separated: no use trying another
+    page.format_box.choose("amazon-listings")
+    assert page.format_box.about.text().splitlines()[-1] == (
+        "The Amazon listings report is separated by tabs, but the file was read as separated "
+        "by commas: if it is one, go back and choose the delimiter.")
+    page.format_box.choose("yahoo-quantity")
 
     to_preview(qtbot, wizard)
     preview = wizard.preview_page

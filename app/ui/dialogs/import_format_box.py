@@ -194,4 +194,20 @@ class FormatBox(QWidget):
         lines = summary_lines(reading)
         lines.insert(1, self.tr("code from column {code}, count from column {count}").format(
             code=code, count=count))
-        return lines + problem_lines(reading.problems)
+        return lines + problem_lines(reading.problems) + self._delimiter_hint(fmt, reading)
+
+    def _delimiter_hint(self, fmt: formats.FileFormat,
+                        reading: formats.FormatReading) -> list[str]:
+        """A file that is not the format chosen may only have been split at the wrong
+        character: the format named in ``rendo import --format`` gives its delimiter, the
+        wizard has read the file already (the first page chooses the delimiter)."""
+        table = self.table
+        if (table is None or reading.table.rows or table.format != "csv"
+                or fmt.delimiter is None or table.delimiter in (None, fmt.delimiter)):
+            return []
+        names = {",": self.tr("commas"), "\t": self.tr("tabs"), ";": self.tr("semicolons")}
+        return [self.tr("The {format} is separated by {written}, but the file was read as "
+                        "separated by {read}: if it is one, go back and choose the delimiter."
+                        ).format(format=format_label(fmt),
+                                 written=names.get(fmt.delimiter, fmt.delimiter),
+                                 read=names.get(table.delimiter, table.delimiter))]
