@@ -3,6 +3,8 @@ shown, the mapping locked to its columns, a Shopify location asked for, columns 
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
+from app.files.common import column_letter
 from app.services.shop import Shop
 from app.ui.dialogs.import_wizard import ImportWizard
 
@@ -58,15 +61,19 @@ def test_a_rakuten_sku_file_is_detected_shown_and_imported_without_its_parent_ro
     about = box.about.text().splitlines()
     assert about[0] == ("file format: 楽天 SKU item file (normal-item.csv) (detected, --format "
                         "rakuten-sku); stock rows: 3")
-    assert about[1] == "code from column F (SKU管理番号), count from column K (在庫数)"
+    header = next(csv.reader(io.StringIO(
+        (FILES / "rakuten_normal-item.csv").read_bytes().decode("cp932"))))
+    sku, count, name = (header.index(h) for h in ("SKU管理番号", "在庫数", "商品名"))
+    assert about[1] == (f"code from column {column_letter(sku)} (SKU管理番号), count from "
+                        f"column {column_letter(count)} (在庫数)")
     assert ("skipped, parent rows (an item's row: no SKU code, no count): 2 (rows 2, 5)"
             in about)
     assert not box.location.isVisible()
     assert box.reading() is wizard.detected_reading  # read in the worker, not again here
     # the mapping shows the format's columns and cannot be changed
-    assert page.combos["code"].currentData() == 5
-    assert page.combos["quantity"].currentData() == 10
-    assert page.combos["name"].currentData() == 3
+    assert page.combos["code"].currentData() == sku
+    assert page.combos["quantity"].currentData() == count
+    assert page.combos["name"].currentData() == name
     assert not page.table.isEnabled() and not page.header_row.isEnabled()
     first = {page.table.item(row, 0).text(): page.table.item(row, 3).text()
              for row in range(page.table.rowCount())}  # the first SKU row, as read
@@ -181,10 +188,13 @@ def test_columns_by_hand_unlock_the_mapping_and_read_every_row_as_chosen(
     assert page.format_box.chosen() is None
     assert page.table.isEnabled() and page.header_row.isEnabled()
     assert "楽天 SKU item file" in page.format_box.about.text()  # says what is given up
-    page.set_column("code", 6)  # G: システム連携用SKU番号
-    page.set_column("quantity", 10)
+    header = next(csv.reader(io.StringIO(
+        (FILES / "rakuten_normal-item.csv").read_bytes().decode("cp932"))))
+    system = header.index("システム連携用SKU番号")
+    page.set_column("code", system)
+    page.set_column("quantity", header.index("在庫数"))
     options = page.options()
-    assert options.format == "auto" and options.columns["code"] == "G"
+    assert options.format == "auto" and options.columns["code"] == column_letter(system)
 
     to_preview(qtbot, wizard)
     preview = wizard.preview_page
