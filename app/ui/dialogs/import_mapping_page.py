@@ -1,4 +1,5 @@
-"""The import wizard's column mapping page: which column holds what, the header row, a template."""
+"""The import wizard's column mapping page: the channel file format detected (``FormatBox``),
+or which column holds what and the header row, chosen by hand."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from app.services.importing import ImportOptions
 
 from .common import MessageBar
 from .file_errors import problem_lines
+from .import_format_box import FormatBox
 
 if TYPE_CHECKING:
     from .import_wizard import ImportWizard
@@ -41,6 +43,8 @@ class ImportMappingPage(QWizardPage):
                                  "marked required need a column."))
         self.about = QLabel(self)
         self.about.setWordWrap(True)
+        self.format_box = FormatBox(self)
+        self.format_box.changed.connect(self._format_changed)
         self.header_row = QSpinBox(self)
         self.header_row.setRange(0, 1_000_000)
         self.header_row.setSpecialValueText(self.tr("none (the file has no header row)"))
@@ -62,12 +66,15 @@ class ImportMappingPage(QWizardPage):
         form.addRow(self.tr("&Header row:"), self.header_row)
         layout = QVBoxLayout(self)
         layout.addWidget(self.about)
+        layout.addWidget(self.format_box)
         layout.addLayout(form)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.messages)
         self.combos: dict[str, QComboBox] = {}
         self._fields: tuple[str, ...] = ()
         self._filling = False
+        self._found: tuple[int, dict[str, int]] = (1, {})
+        self._problems: list[Any] = []
 
     def field_labels(self) -> dict[str, str]:
         return {
@@ -93,12 +100,38 @@ class ImportMappingPage(QWizardPage):
             file=table.name, read=read))
         # the header row found, also when a column is missing from it (the problem names it)
         first = next((p.row for p in problems if p.row), table.rows[0][0] if table.rows else 1)
+        self._found = (mapping.header_row if mapping is not None else first,
+                       dict(mapping.columns) if mapping is not None else {})
+        self._problems = problems
+        self.format_box.set_table(table, options.kind, self._wizard.detected_reading)
+
+    def _format_changed(self) -> None:
+        """A channel's format reads its own columns: the mapping shows them, locked; by hand,
+        the columns found from the headers, to change."""
+        fmt = self.format_box.chosen()
+        table = self._wizard.table
+        assert table is not None
+        header_row, columns = self._found
+        if fmt is not None:
+            header_row = table.rows[0][0] if table.rows else 1
+            columns = self.format_box.columns()
         self._filling = True
-        self.header_row.setValue(mapping.header_row if mapping is not None else first)
+        self.header_row.setValue(header_row)
         self._filling = False
-        self._build(mapping.columns if mapping is not None else {})
-        if problems:
-            self.messages.show_hint("\n".join(problem_lines(problems)))
+        self._build(columns)
+        if fmt is not None:
+            self.setTitle(self.tr("Check the file format"))
+            self.setSubTitle(self.tr("Rendo reads this file as its channel writes it. If the "
+                                     "format is wrong, choose another, or the columns by "
+                                     "hand."))
+        else:
+            self.setTitle(self.tr("Match the columns"))
+            self.setSubTitle(self.tr("Check which column of the file holds each field. "
+                                     "Fields marked required need a column."))
+        self.header_row.setEnabled(fmt is None)
+        self.table.setEnabled(fmt is None)
+        if self._problems and fmt is None:
+            self.messages.show_hint("\n".join(problem_lines(self._problems)))
         else:
             self.messages.clear_messages()
 
@@ -158,6 +191,12 @@ class ImportMappingPage(QWizardPage):
         index = self.combos[name].currentData()
         sample = self._first_data_row()
         value = sample[index] if index is not None and 0 <= index < len(sample) else ""
+        reading = self.format_box.reading()
+        if reading is not None:  # the first stock row as the format reads it (a parent row
+            # is skipped; 楽天's code may come from システム連携用SKU番号, the name from the parent)
+            first = reading.table.rows[1][1] if len(reading.table.rows) > 1 else ()
+            fields = ("code", "quantity", "name")
+            value = first[fields.index(name)] if name in fields and first else ""
         item = self.table.item(row, 3)
         if item is not None:
             item.setText("" if value is None else str(value))
@@ -172,14 +211,24 @@ class ImportMappingPage(QWizardPage):
                 if combo.currentData() != self.NONE}
 
     def isComplete(self) -> bool:
+        if self.format_box.chosen() is not None:
+            return not self.format_box.needs_location()
         kind = KINDS[self._wizard.file_page.options().kind]
         chosen = self.chosen_indexes()
         return all(any(n in chosen for n in group) for group in kind.required)
+
+    def validatePage(self) -> bool:
+        return self.isComplete()  # QWizard.next() does not ask isComplete itself
 
     def options(self) -> ImportOptions:
         """The columns as shown: a field set to "(not used)" stays unused even when its
         header is one Rendo recognises."""
         base = self._wizard.file_page.options()
+        if self.format_box.chosen() is not None:
+            return ImportOptions(kind=base.kind, mode=base.mode, encoding=base.encoding,
+                                 delimiter=base.delimiter, format=self.format_box.option_name(),
+                                 location=self.format_box.chosen_location(),
+                                 create_unknown=base.create_unknown)
         columns = {name: column_letter(index) for name, index in self.chosen_indexes().items()}
         excluded = frozenset(name for name, combo in self.combos.items()
                              if combo.currentData() == self.NONE)

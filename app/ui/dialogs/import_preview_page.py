@@ -26,6 +26,7 @@ from app.services.importing import Change, ImportPlan, map_table, preview
 from ..table_model import Index, ListTableModel
 from .common import MessageBar, show_progress
 from .file_errors import error_lines, problem_lines, qt_translate
+from .import_format_box import summary_lines
 
 if TYPE_CHECKING:
     from .import_wizard import ImportWizard
@@ -91,6 +92,11 @@ class ImportPreviewPage(QWizardPage):
         self.summary = QLabel(self)
         self.summary.setObjectName("previewSummary")
         self.summary.setWordWrap(True)
+        self.format_lines = QLabel(self)
+        self.format_lines.setObjectName("previewFormat")
+        self.format_lines.setWordWrap(True)
+        self.format_lines.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.format_lines.hide()
         self.progress = QProgressBar(self)
         self.progress.hide()
         self.changes = ImportRowsModel([self.tr("Row"), self.tr("Code"), self.tr("What"),
@@ -113,6 +119,7 @@ class ImportPreviewPage(QWizardPage):
         self.messages = MessageBar(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.format_lines)
         layout.addWidget(self.progress)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.messages)
@@ -138,6 +145,7 @@ class ImportPreviewPage(QWizardPage):
         self.problems.set_rows([])
         self.messages.clear_messages()
         self.summary.setText(self.tr("Checking every row…"))
+        self.format_lines.hide()
         self.progress.setRange(0, 0)
         self.progress.show()
 
@@ -181,6 +189,9 @@ class ImportPreviewPage(QWizardPage):
             file=plan.source.name, rows=self.tr("%n rows", None, plan.rows),
             changed=plan.changed, created=self.tr("%n new items", None, len(plan.created)),
             problems=self.tr("%n problems", None, len(plan.problems))))
+        formatted = plan.source.formatted
+        self.format_lines.setText("\n".join(summary_lines(formatted)) if formatted else "")
+        self.format_lines.setVisible(formatted is not None)
         self.problems_title.setVisible(bool(plan.problems))
         self.problems_view.setVisible(bool(plan.problems))
         if plan.problems:

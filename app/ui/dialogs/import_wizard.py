@@ -1,4 +1,7 @@
-"""The import wizard (取り込み): file → column mapping → preview with problems → apply.
+"""The import wizard (取り込み): file → format or column mapping → preview with problems →
+apply. A channel's own file (楽天, Yahoo!, BASE, Shopify, Amazon, ネクストエンジン) is read with
+its format (app.files.formats), as ``rendo import`` reads it, unless the user chooses the
+columns by hand.
 
 Reading the file, checking it against the database and applying it run in a worker thread
 (``jobs.Job``) with a progress bar; Cancel stops the work and leaves the database untouched
@@ -14,6 +17,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget, QWizard
 
 from app.files.common import Table
+from app.files.formats import FormatReading
 from app.services.importing import ImportPlan, ImportResult
 from app.services.shop import Shop
 
@@ -33,6 +37,7 @@ class ImportWizard(QWizard):
         super().__init__(parent)
         self.shop = shop
         self.table: Table | None = None
+        self.detected_reading: FormatReading | None = None  # read with the detected format
         self.plan: ImportPlan | None = None
         self.outcome: ImportResult | None = None
         self.job: Job | None = None

@@ -18,6 +18,8 @@ from .settings_dialog import SettingsDialog
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
+    from .import_wizard import ImportWizard
+
 
 @screen("set-editor")
 def set_editor(window: MainWindow) -> QWidget:
@@ -69,14 +71,14 @@ def settings(window: MainWindow) -> QWidget:
 
 
 # -- import wizard and export dialog (取り込み・書き出し) ------------------------------------
-def _demo_file(name: str, text: str) -> str:
+def _demo_file(name: str, text: str, encoding: str = "cp932") -> str:
     import tempfile
     from pathlib import Path
 
     folder = Path(tempfile.gettempdir()) / "rendo-screens"
     folder.mkdir(exist_ok=True)
     path = folder / name
-    path.write_bytes(text.encode("cp932"))
+    path.write_bytes(text.encode(encoding))
     return str(path)
 
 
@@ -99,11 +101,12 @@ def _settle(wizard: Any) -> None:
 
 
 def _wizard_at(window: MainWindow, page: str, text: str = _STOCKTAKE,
-               wizard_class: Any = None) -> Any:
+               wizard_class: Any = None, name: str = "棚卸_1120.csv",
+               encoding: str = "cp932") -> ImportWizard:
     from .import_wizard import ImportWizard
 
-    wizard = (wizard_class or ImportWizard)(window.shop, window)
-    wizard.file_page.path.setText(_demo_file("棚卸_1120.csv", text))
+    wizard: ImportWizard = (wizard_class or ImportWizard)(window.shop, window)
+    wizard.file_page.path.setText(_demo_file(name, text, encoding))
     wizard.show()
     steps = {"file": 0, "mapping": 1, "preview": 2, "apply": 3}[page]
     for _ in range(steps):
@@ -131,6 +134,54 @@ def import_preview(window: MainWindow) -> QWidget:
 def import_preview_problems(window: MainWindow) -> QWidget:
     text = _STOCKTAKE + "TW-003,たくさん,,A-2\r\nTW-999,未登録の商品,4,A-9\r\nMG-010,重複,5,B-3\r\n"
     return _wizard_at(window, "preview", text)
+
+
+# 楽天's normal-item.csv: a parent row per item, then its SKU rows (app.files.formats.rakuten)
+_RAKUTEN = (
+    "コントロールカラム,商品管理番号（商品URL）,商品番号,商品名,PC用商品説明文,SKU管理番号,"
+    "システム連携用SKU番号,バリエーション項目キー定義,バリエーション項目選択肢1,通常購入販売価格,"
+    "在庫数\r\n"
+    'u,towel-face,T-01,今治タオル フェイス,"<p>今治タオル&nbsp;しっかり厚手;&nbsp;綿100%</p>",'
+    ",,カラー,,,\r\n"
+    "u,towel-face,,,,towel-face-wh,TW-001,,白,1200,36\r\n"
+    "u,towel-face,,,,towel-face-nv,TW-002,,紺,1200,24\r\n"
+    "u,hasami-mug,M-10,波佐見焼 マグ,,,,,,,\r\n"
+    "u,hasami-mug,,,,hasami-mug-ai,MG-010,,藍,2400,5\r\n")
+
+# Shopify's inventory export, all quantity types, two locations (app.files.formats.shopify)
+_SHOPIFY = (
+    "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,"
+    "Option3 Value,SKU,HS Code,COO,Location,Incoming (not editable),Unavailable (not editable),"
+    "Committed (not editable),Available (not editable),On hand (current),On hand (new)\r\n"
+    "towel,今治タオル,Color,白,,,,,TW-001,,JP,倉庫,0,0,2,34,36,\r\n"
+    "towel,今治タオル,Color,紺,,,,,TW-002,,JP,倉庫,0,0,0,24,24,\r\n"
+    "towel,今治タオル,Color,白,,,,,TW-001,,JP,渋谷店,0,0,0,3,3,\r\n")
+
+
+@screen("import-format-rakuten")
+def import_format_rakuten(window: MainWindow) -> QWidget:
+    return _wizard_at(window, "mapping", _RAKUTEN, name="normal-item.csv")
+
+
+@screen("import-preview-rakuten")
+def import_preview_rakuten(window: MainWindow) -> QWidget:
+    return _wizard_at(window, "preview", _RAKUTEN, name="normal-item.csv")
+
+
+@screen("import-format-shopify")
+def import_format_shopify(window: MainWindow) -> QWidget:
+    return _wizard_at(window, "mapping", _SHOPIFY, name="inventory_export_1.csv",
+                      encoding="utf-8")  # Shopify writes UTF-8
+
+
+@screen("import-preview-shopify")
+def import_preview_shopify(window: MainWindow) -> QWidget:
+    wizard = _wizard_at(window, "mapping", _SHOPIFY, name="inventory_export_1.csv",
+                        encoding="utf-8")
+    wizard.mapping_page.format_box.choose_location("倉庫")
+    wizard.next()
+    _settle(wizard)
+    return wizard
 
 
 @screen("import-done")
