@@ -674,6 +674,14 @@
         <translation>見出し行の行番号（0: 見出しなし、既定: 自動で探す）</translation>
     </message>
     <message>
+        <source>stock: the channel&apos;s file format (default: recognised from the header; rendo: Rendo&apos;s own columns)</source>
+        <translation>stock: チャネルのファイル形式(省略時は見出しから判別。rendo: Rendo 独自の列)</translation>
+    </message>
+    <message>
+        <source>Shopify: the location to read, or all for their sum</source>
+        <translation>Shopify: 読み込むロケーション。all で全ロケーションの合計</translation>
+    </message>
+    <message>
         <source>create items for unknown codes instead of refusing them</source>
         <translation>未登録のコードは取り込みを止めずに商品を作成する</translation>
     </message>
@@ -1585,6 +1593,10 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>取り込み方法 {mode} には対応していません。overwrite（上書き）、add（加算）、subtract（減算）のいずれかを指定してください。</translation>
     </message>
     <message>
+        <source>Unknown file format {format}; use one of {formats}.</source>
+        <translation>不明なファイル形式 {format} です。次のいずれかを指定してください: {formats}。</translation>
+    </message>
+    <message>
         <source>{file} is an old Excel .xls file; save it as .xlsx (Excel workbook) or CSV and import that.</source>
         <translation>{file} は古い Excel 形式（.xls）のファイルです。.xlsx（Excel ブック）または CSV 形式で保存し直してから取り込んでください。</translation>
     </message>
@@ -1641,8 +1653,8 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>{code} はセット商品のため、それ自体の実在庫はありません。構成品を棚卸してください。</translation>
     </message>
     <message>
-        <source>the count is empty (write 0 for none).</source>
-        <translation>在庫数が空欄です（在庫がないときは 0 を入力してください）。</translation>
+        <source>the count of {code} is empty (write 0 for none).</source>
+        <translation>{code} の数が空欄です(在庫なしは 0 と書いてください)。</translation>
     </message>
     <message>
         <source>{code}: taking away {value} would leave {after} (on hand {before}); stock cannot go below 0.</source>
@@ -2300,6 +2312,38 @@ Create the folder and start a new, empty shop in it?</source>
             <numerusform>{file}：Excel で保存できない文字を含むセルが %n 個あるため、何も書き出していません。</numerusform>
         </translation>
     </message>
+    <message>
+        <source>the file does not look like the {label}: it lacks {columns}.</source>
+        <translation>このファイルは {label} ではないようです: {columns} がありません。</translation>
+    </message>
+    <message>
+        <source>this Shopify export has no On hand column, only quantities that leave out the units already ordered; export again with &quot;All quantity types&quot;.</source>
+        <translation>この Shopify のエクスポートには On hand(手持ち)列がなく、注文済みの数を除いた数量しかありません。「すべての数量タイプ」を選んでエクスポートし直してください。</translation>
+    </message>
+    <message>
+        <source>the file holds the stock of {count} locations ({locations}); choose one with --location NAME, or --location all for their sum.</source>
+        <translation>このファイルには {count} か所のロケーション({locations})の在庫があります。--location 名前 でひとつ選ぶか、合計なら --location all を指定してください。</translation>
+    </message>
+    <message>
+        <source>there is no location {location} in the file (locations: {locations}).</source>
+        <translation>ファイルにロケーション {location} はありません(ロケーション: {locations})。</translation>
+    </message>
+    <message>
+        <source>mode {mode} makes the quantity a change, not a count; Rendo imports counts from quantity.csv: clear the mode cell or count the stock.</source>
+        <translation>mode {mode} では数量が在庫数ではなく増減になります。Rendo は quantity.csv から在庫数を取り込みます。mode の欄を空にするか、在庫を数えた数にしてください。</translation>
+    </message>
+    <message>
+        <source>Yahoo!&apos;s data.csv holds item data but no stock; download quantity.csv (在庫) from ストアクリエイターPro and import that.</source>
+        <translation>Yahoo! の data.csv は商品データで、在庫数は含まれていません。ストアクリエイターPro から quantity.csv(在庫)をダウンロードして取り込んでください。</translation>
+    </message>
+    <message>
+        <source>--location is for Shopify&apos;s inventory export, not a {label}.</source>
+        <translation>--location は Shopify の在庫エクスポート用です。{label} には使えません。</translation>
+    </message>
+    <message>
+        <source>a {label} holds changes to add (negative: to take away), not counts to {mode}; import it without --mode.</source>
+        <translation>{label} は足す増減(マイナスは引く)を持つファイルで、{mode} する在庫数ではありません。--mode を付けずに取り込んでください。</translation>
+    </message>
 </context>
 <context>
     <name>ExpiryBanners</name>
@@ -2590,6 +2634,220 @@ Create the folder and start a new, empty shop in it?</source>
     </message>
 </context>
 <context>
+    <name>FormatBox</name>
+    <message>
+        <source>&amp;Location:</source>
+        <translation>ロケーション(&amp;L):</translation>
+    </message>
+    <message>
+        <source>File &amp;format:</source>
+        <translation>ファイル形式(&amp;F):</translation>
+    </message>
+    <message>
+        <source>Columns by hand (choose them below)</source>
+        <translation>列を手動で選ぶ(下で選択)</translation>
+    </message>
+    <message>
+        <source>{format} (detected)</source>
+        <translation>{format}(自動判別)</translation>
+    </message>
+    <message>
+        <source>Choose a location…</source>
+        <translation>ロケーションを選択…</translation>
+    </message>
+    <message>
+        <source>The sum of all locations</source>
+        <translation>全ロケーションの合計</translation>
+    </message>
+    <message>
+        <source>No channel file format recognised from the header: the columns are found from their names.</source>
+        <translation>見出しからチャネルのファイル形式を判別できませんでした。列は見出しの名前から探します。</translation>
+    </message>
+    <message>
+        <source>The columns chosen below are read; the rows are not skipped as the {format} does.</source>
+        <translation>下で選んだ列を読み込みます。{format} のように行を読み飛ばすことはしません。</translation>
+    </message>
+    <message>
+        <source>The file holds the stock of {count} locations ({locations}): choose the one to import, or their sum.</source>
+        <translation>このファイルには {count} か所のロケーション({locations})の在庫があります。取り込むロケーションか、合計を選んでください。</translation>
+    </message>
+    <message>
+        <source>code from column {code}, count from column {count}</source>
+        <translation>コードは {code} 列、数は {count} 列から</translation>
+    </message>
+    <message>
+        <source>commas</source>
+        <translation>カンマ</translation>
+    </message>
+    <message>
+        <source>tabs</source>
+        <translation>タブ</translation>
+    </message>
+    <message>
+        <source>semicolons</source>
+        <translation>セミコロン</translation>
+    </message>
+    <message>
+        <source>The {format} is separated by {written}, but the file was read as separated by {read}: if it is one, go back and choose the delimiter.</source>
+        <translation>{format} は{written}区切りですが、このファイルは{read}区切りとして読み込まれました。その形式のファイルなら、前に戻って区切り文字を選んでください。</translation>
+    </message>
+</context>
+<context>
+    <name>Formats</name>
+    <message>
+        <source>units in orders not yet confirmed</source>
+        <translation>未確定の注文の数</translation>
+    </message>
+    <message>
+        <source>in Amazon&apos;s Japanese report this is the pending quantity, not stock</source>
+        <translation>Amazon の日本語レポートでは、これは在庫ではなく保留中の数量です</translation>
+    </message>
+    <message>
+        <source>listings fulfilled by Amazon (FBA) without a quantity</source>
+        <translation>数量のない Amazon 出荷(FBA)の出品</translation>
+    </message>
+    <message>
+        <source>Amazon listings report</source>
+        <translation>Amazon 出品レポート</translation>
+    </message>
+    <message>
+        <source>Amazon inventory file (在庫ファイル, price and quantity)</source>
+        <translation>Amazon 在庫ファイル(価格と数量)</translation>
+    </message>
+    <message>
+        <source>detected</source>
+        <translation>自動判別</translation>
+    </message>
+    <message>
+        <source>chosen with --format</source>
+        <translation>形式を指定</translation>
+    </message>
+    <message>
+        <source>file format: {label} ({how}, --format {name}); stock rows: {rows}</source>
+        <translation>ファイル形式: {label}({how}、--format {name})。在庫の行: {rows}</translation>
+    </message>
+    <message>
+        <source>skipped, {reason}: {count} (rows {rows})</source>
+        <translation>読み飛ばし、{reason}: {count} 行({rows} 行目)</translation>
+    </message>
+    <message>
+        <source>code: 種類コード and 種類在庫数 on a 種類&apos;s row, else 商品コード and 在庫数</source>
+        <translation>コード: 種類の行は 種類コード と 種類在庫数、それ以外は 商品コード と 在庫数</translation>
+    </message>
+    <message>
+        <source>parent rows (an item whose 種類 have their own rows)</source>
+        <translation>親の行(種類ごとの行がある商品)</translation>
+    </message>
+    <message>
+        <source>BASE item file</source>
+        <translation>BASE 商品ファイル</translation>
+    </message>
+    <message>
+        <source>not read as stock: column {column} ({reason})</source>
+        <translation>在庫として読まない列: {column}({reason})</translation>
+    </message>
+    <message>
+        <source>counts: changes added to the stock (negative: taken away), as ネクストエンジン reads this file</source>
+        <translation>数: ネクストエンジンと同じく、在庫に足す増減として読みます(マイナスは引く)</translation>
+    </message>
+    <message>
+        <source>ネクストエンジン stock file</source>
+        <translation>ネクストエンジン 在庫ファイル</translation>
+    </message>
+    <message>
+        <source>parent rows (an item&apos;s row: no SKU code, no count)</source>
+        <translation>親の行(商品の行: SKUコードも数もなし)</translation>
+    </message>
+    <message>
+        <source>code: システム連携用SKU番号 where the SKU has one, else SKU管理番号 (as Rendo&apos;s 楽天 channel names SKUs)</source>
+        <translation>コード: システム連携用SKU番号があればそれ、なければ SKU管理番号(Rendo の楽天チャネルと同じ)</translation>
+    </message>
+    <message>
+        <source>code: 商品管理番号 + 横軸選択肢子番号 + 縦軸選択肢子番号</source>
+        <translation>コード: 商品管理番号 + 横軸選択肢子番号 + 縦軸選択肢子番号</translation>
+    </message>
+    <message>
+        <source>options that are not stock (選択肢タイプ other than i)</source>
+        <translation>在庫ではない選択肢(選択肢タイプが i 以外)</translation>
+    </message>
+    <message>
+        <source>items with 在庫タイプ 2 (their stock is in select.csv)</source>
+        <translation>在庫タイプ 2 の商品(在庫は select.csv にあります)</translation>
+    </message>
+    <message>
+        <source>items with 在庫タイプ 0 (no stock kept)</source>
+        <translation>在庫タイプ 0 の商品(在庫設定なし)</translation>
+    </message>
+    <message>
+        <source>楽天 SKU item file (normal-item.csv)</source>
+        <translation>楽天 SKU商品ファイル(normal-item.csv)</translation>
+    </message>
+    <message>
+        <source>楽天 option stock file (select.csv)</source>
+        <translation>楽天 項目選択肢別在庫ファイル(select.csv)</translation>
+    </message>
+    <message>
+        <source>楽天 item file (dl-item.csv / item.csv)</source>
+        <translation>楽天 商品ファイル(dl-item.csv / item.csv)</translation>
+    </message>
+    <message>
+        <source>location: {location}</source>
+        <translation>ロケーション: {location}</translation>
+    </message>
+    <message>
+        <source>location: the sum of {locations}</source>
+        <translation>ロケーション: {locations} の合計</translation>
+    </message>
+    <message>
+        <source>variants not stocked at the location</source>
+        <translation>そのロケーションで在庫を扱わないバリエーション</translation>
+    </message>
+    <message>
+        <source>Shopify inventory export</source>
+        <translation>Shopify 在庫エクスポート</translation>
+    </message>
+    <message>
+        <source>on hand less the units ordered</source>
+        <translation>手持ちから注文済みを引いた数</translation>
+    </message>
+    <message>
+        <source>units ordered, not shipped</source>
+        <translation>注文済み・未出荷の数</translation>
+    </message>
+    <message>
+        <source>units on their way</source>
+        <translation>入荷予定の数</translation>
+    </message>
+    <message>
+        <source>the column for an upload</source>
+        <translation>アップロード用の列</translation>
+    </message>
+    <message>
+        <source>code: sub-code (個別商品コード) where the row has one, else code</source>
+        <translation>コード: 個別商品コード(sub-code)があればそれ、なければ code</translation>
+    </message>
+    <message>
+        <source>parent rows (an item whose options have their own sub-code rows)</source>
+        <translation>親の行(オプションごとに sub-code の行がある商品)</translation>
+    </message>
+    <message>
+        <source>Yahoo! stock file (quantity.csv)</source>
+        <translation>Yahoo! 在庫ファイル(quantity.csv)</translation>
+    </message>
+    <message>
+        <source>a flag: orders beyond the stock</source>
+        <translation>フラグ: 在庫を超えた注文の受付</translation>
+    </message>
+    <message>
+        <source>a flag: sold out</source>
+        <translation>フラグ: 売り切れ</translation>
+    </message>
+    <message>
+        <source>Yahoo! item data file (data.csv)</source>
+        <translation>Yahoo! 商品データファイル(data.csv)</translation>
+    </message>
+</context>
+<context>
     <name>ImportApplyPage</name>
     <message>
         <source>Apply</source>
@@ -2631,8 +2889,8 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>ファイルを選ぶ</translation>
     </message>
     <message>
-        <source>A .csv or Excel (.xlsx) file. Its columns are found from their headers; you can check them in the next step.</source>
-        <translation>CSV または Excel（.xlsx）ファイル。列は見出しから自動で判定します。次の画面で確認できます。</translation>
+        <source>A .csv or Excel (.xlsx) file. The files of 楽天, Yahoo!, BASE, Shopify, Amazon and ネクストエンジン are recognised; other files&apos; columns are found from their headers. You can check both in the next step.</source>
+        <translation>.csv または Excel(.xlsx)ファイル。楽天・Yahoo!・BASE・Shopify・Amazon・ネクストエンジンのファイルは形式を判別します。それ以外のファイルは見出しから列を探します。どちらも次の手順で確認できます。</translation>
     </message>
     <message>
         <source>File to import (.csv, .xlsx)</source>
@@ -2846,6 +3104,14 @@ Create the folder and start a new, empty shop in it?</source>
         <translation>
             <numerusform>{file}（{read}）: %n 行</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Check the file format</source>
+        <translation>ファイル形式の確認</translation>
+    </message>
+    <message>
+        <source>Rendo reads this file as its channel writes it. If the format is wrong, choose another, or the columns by hand.</source>
+        <translation>Rendo はこのファイルをチャネルの形式どおりに読み込みます。形式が違う場合は、別の形式を選ぶか、列を手動で選んでください。</translation>
     </message>
     <message>
         <source>(not used)</source>
