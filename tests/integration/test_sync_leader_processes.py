@@ -33,7 +33,9 @@ from .sync_world import (
 )
 
 pytestmark = [pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX"),
-              pytest.mark.slow, pytest.mark.databases("sqlite", "postgresql")]
+              # several PCs share a shop on PostgreSQL; the lease on SQLite (processes of one
+              # PC) is tested in test_sync_lease.py and by the contract suite's killed sync
+              pytest.mark.slow, pytest.mark.databases("postgresql")]
 PCS = ("pc-1", "pc-2", "pc-3")
 ROOT = Path(__file__).resolve().parents[2]
 
