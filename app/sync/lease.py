@@ -182,14 +182,14 @@ class Leases:
         channel_id = _channel_id(channel)
         if channel_id is None:
             return False
-        other = self.synced_by(channel)
+        found = self._other_holder(channel)
         with self._lock:
-            if other is None:
+            if found is None:
                 self._elsewhere.pop(channel, None)
             else:
-                self._elsewhere[channel] = other
-        ended = self._ended_here(channel) if other is not None else None
-        if other is not None and ended is None:
+                self._elsewhere[channel] = found[1]
+        ended = found[0] if found is not None and _ended_here(found[0]) else None
+        if found is not None and ended is None:
             return False  # held by a live holder: no write needed to know it
         pc = self.pc
         holder = _holder_string()
@@ -212,18 +212,6 @@ class Leases:
         log.info("%s: this PC (%s) syncs this channel now", channel, pc)
         return True
 
-    def _ended_here(self, channel: str) -> str | None:
-        """The holder of *channel*'s lease when it is a process of this machine that has
-        ended (killed, crashed): nothing renews that lease any more."""
-        row = (SyncLeaseRow.select(SyncLeaseRow.holder).join(ChannelRow)
-               .where(ChannelRow.name == channel).tuples().first())
-        if row is None:
-            return None
-        host, pid = _machine_and_process(str(row[0]))
-        if host != _machine() or pid is None or pid == os.getpid():
-            return None
-        return None if psutil.pid_exists(pid) else str(row[0])
-
     def elsewhere(self, channel: str) -> str | None:
         """The other PC that synced *channel* when ``take`` last looked (None: none, or it
         is held here)."""
@@ -232,13 +220,18 @@ class Leases:
 
     def synced_by(self, channel: str) -> str | None:
         """The PC of the live holder of *channel*'s lease other than this taking, if any."""
+        found = self._other_holder(channel)
+        return None if found is None else found[1]
+
+    def _other_holder(self, channel: str) -> tuple[str, str] | None:
+        """(holder, PC) of *channel*'s live lease when another taking holds it."""
         mine = self.holder(channel)
         row = (SyncLeaseRow.select(SyncLeaseRow.holder, SyncLeaseRow.pc).join(ChannelRow)
                .where(ChannelRow.name == channel, SyncLeaseRow.holder != "",
                       SyncLeaseRow.expires_at >= _now(self.clock)).tuples().first())
         if row is None or row[0] == mine:
             return None
-        return str(row[1])
+        return str(row[0]), str(row[1])
 
     # -- keeping ----------------------------------------------------------------------------
     def _extend(self, channel: str, holder: str) -> bool:
@@ -299,6 +292,15 @@ def _holder_string() -> str:
 def _machine() -> str:
     """This machine in holder strings: its host name (``RENDO_MACHINE`` for tests)."""
     return os.environ.get(MACHINE_ENV) or socket.gethostname()
+
+
+def _ended_here(holder: str) -> bool:
+    """*holder* is a process of this machine that has ended (killed, crashed): nothing
+    renews its lease any more."""
+    host, pid = _machine_and_process(holder)
+    if host != _machine() or pid is None or pid == os.getpid():
+        return False
+    return not psutil.pid_exists(pid)
 
 
 def _machine_and_process(holder: str) -> tuple[str | None, int | None]:
